@@ -1,0 +1,52 @@
+# Scholar Link: the two commands a newcomer needs.
+#   make run   - embedded stack (SQLite, filesystem broker, WeChat sandbox) on http://127.0.0.1:8000
+#   make test  - the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL)
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MP := miniprogram
+
+# make run: everything embedded, nothing to configure.
+RUN_ENV := DJANGO_DEBUG=1 DATABASE_URL= REDIS_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail:// \
+	WECHAT_API_BASE=http://127.0.0.1:$${SANDBOX_PORT:-8025} PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: run test test-python test-miniprogram lint install messages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@env $(RUN_ENV) sh -c '\
+	  python manage.py migrate --noinput && \
+	  python manage.py createcachetable && \
+	  python manage.py load_demo_data && \
+	  honcho -f Procfile.dev start -p $${PORT:-8000}'
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(MAKE) test-miniprogram
+
+$(MP)/node_modules/.package-lock.json: $(MP)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the Mini Program tests."; exit 2; }
+	cd $(MP) && npm ci --no-audit --no-fund
+
+test-miniprogram: $(MP)/node_modules/.package-lock.json
+	cd $(MP) && npm run lint && npm test
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='miniprogram/*' --ignore='sandbox/*'
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+clean:
+	rm -rf var

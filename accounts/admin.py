@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuthToken, Researcher, User, WeChatIdentity
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "is_staff", "is_active", "date_joined"]
+
+
+class WeChatIdentityInline(admin.TabularInline):
+    model = WeChatIdentity
+    extra = 0
+    can_delete = False
+    # The session key is deliberately absent: it is a secret, never shown.
+    fields = ["appid", "openid", "unionid", "created_at", "updated_at"]
+    readonly_fields = fields
+
+
+@admin.register(Researcher)
+class ResearcherAdmin(admin.ModelAdmin):
+    list_display = ["id", "display_name", "institution", "language", "orcid", "login_count", "last_seen_at",
+                    "created_at"]
+    list_filter = ["language", "created_at", "last_seen_at"]
+    search_fields = ["display_name", "institution", "orcid", "wechat_identities__openid",
+                     "wechat_identities__unionid"]
+    readonly_fields = ["user", "created_at", "last_seen_at", "last_login_at", "last_login_ip", "login_count"]
+    date_hierarchy = "created_at"
+    inlines = [WeChatIdentityInline]
+    list_per_page = 50
+
+
+@admin.register(WeChatIdentity)
+class WeChatIdentityAdmin(admin.ModelAdmin):
+    list_display = ["openid", "appid", "unionid", "researcher", "created_at", "updated_at"]
+    list_filter = ["appid", "created_at"]
+    search_fields = ["openid", "unionid", "researcher__display_name"]
+    list_select_related = ["researcher"]
+    # session_key is excluded from every admin form and list.
+    fields = ["researcher", "appid", "openid", "unionid", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ["researcher", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["researcher__display_name", "user_agent"]
+    list_select_related = ["researcher"]
+    fields = ["researcher", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": count})

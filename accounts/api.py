@@ -1,0 +1,56 @@
+from django.utils import translation
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.serializers import LoginRequestSerializer, LoginResponseSerializer, ResearcherSerializer
+from publisher_backend.http import client_address
+from publisher_backend.schema import error_responses
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=LoginRequestSerializer,
+        responses={200: LoginResponseSerializer, **error_responses(400, 429, 503)},
+        summary="Log in with a wx.login code",
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = LoginRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        raw_token, researcher = services.researcher_login_with_wechat(
+            code=serializer.validated_data["code"],
+            client_address=client_address(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            language=translation.get_language() or "zh-hans",
+        )
+        return Response({"token": raw_token, "researcher": ResearcherSerializer(researcher).data})
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Token revoked"),
+                                            **error_responses(401)}, tags=["auth"])
+    def post(self, request):
+        services.auth_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: ResearcherSerializer, **error_responses(401)}, tags=["me"])
+    def get(self, request):
+        return Response(ResearcherSerializer(request.user.researcher).data)
+
+    @extend_schema(request=ResearcherSerializer, responses={200: ResearcherSerializer, **error_responses(400, 401)},
+                   tags=["me"])
+    def patch(self, request):
+        serializer = ResearcherSerializer(request.user.researcher, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        researcher = services.researcher_update_profile(researcher=request.user.researcher,
+                                                        changes=serializer.validated_data)
+        return Response(ResearcherSerializer(researcher).data)

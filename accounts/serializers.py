@@ -1,0 +1,42 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import Researcher
+from accounts.validators import normalize_orcid, validate_orcid
+
+
+class OrcidField(serializers.CharField):
+    """Accepts an ORCID iD as typed or pasted (URL form, no dashes), stores the canonical form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("validators", [validate_orcid])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return normalize_orcid(value) if value else value
+
+    def run_validators(self, value):
+        if value:
+            super().run_validators(value)
+
+
+class ResearcherSerializer(serializers.ModelSerializer):
+    orcid = OrcidField(required=False, help_text=_("ORCID iD, e.g. 0000-0002-1825-0097."))
+
+    class Meta:
+        model = Researcher
+        fields = ["id", "display_name", "institution", "language", "orcid", "created_at", "last_seen_at"]
+        read_only_fields = ["id", "created_at", "last_seen_at"]
+
+
+class LoginRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=128, trim_whitespace=True,
+                                 help_text=_("The code from wx.login()."))
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send as 'Authorization: Bearer <token>'."))
+    researcher = ResearcherSerializer()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from accounts import api
+
+urlpatterns = [
+    path("auth/login", api.LoginView.as_view(), name="auth-login"),
+    path("auth/logout", api.LogoutView.as_view(), name="auth-logout"),
+    path("me", api.MeView.as_view(), name="me"),
+]

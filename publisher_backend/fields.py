@@ -1,0 +1,64 @@
+"""Encryption at rest for secrets kept in the database (session keys, platform credentials).
+
+Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) through MultiFernet: the first key of
+FIELD_ENCRYPTION_KEY encrypts, every key decrypts, so keys rotate by putting a new key first
+and running `manage.py rotate_field_encryption`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.strip().encode()) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be comma-separated Fernet keys "
+            "(make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+        ) from exc
+
+
+def field_fernet() -> MultiFernet:
+    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt_text(plaintext: str) -> str:
+    return field_fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt_text(token: str) -> str:
+    try:
+        return field_fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "An encrypted field cannot be read with any key in FIELD_ENCRYPTION_KEY."
+        ) from exc
+
+
+def rotate_text(token: str) -> str:
+    """Re-encrypt a stored value under the first (newest) key."""
+    return field_fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+class EncryptedTextField(models.TextField):
+    """A text value stored as a Fernet token. Not searchable; never put it in a serializer."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return decrypt_text(value)
+
+    def get_prep_value(self, value: Any) -> str | None:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt_text(value)

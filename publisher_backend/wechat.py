@@ -1,0 +1,110 @@
+"""The one way to reach WeChat's server API: a wechatpy client pointed at WECHAT_API_BASE.
+
+Production talks to https://api.weixin.qq.com; development and tests point the same code at the
+sandbox (`python -m sandbox`). wechatpy hard-codes its hosts in three places, so the client is a
+subclass built per base URL. Access tokens come from `stable_token` (a `/cgi-bin/token` call would
+invalidate the token other processes hold) and live in the shared Django cache (Redis), and
+wechatpy's own auto-retry is off so callers decide about retries.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from wechatpy import WeChatClient
+from wechatpy.client.api import WeChatWxa
+from wechatpy.session import SessionStorage
+
+# Every error wechatpy raises for a WeChat answer or a transport failure.
+from wechatpy.exceptions import WeChatClientException  # noqa: F401  (re-exported for callers)
+
+
+class DjangoCacheStorage(SessionStorage):
+    """wechatpy token storage on Django's cache, so all web and worker processes share a token."""
+
+    def __init__(self, prefix: str = "wechatpy") -> None:
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:{key}"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return cache.get(self._key(key), default)
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        if value is None:
+            return
+        cache.set(self._key(key), value, timeout=ttl)
+
+    def delete(self, key: str) -> None:
+        cache.delete(self._key(key))
+
+
+@lru_cache(maxsize=8)
+def _client_class(api_base: str) -> type[WeChatClient]:
+    base = api_base.rstrip("/") + "/"
+
+    class ConfiguredWxa(WeChatWxa):
+        API_BASE_URL = base
+
+    class ConfiguredWeChatClient(WeChatClient):
+        API_BASE_URL = base + "cgi-bin/"
+        wxa = ConfiguredWxa()
+
+        def fetch_access_token(self) -> dict:
+            response = self._http.post(
+                base + "cgi-bin/stable_token",
+                json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                      "force_refresh": False},
+                timeout=self.timeout,
+            )
+            return self._store_token_response(response)
+
+        def _store_token_response(self, response: requests.Response) -> dict:
+            response.raise_for_status()
+            result = response.json()
+            if result.get("errcode"):
+                raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self,
+                                            request=response.request, response=response)
+            expires_in = int(result.get("expires_in", 7200))
+            # Keep a margin so a token is never used in its last minute.
+            self.session.set(self.access_token_key, result["access_token"], max(expires_in - 60, 1))
+            return result
+
+    return ConfiguredWeChatClient
+
+
+def wechat_client() -> WeChatClient:
+    client_class = _client_class(settings.WECHAT_API_BASE)
+    return client_class(
+        settings.WECHAT_APP_ID,
+        settings.WECHAT_APP_SECRET,
+        session=DjangoCacheStorage(),
+        timeout=settings.WECHAT_TIMEOUT_SECONDS,
+        auto_retry=False,
+    )
+
+
+def code_to_session(js_code: str) -> dict:
+    """auth.code2Session: a wx.login code -> {"openid", "session_key", "unionid"?}.
+
+    Raises WeChatClientException for WeChat's error codes and requests.RequestException when
+    WeChat cannot be reached. jscode2session needs no access token; wechatpy's own
+    `code_to_session` would fetch one first, so the request is made here without it.
+    """
+    client = wechat_client()
+    return client.get(
+        "sns/jscode2session",
+        api_base_url=client.wxa.API_BASE_URL,
+        params={
+            "appid": client.appid,
+            "secret": client.secret,
+            "js_code": js_code,
+            "grant_type": "authorization_code",
+            "access_token": None,  # requests drops None: no token parameter is sent
+        },
+    )

@@ -1,0 +1,140 @@
+"""Shared fixtures: the WeChat sandbox over real HTTP, a clean Redis per test, API clients,
+and real Celery worker processes pointed at pytest's test database."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from sandbox.server import SandboxServer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_codes = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Rate-limit counters and tokens live in Redis (db 15 in tests): start every test empty."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    server = SandboxServer(host="127.0.0.1", port=0, wechat_app_id=settings.WECHAT_APP_ID,
+                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wechat_sandbox(sandbox_server: SandboxServer, settings) -> SandboxServer:
+    """The sandbox, reset, with the product pointed at it through WECHAT_API_BASE (the production path)."""
+    sandbox_server.reset()
+    settings.WECHAT_API_BASE = sandbox_server.base_url
+    return sandbox_server
+
+
+def wechat_code(user: str) -> str:
+    """A fresh wx.login code for a sandbox user: the part before '-' is the user."""
+    return f"{user}-{next(_codes)}"
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def login(api_client: APIClient, wechat_sandbox: SandboxServer):
+    """Log a sandbox WeChat user in through the real endpoint; returns the JSON body."""
+
+    def _login(user: str = "alice", **headers: str) -> dict:
+        response = api_client.post("/api/v1/auth/login", {"code": wechat_code(user)}, format="json", **headers)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return _login
+
+
+@pytest.fixture
+def researcher_client(login) -> tuple[APIClient, dict]:
+    """An API client signed in as sandbox user alice, and the login body."""
+    body = login("alice")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+    return client, body
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def start_celery_worker(name: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A real `celery worker --pool=solo` process on the test database and the test Redis."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_DEBUG": "0",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "publisher_backend", "worker", "--pool=solo",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-n", f"{name}@%h"],
+        cwd=REPO_ROOT, env=env, start_new_session=True,
+    )
+    return process
+
+
+def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
+
+
+def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """One worker process for the session (each start costs seconds on two cores)."""
+    process = start_celery_worker("pytest-worker")
+    yield process
+    stop_process(process)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail fast, saying what to start, when PostgreSQL or Redis is not running."""
+    from django.core.management import CommandError, call_command
+
+    try:
+        call_command("check_services", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    except CommandError as exc:
+        pytest.exit(str(exc), returncode=3)

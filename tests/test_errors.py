@@ -1,0 +1,70 @@
+"""Every error under /api/ has one shape, in the request's language."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_path_is_json_404(api_client):
+    response = api_client.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+def test_unknown_api_path_defaults_to_chinese(api_client):
+    assert api_client.get("/api/v1/no-such-thing").json()["message"] == "未找到。"
+
+
+def test_trailing_slash_is_not_redirected(api_client):
+    response = api_client.get("/api/v1/me/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_wrong_method_is_405_in_the_envelope(api_client):
+    response = api_client.get("/api/v1/auth/login", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_malformed_json_is_400(api_client):
+    response = api_client.post("/api/v1/auth/login", data="{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_form_encoded_body_is_415(api_client):
+    response = api_client.post("/api/v1/auth/login", data="code=x",
+                               content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_wrong_type_for_code_is_a_field_error(api_client):
+    response = api_client.post("/api/v1/auth/login", {"code": {"nested": 1}}, format="json",
+                               HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["code"] == ["Not a valid string."]
+
+
+def test_admin_keeps_django_pages(client):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_server_error_under_api_is_the_envelope(rf):
+    from publisher_backend.errors import handler500
+
+    response = handler500(rf.get("/api/v1/me"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert b'"code": "server_error"' in response.content
