@@ -44,11 +44,6 @@ def decrypt_text(token: str) -> str:
         ) from exc
 
 
-def rotate_text(token: str) -> str:
-    """Re-encrypt a stored value under the first (newest) key."""
-    return field_fernet().rotate(token.encode("ascii")).decode("ascii")
-
-
 class EncryptedTextField(models.TextField):
     """A text value stored as a Fernet token. Not searchable; never put it in a serializer."""
 

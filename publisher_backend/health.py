@@ -44,7 +44,8 @@ def _check_broker() -> None:
     with Connection(settings.CELERY_BROKER_URL,
                     transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
                     connect_timeout=settings.HEALTHCHECK_TIMEOUT_SECONDS) as broker:
-        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=settings.HEALTHCHECK_TIMEOUT_SECONDS)
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
+                                 timeout=settings.HEALTHCHECK_TIMEOUT_SECONDS)
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.cache import cache
 from wechatpy import WeChatClient
 from wechatpy.client.api import WeChatWxa
-from wechatpy.session import SessionStorage
 
 # Every error wechatpy raises for a WeChat answer or a transport failure.
 from wechatpy.exceptions import WeChatClientException  # noqa: F401  (re-exported for callers)
+from wechatpy.session import SessionStorage
 
 
 class DjangoCacheStorage(SessionStorage):

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Admin:       {web}/admin/   user '{username}'  password '{password}'")
         self.stdout.write(f"  API docs:    {web}/api/docs/")
         self.stdout.write(f"  Health:      {web}/healthz")
-        self.stdout.write(f"  WeChat sandbox: {settings.WECHAT_API_BASE}  (any code works: 'alice-1', 'alice-2' are user alice)")
+        self.stdout.write(f"  WeChat sandbox: {settings.WECHAT_API_BASE}")
+        self.stdout.write("  Any login code works there: 'alice-1' and 'alice-2' are both WeChat user alice.")
         self.stdout.write(
             f"  Try a login: curl -s -X POST {web}/api/v1/auth/login "
             "-H 'Content-Type: application/json' -d '{\"code\": \"alice-1\"}'"

@@ -1,0 +1,44 @@
+"""``python -m sandbox``: serve every sandbox platform in the foreground until Ctrl-C or SIGTERM.
+
+Port: ``--port`` or ``$SANDBOX_PORT`` (default 8025); WeChat app credentials: ``$WECHAT_APP_ID`` and
+``$WECHAT_APP_SECRET`` (defaults match the product's development settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+
+from sandbox.server import SandboxServer
+from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Scholar Link platform sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8025")))
+    parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    args = parser.parse_args(argv)
+
+    server = SandboxServer(
+        args.host,
+        args.port,
+        wechat_app_id=os.environ.get("WECHAT_APP_ID", DEFAULT_APP_ID),
+        wechat_app_secret=os.environ.get("WECHAT_APP_SECRET", DEFAULT_APP_SECRET),
+        quiet=args.quiet,
+    )
+    # SIGTERM (docker stop, honcho, subprocess.terminate) ends the server the same way Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(f"Scholar Link sandbox serving on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Staff see researchers and WeChat identities in admin; the session key never appears."""
+
+import pytest
+
+from accounts.models import Researcher, WeChatIdentity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
+                                                  is_superuser=True)
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def alice(login):
+    login("alice")
+    researcher = Researcher.objects.get()
+    researcher.display_name = "Alice Zhang"
+    researcher.institution = "Tsinghua University"
+    researcher.save()
+    return researcher
+
+
+def test_staff_password_login_reaches_admin(client, django_user_model):
+    django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True)
+
+    response = client.post("/admin/login/?next=/admin/", {"username": "staff",
+                                                           "password": "a-long-staff-password"}, secure=True)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_researcher_list_shows_researchers(staff_client, alice):
+    response = staff_client.get("/admin/accounts/researcher/")
+
+    assert response.status_code == 200
+    assert "Alice Zhang" in response.content.decode()
+
+
+def test_researcher_search_by_institution_and_openid(staff_client, alice):
+    openid = WeChatIdentity.objects.get().openid
+
+    by_institution = staff_client.get("/admin/accounts/researcher/", {"q": "Tsinghua"}).content.decode()
+    by_openid = staff_client.get("/admin/accounts/researcher/", {"q": openid}).content.decode()
+    no_match = staff_client.get("/admin/accounts/researcher/", {"q": "Nowhere"}).content.decode()
+
+    assert "Alice Zhang" in by_institution
+    assert "Alice Zhang" in by_openid
+    assert "Alice Zhang" not in no_match
+
+
+def test_researcher_filter_by_language(staff_client, alice):
+    english = staff_client.get("/admin/accounts/researcher/", {"language__exact": "en"}).content.decode()
+    chinese = staff_client.get("/admin/accounts/researcher/", {"language__exact": "zh-hans"}).content.decode()
+
+    assert "Alice Zhang" not in english
+    assert "Alice Zhang" in chinese
+
+
+def test_session_key_is_never_shown_in_admin(staff_client, alice):
+    identity = WeChatIdentity.objects.get()
+    pages = [
+        f"/admin/accounts/researcher/{alice.pk}/change/",
+        "/admin/accounts/wechatidentity/",
+        f"/admin/accounts/wechatidentity/{identity.pk}/change/",
+    ]
+
+    for page in pages:
+        html = staff_client.get(page).content.decode()
+        assert identity.session_key not in html, page
+        assert "session_key" not in html, page
+    assert identity.openid in staff_client.get(pages[1]).content.decode()
+
+
+def test_non_staff_cannot_open_admin(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("plain", password="x-long-password-1"))
+
+    response = client.get("/admin/accounts/researcher/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
