@@ -12,7 +12,7 @@ MP := miniprogram
 RUN_ENV := DJANGO_DEBUG=1 DATABASE_URL= REDIS_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail:// \
 	WECHAT_API_BASE=http://127.0.0.1:$${SANDBOX_PORT:-8025} PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: run test test-python test-miniprogram lint install messages clean
+.PHONY: run test test-miniprogram lint install messages clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 2; }
@@ -30,9 +30,10 @@ run: $(STAMP)
 	  python manage.py load_demo_data && \
 	  honcho -f Procfile.dev start -p $${PORT:-8000}'
 
-test: $(STAMP)
+# The Mini Program's checks first: pytest includes its end-to-end test, which needs the Node packages.
+test: $(STAMP) $(MP)/node_modules/.package-lock.json
+	cd $(MP) && npm run lint && npm test
 	$(BIN)/python -m pytest
-	$(MAKE) test-miniprogram
 
 $(MP)/node_modules/.package-lock.json: $(MP)/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the Mini Program tests."; exit 2; }

@@ -173,3 +173,22 @@ def test_read_only_fields_are_ignored(researcher_client):
     response = client.patch(ME, {"id": 999999, "created_at": "2000-01-01T00:00:00Z"}, format="json")
 
     assert response.json()["id"] == body["researcher"]["id"]
+
+
+def test_post_with_patch_override_updates_the_profile(researcher_client):
+    # wx.request has no PATCH; the Mini Program tunnels it through POST.
+    client, _body = researcher_client
+
+    response = client.post(ME, {"display_name": "李雷"}, format="json", HTTP_X_HTTP_METHOD_OVERRIDE="PATCH")
+
+    assert response.status_code == 200
+    assert Researcher.objects.get().display_name == "李雷"
+
+
+def test_post_without_override_is_not_allowed_on_me(researcher_client):
+    client, _body = researcher_client
+
+    response = client.post(ME, {"display_name": "李雷"}, format="json")
+
+    assert response.status_code == 405
+    assert Researcher.objects.get().display_name == ""

@@ -1,0 +1,10 @@
+module.exports = {
+  testEnvironment: 'jsdom',
+  testMatch: ['<rootDir>/test/**/*.test.js'],
+  // tdesign's miniprogram_dist imports "tslib" from its own nested miniprogram_npm/
+  moduleDirectories: ['node_modules', 'miniprogram_npm'],
+  transform: { '\\.js$': 'babel-jest' }, // tdesign's dist is ESM
+  globalSetup: '<rootDir>/test/global-setup.js', // builds src/miniprogram_npm when missing or stale
+  testTimeout: 20000, // page tests compile WXML with the official compiler; slow machines need headroom
+  setupFiles: ['<rootDir>/test/setup.js'], // Page/App/getApp shims
+}

@@ -1,0 +1,127 @@
+const api = require('../../utils/api')
+const i18n = require('../../utils/i18n')
+
+const EDITABLE_FIELDS = ['display_name', 'institution', 'orcid']
+
+function emptyForm() {
+  return { display_name: '', institution: '', orcid: '' }
+}
+
+Page({
+  data: {
+    t: {},
+    language: i18n.DEFAULT_LANGUAGE,
+    languageOptions: i18n.LANGUAGES.map((value) => ({ value, label: i18n.LANGUAGE_NAMES[value] })),
+    signedOut: false,
+    researcher: null,
+    avatarText: '',
+    joined: '',
+    editing: false,
+    saving: false,
+    form: emptyForm(),
+    fieldErrors: {}, // field -> [message, ...] from the backend's `fields`
+  },
+
+  onShow() {
+    this.render()
+    return this.refresh()
+  },
+
+  /** Everything shown from the current language and the researcher in app.globalData. */
+  render() {
+    const researcher = getApp().globalData.researcher
+    const name = researcher && researcher.display_name ? String(researcher.display_name).trim() : ''
+    this.setData({
+      t: i18n.strings(),
+      language: i18n.getLanguage(),
+      signedOut: api.isSignedOut(),
+      researcher,
+      avatarText: name ? name.slice(0, 1).toUpperCase() : '',
+      joined: researcher && researcher.created_at ? String(researcher.created_at).slice(0, 10) : '',
+    })
+    i18n.applyChrome('titleMe')
+  },
+
+  async refresh() {
+    const app = getApp()
+    await app.loginReady
+    if (!api.isSignedOut()) {
+      try {
+        const researcher = await api.request('/api/v1/me')
+        app.globalData.researcher = researcher
+        i18n.setLanguage(researcher.language)
+      } catch (err) {
+        // api.request already told the researcher; keep showing what we had.
+      }
+    }
+    this.render()
+  },
+
+  onEdit() {
+    const researcher = this.data.researcher || {}
+    const form = emptyForm()
+    EDITABLE_FIELDS.forEach((field) => { form[field] = researcher[field] || '' })
+    this.setData({ editing: true, form, fieldErrors: {} })
+  },
+
+  onCancelEdit() {
+    this.setData({ editing: false, fieldErrors: {} })
+  },
+
+  onFieldChange(event) {
+    const field = event.currentTarget.dataset.field
+    this.setData({ [`form.${field}`]: event.detail.value, [`fieldErrors.${field}`]: null })
+  },
+
+  /** PATCH only what changed; the backend's field errors are shown under their inputs. */
+  async onSave() {
+    if (this.data.saving) return
+    const researcher = this.data.researcher || {}
+    const changes = {}
+    EDITABLE_FIELDS.forEach((field) => {
+      const value = String(this.data.form[field] || '').trim()
+      if (value !== (researcher[field] || '')) changes[field] = value
+    })
+    if (Object.keys(changes).length === 0) {
+      this.setData({ editing: false, fieldErrors: {} })
+      return
+    }
+    this.setData({ saving: true, fieldErrors: {} })
+    try {
+      const updated = await api.request('/api/v1/me', { method: 'PATCH', data: changes })
+      getApp().globalData.researcher = updated
+      this.setData({ saving: false, editing: false })
+      this.render()
+      wx.showToast({ icon: 'success', title: i18n.t('toastSaved') })
+    } catch (err) {
+      this.setData({ saving: false, fieldErrors: err.fields || {} })
+    }
+  },
+
+  /** Switch at once (every text re-renders), then save it to the profile; undo if saving fails. */
+  async onLanguageChange(event) {
+    const previous = i18n.getLanguage()
+    const language = event.detail.value
+    if (!i18n.setLanguage(language)) return
+    this.render()
+    if (api.isSignedOut()) return
+    try {
+      getApp().globalData.researcher = await api.request('/api/v1/me', { method: 'PATCH', data: { language } })
+    } catch (err) {
+      i18n.setLanguage(previous)
+    }
+    this.render()
+  },
+
+  async onLogout() {
+    await getApp().signOut()
+    this.setData({ editing: false, saving: false, fieldErrors: {}, form: emptyForm() })
+    this.render()
+    wx.showToast({ icon: 'none', title: i18n.t('toastLoggedOut') })
+  },
+
+  async onLogin() {
+    await getApp().signIn()
+    return this.refresh()
+  },
+})
