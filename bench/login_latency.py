@@ -1,0 +1,126 @@
+"""Login latency: POST /api/v1/auth/login through a real gunicorn server, against the WeChat sandbox,
+on PostgreSQL and Redis, next to a raw jscode2session call to the same sandbox in the same run.
+
+    .venv/bin/python bench/login_latency.py [--logins 300]
+
+Prints median and p95 for both, their ratio (our overhead on top of WeChat's round trip) and the
+number of SQL queries one login costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import environ
+import psycopg2
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from sandbox.server import SandboxServer  # noqa: E402
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+APP_ID, APP_SECRET = "wxbench000000000001", "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def recreate_database(url: str) -> None:
+    """A fresh, empty benchmark database (never the test or production one: it is named in BENCH_DATABASE_URL)."""
+    config = environ.Env.db_url_config(url)
+    admin = psycopg2.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"] or None,
+                             password=config["PASSWORD"] or None, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
+        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    admin.close()
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--logins", type=int, default=300)
+    args = parser.parse_args()
+
+    sandbox = SandboxServer(port=0, wechat_app_id=APP_ID, wechat_app_secret=APP_SECRET, quiet=True).start()
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
+        "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=", "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_API_BASE": sandbox.base_url,
+        "LOGIN_RATE_PER_CLIENT": "1000000/min", "LOGIN_RATE_PER_WECHAT_USER": "1000000/min",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    recreate_database(DATABASE_URL)
+    print("migrating the benchmark database…", flush=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "publisher_backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--log-level", "warning"],
+        cwd=REPO_ROOT, env=env, start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base_url}/healthz", timeout=1).status_code in (200, 503):
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        session = requests.Session()
+        for warmup in range(20):
+            session.post(f"{base_url}/api/v1/auth/login", json={"code": f"warm{warmup % 5}-{warmup}"}, timeout=10)
+
+        raw_ms, login_ms = [], []
+        for n in range(args.logins):
+            user = f"bench{n % 50}"
+            started = time.perf_counter()
+            raw = session.get(f"{sandbox.base_url}/sns/jscode2session", params={
+                "appid": APP_ID, "secret": APP_SECRET, "js_code": f"{user}-raw{n}", "grant_type": "authorization_code",
+            }, timeout=10)
+            raw_ms.append((time.perf_counter() - started) * 1000)
+            assert "openid" in raw.json(), raw.text
+
+            started = time.perf_counter()
+            response = session.post(f"{base_url}/api/v1/auth/login", json={"code": f"{user}-{n}"}, timeout=10)
+            login_ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+            if (n + 1) % 100 == 0:
+                print(f"  {n + 1}/{args.logins} logins", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        sandbox.stop()
+
+    raw_median, login_median = statistics.median(raw_ms), statistics.median(login_ms)
+    print(f"raw jscode2session (baseline): median {raw_median:.2f} ms, p95 {percentile(raw_ms, 0.95):.2f} ms")
+    print(f"POST /api/v1/auth/login:       median {login_median:.2f} ms, p95 {percentile(login_ms, 0.95):.2f} ms")
+    print(f"ratio login/baseline: {login_median / raw_median:.1f}x "
+          f"(our own work per login: {login_median - raw_median:.2f} ms)")
+    print("SQL statements per returning user's login: 3 (asserted in tests/accounts/test_login.py)")
+
+
+if __name__ == "__main__":
+    main()
