@@ -64,3 +64,14 @@ def test_purge_removes_long_expired_and_revoked_tokens_only(django_user_model):
     assert purge_expired_tokens.apply().get() == 2
 
     assert list(AuthToken.objects.values_list("key_hash", flat=True)) == ["c" * 64]
+
+
+def test_beat_installs_the_schedule_from_code_into_its_tables():
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    DatabaseScheduler(app=app)
+
+    task = PeriodicTask.objects.get(name="accounts-purge-expired-tokens")
+    assert task.task == "accounts.tasks.purge_expired_tokens"
+    assert task.enabled
