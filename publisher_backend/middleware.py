@@ -1,8 +1,8 @@
 class MethodOverrideMiddleware:
     """wx.request cannot send PATCH, so the Mini Program sends `POST` with `X-HTTP-Method-Override: PATCH`.
 
-    Only that one override is honoured, and only under /api/: a POST can become a PATCH, never the reverse,
-    and never GET (which would bypass CSRF-free assumptions of safe methods).
+    Only that one override is honoured, and only under /api/: a POST may become a PATCH, nothing else, so an
+    override can never turn a request into a safe method (GET) or a destructive one (DELETE).
     """
 
     def __init__(self, get_response):
