@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuthToken, Researcher, User, WeChatIdentity
+from accounts import linking
+from accounts.models import AuthToken, JournalAccount, JournalAccountStatus, Researcher, User, WeChatIdentity
+from publisher_backend.errors import Conflict
 
 
 @admin.register(User)
@@ -64,3 +66,36 @@ class AuthTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": count})
+
+
+@admin.register(JournalAccount)
+class JournalAccountAdmin(admin.ModelAdmin):
+    """Linked accounts; the manual-verification queue is the 'Waiting for staff' filter."""
+
+    list_display = ["identity", "journal_system", "researcher", "status", "verification_method", "email_on_file",
+                    "verified_at", "created_at"]
+    list_filter = ["status", "verification_method", "journal_system"]
+    search_fields = ["identity", "email_on_file", "platform_user_id", "researcher__display_name"]
+    list_select_related = ["journal_system", "researcher"]
+    fields = ["researcher", "journal_system", "identity", "identity_kind", "platform_user_id", "email_on_file",
+              "status", "verification_method", "verified_at", "code_sent_at", "code_attempts", "manual_review_note",
+              "created_at"]
+    readonly_fields = fields
+    actions = ["verify_by_staff"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Verify selected accounts (identity checked by staff)"))
+    def verify_by_staff(self, request, queryset):
+        verified, conflicts = 0, []
+        for account in queryset.exclude(status=JournalAccountStatus.VERIFIED):
+            try:
+                linking.journal_account_staff_verify(account=account, staff=request.user)
+                verified += 1
+            except Conflict:
+                conflicts.append(str(account))
+        self.message_user(request, _("%(count)d accounts verified.") % {"count": verified})
+        if conflicts:
+            self.message_user(request, _("Already verified by another researcher (resolve by unlinking one): %(list)s")
+                              % {"list": ", ".join(conflicts)}, level=messages.WARNING)

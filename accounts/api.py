@@ -1,12 +1,18 @@
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
-from accounts.serializers import LoginRequestSerializer, LoginResponseSerializer, ResearcherSerializer
+from accounts import selectors, services
+from accounts.serializers import (
+    JournalSystemSerializer,
+    LoginRequestSerializer,
+    LoginResponseSerializer,
+    ResearcherSerializer,
+)
 from publisher_backend.http import client_address
 from publisher_backend.schema import error_responses
 
@@ -54,3 +60,16 @@ class MeView(APIView):
         researcher = services.researcher_update_profile(researcher=request.user.researcher,
                                                         changes=serializer.validated_data)
         return Response(ResearcherSerializer(researcher).data)
+
+
+class JournalSystemListView(ListAPIView):
+    """Journal systems a researcher can link an account on (no credentials, ever)."""
+
+    serializer_class = JournalSystemSerializer
+
+    def get_queryset(self):
+        return selectors.journal_systems_enabled()
+
+    @extend_schema(responses={200: JournalSystemSerializer(many=True), **error_responses(401)}, tags=["tracking"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_orcid
-from publisher_backend.fields import EncryptedTextField
+from publisher_backend.fields import EncryptedJSONField, EncryptedTextField
 
 
 class User(AbstractUser):
@@ -89,3 +89,135 @@ class AuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.researcher_id}:{self.key_hash[:8]}…"
+
+
+class Platform(models.TextChoices):
+    OJS = "ojs", _("Open Journal Systems")
+    SCHOLARONE = "scholarone", _("ScholarOne Manuscripts")
+    EDITORIAL_MANAGER = "editorial_manager", _("Editorial Manager")
+    JANEWAY = "janeway", _("Janeway")
+    CROSSREF = "crossref", _("Crossref")
+    FILE_EXPORT = "file_export", _("File export")
+
+
+class JournalSystem(models.Model):
+    """A journal platform the publisher runs (an OJS site, a ScholarOne account, …), with our credentials."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True,
+                           help_text=_("Stable identifier; journals_import updates rows by key."))
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    platform = models.CharField(_("platform"), max_length=32, choices=Platform.choices)
+    base_url = models.URLField(_("base URL"), max_length=300)
+    credentials = EncryptedJSONField(_("API credentials"), blank=True, default=dict,
+                                     help_text=_("Stored encrypted; never shown back in full."))
+    rate_limit_per_minute = models.PositiveIntegerField(_("rate limit per minute"), default=60)
+    timeout_seconds = models.FloatField(_("timeout (seconds)"), default=10.0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("journal system")
+        verbose_name_plural = _("journal systems")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name_en or self.key
+
+    def localized_name(self, language: str) -> str:
+        return (self.name_zh_hans if language.startswith("zh") else self.name_en) or self.name_en or self.name_zh_hans
+
+
+class Journal(models.Model):
+    journal_system = models.ForeignKey(JournalSystem, on_delete=models.CASCADE, related_name="journals",
+                                       verbose_name=_("journal system"))
+    key = models.SlugField(_("key"), max_length=64)
+    platform_path = models.CharField(_("platform identifier"), max_length=200,
+                                     help_text=_("The platform's journal/context identifier (OJS context path, …)."))
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=300, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    issn = models.CharField(_("ISSN"), max_length=9, blank=True)
+    eissn = models.CharField(_("eISSN"), max_length=9, blank=True)
+    cover_image_url = models.URLField(_("cover image URL"), max_length=500, blank=True)
+    # Article charges, read by payments: [{"kind": "apc", "amount_fen": 250000, "name": {"en": …, "zh-hans": …}}]
+    charges = models.JSONField(_("charges"), default=list, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("journal")
+        verbose_name_plural = _("journals")
+        ordering = ["journal_system__key", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["journal_system", "key"], name="journal_unique_key_per_system"),
+            models.UniqueConstraint(fields=["journal_system", "platform_path"], name="journal_unique_path_per_system"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en or self.key
+
+    def localized_name(self, language: str) -> str:
+        return (self.name_zh_hans if language.startswith("zh") else self.name_en) or self.name_en or self.name_zh_hans
+
+
+class JournalAccountStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the code")
+    MANUAL_REVIEW = "manual_review", _("Waiting for staff")
+    VERIFIED = "verified", _("Verified")
+
+
+class VerificationMethod(models.TextChoices):
+    EMAIL_CODE = "email_code", _("Code sent to the e-mail on file")
+    ORCID_MATCH = "orcid_match", _("The platform's ORCID record")
+    STAFF = "staff", _("Verified by staff")
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    USERNAME = "username", _("Username")
+    ORCID = "orcid", _("ORCID iD")
+
+
+class JournalAccount(models.Model):
+    """A researcher's account on a journal system, and the proof that it is theirs.
+
+    An identity (the platform's user) can be verified by one researcher only: a partial unique index
+    on verified rows enforces it even under concurrent verifications.
+    """
+
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="journal_accounts",
+                                   verbose_name=_("researcher"))
+    journal_system = models.ForeignKey(JournalSystem, on_delete=models.PROTECT, related_name="accounts",
+                                       verbose_name=_("journal system"))
+    identity = models.CharField(_("identity as entered"), max_length=254)
+    identity_kind = models.CharField(_("identity kind"), max_length=16, choices=IdentityKind.choices)
+    # Empty while the platform does not know the identity: such an account can never be verified.
+    platform_user_id = models.CharField(_("platform user id"), max_length=128, blank=True, db_index=True)
+    email_on_file = models.EmailField(_("e-mail on file"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=JournalAccountStatus.choices,
+                              default=JournalAccountStatus.PENDING, db_index=True)
+    verification_method = models.CharField(_("verification method"), max_length=16,
+                                           choices=VerificationMethod.choices, blank=True)
+    code_hash = models.CharField(_("code hash"), max_length=64, blank=True, editable=False)
+    code_expires_at = models.DateTimeField(_("code expires at"), null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(_("failed code attempts"), default=0)
+    code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
+    manual_review_note = models.TextField(_("note for staff"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("linked journal account")
+        verbose_name_plural = _("linked journal accounts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journal_system", "platform_user_id"],
+                condition=models.Q(status="verified"),
+                name="journal_account_identity_verified_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["journal_system", "email_on_file"], name="journal_account_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.journal_system.key}:{self.identity}"

@@ -1,4 +1,6 @@
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Researcher
@@ -40,3 +42,42 @@ class LoginRequestSerializer(serializers.Serializer):
 class LoginResponseSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send as 'Authorization: Bearer <token>'."))
     researcher = ResearcherSerializer()
+
+
+def _language() -> str:
+    return translation.get_language() or "zh-hans"
+
+
+class JournalBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, journal) -> str:
+        return journal.localized_name(_language())
+
+
+class JournalSerializer(JournalBriefSerializer):
+    issn = serializers.CharField()
+    eissn = serializers.CharField()
+    cover_image_url = serializers.CharField()
+
+
+class JournalSystemBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    platform = serializers.CharField()
+    platform_label = serializers.CharField(source="get_platform_display")
+
+    def get_name(self, journal_system) -> str:
+        return journal_system.localized_name(_language())
+
+
+class JournalSystemSerializer(JournalSystemBriefSerializer):
+    journals = serializers.SerializerMethodField()
+
+    @extend_schema_field(JournalSerializer(many=True))
+    def get_journals(self, journal_system) -> list[dict]:
+        enabled = [journal for journal in journal_system.journals.all() if journal.enabled]
+        return JournalSerializer(enabled, many=True).data

@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/login", api.LoginView.as_view(), name="auth-login"),
     path("auth/logout", api.LogoutView.as_view(), name="auth-logout"),
     path("me", api.MeView.as_view(), name="me"),
+    path("journal-systems", api.JournalSystemListView.as_view(), name="journal-systems"),
 ]

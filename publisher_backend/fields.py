@@ -7,6 +7,7 @@ and running `manage.py rotate_field_encryption`.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -57,3 +58,28 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt_text(value)
+
+
+class EncryptedJSONField(models.TextField):
+    """A JSON object (e.g. a platform's API credentials) stored as one Fernet token. Never serialize it."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict | None:
+        if value is None:
+            return None
+        if value == "":
+            return {}
+        return json.loads(decrypt_text(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value else {}
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return encrypt_text(json.dumps(value, sort_keys=True))
+
+    def value_to_string(self, obj: Any) -> str:
+        # Fixtures and dumpdata never carry the secret in clear.
+        return self.get_prep_value(self.value_from_object(obj)) or ""

@@ -157,6 +157,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
+    "manuscripts-poll-due-accounts": {
+        "task": "manuscripts.tasks.poll_due_accounts",
+        "schedule": 60,
+    },
     "accounts-purge-expired-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,
@@ -223,6 +227,20 @@ AUTH_TOKEN_TTL_DAYS = env.int("AUTH_TOKEN_TTL_DAYS", default=30)
 AUTH_TOKEN_TOUCH_SECONDS = env.int("AUTH_TOKEN_TOUCH_SECONDS", default=3600)
 LOGIN_RATE_PER_CLIENT = env.str("LOGIN_RATE_PER_CLIENT", default="30/min")
 LOGIN_RATE_PER_WECHAT_USER = env.str("LOGIN_RATE_PER_WECHAT_USER", default="10/min")
+
+# --- Linking journal accounts (flow 2) --------------------------------------------------------
+LINK_CODE_TTL_SECONDS = 600
+LINK_CODE_MAX_ATTEMPTS = 5
+LINK_CODE_RESEND_SECONDS = 60
+LINK_ATTEMPTS_PER_RESEARCHER = "5/hour"
+LINK_CODES_PER_IDENTITY = "3/day"
+
+# --- Manuscript polling (flow 3) --------------------------------------------------------------
+ACCOUNT_SYNC_INTERVAL_SECONDS = 300  # every active account is checked at least this often
+ACCOUNT_REFRESH_MIN_SECONDS = 60  # pull-to-refresh at most once a minute per account
+SYNC_RETRY_BASE_SECONDS = 30  # backoff base after a failed poll (doubles, with jitter)
+SYNC_RETRY_MAX_SECONDS = 3600
+POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
 
 # --- REST framework and schema --------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from publisher_backend.fields import EncryptedTextField
+from publisher_backend.fields import EncryptedJSONField, EncryptedTextField
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         total = 0
         for model in apps.get_models():
             names = [field.attname for field in model._meta.concrete_fields
-                     if isinstance(field, EncryptedTextField)]
+                     if isinstance(field, EncryptedTextField | EncryptedJSONField)]
             if not names:
                 continue
             primary_keys = list(model._base_manager.order_by("pk").values_list("pk", flat=True))

@@ -1,0 +1,117 @@
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Journal, JournalSystem
+from manuscripts.connectors.base import ConnectorError
+from manuscripts.connectors.registry import connector_for
+from manuscripts.models import Manuscript, StatusEvent
+from manuscripts.services import platform_config_for
+
+
+class JournalSystemForm(forms.ModelForm):
+    """Credentials are write-only: shown masked, replaced only when new JSON is entered."""
+
+    base_url = forms.URLField(label=_("base URL"), max_length=300, assume_scheme="https")
+    new_credentials = forms.CharField(
+        label=_("New API credentials (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('Leave empty to keep the stored credentials. For OJS: {"token": "…"}.'),
+    )
+
+    class Meta:
+        model = JournalSystem
+        fields = ["key", "name_zh_hans", "name_en", "platform", "base_url", "new_credentials",
+                  "rate_limit_per_minute", "timeout_seconds", "enabled"]
+
+    def clean_new_credentials(self):
+        text = self.cleaned_data["new_credentials"].strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("Enter a JSON object, e.g. {\"token\": \"…\"}.")) from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Enter a JSON object, e.g. {\"token\": \"…\"}."))
+        return value
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_credentials") is not None:
+            self.instance.credentials = self.cleaned_data["new_credentials"]
+        return super().save(commit)
+
+
+def masked_credentials(journal_system: JournalSystem) -> str:
+    masked = {name: ("•" * 4 + str(value)[-2:] if len(str(value)) > 8 else "•" * 4)
+              for name, value in (journal_system.credentials or {}).items()}
+    return json.dumps(masked, ensure_ascii=False) if masked else "—"
+
+
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class JournalInline(admin.TabularInline):
+    model = Journal
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    extra = 0
+    fields = ["key", "platform_path", "name_en", "name_zh_hans", "issn", "eissn", "enabled"]
+
+
+@admin.register(JournalSystem)
+class JournalSystemAdmin(admin.ModelAdmin):
+    form = JournalSystemForm
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["key", "name_en", "platform", "base_url", "enabled", "rate_limit_per_minute"]
+    list_filter = ["platform", "enabled"]
+    search_fields = ["key", "name_en", "name_zh_hans", "base_url"]
+    readonly_fields = ["stored_credentials", "created_at", "updated_at"]
+    inlines = [JournalInline]
+    actions = ["test_connection"]
+
+    @admin.display(description=_("Stored credentials"))
+    def stored_credentials(self, journal_system):
+        return masked_credentials(journal_system)
+
+    @admin.action(description=_("Test connection"))
+    def test_connection(self, request, queryset):
+        for journal_system in queryset:
+            try:
+                result = connector_for(platform_config_for(journal_system)).test_connection()
+            except (ConnectorError, ValueError) as exc:
+                self.message_user(request, f"{journal_system.key}: {type(exc).__name__}: {exc}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{journal_system.key}: {result}", level=messages.SUCCESS)
+
+
+@admin.register(Journal)
+class JournalAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["key", "name_en", "name_zh_hans", "journal_system", "issn", "enabled"]
+    list_filter = ["journal_system", "enabled"]
+    search_fields = ["key", "name_en", "name_zh_hans", "issn", "eissn"]
+    list_select_related = ["journal_system"]
+
+
+class StatusEventInline(admin.TabularInline):
+    model = StatusEvent
+    extra = 0
+    can_delete = False
+    fields = ["from_status", "to_status", "raw_status", "occurred_at", "seen_at"]
+    readonly_fields = fields
+
+
+@admin.register(Manuscript)
+class ManuscriptAdmin(admin.ModelAdmin):
+    list_display = ["title", "journal", "canonical_status", "raw_status", "last_activity_at", "missing_since"]
+    list_filter = ["canonical_status", "journal_system", "journal", ("missing_since", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "platform_id", "doi"]
+    list_select_related = ["journal"]
+    date_hierarchy = "last_activity_at"
+    readonly_fields = [field.name for field in Manuscript._meta.fields]
+    inlines = [StatusEventInline]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,109 @@
+"""The one small interface every journal-platform connector implements.
+
+A connector knows one platform's wire format and nothing of our database: it receives the journal
+system's settings as a plain `PlatformConfig`, answers in plain dataclasses, and raises the errors
+below. The sync service knows no platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """What a connector needs of a JournalSystem row (credentials already decrypted)."""
+
+    key: str
+    platform: str
+    base_url: str
+    credentials: dict
+    timeout_seconds: float = 10.0
+    # journal key -> the platform's journal/context identifier (OJS context path, ScholarOne site name…)
+    journal_paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlatformIdentity:
+    """A user as the platform knows them. `email` is the address on file: linking codes go there."""
+
+    platform_user_id: str
+    email: str
+    display_name: str = ""
+    orcid: str = ""
+
+
+@dataclass(frozen=True)
+class ManuscriptSnapshot:
+    """One manuscript as the platform shows it now."""
+
+    platform_id: str  # unique within the journal system
+    journal_path: str  # the platform's journal/context identifier
+    titles: dict[str, str]  # language ("en", "zh-hans", …) -> title; at least one entry
+    canonical_status: str  # a manuscripts.status.CanonicalStatus value
+    raw_status: str  # the platform's own words, as an author would see them
+    last_activity_at: datetime  # the platform's last activity on the manuscript (aware)
+    submitted_at: datetime | None = None
+    status_changed_at: datetime | None = None  # when the platform says the current status began, if it says
+    author_emails: tuple[str, ...] = ()  # lower-cased; who may see it through a linked account
+    author_user_ids: tuple[str, ...] = ()  # the platform's user ids of the authors, where it has them
+    doi: str = ""
+    published_on: date | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotPage:
+    """Manuscripts changed since a cursor, and the cursor to save for next time."""
+
+    snapshots: list[ManuscriptSnapshot]
+    next_cursor: str | None
+
+
+class ConnectorError(Exception):
+    """Base of every connector failure. `retryable` failures are retried with backoff."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, retry_after_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PlatformUnavailable(ConnectorError):
+    """Timeout, connection refused, 5xx, 429 (with retry_after_seconds when the platform says)."""
+
+    retryable = True
+
+
+class PlatformAuthError(ConnectorError):
+    """Our credentials were refused: staff must fix the journal system's settings."""
+
+
+class PlatformDataError(ConnectorError):
+    """The platform answered something we cannot read (malformed JSON, renamed fields)."""
+
+    retryable = True
+
+
+class Connector(Protocol):
+    platform: str
+    # True when the platform can list every manuscript changed since a cursor (polled once per
+    # journal system); False when it must be polled per linked account.
+    supports_platform_changes: bool
+
+    def __init__(self, config: PlatformConfig) -> None: ...
+
+    def test_connection(self) -> str:
+        """A short human-readable success message; raises ConnectorError otherwise."""
+
+    def find_identity(self, identity: str) -> PlatformIdentity | None:
+        """The platform user for an e-mail, username or ORCID iD typed by a researcher; None if unknown."""
+
+    def manuscripts_for_identity(self, identity: PlatformIdentity, cursor: str | None) -> SnapshotPage:
+        """Manuscripts this user is an author of, changed since `cursor` (None: all of them)."""
+
+    def changed_since(self, cursor: str | None) -> SnapshotPage:
+        """Every manuscript changed since `cursor` across the system's journals (platform-wide polling)."""

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Journal, JournalAccount, JournalSystem
+from manuscripts.status import CanonicalStatus
+
+
+class Manuscript(models.Model):
+    """A manuscript as its journal platform shows it; one row per (journal system, platform id).
+
+    Researchers see it through a verified linked account the platform lists on it (ManuscriptAccess),
+    so co-authors who each linked their account all see the same row.
+    """
+
+    journal_system = models.ForeignKey(JournalSystem, on_delete=models.PROTECT, related_name="manuscripts",
+                                       verbose_name=_("journal system"))
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, null=True, blank=True, related_name="manuscripts",
+                                verbose_name=_("journal"))
+    platform_id = models.CharField(_("platform id"), max_length=128)
+    title = models.CharField(_("title"), max_length=1000)
+    titles = models.JSONField(_("titles by language"), default=dict, blank=True)
+    canonical_status = models.CharField(_("status"), max_length=32, choices=CanonicalStatus.choices, db_index=True)
+    raw_status = models.CharField(_("platform status"), max_length=300, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    # A digest of the last snapshot applied: the same snapshot twice writes nothing.
+    snapshot_digest = models.CharField(max_length=64, editable=False)
+    missing_since = models.DateTimeField(_("missing on the platform since"), null=True, blank=True)
+    created_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("manuscript")
+        verbose_name_plural = _("manuscripts")
+        constraints = [
+            models.UniqueConstraint(fields=["journal_system", "platform_id"], name="manuscript_unique_platform_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+
+class ManuscriptAccess(models.Model):
+    """This linked account is listed on this manuscript (as an author)."""
+
+    manuscript = models.ForeignKey(Manuscript, on_delete=models.CASCADE, related_name="accesses")
+    journal_account = models.ForeignKey(JournalAccount, on_delete=models.CASCADE, related_name="manuscript_accesses")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("manuscript access")
+        verbose_name_plural = _("manuscript accesses")
+        constraints = [
+            models.UniqueConstraint(fields=["journal_account", "manuscript"], name="manuscript_access_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journal_account_id} → {self.manuscript_id}"
+
+
+class StatusEvent(models.Model):
+    """One real status transition: the timeline."""
+
+    manuscript = models.ForeignKey(Manuscript, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=32, choices=CanonicalStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=32, choices=CanonicalStatus.choices)
+    raw_status = models.CharField(_("platform status"), max_length=300, blank=True)
+    occurred_at = models.DateTimeField(_("happened at (platform)"))
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status event")
+        verbose_name_plural = _("status events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["manuscript", "-occurred_at"], name="status_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class AccountSyncState(models.Model):
+    """When a linked account was and will be polled, and how the last poll went."""
+
+    journal_account = models.OneToOneField(JournalAccount, on_delete=models.CASCADE, related_name="sync_state",
+                                           primary_key=True)
+    next_sync_at = models.DateTimeField(_("next sync at"), default=timezone.now, db_index=True)
+    cursor = models.CharField(_("cursor"), max_length=200, blank=True)
+    last_synced_at = models.DateTimeField(_("last synced at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    refresh_requested_at = models.DateTimeField(_("refresh requested at"), null=True, blank=True)
+    # A worker syncing the account holds this lease; a worker killed mid-sync loses it when it expires.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account sync state")
+        verbose_name_plural = _("account sync states")
+
+    def __str__(self) -> str:
+        return f"{self.journal_account_id} @ {self.next_sync_at:%Y-%m-%d %H:%M}"

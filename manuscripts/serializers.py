@@ -1,0 +1,118 @@
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.linking import email_hint
+from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer
+from manuscripts.status import CanonicalStatus, status_explanation, status_label
+
+
+def _language() -> str:
+    return translation.get_language() or "zh-hans"
+
+
+class ManuscriptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.SerializerMethodField()
+    journal = JournalBriefSerializer(allow_null=True)
+    journal_system = JournalSystemBriefSerializer()
+    status = serializers.ChoiceField(choices=CanonicalStatus.choices, source="canonical_status")
+    status_label = serializers.SerializerMethodField()
+    status_explanation = serializers.SerializerMethodField()
+    platform_status = serializers.CharField(source="raw_status")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    last_activity_at = serializers.DateTimeField()
+    doi = serializers.CharField()
+    url = serializers.CharField()
+    missing_on_platform = serializers.SerializerMethodField()
+
+    def get_title(self, manuscript) -> str:
+        titles = manuscript.titles or {}
+        return titles.get("zh-hans" if _language().startswith("zh") else "en") or manuscript.title
+
+    def get_status_label(self, manuscript) -> str:
+        return status_label(manuscript.canonical_status)
+
+    def get_status_explanation(self, manuscript) -> str:
+        return status_explanation(manuscript.canonical_status)
+
+    def get_missing_on_platform(self, manuscript) -> bool:
+        return manuscript.missing_since is not None
+
+
+class StatusEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    to_status_label = serializers.SerializerMethodField()
+    platform_status = serializers.CharField(source="raw_status")
+    occurred_at = serializers.DateTimeField()
+    seen_at = serializers.DateTimeField()
+
+    def get_to_status_label(self, event) -> str:
+        return status_label(event.to_status)
+
+
+class ManuscriptDetailSerializer(ManuscriptSerializer):
+    timeline = StatusEventSerializer(many=True, source="events.all")
+
+
+class ManuscriptFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CanonicalStatus.choices, required=False)
+    journal = serializers.IntegerField(required=False, min_value=1)
+    account = serializers.IntegerField(required=False, min_value=1)
+    search = serializers.CharField(required=False, max_length=200)
+
+
+class JournalAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    journal_system = JournalSystemBriefSerializer()
+    identity = serializers.CharField()
+    status = serializers.CharField()
+    email_hint = serializers.SerializerMethodField()
+    verification_method = serializers.CharField()
+    verified_at = serializers.DateTimeField(allow_null=True)
+    last_synced_at = serializers.SerializerMethodField()
+    sync_error = serializers.SerializerMethodField()
+    manuscript_count = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_email_hint(self, account) -> str:
+        return email_hint(account)
+
+    def _sync_state(self, account):
+        try:
+            return account.sync_state
+        except account.__class__.sync_state.RelatedObjectDoesNotExist:
+            return None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_synced_at(self, account):
+        state = self._sync_state(account)
+        return serializers.DateTimeField().to_representation(state.last_synced_at) if state and state.last_synced_at \
+            else None
+
+    def get_sync_error(self, account) -> str:
+        state = self._sync_state(account)
+        return state.last_error if state else ""
+
+    def get_manuscript_count(self, account) -> int:
+        return getattr(account, "manuscript_count", 0)
+
+
+class JournalAccountCreateSerializer(serializers.Serializer):
+    journal_system = serializers.IntegerField(min_value=1)
+    identity = serializers.CharField(max_length=254, help_text=_("The e-mail, username or ORCID iD used there."))
+
+
+class VerifyCodeSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", error_messages={"invalid": _("Enter the 6-digit code.")})
+
+
+class ManualReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RefreshQueuedSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()

@@ -1,0 +1,164 @@
+"""Writes for manuscript tracking: linking through a connector, syncing accounts, polling."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import linking
+from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem, Researcher
+from manuscripts.connectors.base import ConnectorError, PlatformConfig, PlatformIdentity
+from manuscripts.connectors.registry import connector_for
+from manuscripts.models import AccountSyncState
+from manuscripts.sync import SyncOutcome, snapshots_apply
+from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class JournalSystemInvalid(ApiError):
+    code = "invalid"
+
+
+class AccountNotVerified(ApiError):
+    status_code = 409
+    code = "conflict"
+
+
+def platform_config_for(journal_system: JournalSystem) -> PlatformConfig:
+    return PlatformConfig(
+        key=journal_system.key,
+        platform=journal_system.platform,
+        base_url=journal_system.base_url,
+        credentials=journal_system.credentials or {},
+        timeout_seconds=journal_system.timeout_seconds,
+        journal_paths={journal.key: journal.platform_path for journal in journal_system.journals.all()},
+    )
+
+
+def journal_account_link(*, researcher: Researcher, journal_system_id: int, identity: str) -> JournalAccount:
+    """Flow 2, first step: find the identity on the platform, then start the e-mail proof."""
+    journal_system = JournalSystem.objects.filter(pk=journal_system_id, enabled=True).first()
+    if journal_system is None:
+        raise JournalSystemInvalid(fields={"journal_system": [_("Choose one of the journal systems offered.")]})
+    identity_kind, normalized = linking.identity_classify(identity)
+    connector = connector_for(platform_config_for(journal_system))
+    try:
+        found = connector.find_identity(normalized)
+    except ConnectorError as exc:
+        logger.warning("identity lookup on %s failed: %s", journal_system.key, exc)
+        raise UpstreamUnavailable(_("The journal system cannot be reached right now. Please try again later.")) from exc
+    return linking.journal_account_start(
+        researcher=researcher, journal_system=journal_system, identity_kind=identity_kind, identity=normalized,
+        found=linking.FoundIdentity(platform_user_id=found.platform_user_id, email=found.email.lower(),
+                                    orcid=found.orcid) if found else None,
+    )
+
+
+def account_sync_schedule_now(*, account: JournalAccount) -> None:
+    """Make a (newly verified or refreshed) account due now and start its sync after commit."""
+    AccountSyncState.objects.update_or_create(journal_account=account, defaults={"next_sync_at": timezone.now()})
+    account_id = account.pk
+
+    def enqueue() -> None:
+        from manuscripts.tasks import sync_account
+
+        sync_account.delay(account_id)
+
+    transaction.on_commit(enqueue)
+
+
+def account_refresh_request(*, account: JournalAccount) -> None:
+    """Pull to refresh: at most once per ACCOUNT_REFRESH_MIN_SECONDS per account."""
+    if account.status != JournalAccountStatus.VERIFIED:
+        raise AccountNotVerified(_("Verify the account before refreshing it."))
+    now = timezone.now()
+    with transaction.atomic():
+        state, _created = AccountSyncState.objects.select_for_update().get_or_create(journal_account=account)
+        if state.refresh_requested_at:
+            waited = (now - state.refresh_requested_at).total_seconds()
+            if waited < settings.ACCOUNT_REFRESH_MIN_SECONDS:
+                raise Throttled(retry_after_seconds=int(settings.ACCOUNT_REFRESH_MIN_SECONDS - waited) + 1,
+                                message=_("This account was refreshed a moment ago. Please wait a minute."))
+        state.refresh_requested_at = now
+        state.save(update_fields=["refresh_requested_at"])
+        account_sync_schedule_now(account=account)
+
+
+def _retry_delay_seconds(consecutive_failures: int, retry_after: float | None) -> float:
+    base = settings.SYNC_RETRY_BASE_SECONDS * (2 ** min(consecutive_failures - 1, 10))
+    delay = min(base, settings.SYNC_RETRY_MAX_SECONDS)
+    delay = random.uniform(delay / 2, delay)  # jitter: failing accounts don't retry in lockstep
+    return max(delay, retry_after or 0)
+
+
+def _claim(account_id: int, lease_seconds: float) -> bool:
+    """Take the account's sync lease unless another worker holds it (no long transaction is kept open)."""
+    now = timezone.now()
+    return bool(AccountSyncState.objects.filter(journal_account_id=account_id)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .update(claimed_until=now + timedelta(seconds=lease_seconds)))
+
+
+def account_sync(*, account_id: int) -> SyncOutcome | None:
+    """Poll one verified account and apply what changed; None when not due to run (lease held, unlinked).
+
+    Idempotent and safe to run twice: a lease on the sync state keeps two workers apart, and a worker
+    killed mid-sync loses nothing (snapshots apply in one transaction; the lease expires).
+    """
+    account = (JournalAccount.objects.select_related("journal_system")
+               .filter(pk=account_id, status=JournalAccountStatus.VERIFIED).first())
+    if account is None or not account.journal_system.enabled:
+        return None
+    AccountSyncState.objects.get_or_create(journal_account=account)
+    lease_seconds = account.journal_system.timeout_seconds * 10 + 60
+    if not _claim(account.pk, lease_seconds):
+        return None
+    state = AccountSyncState.objects.get(journal_account=account)
+    connector = connector_for(platform_config_for(account.journal_system))
+    identity = PlatformIdentity(platform_user_id=account.platform_user_id, email=account.email_on_file)
+    now = timezone.now()
+    try:
+        page = connector.manuscripts_for_identity(identity, state.cursor or None)
+    except ConnectorError as exc:
+        failures = state.consecutive_failures + 1
+        AccountSyncState.objects.filter(pk=state.pk).update(
+            consecutive_failures=failures, last_error=str(exc)[:500], claimed_until=None,
+            next_sync_at=now + timedelta(seconds=_retry_delay_seconds(failures, exc.retry_after_seconds)))
+        logger.warning("sync of account %s failed (%s): %s", account.pk, type(exc).__name__, exc)
+        return None
+    outcome = snapshots_apply(journal_system=account.journal_system, snapshots=page.snapshots, seen_by=account,
+                              full_listing=not state.cursor)
+    AccountSyncState.objects.filter(pk=state.pk).update(
+        cursor=page.next_cursor or state.cursor, last_synced_at=timezone.now(), last_error="",
+        consecutive_failures=0, claimed_until=None,
+        next_sync_at=timezone.now() + timedelta(seconds=settings.ACCOUNT_SYNC_INTERVAL_SECONDS))
+    return outcome
+
+
+def accounts_claim_due(*, limit: int) -> list[int]:
+    """Claim up to `limit` due accounts for this scheduler tick.
+
+    `SELECT … FOR UPDATE SKIP LOCKED`: schedulers running at once take disjoint rows, and each claimed
+    row is pushed out of the due window before the lock is released, so no account is polled twice
+    in one cycle.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due_ids = list(
+            AccountSyncState.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_sync_at__lte=now, journal_account__status=JournalAccountStatus.VERIFIED,
+                    journal_account__journal_system__enabled=True)
+            .order_by("next_sync_at")
+            .values_list("journal_account_id", flat=True)[:limit]
+        )
+        AccountSyncState.objects.filter(journal_account_id__in=due_ids).update(
+            next_sync_at=now + timedelta(seconds=settings.ACCOUNT_SYNC_INTERVAL_SECONDS))
+    return due_ids

@@ -1,0 +1,55 @@
+"""The canonical manuscript status: one vocabulary for every platform, with plain explanations.
+
+Each platform's own words ("Awaiting Reviewer Scores", OJS stage 3 with review round status 7, …) map
+onto these codes through a table in that platform's connector module; the platform's words are kept
+beside the code as `raw_status`, so nothing is lost.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CanonicalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    WITH_EDITOR = "with_editor", _("With the editor")
+    UNDER_REVIEW = "under_review", _("Under peer review")
+    REVISION_REQUESTED = "revision_requested", _("Revision requested")
+    REVISION_SUBMITTED = "revision_submitted", _("Revision submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PRODUCTION = "in_production", _("In production")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# One line a researcher can read without knowing the platform.
+EXPLANATIONS = {
+    CanonicalStatus.SUBMITTED: _("The journal has received your manuscript; an editor has not picked it up yet."),
+    CanonicalStatus.WITH_EDITOR: _("An editor is checking the manuscript and deciding whether to send it for review."),
+    CanonicalStatus.UNDER_REVIEW: _(
+        "Reviewers are reading the manuscript; the editor will decide after their reports."),
+    CanonicalStatus.REVISION_REQUESTED: _("The editor asks you to revise the manuscript and submit it again."),
+    CanonicalStatus.REVISION_SUBMITTED: _("Your revised manuscript is back with the journal for assessment."),
+    CanonicalStatus.ACCEPTED: _("The journal has accepted the manuscript for publication."),
+    CanonicalStatus.IN_PRODUCTION: _("The article is being copyedited, typeset and proofread."),
+    CanonicalStatus.PUBLISHED: _("The article is published."),
+    CanonicalStatus.REJECTED: _("The journal has declined the manuscript."),
+    CanonicalStatus.WITHDRAWN: _("The manuscript was withdrawn from the journal."),
+}
+
+# Decisions and endings: where researchers most want an alert.
+DECISION_STATUSES = frozenset({
+    CanonicalStatus.REVISION_REQUESTED, CanonicalStatus.ACCEPTED, CanonicalStatus.PUBLISHED, CanonicalStatus.REJECTED,
+})
+FINAL_STATUSES = frozenset({CanonicalStatus.PUBLISHED, CanonicalStatus.REJECTED, CanonicalStatus.WITHDRAWN})
+
+# Progress order, used when two snapshots carry the same activity time.
+PROGRESS_ORDER = {status: index for index, status in enumerate(CanonicalStatus)}
+
+
+def status_label(status: str) -> str:
+    return str(CanonicalStatus(status).label)
+
+
+def status_explanation(status: str) -> str:
+    return str(EXPLANATIONS[CanonicalStatus(status)])

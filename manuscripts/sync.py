@@ -1,0 +1,194 @@
+"""The sync service: apply a connector's snapshots to our manuscripts, idempotently (flow 3).
+
+Knows no platform. In one transaction per batch it upserts manuscripts, writes a StatusEvent for every
+real transition and a notification for the researchers who see the manuscript. The same snapshot
+twice writes nothing; an older snapshot never overwrites a newer one; a manuscript that disappears
+from a full listing is marked, not deleted; several transitions of one manuscript in one batch make
+one notification (for the latest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
+from manuscripts.connectors.base import ManuscriptSnapshot
+from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
+from manuscripts.status import PROGRESS_ORDER, status_label
+from notifications.services import notification_create
+
+
+@dataclass
+class SyncOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0  # older than what we have
+    events: int = 0
+    notifications: int = 0
+    marked_missing: int = 0
+    manuscript_ids: list[int] = field(default_factory=list)
+
+
+def snapshot_digest(snapshot: ManuscriptSnapshot) -> str:
+    document = json.dumps(asdict(snapshot), sort_keys=True, default=str)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _preferred_title(titles: dict[str, str]) -> str:
+    return titles.get("en") or titles.get("zh-hans") or next(iter(titles.values()), "")
+
+
+def _manuscript_fields(snapshot: ManuscriptSnapshot, journal_id: int | None) -> dict:
+    return {
+        "journal_id": journal_id,
+        "title": _preferred_title(snapshot.titles)[:1000],
+        "titles": snapshot.titles,
+        "canonical_status": snapshot.canonical_status,
+        "raw_status": snapshot.raw_status[:300],
+        "submitted_at": snapshot.submitted_at,
+        "last_activity_at": snapshot.last_activity_at,
+        "status_changed_at": snapshot.status_changed_at,
+        "doi": snapshot.doi,
+        "published_on": snapshot.published_on,
+        "url": snapshot.url,
+        "snapshot_digest": snapshot_digest(snapshot),
+        "missing_since": None,
+    }
+
+
+def _is_older(snapshot: ManuscriptSnapshot, manuscript: Manuscript) -> bool:
+    if snapshot.last_activity_at != manuscript.last_activity_at:
+        return snapshot.last_activity_at < manuscript.last_activity_at
+    # Same activity time: a status earlier in the workflow does not replace a later one.
+    return PROGRESS_ORDER[snapshot.canonical_status] < PROGRESS_ORDER[manuscript.canonical_status]
+
+
+def _notify_transition(manuscript: Manuscript, event: StatusEvent, journal_name_by_language: dict[str, str]) -> int:
+    """One notification per researcher who sees the manuscript through a verified account."""
+    readers = (JournalAccount.objects.filter(manuscript_accesses__manuscript=manuscript,
+                                             status=JournalAccountStatus.VERIFIED)
+               .values_list("researcher_id", "researcher__language").distinct())
+    created = 0
+    for researcher_id, language in readers:
+        with translation.override(language):
+            title = _("Manuscript status: %(status)s") % {"status": status_label(event.to_status)}
+            body = manuscript.title[:200]
+        made = notification_create(
+            researcher_id=researcher_id,
+            kind="status_changed",
+            dedupe_key=f"status:{manuscript.pk}:{event.pk}:{researcher_id}",
+            title=title,
+            body=body,
+            payload={"manuscript_id": manuscript.pk, "from_status": event.from_status, "to_status": event.to_status,
+                     "platform_status": event.raw_status, "journal": journal_name_by_language.get(language, ""),
+                     "occurred_at": event.occurred_at.isoformat()},
+            page=f"pages/manuscript/detail?id={manuscript.pk}",
+        )
+        created += made is not None
+    return created
+
+
+def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot],
+                    seen_by: JournalAccount | None = None, full_listing: bool = False) -> SyncOutcome:
+    """Apply snapshots from one journal system in one transaction (rows locked while applied).
+
+    `seen_by`: the linked account whose listing produced the snapshots (it is an author of each).
+    `full_listing`: the snapshots are everything the platform lists for `seen_by`; its other
+    manuscripts are marked missing.
+    """
+    outcome = SyncOutcome()
+    by_platform_id: dict[str, list[ManuscriptSnapshot]] = defaultdict(list)
+    for snapshot in snapshots:
+        by_platform_id[snapshot.platform_id].append(snapshot)
+    now = timezone.now()
+
+    with transaction.atomic():
+        existing = {m.platform_id: m for m in Manuscript.objects.select_for_update()
+                    .filter(journal_system=journal_system, platform_id__in=list(by_platform_id))}
+        journals = {journal.platform_path: journal for journal in journal_system.journals.all()}
+        emails = {email for s in snapshots for email in s.author_emails}
+        user_ids = {user_id for s in snapshots for user_id in s.author_user_ids}
+        matching_accounts = list(JournalAccount.objects.filter(journal_system=journal_system)
+                                 .filter(Q(email_on_file__in=emails) | Q(platform_user_id__in=user_ids))
+                                 .exclude(platform_user_id="")) if emails or user_ids else []
+
+        wanted_access: set[tuple[int, int]] = set()
+        transitions: dict[int, tuple[Manuscript, list[StatusEvent]]] = {}
+        for platform_id, versions in by_platform_id.items():
+            versions.sort(key=lambda s: (s.last_activity_at, PROGRESS_ORDER[s.canonical_status]))
+            manuscript = existing.get(platform_id)
+            new_events: list[StatusEvent] = []
+            changed = False
+            for snapshot in versions:
+                journal = journals.get(snapshot.journal_path)
+                if manuscript is None:
+                    manuscript = Manuscript.objects.create(journal_system=journal_system, platform_id=platform_id,
+                                                           **_manuscript_fields(snapshot, journal and journal.pk))
+                    outcome.created += 1
+                    new_events.append(StatusEvent(
+                        manuscript=manuscript, from_status="", to_status=snapshot.canonical_status,
+                        raw_status=snapshot.raw_status[:300], seen_at=now,
+                        occurred_at=snapshot.status_changed_at or snapshot.submitted_at or snapshot.last_activity_at))
+                    continue
+                digest = snapshot_digest(snapshot)
+                if manuscript.snapshot_digest == digest and manuscript.missing_since is None:
+                    outcome.unchanged += 1
+                    continue
+                if _is_older(snapshot, manuscript):
+                    outcome.stale += 1
+                    continue
+                previous_status = manuscript.canonical_status
+                for name, value in _manuscript_fields(snapshot, journal and journal.pk).items():
+                    setattr(manuscript, name, value)
+                changed = True
+                if snapshot.canonical_status != previous_status:
+                    event = StatusEvent(manuscript=manuscript, from_status=previous_status,
+                                        to_status=snapshot.canonical_status, raw_status=snapshot.raw_status[:300],
+                                        occurred_at=snapshot.status_changed_at or snapshot.last_activity_at,
+                                        seen_at=now)
+                    new_events.append(event)
+                    transitions.setdefault(manuscript.pk, (manuscript, []))[1].append(event)
+            if changed:
+                manuscript.save()
+                outcome.updated += 1
+            if new_events:
+                StatusEvent.objects.bulk_create(new_events)
+                outcome.events += len(new_events)
+            outcome.manuscript_ids.append(manuscript.pk)
+
+            latest = versions[-1]
+            for account in matching_accounts:
+                if account.email_on_file in latest.author_emails or account.platform_user_id in latest.author_user_ids:
+                    wanted_access.add((account.pk, manuscript.pk))
+            if seen_by is not None:
+                wanted_access.add((seen_by.pk, manuscript.pk))
+
+        if wanted_access:
+            have = set(ManuscriptAccess.objects.filter(
+                manuscript_id__in=outcome.manuscript_ids,
+                journal_account_id__in={account_id for account_id, _m in wanted_access},
+            ).values_list("journal_account_id", "manuscript_id"))
+            missing_rows = [ManuscriptAccess(journal_account_id=account_id, manuscript_id=manuscript_id)
+                            for account_id, manuscript_id in wanted_access - have]
+            ManuscriptAccess.objects.bulk_create(missing_rows, ignore_conflicts=True)
+
+        # The readers are known now that access rows exist: one notification per manuscript, for its latest change.
+        journal_names = {"zh-hans": journal_system.localized_name("zh-hans"), "en": journal_system.localized_name("en")}
+        for manuscript, events in transitions.values():
+            outcome.notifications += _notify_transition(manuscript, events[-1], journal_names)
+
+        if full_listing and seen_by is not None:
+            outcome.marked_missing = (Manuscript.objects
+                                      .filter(accesses__journal_account=seen_by, missing_since__isnull=True)
+                                      .exclude(pk__in=outcome.manuscript_ids)
+                                      .update(missing_since=now))
+    return outcome
