@@ -1,0 +1,81 @@
+"""Polling claims due accounts with SKIP LOCKED, so schedulers never take the same account twice."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import JournalSystem
+from manuscripts.models import AccountSyncState
+from manuscripts.services import accounts_claim_due
+from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
+
+
+def make_due_accounts(count: int, **account_fields) -> list[int]:
+    system = make_journal_system()
+    ids = []
+    for number in range(count):
+        account = make_account(make_researcher(), system, email=f"r{number}@example.org", user_id=str(number),
+                               **account_fields)
+        AccountSyncState.objects.create(journal_account=account, next_sync_at=timezone.now() - timedelta(seconds=1))
+        ids.append(account.pk)
+    return ids
+
+
+@pytest.mark.django_db
+def test_claim_takes_due_accounts_and_pushes_them_out_of_the_window(settings):
+    ids = make_due_accounts(3)
+
+    assert sorted(accounts_claim_due(limit=10)) == sorted(ids)
+    assert accounts_claim_due(limit=10) == []
+    next_times = AccountSyncState.objects.values_list("next_sync_at", flat=True)
+    assert all(at > timezone.now() + timedelta(seconds=settings.ACCOUNT_SYNC_INTERVAL_SECONDS - 5) for at in next_times)
+
+
+@pytest.mark.django_db
+def test_claim_ignores_pending_accounts():
+    make_due_accounts(2, status="pending")
+
+    assert accounts_claim_due(limit=10) == []
+
+
+@pytest.mark.django_db
+def test_claim_ignores_disabled_journal_systems():
+    make_due_accounts(2)
+    JournalSystem.objects.update(enabled=False)
+
+    assert accounts_claim_due(limit=10) == []
+
+
+@pytest.mark.django_db
+def test_claim_respects_the_batch_limit():
+    make_due_accounts(5)
+
+    assert len(accounts_claim_due(limit=2)) == 2
+    assert len(accounts_claim_due(limit=10)) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_schedulers_claim_disjoint_sets():
+    ids = make_due_accounts(60)
+    results: list[list[int]] = [[], []]
+    barrier = threading.Barrier(2)
+
+    def scheduler(slot: int) -> None:
+        try:
+            barrier.wait()
+            for _tick in range(4):
+                results[slot].extend(accounts_claim_due(limit=10))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scheduler, args=(slot,)) for slot in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not set(results[0]) & set(results[1])
+    assert sorted(results[0] + results[1]) == sorted(ids)
