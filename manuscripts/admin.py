@@ -3,12 +3,13 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Journal, JournalSystem
 from manuscripts.connectors.base import ConnectorError
 from manuscripts.connectors.registry import connector_for
-from manuscripts.models import Manuscript, StatusEvent
+from manuscripts.models import CircuitState, Manuscript, StatusEvent, SystemPollState
 from manuscripts.services import platform_config_for
 
 
@@ -64,12 +65,48 @@ class JournalInline(admin.TabularInline):
 class JournalSystemAdmin(admin.ModelAdmin):
     form = JournalSystemForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["key", "name_en", "platform", "base_url", "enabled", "rate_limit_per_minute"]
+    list_display = ["key", "name_en", "platform", "enabled", "last_successful_poll", "error_rate", "circuit",
+                    "lag"]
     list_filter = ["platform", "enabled"]
+    list_select_related = ["poll_state"]
     search_fields = ["key", "name_en", "name_zh_hans", "base_url"]
     readonly_fields = ["stored_credentials", "created_at", "updated_at"]
     inlines = [JournalInline]
     actions = ["test_connection"]
+
+    def _poll_state(self, journal_system):
+        try:
+            return journal_system.poll_state
+        except SystemPollState.DoesNotExist:
+            return None
+
+    @admin.display(description=_("last successful poll"))
+    def last_successful_poll(self, journal_system):
+        state = self._poll_state(journal_system)
+        return state.last_success_at if state and state.last_success_at else "—"
+
+    @admin.display(description=_("error rate"))
+    def error_rate(self, journal_system):
+        state = self._poll_state(journal_system)
+        if not state or not state.calls_total:
+            return "—"
+        return f"{100 * state.failures_total / state.calls_total:.1f}% ({state.failures_total}/{state.calls_total})"
+
+    @admin.display(description=_("circuit"))
+    def circuit(self, journal_system):
+        state = self._poll_state(journal_system)
+        if state is None:
+            return CircuitState.CLOSED.label
+        label = CircuitState(state.circuit_state()).label
+        return f"{label}: {state.last_error}" if state.circuit_state() != CircuitState.CLOSED else label
+
+    @admin.display(description=_("lag"))
+    def lag(self, journal_system):
+        """How stale our view of the platform is: time since the last successful call."""
+        state = self._poll_state(journal_system)
+        if not state or not state.last_success_at:
+            return "—"
+        return timesince(state.last_success_at)
 
     @admin.display(description=_("Stored credentials"))
     def stored_credentials(self, journal_system):

@@ -105,3 +105,39 @@ class AccountSyncState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.journal_account_id} @ {self.next_sync_at:%Y-%m-%d %H:%M}"
+
+
+class CircuitState(models.TextChoices):
+    CLOSED = "closed", _("Closed (polling)")
+    OPEN = "open", _("Open (paused after failures)")
+    HALF_OPEN = "half_open", _("Half-open (trying again)")
+
+
+class SystemPollState(models.Model):
+    """Per journal system: the platform-wide cursor, health counters and the circuit breaker."""
+
+    journal_system = models.OneToOneField(JournalSystem, on_delete=models.CASCADE, related_name="poll_state",
+                                          primary_key=True)
+    cursor = models.CharField(_("cursor"), max_length=200, blank=True)
+    next_poll_at = models.DateTimeField(_("next poll at"), default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last successful poll"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    circuit_open_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    calls_total = models.PositiveBigIntegerField(_("calls"), default=0)
+    failures_total = models.PositiveBigIntegerField(_("failed calls"), default=0)
+
+    class Meta:
+        verbose_name = _("polling state")
+        verbose_name_plural = _("polling states")
+
+    def __str__(self) -> str:
+        return str(self.journal_system_id)
+
+    def circuit_state(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.circuit_open_until is None:
+            return CircuitState.CLOSED
+        return CircuitState.OPEN if self.circuit_open_until > now else CircuitState.HALF_OPEN

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from accounts import linking
 from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem, Researcher
 from manuscripts.connectors.base import ConnectorError, PlatformConfig, PlatformIdentity
-from manuscripts.connectors.registry import connector_for
-from manuscripts.models import AccountSyncState
+from manuscripts.connectors.registry import connector_for, platforms_polled_per_account, platforms_polled_platform_wide
+from manuscripts.models import AccountSyncState, SystemPollState
+from manuscripts.resilience import platform_call
 from manuscripts.sync import SyncOutcome, snapshots_apply
 from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
 
@@ -126,7 +127,8 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
     identity = PlatformIdentity(platform_user_id=account.platform_user_id, email=account.email_on_file)
     now = timezone.now()
     try:
-        page = connector.manuscripts_for_identity(identity, state.cursor or None)
+        page = platform_call(account.journal_system, connector.manuscripts_for_identity, identity,
+                             state.cursor or None)
     except ConnectorError as exc:
         failures = state.consecutive_failures + 1
         AccountSyncState.objects.filter(pk=state.pk).update(
@@ -155,10 +157,59 @@ def accounts_claim_due(*, limit: int) -> list[int]:
         due_ids = list(
             AccountSyncState.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(next_sync_at__lte=now, journal_account__status=JournalAccountStatus.VERIFIED,
-                    journal_account__journal_system__enabled=True)
+                    journal_account__journal_system__enabled=True,
+                    journal_account__journal_system__platform__in=platforms_polled_per_account())
             .order_by("next_sync_at")
             .values_list("journal_account_id", flat=True)[:limit]
         )
         AccountSyncState.objects.filter(journal_account_id__in=due_ids).update(
             next_sync_at=now + timedelta(seconds=settings.ACCOUNT_SYNC_INTERVAL_SECONDS))
+    return due_ids
+
+
+def journal_system_poll(*, journal_system_id: int) -> SyncOutcome | None:
+    """Platform-wide incremental poll (platforms that list changes since a cursor, e.g. OJS).
+
+    One poll per system covers every linked account on it; the cursor only moves after the batch
+    is applied, so a crash re-reads the same changes (applying them again writes nothing).
+    """
+    journal_system = JournalSystem.objects.filter(pk=journal_system_id, enabled=True).first()
+    if journal_system is None:
+        return None
+    state, _created = SystemPollState.objects.get_or_create(journal_system=journal_system)
+    now = timezone.now()
+    lease = timedelta(seconds=journal_system.timeout_seconds * 10 + 60)
+    claimed = (SystemPollState.objects.filter(pk=state.pk)
+               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+               .update(claimed_until=now + lease))
+    if not claimed:
+        return None
+    connector = connector_for(platform_config_for(journal_system))
+    try:
+        page = platform_call(journal_system, connector.changed_since, state.cursor or None)
+    except ConnectorError as exc:
+        retry_in = _retry_delay_seconds(state.consecutive_failures + 1, exc.retry_after_seconds)
+        SystemPollState.objects.filter(pk=state.pk).update(
+            claimed_until=None, next_poll_at=timezone.now() + timedelta(seconds=retry_in))
+        logger.warning("poll of %s failed (%s): %s", journal_system.key, type(exc).__name__, exc)
+        return None
+    outcome = snapshots_apply(journal_system=journal_system, snapshots=page.snapshots)
+    SystemPollState.objects.filter(pk=state.pk).update(
+        cursor=page.next_cursor or state.cursor, claimed_until=None,
+        next_poll_at=timezone.now() + timedelta(seconds=settings.SYSTEM_POLL_INTERVAL_SECONDS))
+    return outcome
+
+
+def systems_claim_due() -> list[int]:
+    """Claim journal systems due for a platform-wide poll (SKIP LOCKED, like accounts)."""
+    candidates = JournalSystem.objects.filter(enabled=True, platform__in=platforms_polled_platform_wide())
+    for journal_system in candidates.filter(poll_state__isnull=True):
+        SystemPollState.objects.get_or_create(journal_system=journal_system)
+    now = timezone.now()
+    with transaction.atomic():
+        due_ids = list(SystemPollState.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(next_poll_at__lte=now, journal_system__in=candidates)
+                       .values_list("journal_system_id", flat=True))
+        SystemPollState.objects.filter(journal_system_id__in=due_ids).update(
+            next_poll_at=now + timedelta(seconds=settings.SYSTEM_POLL_INTERVAL_SECONDS))
     return due_ids

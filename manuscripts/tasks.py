@@ -10,9 +10,18 @@ def sync_account(account_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def poll_due_accounts() -> int:
-    """Beat, every minute: claim due accounts and fan their syncs out to the workers."""
+def poll_journal_system(journal_system_id: int) -> None:
+    services.journal_system_poll(journal_system_id=journal_system_id)
+
+
+@shared_task(ignore_result=True)
+def poll_tick() -> dict:
+    """Beat, every minute: claim what is due (systems polled platform-wide, accounts polled one by one)
+    and fan the polls out to the workers."""
+    system_ids = services.systems_claim_due()
+    for journal_system_id in system_ids:
+        poll_journal_system.delay(journal_system_id)
     account_ids = services.accounts_claim_due(limit=settings.POLL_BATCH_SIZE)
     for account_id in account_ids:
         sync_account.delay(account_id)
-    return len(account_ids)
+    return {"systems": len(system_ids), "accounts": len(account_ids)}

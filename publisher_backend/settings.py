@@ -157,8 +157,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
-    "manuscripts-poll-due-accounts": {
-        "task": "manuscripts.tasks.poll_due_accounts",
+    "manuscripts-poll-tick": {
+        "task": "manuscripts.tasks.poll_tick",
         "schedule": 60,
     },
     "accounts-purge-expired-tokens": {
@@ -241,6 +241,14 @@ ACCOUNT_REFRESH_MIN_SECONDS = 60  # pull-to-refresh at most once a minute per ac
 SYNC_RETRY_BASE_SECONDS = 30  # backoff base after a failed poll (doubles, with jitter)
 SYNC_RETRY_MAX_SECONDS = 3600
 POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
+SYSTEM_POLL_INTERVAL_SECONDS = 60  # platform-wide incremental polls (OJS)
+PLATFORM_BURST = 10  # token-bucket capacity per journal system
+PLATFORM_MAX_TOKEN_WAIT_SECONDS = 5.0  # longer waits reschedule instead of blocking a worker
+PLATFORM_RETRY_ATTEMPTS = 3
+PLATFORM_RETRY_BASE_SECONDS = 0.5
+PLATFORM_RETRY_MAX_SECONDS = 30.0
+CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal system
+CIRCUIT_COOLDOWN_SECONDS = 300
 
 # --- REST framework and schema --------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -77,6 +77,7 @@ class Router:
 
 
 # Platform modules build on the primitives above, so they are imported only once those exist.
+from sandbox.ojs import OjsSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
 
 
@@ -158,7 +159,8 @@ class SandboxServer:
         quiet: bool = False,
     ) -> None:
         self.wechat = WeChatSandbox(wechat_app_id, wechat_app_secret)
-        self.platforms: list[Platform] = [self.wechat]
+        self.ojs = OjsSandbox()
+        self.platforms: list[Platform] = [self.wechat, self.ojs]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)

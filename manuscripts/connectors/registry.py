@@ -1,20 +1,29 @@
-"""Which connector speaks which platform."""
+"""Which connector serves a journal system: ``connector_for(config)`` by ``config.platform``."""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from manuscripts.connectors.base import Connector, PlatformConfig
+from manuscripts.connectors.ojs import OjsConnector
 
-# platform -> "module:ClassName", imported on first use
-_CONNECTORS = {
-    "ojs": "manuscripts.connectors.ojs:OJSConnector",
+CONNECTORS: dict[str, type[Connector]] = {
+    "ojs": OjsConnector,
 }
 
 
+def platforms_polled_platform_wide() -> list[str]:
+    """Platforms whose connector lists every change since a cursor: polled once per journal system."""
+    return [platform for platform, connector in CONNECTORS.items() if connector.supports_platform_changes]
+
+
+def platforms_polled_per_account() -> list[str]:
+    return [platform for platform, connector in CONNECTORS.items() if not connector.supports_platform_changes]
+
+
 def connector_for(config: PlatformConfig) -> Connector:
-    target = _CONNECTORS.get(config.platform)
-    if target is None:
-        raise ValueError(f"No connector for platform {config.platform!r} (journal system {config.key!r}).")
-    module_name, class_name = target.split(":")
-    return getattr(import_module(module_name), class_name)(config)
+    """A connector for the journal system; ValueError for a platform without one."""
+    try:
+        connector_class = CONNECTORS[config.platform]
+    except KeyError:
+        known = ", ".join(sorted(CONNECTORS))
+        raise ValueError(f"no connector for platform {config.platform!r} (available: {known})") from None
+    return connector_class(config)

@@ -9,8 +9,14 @@ from django.utils import timezone
 
 from accounts.models import JournalSystem
 from manuscripts.models import AccountSyncState
-from manuscripts.services import accounts_claim_due
+from manuscripts.services import accounts_claim_due, systems_claim_due
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
+
+
+@pytest.fixture(autouse=True)
+def ojs_polled_per_account(monkeypatch):
+    """These tests exercise the per-account scheduler; OJS itself is polled platform-wide."""
+    monkeypatch.setattr("manuscripts.services.platforms_polled_per_account", lambda: ["ojs"])
 
 
 def make_due_accounts(count: int, **account_fields) -> list[int]:
@@ -79,3 +85,12 @@ def test_concurrent_schedulers_claim_disjoint_sets():
 
     assert not set(results[0]) & set(results[1])
     assert sorted(results[0] + results[1]) == sorted(ids)
+
+
+@pytest.mark.django_db
+def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
+    monkeypatch.setattr("manuscripts.services.platforms_polled_platform_wide", lambda: ["ojs"])
+    system = make_journal_system()
+
+    assert systems_claim_due() == [system.pk]
+    assert systems_claim_due() == []

@@ -1,0 +1,131 @@
+"""Rate limit, retries and circuit breaker around every platform call."""
+
+import time
+
+import pytest
+
+from manuscripts.connectors.base import PlatformAuthError, PlatformUnavailable
+from manuscripts.models import SystemPollState
+from manuscripts.resilience import CircuitOpen, RateLimitWait, platform_call, token_wait_seconds
+from tests.manuscripts.factories import make_journal_system
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def system(settings):
+    settings.PLATFORM_RETRY_BASE_SECONDS = 0.01
+    settings.PLATFORM_RETRY_MAX_SECONDS = 0.05
+    return make_journal_system(rate_limit_per_minute=6000)
+
+
+class Platform:
+    """A stand-in call that fails a given number of times, then answers."""
+
+    def __init__(self, failures: list[Exception]):
+        self.failures = list(failures)
+        self.calls = 0
+
+    def __call__(self, value):
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return value
+
+
+def test_retryable_failures_are_retried_then_succeed(system):
+    call = Platform([PlatformUnavailable("503"), PlatformUnavailable("timeout")])
+
+    assert platform_call(system, call, "ok") == "ok"
+
+    state = SystemPollState.objects.get(pk=system.pk)
+    assert call.calls == 3
+    assert state.consecutive_failures == 0 and state.last_success_at is not None
+
+
+def test_auth_errors_are_not_retried(system):
+    call = Platform([PlatformAuthError("bad token")])
+
+    with pytest.raises(PlatformAuthError):
+        platform_call(system, call, "ok")
+
+    assert call.calls == 1
+    assert SystemPollState.objects.get(pk=system.pk).last_error == "PlatformAuthError: bad token"
+
+
+def test_retry_after_is_honoured(system, settings):
+    settings.PLATFORM_RETRY_MAX_SECONDS = 1
+    call = Platform([PlatformUnavailable("429", retry_after_seconds=0.3)])
+
+    started = time.monotonic()
+    platform_call(system, call, "ok")
+
+    assert time.monotonic() - started >= 0.3
+
+
+def test_repeated_failures_open_the_circuit_and_pause_the_system(system, settings):
+    settings.CIRCUIT_FAILURE_THRESHOLD = 2
+    settings.PLATFORM_RETRY_ATTEMPTS = 1
+    for _poll in range(2):
+        with pytest.raises(PlatformUnavailable):
+            platform_call(system, Platform([PlatformUnavailable("down")]), "ok")
+
+    call = Platform([])
+    with pytest.raises(CircuitOpen):
+        platform_call(system, call, "ok")
+
+    assert call.calls == 0
+    assert SystemPollState.objects.get(pk=system.pk).circuit_state() == "open"
+
+
+def test_after_the_cool_down_one_success_closes_the_circuit(system, settings):
+    settings.CIRCUIT_FAILURE_THRESHOLD = 1
+    settings.CIRCUIT_COOLDOWN_SECONDS = 0.2
+    settings.PLATFORM_RETRY_ATTEMPTS = 1
+    with pytest.raises(PlatformUnavailable):
+        platform_call(system, Platform([PlatformUnavailable("down")]), "ok")
+    time.sleep(0.25)
+
+    assert SystemPollState.objects.get(pk=system.pk).circuit_state() == "half_open"
+    assert platform_call(system, Platform([]), "ok") == "ok"
+    assert SystemPollState.objects.get(pk=system.pk).circuit_state() == "closed"
+
+
+def test_other_systems_go_on_while_one_is_paused(system, settings):
+    settings.CIRCUIT_FAILURE_THRESHOLD = 1
+    settings.PLATFORM_RETRY_ATTEMPTS = 1
+    other = make_journal_system(key="other-ojs")
+    with pytest.raises(PlatformUnavailable):
+        platform_call(system, Platform([PlatformUnavailable("down")]), "ok")
+
+    assert platform_call(other, Platform([]), "fine") == "fine"
+
+
+def test_token_bucket_allows_a_burst_then_makes_callers_wait(system, settings):
+    settings.PLATFORM_BURST = 3
+    system.rate_limit_per_minute = 60  # one token a second
+    waits = [token_wait_seconds(system) for _ in range(4)]
+
+    assert waits[:3] == [0, 0, 0]
+    assert 0.5 < waits[3] <= 1.0
+
+
+def test_token_bucket_is_shared_between_processes_through_redis(system, settings):
+    settings.PLATFORM_BURST = 1
+    system.rate_limit_per_minute = 60
+    token_wait_seconds(system)
+
+    # Another worker would see the same bucket: same key, same Redis.
+    from manuscripts import resilience
+    resilience._redis.cache_clear()
+    assert token_wait_seconds(system) > 0
+
+
+def test_a_long_wait_for_a_token_reschedules_instead_of_blocking(system, settings):
+    settings.PLATFORM_BURST = 1
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1
+    system.rate_limit_per_minute = 1
+    platform_call(system, Platform([]), "first")
+
+    with pytest.raises(RateLimitWait):
+        platform_call(system, Platform([]), "second")
