@@ -1,3 +1,7 @@
+// Dates are shown in the phone's time zone; tests run as a phone in China would (UTC+8, no daylight saving).
+// Set here, before jest starts its workers: a test file's `process` is a sandboxed copy.
+process.env.TZ = 'Asia/Shanghai'
+
 module.exports = {
   testEnvironment: 'jsdom',
   testMatch: ['<rootDir>/test/**/*.test.js'],

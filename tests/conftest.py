@@ -85,7 +85,7 @@ def _test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def start_celery_worker(name: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_celery_worker(name: str, extra_env: dict[str, str] | None = None, queues: str = "celery") -> subprocess.Popen:
     """A real `celery worker --pool=solo` process on the test database and the test Redis."""
     env = {
         **os.environ,
@@ -96,7 +96,7 @@ def start_celery_worker(name: str, extra_env: dict[str, str] | None = None) -> s
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "publisher_backend", "worker", "--pool=solo",
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"{name}@%h"],
+         "-Q", queues, "-n", f"{name}@%h"],
         cwd=REPO_ROOT, env=env, start_new_session=True,
     )
     return process

@@ -79,7 +79,8 @@ class PlatformHttpClient:
         except requests.RequestException as error:
             raise PlatformUnavailable(f"{self.platform} request failed: GET {where} ({_reason(error)})") from None
         status = response.status_code
-        text = response.text
+        body = response.content
+        text = body.decode("utf-8", errors="replace")
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             label = "rate-limited us" if status == 429 else "failed"
@@ -89,7 +90,8 @@ class PlatformHttpClient:
                 retry_after_seconds=retry_after,
             )
         try:
-            payload = json.loads(text) if text.strip() else None
+            # From bytes: JSON is UTF-8 whatever the Content-Type says (or omits), and PHP may send a BOM.
+            payload = json.loads(body) if body.strip() else None
         except ValueError:
             if 200 <= status < 300:
                 raise PlatformDataError(

@@ -160,7 +160,6 @@ def bare_orcid(value: str | None) -> str:
     return f"{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
 
 
-
 class OjsConnector:
     """The Connector for OJS; see the module docstring. Construction fails with a ConnectorError when the
     configuration cannot work (no token, unknown timezone, no journal paths)."""

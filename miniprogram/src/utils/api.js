@@ -14,6 +14,10 @@
 //
 // Logging out is explicit and sticky (storage `signed_out`): until the researcher taps "log in", no silent
 // login happens and authenticated requests fail fast with code `signed_out` instead of logging back in.
+//
+// Lists are `{results, next, previous, count?}`; `next` is an absolute URL built by the backend. pathOf() turns
+// it back into a path for request(), so pages always go to config.apiBase() (the backend may sit behind a proxy
+// and name itself differently); requestAllPages() follows `next` for short lists (accounts, journal systems).
 
 const config = require('./config')
 const i18n = require('./i18n')
@@ -25,7 +29,7 @@ const REQUEST_TIMEOUT_MS = 15000
 class ApiError extends Error {
   /**
    * @param {string} message localized, ready to show
-   * @param {{statusCode?: number, code?: string, fields?: Object<string, string[]>, errMsg?: string}} [details]
+   * @param {{statusCode?: number, code?: string, fields?: Object<string, string[]>, errMsg?: string, retryAfter?: number}} [details]
    */
   constructor(message, details = {}) {
     super(message)
@@ -34,6 +38,7 @@ class ApiError extends Error {
     this.code = details.code || 'error'
     this.fields = details.fields || {}
     this.errMsg = details.errMsg || ''
+    this.retryAfter = details.retryAfter || 0 // seconds, from a 429's Retry-After header (0: not given)
   }
 }
 
@@ -89,6 +94,13 @@ function fallbackMessage(statusCode) {
   return i18n.t('errorGeneric')
 }
 
+/** Seconds of a Retry-After header (header names' case varies between clients); 0 when absent or a date. */
+function retryAfterSeconds(header) {
+  const name = Object.keys(header || {}).find((key) => key.toLowerCase() === 'retry-after')
+  const seconds = name ? parseInt(header[name], 10) : 0
+  return seconds > 0 ? seconds : 0
+}
+
 function errorFromResponse(res) {
   const body = res.data && typeof res.data === 'object' ? res.data : {}
   const message = typeof body.message === 'string' && body.message ? body.message : fallbackMessage(res.statusCode)
@@ -96,6 +108,7 @@ function errorFromResponse(res) {
     statusCode: res.statusCode,
     code: typeof body.code === 'string' ? body.code : `http_${res.statusCode}`,
     fields: body.fields && typeof body.fields === 'object' ? body.fields : {},
+    retryAfter: retryAfterSeconds(res.header),
   })
 }
 
@@ -104,6 +117,7 @@ function bodyOf(res) {
   return res.statusCode === 204 || res.data === '' || res.data === undefined ? null : res.data
 }
 
+/** The one way an error reaches the researcher: its (localized) message in a toast. */
 function showError(err) {
   wx.showToast({ icon: 'none', title: err.message, duration: 2500 })
 }
@@ -170,6 +184,29 @@ async function request(path, { method = 'GET', data, auth = true, toast = true }
   }
 }
 
+/** 'http://host:8000/api/v1/manuscripts?page=2' -> '/api/v1/manuscripts?page=2'; a path stays as it is. */
+function pathOf(url) {
+  return String(url).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '')
+}
+
+const MAX_PAGES = 20 // a safety net against a `next` that never ends; short lists have one or two pages
+
+/**
+ * Every item of a paginated list: GET path, then each `next`. Same errors as request().
+ * @param {string} path
+ * @param {{auth?: boolean, toast?: boolean}} [options]
+ */
+async function requestAllPages(path, { auth = true, toast = true } = {}) {
+  const items = []
+  let nextPath = path
+  for (let page = 0; nextPath && page < MAX_PAGES; page += 1) {
+    const body = await request(nextPath, { auth, toast })
+    items.push(...((body && body.results) || []))
+    nextPath = body && body.next ? pathOf(body.next) : ''
+  }
+  return items
+}
+
 /** Revoke the token on the server (best effort) and stay signed out until the next explicit sign-in. */
 async function logout() {
   const token = getToken()
@@ -183,4 +220,17 @@ async function logout() {
   }
 }
 
-module.exports = { ApiError, SIGNED_OUT_KEY, TOKEN_KEY, getToken, isSignedOut, login, logout, request, signIn }
+module.exports = {
+  ApiError,
+  SIGNED_OUT_KEY,
+  TOKEN_KEY,
+  getToken,
+  isSignedOut,
+  login,
+  logout,
+  pathOf,
+  request,
+  requestAllPages,
+  showError,
+  signIn,
+}

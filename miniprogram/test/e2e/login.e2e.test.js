@@ -44,12 +44,16 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   expect(wx.getStorageSync('token')).toEqual(expect.any(String))
   expect(wx.getStorageSync('token')).not.toBe('')
 
-  const page = loadPage('pages/home/home') // onShow -> GET /api/v1/me with the token
+  const page = loadPage('pages/home/home') // onShow -> GET /api/v1/me and /api/v1/manuscripts with the token
   await page.instance.__shown
   expect(toasts()).toEqual([])
   expect(textOf(page, '#greeting')).toContain(process.env.E2E_EXPECT_NAME)
+  expect(page.data.listState).toBe('ready') // the manuscripts (or the reason there are none) came from the backend
 
   const calls = wx.request.mock.calls.map(([options]) => `${options.method} ${options.url}`)
   const base = process.env.API_BASE.replace(/\/+$/, '')
-  expect(calls).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`])
+  expect(calls.slice(0, 3)).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
+  // No manuscripts yet: the linked accounts decide which empty state is shown.
+  if (page.data.emptyKind) expect(calls.slice(3)).toEqual([`GET ${base}/api/v1/journal-accounts`])
+  else expect(calls).toHaveLength(3)
 }, 30000)

@@ -1,5 +1,8 @@
-// In-memory stand-in for the backend's auth + profile API (the contract in shared/DESIGN.md), used as
-// the `respond` of helpers/wx-mock.js. Messages are localized by Accept-Language like the real one.
+// In-memory stand-in for the backend's API (the contract in shared/DESIGN.md and the journal-account /
+// manuscript shapes of the brief), used as the `respond` of helpers/wx-mock.js: auth + profile, journal
+// systems, linking and verifying journal accounts, manuscripts with their timeline. Messages and labels are
+// localized by Accept-Language like the real one. Time limits (resend, refresh) use Date.now(), so tests can
+// move the clock with jest's fake timers.
 const MESSAGES = {
   'zh-hans': {
     not_authenticated: '身份认证信息未提供。',
@@ -9,6 +12,14 @@ const MESSAGES = {
     orcid: '请输入有效的 ORCID iD，例如 0000-0002-1825-0097。',
     display_name: '姓名不能超过 100 个字符。',
     language: '不支持的语言。',
+    conflict: '该账号已由另一位研究者验证。',
+    throttled: '请求过于频繁，请稍后再试。',
+    identity_required: '请填写此项。',
+    journal_system_invalid: '请选择有效的期刊系统。',
+    code_wrong: '验证码错误或已过期，还可尝试 {left} 次。',
+    code_attempts_used: '验证码尝试次数已用完。',
+    resend_throttled: '请在 {seconds} 秒后再重新发送验证码。',
+    refresh_throttled: '刚刚同步过，请在 {seconds} 秒后再试。',
   },
   en: {
     not_authenticated: 'Authentication credentials were not provided.',
@@ -18,11 +29,126 @@ const MESSAGES = {
     orcid: 'Enter a valid ORCID iD, for example 0000-0002-1825-0097.',
     display_name: 'Name can be at most 100 characters.',
     language: 'Unsupported language.',
+    conflict: 'Another researcher has already verified this account.',
+    throttled: 'Too many attempts. Please try again later.',
+    identity_required: 'This field is required.',
+    journal_system_invalid: 'Choose a valid journal system.',
+    code_wrong: 'Wrong or expired code. {left} attempts left.',
+    code_attempts_used: 'No attempts left for this code.',
+    resend_throttled: 'You can ask for a new code in {seconds} seconds.',
+    refresh_throttled: 'Synced a moment ago. Try again in {seconds} seconds.',
   },
 }
 
-function createBackend({ researcher = {} } = {}) {
+const STATUS_LABELS = {
+  'zh-hans': {
+    submitted: '已投稿',
+    with_editor: '编辑处理中',
+    under_review: '同行评审中',
+    revision_requested: '需要修改',
+    revision_submitted: '修改稿已提交',
+    accepted: '已录用',
+    in_production: '出版制作中',
+    published: '已发表',
+    rejected: '已拒稿',
+    withdrawn: '已撤稿',
+  },
+  en: {
+    submitted: 'Submitted',
+    with_editor: 'With the editor',
+    under_review: 'Under peer review',
+    revision_requested: 'Revision requested',
+    revision_submitted: 'Revision submitted',
+    accepted: 'Accepted',
+    in_production: 'In production',
+    published: 'Published',
+    rejected: 'Rejected',
+    withdrawn: 'Withdrawn',
+  },
+}
+
+const STATUS_EXPLANATIONS = {
+  'zh-hans': { revision_requested: '编辑请你修改稿件后重新提交。', under_review: '审稿人正在审阅稿件，编辑会在收到审稿意见后作出决定。' },
+  en: { revision_requested: 'The editor asks you to revise the manuscript and submit it again.', under_review: 'Reviewers are reading the manuscript; the editor will decide after their reports.' },
+}
+
+const VALID_CODE = '123456'
+const CODE_ATTEMPTS = 5
+const RESEND_INTERVAL_MS = 60 * 1000
+const REFRESH_INTERVAL_MS = 60 * 1000
+
+function defaultJournalSystems() {
+  return [
+    {
+      id: 1,
+      key: 'demo-ojs',
+      name: { 'zh-hans': '示范大学期刊平台', en: 'Demo University Journals' },
+      platform: 'ojs',
+      platform_label: 'Open Journal Systems',
+      journals: [
+        { id: 11, key: 'jcs', name: 'Journal of Clinical Studies', issn: '1234-5678' },
+        { id: 12, key: 'ame', name: 'Annals of Marine Ecology', issn: '2345-6789' },
+      ],
+    },
+    {
+      id: 2,
+      key: 'demo-s1',
+      name: { 'zh-hans': '示范出版社 ScholarOne', en: 'Demo Press ScholarOne' },
+      platform: 'scholarone',
+      platform_label: 'ScholarOne Manuscripts',
+      journals: [{ id: 21, key: 'phys', name: 'Physics Letters Demo', issn: '3456-7890' }],
+    },
+  ]
+}
+
+/** An account as the backend stores it; `name` of its system is resolved per request. */
+function makeAccount(overrides = {}) {
+  return Object.assign({
+    id: 101,
+    journal_system_id: 1,
+    identity: 'ada@uni.example',
+    status: 'verified',
+    email_hint: 'a***@uni.example',
+    verification_method: 'email_code',
+    verified_at: '2025-11-20T08:40:00Z',
+    last_synced_at: '2025-11-25T08:00:00Z',
+    sync_error: '',
+    manuscript_count: 0,
+    created_at: '2025-11-20T08:30:00Z',
+  }, overrides)
+}
+
+/** A manuscript as the backend stores it; labels are filled in per request from its status. */
+function makeManuscript(overrides = {}) {
+  return Object.assign({
+    id: 1,
+    title: 'A manuscript',
+    journal: { id: 11, key: 'jcs', name: 'Journal of Clinical Studies' },
+    journal_system: { id: 1, name: 'Demo University Journals', platform: 'ojs' },
+    account_id: 101,
+    status: 'under_review',
+    platform_status: 'Awaiting Reviewer Scores',
+    submitted_at: '2025-09-01T02:00:00Z',
+    last_activity_at: '2025-11-20T02:00:00Z',
+    doi: '',
+    url: '',
+    missing_on_platform: false,
+    timeline: [],
+  }, overrides)
+}
+
+function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], pageSize = 20, verifiedElsewhere = [] } = {}) {
   const state = {
+    journalSystems,
+    accounts: accounts.map((account) => makeAccount(account)),
+    manuscripts: manuscripts.map((manuscript) => makeManuscript(manuscript)),
+    pageSize,
+    verifiedElsewhere: new Set(verifiedElsewhere), // identities another researcher has verified -> 409
+    codes: {}, // account id -> { attemptsLeft, sentAt }
+    codesSent: [], // account ids, one per code mailed (create and resend)
+    manualReviewNotes: {}, // account id -> note
+    refreshedAt: {}, // account id -> Date.now() of the last accepted refresh
+    nextAccountId: 201,
     researcher: Object.assign({
       id: 7,
       display_name: '',
@@ -40,9 +166,11 @@ function createBackend({ researcher = {} } = {}) {
   }
 
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
-  const error = (call, statusCode, code, fields) => ({
+  const message = (call, key, params = {}) => MESSAGES[lang(call)][key].replace(/\{(\w+)\}/g, (whole, name) => String(params[name]))
+  const error = (call, statusCode, code, fields, text, header) => ({
     statusCode,
-    data: { code, message: MESSAGES[lang(call)][code], fields: fields || {} },
+    data: { code, message: text || MESSAGES[lang(call)][code], fields: fields || {} },
+    header: header || {},
   })
   const bearer = (call) => {
     const value = call.header.Authorization || ''
@@ -84,7 +212,157 @@ function createBackend({ researcher = {} } = {}) {
       state.logouts += 1
       return { statusCode: 204, data: '' }
     }
-    return error(call, 404, 'not_found')
+    return journalRoutes(call) || error(call, 404, 'not_found')
+  }
+
+  const systemById = (id) => state.journalSystems.find((system) => system.id === id)
+  const localized = (call, value) => (value && typeof value === 'object' ? value[lang(call)] : value)
+  const queryOf = (call) => Object.assign({}, Object.fromEntries(new URL(call.url).searchParams), call.method === 'GET' ? call.data || {} : {})
+
+  /** {results, next, previous, count} of `items` for ?page=N, with absolute next/previous like DRF. */
+  function paginated(call, items) {
+    const page = Math.max(1, parseInt(queryOf(call).page, 10) || 1)
+    const start = (page - 1) * state.pageSize
+    const pageUrl = (number) => `http://testserver${call.path}?page=${number}`
+    return {
+      statusCode: 200,
+      data: {
+        count: items.length,
+        next: start + state.pageSize < items.length ? pageUrl(page + 1) : null,
+        previous: page > 1 ? pageUrl(page - 1) : null,
+        results: items.slice(start, start + state.pageSize),
+      },
+    }
+  }
+
+  function systemOut(call, system) {
+    return { id: system.id, key: system.key, name: localized(call, system.name), platform: system.platform, platform_label: system.platform_label }
+  }
+
+  function accountOut(call, account) {
+    const out = Object.assign({}, account, { journal_system: systemOut(call, systemById(account.journal_system_id)) })
+    delete out.journal_system_id
+    return out
+  }
+
+  function manuscriptOut(call, manuscript, { withTimeline = false } = {}) {
+    const labels = STATUS_LABELS[lang(call)]
+    const out = Object.assign({}, manuscript, {
+      status_label: labels[manuscript.status] || manuscript.status,
+      status_explanation: STATUS_EXPLANATIONS[lang(call)][manuscript.status] || '',
+    })
+    delete out.account_id
+    if (withTimeline) out.timeline = manuscript.timeline.map((event) => Object.assign({}, event, { to_status_label: labels[event.to_status] }))
+    else delete out.timeline
+    return out
+  }
+
+  function mailCode(account) {
+    state.codes[account.id] = { attemptsLeft: CODE_ATTEMPTS, sentAt: Date.now() }
+    state.codesSent.push(account.id)
+  }
+
+  function journalRoutes(call) {
+    const body = call.data || {}
+    if (call.path === '/api/v1/journal-systems' && call.method === 'GET') {
+      return paginated(call, state.journalSystems.map((system) => Object.assign(systemOut(call, system), { journals: system.journals })))
+    }
+    if (call.path === '/api/v1/journal-accounts' && call.method === 'GET') {
+      return paginated(call, state.accounts.map((account) => accountOut(call, account)))
+    }
+    if (call.path === '/api/v1/journal-accounts' && call.method === 'POST') {
+      const fields = {}
+      const identity = String(body.identity || '').trim()
+      if (!identity) fields.identity = [message(call, 'identity_required')]
+      if (!systemById(body.journal_system)) fields.journal_system = [message(call, 'journal_system_invalid')]
+      if (Object.keys(fields).length) return error(call, 400, 'invalid', fields)
+      if (state.verifiedElsewhere.has(identity)) return error(call, 409, 'conflict')
+      const local = identity.includes('@') ? identity.split('@')[0] : identity
+      const account = makeAccount({
+        id: state.nextAccountId,
+        journal_system_id: body.journal_system,
+        identity,
+        status: 'pending',
+        email_hint: `${local.slice(0, 1)}***@mail.example`,
+        verification_method: 'email_code',
+        verified_at: null,
+        last_synced_at: null,
+        created_at: '2025-11-25T10:00:00Z',
+      })
+      state.nextAccountId += 1
+      state.accounts.push(account)
+      mailCode(account)
+      return { statusCode: 201, data: accountOut(call, account) }
+    }
+    const action = call.path.match(/^\/api\/v1\/journal-accounts\/(\d+)(?:\/([a-z-]+))?$/)
+    if (action) {
+      const account = state.accounts.find((candidate) => candidate.id === Number(action[1]))
+      if (!account) return error(call, 404, 'not_found')
+      return accountAction(call, account, action[2] || '', body)
+    }
+    if (call.path === '/api/v1/manuscripts' && call.method === 'GET') {
+      const query = queryOf(call)
+      const visible = state.manuscripts
+        .filter((manuscript) => state.accounts.some((account) => account.id === manuscript.account_id && account.status === 'verified'))
+        .filter((manuscript) => !query.status || manuscript.status === query.status)
+        .sort((a, b) => String(b.last_activity_at).localeCompare(String(a.last_activity_at)))
+      return paginated(call, visible.map((manuscript) => manuscriptOut(call, manuscript)))
+    }
+    const detail = call.path.match(/^\/api\/v1\/manuscripts\/(\d+)$/)
+    if (detail && call.method === 'GET') {
+      const manuscript = state.manuscripts.find((candidate) => candidate.id === Number(detail[1]))
+      if (!manuscript) return error(call, 404, 'not_found')
+      return { statusCode: 200, data: manuscriptOut(call, manuscript, { withTimeline: true }) }
+    }
+    return null
+  }
+
+  function accountAction(call, account, name, body) {
+    const ok = (statusCode = 200) => ({ statusCode, data: accountOut(call, account) })
+    if (name === '' && call.method === 'DELETE') {
+      state.accounts = state.accounts.filter((candidate) => candidate !== account)
+      return { statusCode: 204, data: '' }
+    }
+    if (call.method !== 'POST') return null
+    if (name === 'verify') {
+      const code = state.codes[account.id]
+      if (!code || code.attemptsLeft <= 0) return error(call, 429, 'throttled', {}, message(call, 'code_attempts_used'))
+      if (state.verifiedElsewhere.has(account.identity)) return error(call, 409, 'conflict')
+      if (body.code === VALID_CODE) {
+        Object.assign(account, { status: 'verified', verified_at: '2025-11-25T10:05:00Z', verification_method: 'email_code' })
+        delete state.codes[account.id]
+        return ok()
+      }
+      code.attemptsLeft -= 1
+      if (code.attemptsLeft === 0) return error(call, 429, 'throttled', {}, message(call, 'code_attempts_used'))
+      return error(call, 400, 'invalid', { code: [message(call, 'code_wrong', { left: code.attemptsLeft })] })
+    }
+    if (name === 'resend') {
+      const code = state.codes[account.id]
+      const waitMs = code ? code.sentAt + RESEND_INTERVAL_MS - Date.now() : 0
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000)
+        return error(call, 429, 'throttled', {}, message(call, 'resend_throttled', { seconds }), { 'Retry-After': String(seconds) })
+      }
+      mailCode(account)
+      return ok()
+    }
+    if (name === 'manual-review') {
+      state.manualReviewNotes[account.id] = body.note
+      Object.assign(account, { status: 'manual_review' })
+      delete state.codes[account.id]
+      return ok()
+    }
+    if (name === 'refresh') {
+      const last = state.refreshedAt[account.id]
+      if (last !== undefined && Date.now() - last < REFRESH_INTERVAL_MS) {
+        const seconds = Math.ceil((last + REFRESH_INTERVAL_MS - Date.now()) / 1000)
+        return error(call, 429, 'throttled', {}, message(call, 'refresh_throttled', { seconds }), { 'Retry-After': String(seconds) })
+      }
+      state.refreshedAt[account.id] = Date.now()
+      return { statusCode: 202, data: { queued: true } }
+    }
+    return null
   }
 
   /** Every issued token stops working (as if expired or revoked). */
@@ -95,4 +373,4 @@ function createBackend({ researcher = {} } = {}) {
   return { state, respond, revokeAllTokens, MESSAGES }
 }
 
-module.exports = { createBackend, MESSAGES }
+module.exports = { createBackend, makeAccount, makeManuscript, MESSAGES, STATUS_LABELS, VALID_CODE }

@@ -4,13 +4,22 @@ const NETWORK_FAILURE = Symbol('network failure')
 // What the real wx.request accepts; anything else (PATCH!) fails in the WeChat client with "method invalid".
 const WX_REQUEST_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT']
 
+/** Call options.success (and complete) with res on the next tick, like the asynchronous wx APIs do. */
+function answerLater(options = {}, res) {
+  setTimeout(() => {
+    if (options.success) options.success(res)
+    if (options.complete) options.complete(res)
+  }, 0)
+}
+
 /**
  * installWx({ respond }) merges the mock into global.wx (miniprogram-simulate's fake) and returns it.
  * respond(call) gets { url, path, method, logicalMethod, data, header } and returns (or resolves to)
- * { statusCode, data } or NETWORK_FAILURE. `method` is what went on the wire, `logicalMethod` the method the
- * backend acts on (X-HTTP-Method-Override of a POST). Every call is recorded in wx.requests.
+ * { statusCode, data, header? } or NETWORK_FAILURE. `method` is what went on the wire, `logicalMethod` the
+ * method the backend acts on (X-HTTP-Method-Override of a POST). Every call is recorded in wx.requests.
+ * wx.showModal answers with modalAnswer(options) (default: the researcher taps confirm).
  */
-function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop' } = {}) {
+function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }) } = {}) {
   const storage = Object.assign({}, initialStorage)
   const requests = []
   let loginCount = 0
@@ -43,7 +52,7 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
             if (options.complete) options.complete(res)
             return
           }
-          const res = { statusCode: answer.statusCode, data: answer.data === undefined ? '' : answer.data, header: {}, cookies: [], errMsg: 'request:ok' }
+          const res = { statusCode: answer.statusCode, data: answer.data === undefined ? '' : answer.data, header: Object.assign({}, answer.header), cookies: [], errMsg: 'request:ok' }
           if (options.success) options.success(res)
           if (options.complete) options.complete(res)
         })
@@ -64,9 +73,15 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
     clearStorageSync: jest.fn(() => { Object.keys(storage).forEach((key) => delete storage[key]) }),
     getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wx0000000000000000', envVersion, version: '' } })),
     showToast: jest.fn(),
-    showModal: jest.fn(),
+    showModal: jest.fn((options) => answerLater(options, Object.assign({ errMsg: 'showModal:ok' }, modalAnswer(options)))),
     setTabBarItem: jest.fn(),
     setNavigationBarTitle: jest.fn(),
+    setClipboardData: jest.fn((options) => answerLater(options, { errMsg: 'setClipboardData:ok' })),
+    stopPullDownRefresh: jest.fn(),
+    navigateTo: jest.fn((options) => answerLater(options, { errMsg: 'navigateTo:ok' })),
+    redirectTo: jest.fn((options) => answerLater(options, { errMsg: 'redirectTo:ok' })),
+    navigateBack: jest.fn((options) => answerLater(options, { errMsg: 'navigateBack:ok' })),
+    switchTab: jest.fn((options) => answerLater(options, { errMsg: 'switchTab:ok' })),
   }
   global.wx = Object.assign(global.wx || {}, mock)
   return global.wx

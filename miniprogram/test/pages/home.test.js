@@ -1,10 +1,11 @@
-const { NETWORK_FAILURE, installWx } = require('../helpers/wx-mock')
-const { createBackend } = require('../helpers/fake-backend')
+const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
+const { createBackend, makeManuscript } = require('../helpers/fake-backend')
 const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const status = require('../../src/utils/status')
 
 /** Launch the app over a fake backend, open the home page and wait for what onShow started. */
-async function openHome({ researcher, storage, respond } = {}) {
-  const backend = createBackend({ researcher })
+async function openHome({ researcher, storage, respond, accounts, manuscripts, pageSize } = {}) {
+  const backend = createBackend({ researcher, accounts, manuscripts, pageSize })
   installWx({ respond: respond ? respond(backend.respond) : backend.respond, storage })
   launchApp()
   const page = loadPage('pages/home/home')
@@ -15,11 +16,12 @@ async function openHome({ researcher, storage, respond } = {}) {
 const section = (page, id) => page.querySelector(`#${id}`)
 const sectionTitle = (page, id) => textOf(section(page, id), '.section-card__title')
 const sectionEmptyText = (page, id) => textOf(section(page, id).querySelector('.section-card__empty'), '.t-empty__description')
+const manuscriptsEmptyText = (page) => textOf(page.querySelector('.manuscripts-empty__text'), '.t-empty__description')
 
 test("greets the researcher by display name, loaded from /api/v1/me after login", async () => {
   const { page } = await openHome({ researcher: { display_name: 'Ada Lovelace' } })
   expect(textOf(page, '#greeting')).toBe('你好，Ada Lovelace')
-  expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/me'])
+  expect(wx.requests.map((call) => `${call.method} ${call.path}`).slice(0, 2)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/me'])
   expect(wx.requests[1].header.Authorization).toBe('Bearer token-1')
 })
 
@@ -53,7 +55,7 @@ test('has manuscripts, inbox and orders sections whose empty states say what wil
   expect(sectionTitle(page, 'section-manuscripts')).toBe('我的稿件')
   expect(sectionTitle(page, 'section-inbox')).toBe('消息')
   expect(sectionTitle(page, 'section-orders')).toBe('订单')
-  expect(sectionEmptyText(page, 'section-manuscripts')).toContain('稿件及审稿进度会显示在这里')
+  expect(manuscriptsEmptyText(page)).toContain('稿件及审稿进度会显示在这里')
   expect(sectionEmptyText(page, 'section-inbox')).toContain('稿件状态变化')
   expect(sectionEmptyText(page, 'section-orders')).toContain('文章处理费')
 })
@@ -80,4 +82,208 @@ test('when signed out it offers to log in, and logging in greets by name', async
   page.querySelector('#login-button').querySelector('.t-button').dispatchEvent('tap')
   await waitFor(() => textOf(page, '#greeting') === '你好，Ada', 'greeting after login')
   expect(page.querySelector('#login-button')).toBeUndefined()
+})
+
+describe('my manuscripts', () => {
+  const VERIFIED = [{ id: 101, status: 'verified' }]
+  // One manuscript per canonical status; the backend lists them by last activity, newest first.
+  const ALL_STATUSES = Object.keys(status.STATUSES).map((code, index) => makeManuscript({
+    id: index + 1,
+    title: `Paper ${code}`,
+    status: code,
+    last_activity_at: `2025-11-${String(20 - index).padStart(2, '0')}T02:00:00Z`,
+  }))
+
+  const groupTitles = (page) => page.querySelectorAll('.manuscript-group__title').map((node) => node.dom.textContent.trim())
+  const rowTitles = (page, group) => page.querySelectorAll(`#group-${group} .manuscript-row__title`).map((node) => node.dom.textContent.trim())
+  // The status-chip component: its DOM is the rendered t-tag (text and inline color style).
+  const chipOf = (page, id) => page.querySelector(`#manuscript-${id} .manuscript-row__chip`).dom
+  const chipText = (page, id) => chipOf(page, id).textContent.trim()
+  const chipStyle = (page, id) => chipOf(page, id).firstElementChild.getAttribute('style')
+  const rowText = (page, id, part) => textOf(page, `#manuscript-${id} .manuscript-row__${part}`)
+  const allRowTitles = (page) => page.querySelectorAll('.manuscript-row__title').map((node) => node.dom.textContent.trim())
+  const manuscriptCalls = () => wx.requests.filter((call) => call.path === '/api/v1/manuscripts')
+
+  test('are grouped by status group, needs-your-action first, keeping the backend order inside a group', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: ALL_STATUSES })
+    expect(groupTitles(page)).toEqual(['需要你处理', '进行中', '已录用', '已发表', '已结束'])
+    expect(rowTitles(page, 'action')).toEqual(['Paper revision_requested'])
+    expect(rowTitles(page, 'in_progress')).toEqual(['Paper submitted', 'Paper with_editor', 'Paper under_review', 'Paper revision_submitted'])
+    expect(rowTitles(page, 'accepted')).toEqual(['Paper accepted', 'Paper in_production'])
+    expect(rowTitles(page, 'published')).toEqual(['Paper published'])
+    expect(rowTitles(page, 'closed')).toEqual(['Paper rejected', 'Paper withdrawn'])
+  })
+
+  test('each row shows title, journal, a status chip in its own color and the last activity date', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: ALL_STATUSES })
+    expect(rowText(page, 4, 'title')).toBe('Paper revision_requested')
+    expect(rowText(page, 4, 'journal')).toBe('Journal of Clinical Studies')
+    expect(rowText(page, 4, 'date')).toBe('更新于 2025-11-17')
+    expect(chipText(page, 4)).toBe('需要修改')
+
+    const colors = ALL_STATUSES.map((manuscript) => {
+      expect(chipStyle(page, manuscript.id)).toContain(`color: ${status.STATUSES[manuscript.status].color};`)
+      return status.STATUSES[manuscript.status].color
+    })
+    expect(new Set(colors).size).toBe(ALL_STATUSES.length)
+  })
+
+  test('the last activity date is the local (UTC+8) day', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 1, last_activity_at: '2025-11-20T17:30:00Z' }] })
+    expect(rowText(page, 1, 'date')).toBe('更新于 2025-11-21')
+  })
+
+  test('tapping a row opens its detail page', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 42, title: 'Tap me' }] })
+    page.querySelector('#manuscript-42').dispatchEvent('tap')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1, 'navigation')
+    expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/manuscript/detail?id=42' }))
+  })
+
+  test('with no verified account, the empty state leads to the link wizard', async () => {
+    const { page } = await openHome({ accounts: [], manuscripts: [] })
+    expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/me', '/api/v1/manuscripts', '/api/v1/journal-accounts'])
+    expect(page.data.emptyKind).toBe('no_accounts')
+    expect(manuscriptsEmptyText(page)).toBe('暂无稿件。关联你在期刊投稿系统中的账号后，你的稿件及审稿进度会显示在这里。')
+    expect(textOf(page.querySelector('#link-account-button'), '.t-button__content')).toBe('关联期刊账号')
+    page.querySelector('#link-account-button').querySelector('.t-button').dispatchEvent('tap')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1, 'navigation')
+    expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/accounts/link')
+  })
+
+  test('with only a pending account, the empty state resumes its verification', async () => {
+    const { page } = await openHome({ accounts: [{ id: 105, status: 'pending' }], manuscripts: [] })
+    expect(manuscriptsEmptyText(page)).toContain('还没有完成验证')
+    expect(page.querySelector('#link-account-button')).toBeUndefined()
+    page.querySelector('#continue-verification-button').querySelector('.t-button').dispatchEvent('tap')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1, 'navigation')
+    expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/accounts/link?account=105')
+  })
+
+  test('with a verified account but no manuscripts, it says there are none yet, without a link button', async () => {
+    const { page } = await openHome({ accounts: [{ id: 101, status: 'verified' }, { id: 102, status: 'pending' }], manuscripts: [] })
+    expect(page.data.emptyKind).toBe('no_manuscripts')
+    expect(manuscriptsEmptyText(page)).toBe('已关联的期刊账号下还没有稿件。在期刊投稿系统中投稿后，稿件会在下次同步时显示在这里。')
+    expect(page.querySelector('#link-account-button')).toBeUndefined()
+    expect(page.querySelector('#continue-verification-button')).toBeUndefined()
+  })
+
+  test('pull-down refresh reloads the list from the first page and stops the spinner', async () => {
+    const { page, backend } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 1, title: 'Old', status: 'under_review' }] })
+    expect(allRowTitles(page)).toEqual(['Old'])
+    backend.state.manuscripts[0].status = 'revision_requested'
+    backend.state.manuscripts.push(makeManuscript({ id: 2, title: 'New', status: 'submitted', last_activity_at: '2025-11-24T02:00:00Z' }))
+
+    await page.instance.onPullDownRefresh()
+    expect(rowTitles(page, 'action')).toEqual(['Old'])
+    expect(rowTitles(page, 'in_progress')).toEqual(['New'])
+    expect(manuscriptCalls()).toHaveLength(2)
+    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts')
+    expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1)
+    expect(wx.requests.filter((call) => call.path.endsWith('/refresh'))).toHaveLength(0)
+  })
+
+  test('the spinner stops even when the reload fails', async () => {
+    let offline = false
+    const { page } = await openHome({
+      accounts: VERIFIED,
+      manuscripts: [{ id: 1, title: 'Kept' }],
+      respond: (real) => (call) => (offline ? NETWORK_FAILURE : real(call)),
+    })
+    offline = true
+    await page.instance.onPullDownRefresh()
+    expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1)
+    expect(allRowTitles(page)).toEqual(['Kept'])
+    expect(toastTitles()).toContain('网络连接失败，请检查网络后重试')
+  })
+
+  test('reaching the bottom loads the next page by following `next`, until there is none', async () => {
+    const manuscripts = [1, 2, 3, 4, 5].map((id) => makeManuscript({ id, title: `P${id}`, last_activity_at: `2025-11-0${10 - id}T00:00:00Z` }))
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts, pageSize: 2 })
+    expect(allRowTitles(page)).toEqual(['P1', 'P2'])
+    expect(page.querySelector('#no-more')).toBeUndefined()
+
+    await page.instance.onReachBottom()
+    expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3', 'P4'])
+    // `next` is the backend's absolute URL; we keep our own origin and take its path and query.
+    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?page=2')
+
+    await page.instance.onReachBottom()
+    expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5'])
+    expect(manuscriptCalls()[2].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?page=3')
+    expect(textOf(page, '#no-more')).toBe('没有更多了')
+
+    await page.instance.onReachBottom()
+    expect(manuscriptCalls()).toHaveLength(3)
+  })
+
+  test('reaching the bottom twice quickly asks for the next page once, showing "loading"', async () => {
+    const manuscripts = [1, 2, 3].map((id) => makeManuscript({ id, title: `P${id}`, last_activity_at: `2025-11-0${10 - id}T00:00:00Z` }))
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts, pageSize: 2 })
+    const first = page.instance.onReachBottom()
+    const second = page.instance.onReachBottom()
+    expect(textOf(page, '#loading-more')).toBe('加载中…')
+    await Promise.all([first, second])
+    expect(manuscriptCalls()).toHaveLength(2)
+    expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3'])
+    expect(page.querySelector('#loading-more')).toBeUndefined()
+  })
+
+  test('a manuscript repeated on the next page (its activity moved it) is listed once', async () => {
+    const manuscripts = [1, 2, 3].map((id) => makeManuscript({ id, title: `P${id}`, last_activity_at: `2025-11-0${10 - id}T00:00:00Z` }))
+    const { page, backend } = await openHome({ accounts: VERIFIED, manuscripts, pageSize: 2 })
+    backend.state.manuscripts.push(makeManuscript({ id: 4, title: 'P4', last_activity_at: '2025-11-20T00:00:00Z' }))
+    await page.instance.onReachBottom() // page 2 is now [P2, P3]
+    expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3'])
+  })
+
+  test('coming back to the tab keeps the list, but reloads it after an account was linked or unlinked', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 1 }] })
+    await page.instance.onShow()
+    expect(manuscriptCalls()).toHaveLength(1)
+    getApp().globalData.manuscriptsStale = true
+    await page.instance.onShow()
+    expect(manuscriptCalls()).toHaveLength(2)
+    expect(getApp().globalData.manuscriptsStale).toBe(false)
+  })
+
+  test('when the list cannot be loaded it offers to try again', async () => {
+    let offline = true
+    const { page } = await openHome({
+      accounts: VERIFIED,
+      manuscripts: [{ id: 1, title: 'Back online' }],
+      respond: (real) => (call) => (offline && call.path === '/api/v1/manuscripts' ? NETWORK_FAILURE : real(call)),
+    })
+    expect(page.data.listState).toBe('error')
+    expect(textOf(page.querySelector('#manuscripts-error .manuscripts-error__text'), '.t-empty__description')).toBe('稿件加载失败。')
+    expect(textOf(page.querySelector('#retry-button'), '.t-button__content')).toBe('重试')
+    offline = false
+    page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+    await waitFor(() => allRowTitles(page).length === 1, 'the list')
+    expect(allRowTitles(page)).toEqual(['Back online'])
+  })
+
+  test('in English, group titles are ours and status labels come from the backend in English', async () => {
+    const { page } = await openHome({ researcher: { language: 'en' }, accounts: VERIFIED, manuscripts: ALL_STATUSES })
+    expect(groupTitles(page)).toEqual(['Needs your action', 'In progress', 'Accepted & production', 'Published', 'Closed'])
+    expect(chipText(page, 4)).toBe('Revision requested')
+    expect(rowText(page, 4, 'date')).toBe('Updated 2025-11-17')
+    expect(manuscriptCalls()[0].header['Accept-Language']).toBe('en')
+  })
+
+  test('after switching language elsewhere, coming back reloads the labels in the new language', async () => {
+    const { page, backend } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 1, status: 'accepted' }] })
+    expect(chipText(page, 1)).toBe('已录用')
+    wx.setStorageSync('language', 'en') // what the Me tab's switch does
+    backend.state.researcher.language = 'en'
+    await page.instance.onShow()
+    expect(chipText(page, 1)).toBe('Accepted')
+    expect(groupTitles(page)).toEqual(['Accepted & production'])
+  })
+
+  test('signed out, nothing is asked and the section shows what will appear there', async () => {
+    const { page } = await openHome({ storage: { signed_out: true }, accounts: VERIFIED, manuscripts: [{ id: 1 }] })
+    expect(wx.requests).toHaveLength(0)
+    expect(sectionEmptyText(page, 'section-manuscripts')).toContain('稿件及审稿进度会显示在这里')
+  })
 })

@@ -190,3 +190,18 @@ test('logging in again after logout shows the profile', async () => {
   expect(cellNote(page, 'cell-display-name')).toBe('Ada Lovelace')
   expect(wx.getStorageSync('signed_out')).toBe('')
 })
+
+test('"linked journal accounts" opens the accounts list', async () => {
+  const { page } = await openMe()
+  expect(cellTitle(page, 'cell-linked-accounts')).toBe('已关联的期刊账号')
+  page.querySelector('#cell-linked-accounts').querySelector('.t-cell').dispatchEvent('tap')
+  await waitFor(() => wx.navigateTo.mock.calls.length === 1, 'navigation')
+  expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/accounts/list')
+})
+
+test('the accounts cell is in English too, and hidden when signed out', async () => {
+  const { page } = await openMe({ researcher: Object.assign({}, RESEARCHER, { language: 'en' }) })
+  expect(cellTitle(page, 'cell-linked-accounts')).toBe('Linked journal accounts')
+  const signedOut = await openMe({ storage: { signed_out: true } })
+  expect(signedOut.page.querySelector('#cell-linked-accounts')).toBeUndefined()
+})

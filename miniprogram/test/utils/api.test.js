@@ -1,5 +1,5 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
-const { createBackend, MESSAGES } = require('../helpers/fake-backend')
+const { createBackend, makeAccount, MESSAGES } = require('../helpers/fake-backend')
 
 let api
 let backend
@@ -249,5 +249,52 @@ describe('logout', () => {
     await api.signIn()
     expect(api.isSignedOut()).toBe(false)
     await expect(api.request('/api/v1/me')).resolves.toMatchObject({ id: 7 })
+  })
+})
+
+describe('lists and Retry-After', () => {
+  test("pathOf keeps only the path and query of the backend's absolute `next`", () => {
+    setUp()
+    expect(api.pathOf('http://testserver/api/v1/manuscripts?page=2')).toBe('/api/v1/manuscripts?page=2')
+    expect(api.pathOf('https://scholarlink.publisher.example:443/api/v1/journal-accounts?page=3&status=x')).toBe('/api/v1/journal-accounts?page=3&status=x')
+    expect(api.pathOf('/api/v1/manuscripts?page=2')).toBe('/api/v1/manuscripts?page=2')
+  })
+
+  test('requestAllPages follows `next` on our own origin and returns every item', async () => {
+    setUp({ storage: { token: 'token-abc' } })
+    validToken('token-abc')
+    backend.state.pageSize = 2
+    ;[1, 2, 3, 4, 5].forEach((id) => backend.state.accounts.push(makeAccount({ id })))
+    const accounts = await api.requestAllPages('/api/v1/journal-accounts')
+    expect(accounts.map((account) => account.id)).toEqual([1, 2, 3, 4, 5])
+    expect(callsTo('/api/v1/journal-accounts').map((call) => call.url)).toEqual([
+      'http://127.0.0.1:8000/api/v1/journal-accounts',
+      'http://127.0.0.1:8000/api/v1/journal-accounts?page=2',
+      'http://127.0.0.1:8000/api/v1/journal-accounts?page=3',
+    ])
+  })
+
+  test('requestAllPages stops after 20 pages of a `next` that never ends', async () => {
+    setUp({
+      storage: { token: 'token-abc' },
+      respond: () => () => ({ statusCode: 200, data: { results: [{ id: 1 }], next: 'http://testserver/api/v1/loop?page=2', previous: null } }),
+    })
+    expect(await api.requestAllPages('/api/v1/loop')).toHaveLength(20)
+    expect(wx.requests).toHaveLength(20)
+  })
+
+  test('a 429 carries Retry-After in seconds (any header case); without it, 0', async () => {
+    setUp({
+      storage: { token: 'token-abc' },
+      respond: () => (call) => ({
+        statusCode: 429,
+        data: { code: 'throttled', message: 'Wait.', fields: {} },
+        header: call.path.endsWith('/a') ? { 'Retry-After': '42' } : call.path.endsWith('/b') ? { 'retry-after': '7' } : {},
+      }),
+    })
+    await expect(api.request('/api/v1/a', { method: 'POST' })).rejects.toMatchObject({ statusCode: 429, code: 'throttled', retryAfter: 42 })
+    await expect(api.request('/api/v1/b', { method: 'POST' })).rejects.toMatchObject({ retryAfter: 7 })
+    await expect(api.request('/api/v1/c', { method: 'POST' })).rejects.toMatchObject({ retryAfter: 0 })
+    expect(toastTitles()).toEqual(['Wait.', 'Wait.', 'Wait.'])
   })
 })

@@ -113,6 +113,10 @@ Page({
     this.render()
   },
 
+  onOpenAccounts() {
+    wx.navigateTo({ url: '/pages/accounts/list' })
+  },
+
   async onLogout() {
     await getApp().signOut()
     this.setData({ editing: false, saving: false, fieldErrors: {}, form: emptyForm() })

@@ -1,0 +1,90 @@
+// The canonical manuscript statuses, as the backend sends them (`status`), in one table: which home-page group
+// each belongs to and the one color its chip (and timeline dot) is drawn in. The label itself comes localized
+// from the backend (`status_label`, `to_status_label`); only group titles are our own strings (utils/i18n.js).
+
+const STATUSES = {
+  submitted: { group: 'in_progress', color: '#0052d9' },
+  with_editor: { group: 'in_progress', color: '#0594fa' },
+  under_review: { group: 'in_progress', color: '#7b61ff' },
+  revision_requested: { group: 'action', color: '#e37318' },
+  revision_submitted: { group: 'in_progress', color: '#b38b00' },
+  accepted: { group: 'accepted', color: '#2ba471' },
+  in_production: { group: 'accepted', color: '#0d8f8f' },
+  published: { group: 'published', color: '#006c45' },
+  rejected: { group: 'closed', color: '#d54941' },
+  withdrawn: { group: 'closed', color: '#8b8b8b' },
+}
+
+// A status this build does not know yet (the backend added one) is shown neutrally among the open ones.
+const UNKNOWN_STATUS = { group: 'in_progress', color: '#5e5e5e' }
+
+// Home-page groups, in the order they are shown; titleKey is an i18n key.
+const GROUPS = [
+  { key: 'action', titleKey: 'groupAction' },
+  { key: 'in_progress', titleKey: 'groupInProgress' },
+  { key: 'accepted', titleKey: 'groupAccepted' },
+  { key: 'published', titleKey: 'groupPublished' },
+  { key: 'closed', titleKey: 'groupClosed' },
+]
+
+// Linked journal accounts: status -> TDesign tag theme and the i18n key of its label.
+const ACCOUNT_STATUSES = {
+  verified: { theme: 'success', labelKey: 'accountStatusVerified' },
+  pending: { theme: 'warning', labelKey: 'accountStatusPending' },
+  manual_review: { theme: 'primary', labelKey: 'accountStatusManualReview' },
+}
+
+function statusInfo(status) {
+  return Object.prototype.hasOwnProperty.call(STATUSES, status) ? STATUSES[status] : UNKNOWN_STATUS
+}
+
+function statusColor(status) {
+  return statusInfo(status).color
+}
+
+function statusGroup(status) {
+  return statusInfo(status).group
+}
+
+/** '#e37318' -> 'rgba(227, 115, 24, 0.12)': the chip's tinted background in the same hue. */
+function tint(hexColor, alpha = 0.12) {
+  const value = parseInt(hexColor.slice(1), 16)
+  return `rgba(${(value >> 16) & 255}, ${(value >> 8) & 255}, ${value & 255}, ${alpha})`
+}
+
+/** Inline style of a status chip: text and border in the status color on a light tint of it. */
+function chipStyle(status) {
+  const color = statusColor(status)
+  return `color: ${color}; background-color: ${tint(color)}; border-color: ${color};`
+}
+
+/**
+ * Manuscripts (already in the backend's order) -> the non-empty groups in GROUPS order, each
+ * `{ key, titleKey, items }`, keeping the order of the manuscripts inside each group.
+ */
+function groupManuscripts(manuscripts) {
+  const byGroup = {}
+  manuscripts.forEach((manuscript) => {
+    const key = statusGroup(manuscript.status)
+    if (!byGroup[key]) byGroup[key] = []
+    byGroup[key].push(manuscript)
+  })
+  return GROUPS.filter((group) => byGroup[group.key]).map((group) => Object.assign({}, group, { items: byGroup[group.key] }))
+}
+
+function accountStatusInfo(status) {
+  return ACCOUNT_STATUSES[status] || { theme: 'default', labelKey: '' }
+}
+
+module.exports = {
+  ACCOUNT_STATUSES,
+  GROUPS,
+  STATUSES,
+  UNKNOWN_STATUS,
+  accountStatusInfo,
+  chipStyle,
+  groupManuscripts,
+  statusColor,
+  statusGroup,
+  tint,
+}

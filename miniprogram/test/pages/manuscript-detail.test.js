@@ -1,0 +1,137 @@
+const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
+const { createBackend, makeManuscript } = require('../helpers/fake-backend')
+const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const status = require('../../src/utils/status')
+
+const MANUSCRIPT = {
+  id: 7,
+  title: 'Coral bleaching under repeated heatwaves',
+  journal: { id: 12, key: 'ame', name: 'Annals of Marine Ecology' },
+  journal_system: { id: 1, name: 'Demo University Journals', platform: 'ojs' },
+  status: 'revision_requested',
+  platform_status: 'Revisions Required',
+  submitted_at: '2025-09-01T02:00:00Z',
+  last_activity_at: '2025-11-20T17:30:00Z',
+  doi: '10.5555/ame.2025.0042',
+  url: 'https://journals.example/ame/article/42',
+  timeline: [
+    { id: 3, from_status: 'under_review', to_status: 'revision_requested', platform_status: 'Revisions Required', occurred_at: '2025-11-20T17:30:00Z', seen_at: null },
+    { id: 2, from_status: 'with_editor', to_status: 'under_review', platform_status: 'Awaiting Reviewer Scores', occurred_at: '2025-09-10T01:00:00Z', seen_at: '2025-09-11T00:00:00Z' },
+    { id: 1, from_status: '', to_status: 'submitted', platform_status: 'Submission', occurred_at: '2025-09-01T02:00:00Z', seen_at: '2025-09-01T03:00:00Z' },
+  ],
+}
+
+async function openDetail({ query = { id: '7' }, manuscripts = [MANUSCRIPT], researcher, respond } = {}) {
+  const backend = createBackend({ researcher, accounts: [{ id: 101 }], manuscripts })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond })
+  launchApp()
+  const page = loadPage('pages/manuscript/detail', query)
+  await page.instance.__loaded
+  return { backend, page }
+}
+
+const cellNote = (page, id) => textOf(page.querySelector(`#${id}`), '.t-cell__note')
+const eventTexts = (page, part) => page.querySelectorAll(`.timeline-item__${part}`).map((node) => node.dom.textContent.trim())
+
+test('shows title, journal, status chip, explanation and what the journal system says', async () => {
+  const { page } = await openDetail()
+  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/manuscripts/7'])
+  expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
+  expect(textOf(page, '#detail-journal')).toBe('Annals of Marine Ecology')
+  const chip = page.querySelector('#detail-chip').dom
+  expect(chip.textContent.trim()).toBe('需要修改')
+  expect(chip.firstElementChild.getAttribute('style')).toContain(`color: ${status.STATUSES.revision_requested.color};`)
+  expect(textOf(page, '#detail-explanation')).toBe('编辑请你修改稿件后重新提交。')
+  expect(textOf(page, '#detail-platform-status')).toBe('期刊系统显示：Revisions Required')
+  expect(cellNote(page, 'cell-journal-system')).toBe('Demo University Journals')
+  expect(cellNote(page, 'cell-submitted')).toBe('2025-09-01')
+  expect(cellNote(page, 'cell-last-activity')).toBe('2025-11-21')
+  expect(cellNote(page, 'cell-doi')).toBe('10.5555/ame.2025.0042')
+  expect(page.querySelector('#detail-missing')).toBeUndefined()
+  expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '稿件详情' }))
+})
+
+test('the timeline lists every status change newest first, with localized labels, platform words and local times', async () => {
+  const { page } = await openDetail()
+  expect(eventTexts(page, 'label')).toEqual(['需要修改', '同行评审中', '已投稿'])
+  expect(eventTexts(page, 'platform')).toEqual(['Revisions Required', 'Awaiting Reviewer Scores', 'Submission'])
+  expect(eventTexts(page, 'date')).toEqual(['2025-11-21 01:30', '2025-09-10 09:00', '2025-09-01 10:00'])
+  const dot = page.querySelector('#event-3 .timeline-item__dot').dom
+  expect(dot.getAttribute('style')).toContain(status.STATUSES.revision_requested.color)
+  expect(page.querySelector('#event-3').dom.className).toContain('timeline-item--unseen')
+  expect(page.querySelector('#event-2').dom.className).not.toContain('timeline-item--unseen')
+  expect(page.querySelector('#timeline-empty')).toBeUndefined()
+})
+
+test('tapping the DOI copies it to the clipboard and says so', async () => {
+  const { page } = await openDetail()
+  page.querySelector('#cell-doi').querySelector('.t-cell').dispatchEvent('tap')
+  await waitFor(() => toastTitles().length === 1, 'the toast')
+  expect(wx.setClipboardData).toHaveBeenCalledTimes(1)
+  expect(wx.setClipboardData.mock.calls[0][0].data).toBe('10.5555/ame.2025.0042')
+  expect(toastTitles()).toEqual(['DOI 已复制'])
+})
+
+test('tapping the link copies the manuscript URL', async () => {
+  const { page } = await openDetail()
+  page.querySelector('#cell-link').querySelector('.t-cell').dispatchEvent('tap')
+  await waitFor(() => toastTitles().length === 1, 'the toast')
+  expect(wx.setClipboardData.mock.calls[0][0].data).toBe('https://journals.example/ame/article/42')
+  expect(toastTitles()).toEqual(['链接已复制'])
+})
+
+test('without DOI, link or history, those parts are left out and the timeline says it is empty', async () => {
+  const { page } = await openDetail({ manuscripts: [makeManuscript({ id: 7, doi: '', url: '', timeline: [], platform_status: '' })] })
+  expect(page.querySelector('#cell-doi')).toBeUndefined()
+  expect(page.querySelector('#cell-link')).toBeUndefined()
+  expect(page.querySelector('#detail-platform-status')).toBeUndefined()
+  expect(textOf(page, '#timeline-empty')).toBe('暂无状态变化记录。')
+})
+
+test('a manuscript the platform no longer lists carries a notice', async () => {
+  const { page } = await openDetail({ manuscripts: [makeManuscript({ id: 7, missing_on_platform: true })] })
+  expect(textOf(page, '#detail-missing')).toContain('期刊系统中已找不到这篇稿件')
+})
+
+test('in English the labels, the platform line and the toast are English', async () => {
+  const { page } = await openDetail({ researcher: { language: 'en' } })
+  expect(page.querySelector('#detail-chip').dom.textContent.trim()).toBe('Revision requested')
+  expect(textOf(page, '#detail-platform-status')).toBe('The journal system says: Revisions Required')
+  expect(eventTexts(page, 'label')).toEqual(['Revision requested', 'Under peer review', 'Submitted'])
+  expect(textOf(page.querySelector('#cell-doi'), '.t-cell__title-text')).toBe('DOI')
+  page.querySelector('#cell-doi').querySelector('.t-cell').dispatchEvent('tap')
+  await waitFor(() => toastTitles().length === 1, 'the toast')
+  expect(toastTitles()).toEqual(['DOI copied'])
+})
+
+test('an unknown manuscript shows a not-found state instead of an error toast', async () => {
+  const { page } = await openDetail({ query: { id: '999' } })
+  expect(page.data.state).toBe('not_found')
+  expect(textOf(page.querySelector('#detail-not-found'), '.t-empty__description')).toContain('找不到这篇稿件')
+  expect(wx.showToast).not.toHaveBeenCalled()
+})
+
+test('a missing or malformed id asks nothing and shows not found', async () => {
+  const { page } = await openDetail({ query: { id: 'abc' } })
+  expect(wx.requests.filter((call) => call.path.startsWith('/api/v1/manuscripts'))).toHaveLength(0)
+  expect(page.data.state).toBe('not_found')
+})
+
+test('a network failure is told in a toast and can be retried', async () => {
+  let offline = true
+  const { page } = await openDetail({ respond: (real) => (call) => (offline && call.path.startsWith('/api/v1/manuscripts') ? NETWORK_FAILURE : real(call)) })
+  expect(page.data.state).toBe('error')
+  expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
+  offline = false
+  page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+  await waitFor(() => page.data.state === 'ready', 'the manuscript')
+  expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
+})
+
+test('pull-down refresh reloads the manuscript and stops the spinner', async () => {
+  const { page, backend } = await openDetail()
+  backend.state.manuscripts[0].status = 'accepted'
+  await page.instance.onPullDownRefresh()
+  expect(page.querySelector('#detail-chip').dom.textContent.trim()).toBe('已录用')
+  expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1)
+})
