@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 MP := miniprogram
 
 # make run: everything embedded, nothing to configure.
-RUN_ENV := DJANGO_DEBUG=1 DATABASE_URL= REDIS_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail:// \
-	WECHAT_API_BASE=http://127.0.0.1:$${SANDBOX_PORT:-8025} PATH="$(CURDIR)/$(BIN):$$PATH"
+RUN_ENV := DJANGO_DEBUG=1 DATABASE_URL= REDIS_URL= CELERY_BROKER_URL= \
+	EMAIL_URL=smtp://127.0.0.1:$${SANDBOX_SMTP_PORT:-8125} \
+	WECHAT_API_BASE=http://127.0.0.1:$${SANDBOX_PORT:-8025} SANDBOX_URL=http://127.0.0.1:$${SANDBOX_PORT:-8025} \
+	PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: run test test-miniprogram lint install messages clean
 
@@ -28,6 +30,7 @@ run: $(STAMP)
 	  python manage.py migrate --noinput && \
 	  python manage.py createcachetable && \
 	  python manage.py load_demo_data && \
+	  python manage.py journals_import deploy/journals.sandbox.yaml && \
 	  honcho -f Procfile.dev start -p $${PORT:-8000}'
 
 # The Mini Program's checks first: pytest includes its end-to-end test, which needs the Node packages.

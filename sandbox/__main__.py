@@ -10,6 +10,7 @@ import argparse
 import os
 import signal
 
+from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 
@@ -18,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Scholar Link platform sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8025")))
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("SANDBOX_SMTP_PORT", "8125")),
+                        help="SMTP port of the mail catcher (default $SANDBOX_SMTP_PORT or 8125)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    parser.add_argument("--demo", action="store_true", help="load demo journals, authors and manuscripts")
     args = parser.parse_args(argv)
 
     server = SandboxServer(
@@ -27,10 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         wechat_app_id=os.environ.get("WECHAT_APP_ID", DEFAULT_APP_ID),
         wechat_app_secret=os.environ.get("WECHAT_APP_SECRET", DEFAULT_APP_SECRET),
         quiet=args.quiet,
+        smtp_port=args.smtp_port,
     )
+    if args.demo:
+        seed_demo(server)
     # SIGTERM (docker stop, honcho, subprocess.terminate) ends the server the same way Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print(f"Scholar Link sandbox serving on {server.base_url}", flush=True)
+    print(f"Scholar Link sandbox serving on {server.base_url} (mail catcher: SMTP port {server.smtp_port}, "
+          f"messages at {server.base_url}/__sandbox__/mail)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -77,6 +77,7 @@ class Router:
 
 
 # Platform modules build on the primitives above, so they are imported only once those exist.
+from sandbox.mail import MailSandbox, SmtpListener  # noqa: E402
 from sandbox.ojs import OjsSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
 
@@ -157,10 +158,14 @@ class SandboxServer:
         wechat_app_id: str = DEFAULT_APP_ID,
         wechat_app_secret: str = DEFAULT_APP_SECRET,
         quiet: bool = False,
+        smtp_port: int | None = None,
     ) -> None:
         self.wechat = WeChatSandbox(wechat_app_id, wechat_app_secret)
+        # The mail catcher's HTTP routes always exist; its SMTP side listens only when given a port (0: free).
+        self.mail = MailSandbox()
+        self._smtp = SmtpListener(host, smtp_port, self.mail) if smtp_port is not None else None
         self.ojs = OjsSandbox()
-        self.platforms: list[Platform] = [self.wechat, self.ojs]
+        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)
@@ -175,8 +180,14 @@ class SandboxServer:
         host = f"[{host}]" if ":" in str(host) else str(host)
         return f"http://{host}:{port}"
 
+    @property
+    def smtp_port(self) -> int | None:
+        return self._smtp.port if self._smtp else None
+
     def start(self) -> SandboxServer:
         """Serve in a background daemon thread."""
+        if self._smtp is not None:
+            self._smtp.start()
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox", daemon=True
@@ -186,9 +197,13 @@ class SandboxServer:
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (used by ``python -m sandbox``)."""
+        if self._smtp is not None:
+            self._smtp.start()
         self._httpd.serve_forever(poll_interval=0.2)
 
     def stop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.stop()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

@@ -161,26 +161,34 @@ def bare_orcid(value: str | None) -> str:
 
 
 class OjsConnector:
-    """The Connector for OJS; see the module docstring. Construction fails with a ConnectorError when the
-    configuration cannot work (no token, unknown timezone, no journal paths)."""
+    """The Connector for OJS; see the module docstring.
+
+    Construction never fails, so callers may build a connector outside their error handling; a configuration
+    that cannot work (no token, unknown timezone, no journal paths) raises its ConnectorError, not retryable,
+    from every call instead.
+    """
 
     platform = PLATFORM
     supports_platform_changes = True
 
     def __init__(self, config: PlatformConfig) -> None:
         self.config = config
+        self.base_url = config.base_url.rstrip("/")
+        self.journal_paths = list(dict.fromkeys(path for path in config.journal_paths.values() if path))
+        self.timezone = UTC
+        self.configuration_error: ConnectorError | None = None
         token = str(config.credentials.get("token") or "").strip()
-        if not token:
-            raise PlatformAuthError(f"journal system {config.key!r} has no OJS API token (credentials 'token')")
         timezone_name = str(config.credentials.get("timezone") or "UTC")
         try:
             self.timezone = ZoneInfo(timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConnectorError(f"journal system {config.key!r}: unknown timezone {timezone_name!r}") from None
-        self.journal_paths = list(dict.fromkeys(path for path in config.journal_paths.values() if path))
+            self.configuration_error = ConnectorError(
+                f"journal system {config.key!r}: unknown timezone {timezone_name!r} (credentials 'timezone')")
         if not self.journal_paths:
-            raise ConnectorError(f"journal system {config.key!r} has no journals with an OJS path")
-        self.base_url = config.base_url.rstrip("/")
+            self.configuration_error = ConnectorError(f"journal system {config.key!r} has no journals with an OJS path")
+        if not token:
+            self.configuration_error = PlatformAuthError(
+                f"journal system {config.key!r} has no OJS API token (credentials 'token')")
         self.http = PlatformHttpClient(platform="OJS", timeout_seconds=config.timeout_seconds,
                                        headers={"Authorization": f"Bearer {token}"})
 
@@ -188,6 +196,7 @@ class OjsConnector:
 
     def test_connection(self) -> str:
         """One cheap call per journal for submissions, one for users (linking needs a manager's token)."""
+        self._check_configuration()
         reached = []
         for path in self.journal_paths:
             listing = self._listing(path, "submissions", {"count": 1})
@@ -197,6 +206,7 @@ class OjsConnector:
             "base_url": self.base_url, "journals": ", ".join(reached)}
 
     def find_identity(self, identity: str) -> PlatformIdentity | None:
+        self._check_configuration()
         typed = identity.strip()
         orcid = bare_orcid(typed)
         if orcid:
@@ -244,6 +254,7 @@ class OjsConnector:
     # --- polling ------------------------------------------------------------------------------------------------
 
     def _changed(self, cursor: str | None, *, assigned_to: str | None, author: PlatformIdentity | None) -> SnapshotPage:
+        self._check_configuration()
         since = parse_cursor(cursor)
         # The cursor is the newest lastModified over all journals, read one after another; an edit in one
         # journal after we read it can carry an earlier stamp than another journal's newest item. Reading back
@@ -340,6 +351,10 @@ class OjsConnector:
         )
 
     # --- requests -------------------------------------------------------------------------------------------
+
+    def _check_configuration(self) -> None:
+        if self.configuration_error is not None:
+            raise self.configuration_error
 
     def _url(self, path: str, endpoint: str) -> str:
         return f"{self.base_url}/index.php/{quote(path, safe='')}/api/v1/{endpoint}"

@@ -2,6 +2,7 @@
 filesystem broker; a login through it works and its worker records the login."""
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -21,13 +22,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def embedded_stack(tmp_path):
-    web_port, sandbox_port = free_port(), free_port()
+@pytest.fixture(scope="module")
+def embedded_stack(tmp_path_factory):
+    """One `make run` stack for the module: starting it costs ~15 s on two cores."""
+    tmp_path = tmp_path_factory.mktemp("make-run")
+    web_port, sandbox_port, smtp_port = free_port(), free_port(), free_port()
     environment = {
         **os.environ,
         "PORT": str(web_port),
         "SANDBOX_PORT": str(sandbox_port),
+        "SANDBOX_SMTP_PORT": str(smtp_port),
         "DJANGO_VAR_DIR": str(tmp_path),
     }
     log_path = tmp_path / "make-run.log"
@@ -45,13 +49,13 @@ def embedded_stack(tmp_path):
 
     try:
         wait_until(healthy, timeout=120, interval=0.5, message="make run to become healthy")
-        yield base_url, tmp_path / "scholar_link.sqlite3", log_path
+        yield base_url, tmp_path / "scholar_link.sqlite3", log_path, f"http://127.0.0.1:{sandbox_port}"
     finally:
         stop_process(process, sig=signal.SIGINT, timeout=30)
 
 
 def test_make_run_serves_login_and_its_worker_runs_tasks(embedded_stack):
-    base_url, database_path, log_path = embedded_stack
+    base_url, database_path, log_path, _sandbox_url = embedded_stack
 
     health = requests.get(f"{base_url}/healthz", timeout=5).json()
     response = requests.post(f"{base_url}/api/v1/auth/login", json={"code": "newcomer-1"}, timeout=10)
@@ -72,3 +76,30 @@ def test_make_run_serves_login_and_its_worker_runs_tasks(embedded_stack):
     assert me.json()["id"] == researcher_id
     assert requests.get(f"{base_url}/api/docs/", timeout=5).status_code == 200
     assert "password" in log_path.read_text()  # the staff credentials are printed for the newcomer
+
+
+def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stack):
+    base_url, _database_path, _log_path, sandbox_url = embedded_stack
+    token = requests.post(f"{base_url}/api/v1/auth/login", json={"code": "demo-1"}, timeout=10).json()["token"]
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+    systems = session.get(f"{base_url}/api/v1/journal-systems", timeout=5).json()["results"]
+    demo = next(system for system in systems if system["key"] == "demo-ojs")
+
+    created = session.post(f"{base_url}/api/v1/journal-accounts",
+                           json={"journal_system": demo["id"], "identity": "li.wei@example.org"}, timeout=10)
+    assert created.status_code == 201, created.text
+    mail = wait_until(lambda: requests.get(f"{sandbox_url}/__sandbox__/mail/latest",
+                                           params={"to": "li.wei@example.org"}, timeout=5).json().get("body"),
+                      timeout=30, message="the code mail in the sandbox")
+    code = re.search(r"\b(\d{6})\b", mail).group(1)
+    verified = session.post(f"{base_url}/api/v1/journal-accounts/{created.json()['id']}/verify",
+                            json={"code": code}, timeout=10)
+    assert verified.status_code == 200, verified.text
+
+    def manuscripts() -> list[dict]:
+        return session.get(f"{base_url}/api/v1/manuscripts", timeout=5).json()["results"]
+
+    listed = wait_until(lambda: len(manuscripts()) == 3 and manuscripts(), timeout=60,
+                        message="the embedded worker to sync the demo account")
+    assert {item["status"] for item in listed} == {"under_review", "revision_requested", "with_editor"}

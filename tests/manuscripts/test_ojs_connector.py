@@ -86,15 +86,26 @@ def test_registry_refuses_a_platform_without_connector(server: SandboxServer) ->
         connector_for(PlatformConfig(key="j", platform="janeway", base_url="https://x.org", credentials={}))
 
 
-def test_connector_without_token_is_an_auth_error(server: SandboxServer) -> None:
+def test_connector_without_token_is_an_auth_error_on_every_call(server: SandboxServer, ojs: Any) -> None:
+    journal(ojs)
+    unusable = OjsConnector(config(server, token=""))  # building it never raises: callers build outside try
     with pytest.raises(PlatformAuthError, match="no OJS API token"):
-        OjsConnector(config(server, token=""))
+        unusable.find_identity("li.wei@example.org")
+    with pytest.raises(PlatformAuthError, match="no OJS API token"):
+        unusable.changed_since(None)
+    assert ojs.call_count("jas") == 0
 
 
-def test_connector_with_unknown_timezone_is_a_configuration_error(server: SandboxServer) -> None:
+def test_connector_with_unknown_timezone_is_a_configuration_error(server: SandboxServer, ojs: Any) -> None:
     with pytest.raises(ConnectorError, match="unknown timezone 'Mars/Olympus'") as raised:
-        OjsConnector(config(server, timezone="Mars/Olympus"))
+        OjsConnector(config(server, timezone="Mars/Olympus")).test_connection()
     assert not raised.value.retryable
+
+
+def test_connector_without_journal_paths_is_a_configuration_error(server: SandboxServer) -> None:
+    empty = PlatformConfig(key="k", platform="ojs", base_url=server.base_url, credentials={"token": TOKEN})
+    with pytest.raises(ConnectorError, match="no journals with an OJS path"):
+        OjsConnector(empty).manuscripts_for_identity(identity_of(1), None)
 
 
 def test_connection_names_the_journals_reached(server: SandboxServer, ojs: Any) -> None:

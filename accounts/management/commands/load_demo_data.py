@@ -42,6 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Health:      {web}/healthz")
         self.stdout.write(f"  WeChat sandbox: {settings.WECHAT_API_BASE}")
         self.stdout.write("  Any login code works there: 'alice-1' and 'alice-2' are both WeChat user alice.")
+        self.stdout.write(f"  Sent mail (linking codes): {settings.WECHAT_API_BASE}/__sandbox__/mail")
+        self.stdout.write("  Demo journal account to link: li.wei@example.org on 'Demo Press OJS'.")
         self.stdout.write(
             f"  Try a login: curl -s -X POST {web}/api/v1/auth/login "
             "-H 'Content-Type: application/json' -d '{\"code\": \"alice-1\"}'"

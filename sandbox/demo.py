@@ -1,0 +1,40 @@
+"""Demo data for `python -m sandbox --demo` (what `make run` starts): two OJS journals whose manager
+token matches deploy/journals.sandbox.yaml, and authors with manuscripts in several states.
+
+Try it: link the account `li.wei@example.org` on "Demo Press OJS" in the Mini Program or the API docs,
+read the code at http://127.0.0.1:8025/__sandbox__/mail, and watch the manuscripts appear.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.server import SandboxServer
+
+MANAGER_TOKEN = "sandbox-manager-token"  # the token deploy/journals.sandbox.yaml configures
+
+DEMO_AUTHORS = [
+    # (username, e-mail, given name, family name, ORCID iD)
+    ("liwei", "li.wei@example.org", "Wei", "Li", "0000-0002-1825-0097"),
+    ("wangfang", "wang.fang@example.org", "Fang", "Wang", ""),
+]
+
+
+def seed_demo(server: SandboxServer) -> None:
+    ojs = server.ojs
+    for path in ("jas", "jes"):
+        ojs.add_site(path, manager_token=MANAGER_TOKEN, locales=("en", "zh_CN"))
+    li, wang = (ojs.add_user("jas", username=username, email=email, given_name=given, family_name=family,
+                             orcid=orcid)
+                for username, email, given, family, orcid in DEMO_AUTHORS)
+    for username, email, given, family, orcid in DEMO_AUTHORS:
+        ojs.add_user("jes", username=username, email=email, given_name=given, family_name=family, orcid=orcid)
+    ojs.add_submission("jas", title={"en": "Soil Microbiome Shifts Under Drought", "zh_CN": "干旱下土壤微生物组的变化"},
+                       authors=[li, wang], stage_id=3, review_round_status=7)
+    ojs.add_submission("jas", title={"en": "Rice Root Exudates and Nitrogen Uptake"}, authors=[li], stage_id=3,
+                       review_round_status=1)
+    ojs.add_submission("jes", title={"en": "Urban Heat Islands in the Yangtze Delta"}, authors=[li],
+                       stage_id=1, editor_assigned=True)
+    ojs.add_submission("jes", title={"en": "Wetland Carbon Budgets"}, authors=[wang], stage_id=5, status=3,
+                       doi="10.5555/jes.2026.001")
