@@ -1,0 +1,125 @@
+"""Staff manage journal systems (credentials write-only, test connection, health) and the linking queue."""
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import JournalAccount
+from manuscripts.models import SystemPollState
+from manuscripts.sync import snapshots_apply
+from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
+                                                  is_superuser=True)
+    client.force_login(staff)
+    return client
+
+
+def test_credentials_are_never_shown_back_in_full(staff_client):
+    system = make_journal_system(credentials={"token": "very-secret-manager-token"})
+
+    html = staff_client.get(f"/admin/accounts/journalsystem/{system.pk}/change/").content.decode()
+
+    assert "very-secret-manager-token" not in html
+    assert "••••en" in html
+
+
+def test_saving_without_new_credentials_keeps_them(staff_client):
+    system = make_journal_system(credentials={"token": "keep-me-please"})
+    form = {"key": system.key, "name_en": "Renamed", "name_zh_hans": "", "platform": "ojs",
+            "base_url": system.base_url, "new_credentials": "", "rate_limit_per_minute": 60, "timeout_seconds": 10,
+            "enabled": "on", "journals-TOTAL_FORMS": 0, "journals-INITIAL_FORMS": 0}
+
+    response = staff_client.post(f"/admin/accounts/journalsystem/{system.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    system.refresh_from_db()
+    assert system.name_en == "Renamed"
+    assert system.credentials == {"token": "keep-me-please"}
+
+
+def test_new_credentials_must_be_a_json_object(staff_client):
+    system = make_journal_system()
+    form = {"key": system.key, "name_en": "X", "platform": "ojs", "base_url": system.base_url,
+            "new_credentials": "[1, 2]", "rate_limit_per_minute": 60, "timeout_seconds": 10,
+            "journals-TOTAL_FORMS": 0, "journals-INITIAL_FORMS": 0}
+
+    response = staff_client.post(f"/admin/accounts/journalsystem/{system.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "JSON" in response.content.decode()
+
+
+def test_test_connection_action_reaches_the_sandbox(staff_client, wechat_sandbox):
+    token = wechat_sandbox.ojs.add_site("jas", manager_token="manager-token")
+    system = make_journal_system(base_url=wechat_sandbox.base_url, credentials={"token": token})
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any(message.startswith("demo-ojs:") and "jas" in message for message in messages), messages
+
+
+def test_test_connection_action_reports_a_failure(staff_client):
+    system = make_journal_system(base_url="http://127.0.0.1:9", credentials={"token": "x"}, timeout_seconds=1)
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("PlatformUnavailable" in message for message in messages), messages
+
+
+def test_system_list_shows_polling_health(staff_client):
+    system = make_journal_system()
+    SystemPollState.objects.create(journal_system=system, calls_total=20, failures_total=5,
+                                   last_success_at=timezone.now(), circuit_open_until=timezone.now()
+                                   + timezone.timedelta(minutes=5), last_error="PlatformUnavailable: 503")
+
+    html = staff_client.get("/admin/accounts/journalsystem/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "25.0% (5/20)" in html
+    assert "Open (paused after failures): PlatformUnavailable: 503" in html
+
+
+def test_staff_verify_the_manual_review_queue(staff_client):
+    system = make_journal_system()
+    account = make_account(make_researcher(), system, email="dead@old.example.org", user_id="5",
+                           status="manual_review")
+
+    queue = staff_client.get("/admin/accounts/journalaccount/", {"status__exact": "manual_review"}).content.decode()
+    staff_client.post("/admin/accounts/journalaccount/", {"action": "verify_by_staff",
+                                                          "_selected_action": [account.pk]})
+
+    assert "dead@old.example.org" in queue
+    account.refresh_from_db()
+    assert account.status == "verified" and account.verification_method == "staff"
+
+
+def test_staff_verification_never_creates_two_owners(staff_client):
+    system = make_journal_system()
+    make_account(make_researcher(), system, email="z@example.org", user_id="5")
+    claimant = make_account(make_researcher(), system, email="z@example.org", user_id="5", status="manual_review")
+
+    response = staff_client.post("/admin/accounts/journalaccount/", {"action": "verify_by_staff",
+                                                                     "_selected_action": [claimant.pk]}, follow=True)
+
+    assert JournalAccount.objects.get(pk=claimant.pk).status == "manual_review"
+    assert any("Already verified" in str(m) or "已被其他研究者验证" in str(m) for m in response.context["messages"])
+
+
+def test_manuscripts_admin_filters_by_status(staff_client):
+    system = make_journal_system()
+    account = make_account(make_researcher(), system, email="li.wei@example.org", user_id="5")
+    snapshots_apply(journal_system=system, seen_by=account, snapshots=[
+        snapshot("1", status="accepted", title="Accepted paper"), snapshot("2", title="Reviewed paper")])
+
+    html = staff_client.get("/admin/manuscripts/manuscript/", {"canonical_status__exact": "accepted"}).content.decode()
+
+    assert "Accepted paper" in html
+    assert "Reviewed paper" not in html
