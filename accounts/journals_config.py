@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 
 from accounts.models import Journal, JournalSystem, Platform
+from accounts.validators import validate_platform_url
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ISSN = re.compile(r"^\d{4}-\d{3}[\dXx]$")
@@ -149,9 +149,9 @@ def journals_config_load(path: Path) -> list[dict]:
             _fail(line, f"unknown platform {platform!r} (expected one of: {', '.join(Platform.values)})")
         base_url = str(_expand_env(_require(entry, "base_url", f"journal system {key!r}"), line))
         try:
-            URLValidator(schemes=["http", "https"])(base_url)
+            validate_platform_url(base_url)
         except ValidationError:
-            _fail(line, f"base_url {base_url!r} is not an http(s) URL")
+            _fail(line, f"base_url {base_url!r} is not an http(s) URL or a file:/// folder")
         credentials = _expand_env(entry.get("credentials") or {}, line)
         if not isinstance(credentials, dict):
             _fail(line, "'credentials' must be a mapping")

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import validate_orcid
+from accounts.validators import validate_orcid, validate_platform_url
 from publisher_backend.fields import EncryptedJSONField, EncryptedTextField
 
 
@@ -108,7 +108,8 @@ class JournalSystem(models.Model):
     name_zh_hans = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
     platform = models.CharField(_("platform"), max_length=32, choices=Platform.choices)
-    base_url = models.URLField(_("base URL"), max_length=300)
+    base_url = models.CharField(_("base URL"), max_length=300, validators=[validate_platform_url],
+                                help_text=_("The platform's https origin, or file:///folder for export files."))
     credentials = EncryptedJSONField(_("API credentials"), blank=True, default=dict,
                                      help_text=_("Stored encrypted; never shown back in full."))
     rate_limit_per_minute = models.PositiveIntegerField(_("rate limit per minute"), default=60)

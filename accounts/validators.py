@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 ORCID_PATTERN = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -36,3 +37,12 @@ def validate_orcid(value: str) -> None:
     if orcid_check_digit(digits[:15]) != digits[15]:
         raise ValidationError(_("This ORCID iD's check digit is wrong; please check for a typo."),
                               code="orcid_checksum")
+
+
+def validate_platform_url(value: str) -> None:
+    """An http(s) API origin, or file:///absolute/folder for platforms read from export files."""
+    if value.startswith("file://"):
+        if not value.startswith("file:///"):
+            raise ValidationError(_("A folder must be written as file:///absolute/path."), code="platform_url")
+        return
+    URLValidator(schemes=["http", "https"])(value)

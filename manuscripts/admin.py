@@ -2,21 +2,26 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Journal, JournalSystem
+from manuscripts import services
 from manuscripts.connectors.base import ConnectorError
 from manuscripts.connectors.registry import connector_for
 from manuscripts.models import CircuitState, Manuscript, StatusEvent, SystemPollState
 from manuscripts.services import platform_config_for
+from publisher_backend.errors import ApiError
 
 
 class JournalSystemForm(forms.ModelForm):
     """Credentials are write-only: shown masked, replaced only when new JSON is entered."""
 
-    base_url = forms.URLField(label=_("base URL"), max_length=300, assume_scheme="https")
     new_credentials = forms.CharField(
         label=_("New API credentials (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_('Leave empty to keep the stored credentials. For OJS: {"token": "…"}.'),
@@ -61,6 +66,10 @@ class JournalInline(admin.TabularInline):
     fields = ["key", "platform_path", "name_en", "name_zh_hans", "issn", "eissn", "enabled"]
 
 
+class ExportUploadForm(forms.Form):
+    export_file = forms.FileField(label=_("Export file (.csv or .jsonl)"))
+
+
 @admin.register(JournalSystem)
 class JournalSystemAdmin(admin.ModelAdmin):
     form = JournalSystemForm
@@ -70,7 +79,7 @@ class JournalSystemAdmin(admin.ModelAdmin):
     list_filter = ["platform", "enabled"]
     list_select_related = ["poll_state"]
     search_fields = ["key", "name_en", "name_zh_hans", "base_url"]
-    readonly_fields = ["stored_credentials", "created_at", "updated_at"]
+    readonly_fields = ["stored_credentials", "export_upload_link", "created_at", "updated_at"]
     inlines = [JournalInline]
     actions = ["test_connection"]
 
@@ -107,6 +116,39 @@ class JournalSystemAdmin(admin.ModelAdmin):
         if not state or not state.last_success_at:
             return "—"
         return timesince(state.last_success_at)
+
+    def get_urls(self):
+        upload = path("<int:journal_system_id>/upload-export/", self.admin_site.admin_view(self.upload_export),
+                      name="accounts_journalsystem_upload_export")
+        return [upload, *super().get_urls()]
+
+    def upload_export(self, request, journal_system_id: int):
+        """Editorial Manager / Janeway / file-export systems: put the publisher's export where the connector reads."""
+        journal_system = get_object_or_404(JournalSystem, pk=journal_system_id)
+        if not self.has_change_permission(request, journal_system):
+            raise PermissionDenied
+        form = ExportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["export_file"]
+            try:
+                stored = services.export_file_store(journal_system=journal_system, file_name=upload.name,
+                                                    chunks=upload.chunks())
+            except ApiError as exc:
+                form.add_error("export_file", str(exc.message))
+            else:
+                self.message_user(request, _("Stored %(name)s; the journal system is being polled.")
+                                  % {"name": stored.name}, level=messages.SUCCESS)
+                return redirect("admin:accounts_journalsystem_change", journal_system.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Upload an export file"),
+                   "journal_system": journal_system, "form": form, "opts": self.model._meta}
+        return render(request, "admin/manuscripts/upload_export.html", context)
+
+    @admin.display(description=_("Export upload"))
+    def export_upload_link(self, journal_system):
+        if journal_system.pk is None or journal_system.platform not in services.EXPORT_PLATFORMS:
+            return "—"
+        url = reverse("admin:accounts_journalsystem_upload_export", args=[journal_system.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Upload an export file"))
 
     @admin.display(description=_("Stored credentials"))
     def stored_credentials(self, journal_system):

@@ -23,6 +23,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _codes = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """`TEST_DB_SUFFIX=x` gives this run its own test database, so two runs on one machine don't collide."""
+    suffix = os.environ.get("TEST_DB_SUFFIX")
+    if suffix:
+        test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+        test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Rate-limit counters and tokens live in Redis (db 15 in tests): start every test empty."""
@@ -138,3 +147,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         call_command("check_services", stdout=open(os.devnull, "w"))  # noqa: SIM115
     except CommandError as exc:
         pytest.exit(str(exc), returncode=3)
+
+
+@pytest.fixture
+def sandbox_with_smtp(settings) -> Iterator[SandboxServer]:
+    """Opt-in: a sandbox of the test's own whose mail catcher also listens for SMTP, with the product pointed
+    at it — WeChat through WECHAT_API_BASE and Django's e-mail through the SMTP backend instead of
+    pytest-django's locmem — so a test (or a JS end-to-end test) reads mailed codes over HTTP at
+    `GET /__sandbox__/mail/latest?to=`, as a person reads their mail. Don't combine with `wechat_sandbox`."""
+    server = SandboxServer(host="127.0.0.1", port=0, smtp_port=0, wechat_app_id=settings.WECHAT_APP_ID,
+                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True).start()
+    settings.WECHAT_API_BASE = server.base_url
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.smtp_port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    yield server
+    server.stop()

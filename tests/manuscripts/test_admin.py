@@ -123,3 +123,45 @@ def test_manuscripts_admin_filters_by_status(staff_client):
 
     assert "Accepted paper" in html
     assert "Reviewed paper" not in html
+
+
+def test_staff_upload_an_export_file_into_the_systems_folder(staff_client, tmp_path,
+                                                            django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    system = make_journal_system(key="em", platform="editorial_manager", base_url=f"file://{tmp_path}/exports")
+    upload = SimpleUploadedFile("weekly export.csv", b"manuscript_id,journal,title\n", content_type="text/csv")
+
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = staff_client.post(f"/admin/accounts/journalsystem/{system.pk}/upload-export/",
+                                     {"export_file": upload})
+
+    assert response.status_code == 302
+    stored = list((tmp_path / "exports").iterdir())
+    assert len(stored) == 1 and stored[0].name.startswith("weekly-export-") and stored[0].suffix == ".csv"
+    assert stored[0].read_bytes() == b"manuscript_id,journal,title\n"
+    assert len(after_commit) == 1  # the system is polled once the upload is stored
+
+
+def test_export_upload_refuses_other_file_types(staff_client, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    system = make_journal_system(key="em", platform="editorial_manager", base_url=f"file://{tmp_path}")
+    upload = SimpleUploadedFile("export.xlsx", b"PK\x03\x04", content_type="application/octet-stream")
+
+    response = staff_client.post(f"/admin/accounts/journalsystem/{system.pk}/upload-export/",
+                                 {"export_file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "Upload a .csv or .jsonl export file." in response.content.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ojs_systems_do_not_take_export_files(staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    system = make_journal_system()
+    response = staff_client.post(f"/admin/accounts/journalsystem/{system.pk}/upload-export/",
+                                 {"export_file": SimpleUploadedFile("x.csv", b"a")}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "This journal system does not read export files." in response.content.decode()

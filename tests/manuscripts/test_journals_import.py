@@ -112,3 +112,28 @@ def test_credentials_are_encrypted_at_rest(tmp_path, monkeypatch):
         raw_value = cursor.fetchone()[0]
     assert "s3cret" not in raw_value
     assert raw_value.startswith("gAAAAA")
+
+
+def test_export_platforms_take_a_folder_as_base_url(tmp_path):
+    path = write(tmp_path, """\
+    journal_systems:
+      - key: press-em
+        name: Press Editorial Manager
+        platform: editorial_manager
+        base_url: file:///srv/exports/em
+        journals: [{key: jes, platform_path: JES, name: Journal of Environmental Studies}]
+    """)
+
+    run(path)
+
+    assert JournalSystem.objects.get().base_url == "file:///srv/exports/em"
+
+
+def test_relative_folder_is_an_error(tmp_path):
+    path = write(tmp_path, """\
+    journal_systems:
+      - {key: em, name: EM, platform: editorial_manager, base_url: "file://exports"}
+    """)
+
+    with pytest.raises(CommandError, match="line 2: base_url 'file://exports' is not an http"):
+        run(path)
