@@ -33,6 +33,10 @@ class JournalSystemInvalid(ApiError):
     code = "invalid"
 
 
+class SyncLeaseHeld(Exception):
+    """Another worker is syncing this account right now."""
+
+
 class AccountNotVerified(ApiError):
     status_code = 409
     code = "conflict"
@@ -114,7 +118,8 @@ def _claim(account_id: int, lease_seconds: float) -> bool:
 
 
 def account_sync(*, account_id: int) -> SyncOutcome | None:
-    """Poll one verified account and apply what changed; None when not due to run (lease held, unlinked).
+    """Poll one verified account and apply what changed; None when there is nothing to poll (unlinked,
+    not verified, system disabled). Raises SyncLeaseHeld while another worker syncs the account.
 
     Idempotent and safe to run twice: a lease on the sync state keeps two workers apart, and a worker
     killed mid-sync loses nothing (snapshots apply in one transaction; the lease expires).
@@ -126,7 +131,7 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
     AccountSyncState.objects.get_or_create(journal_account=account)
     lease_seconds = account.journal_system.timeout_seconds * 10 + 60
     if not _claim(account.pk, lease_seconds):
-        return None
+        raise SyncLeaseHeld(account.pk)
     state = AccountSyncState.objects.get(journal_account=account)
     connector = connector_for(platform_config_for(account.journal_system))
     identity = PlatformIdentity(platform_user_id=account.platform_user_id, email=account.email_on_file)

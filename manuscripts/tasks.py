@@ -4,9 +4,13 @@ from django.conf import settings
 from manuscripts import services
 
 
-@shared_task(ignore_result=True)
-def sync_account(account_id: int) -> None:
-    services.account_sync(account_id=account_id)
+@shared_task(bind=True, ignore_result=True, max_retries=6)
+def sync_account(self, account_id: int) -> None:
+    try:
+        services.account_sync(account_id=account_id)
+    except services.SyncLeaseHeld as busy:
+        # A pull-to-refresh that arrives during a running sync runs right after it, not never.
+        raise self.retry(countdown=settings.SYNC_BUSY_RETRY_SECONDS, exc=busy) from busy
 
 
 @shared_task(ignore_result=True)

@@ -22,7 +22,7 @@ def test_miniprogram_logs_in_over_http_and_greets_the_researcher(live_server, ap
     assert api_client.patch("/api/v1/me", {"display_name": "陈卡萝 Carol"}, format="json").status_code == 200
 
     completed = subprocess.run(
-        [shutil.which("npx") or "npx", "jest", "test/e2e"],
+        [shutil.which("npx") or "npx", "jest", "test/e2e/login.e2e.test.js"],
         cwd=MINIPROGRAM,
         env={**os.environ, "API_BASE": live_server.url, "E2E_LOGIN_CODE": "carol-2",
              "E2E_EXPECT_NAME": "陈卡萝 Carol", "CI": "true"},

@@ -94,3 +94,15 @@ def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
 
     assert systems_claim_due() == [system.pk]
     assert systems_claim_due() == []
+
+
+@pytest.mark.django_db
+def test_a_sync_asked_for_while_another_runs_is_retried_not_dropped(settings):
+    from manuscripts.services import SyncLeaseHeld, account_sync
+
+    (account_id,) = make_due_accounts(1)
+    AccountSyncState.objects.filter(journal_account_id=account_id).update(
+        claimed_until=timezone.now() + timedelta(minutes=5))
+
+    with pytest.raises(SyncLeaseHeld):
+        account_sync(account_id=account_id)
