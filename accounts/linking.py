@@ -98,6 +98,8 @@ def _decoy_email_hint(journal_system: JournalSystem, identity: str) -> str:
 
 
 def email_hint(account: JournalAccount) -> str:
+    if account.verification_method == VerificationMethod.ORCID_MATCH:
+        return ""  # proven by the platform's ORCID record; no e-mail was involved
     if account.email_on_file:
         return mask_email(account.email_on_file)
     return _decoy_email_hint(account.journal_system, account.identity)

@@ -18,15 +18,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts import linking
-from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem, Researcher
+from accounts.models import IdentityKind, JournalAccount, JournalAccountStatus, JournalSystem, Researcher
 from manuscripts.connectors.base import ConnectorError, PlatformConfig, PlatformIdentity
 from manuscripts.connectors.registry import connector_for, platforms_polled_per_account, platforms_polled_platform_wide
-from manuscripts.models import AccountSyncState, SystemPollState
+from manuscripts.models import AccountSyncState, Manuscript, SystemPollState
 from manuscripts.resilience import platform_call
-from manuscripts.sync import SyncOutcome, snapshots_apply
+from manuscripts.status import CanonicalStatus
+from manuscripts.sync import SyncOutcome, publications_apply, snapshots_apply
 from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+# Platforms that describe published works only (bibliographic sources), not submissions.
+PUBLICATION_SOURCES = ("crossref",)
 
 
 class JournalSystemInvalid(ApiError):
@@ -65,11 +70,17 @@ def journal_account_link(*, researcher: Researcher, journal_system_id: int, iden
     except ConnectorError as exc:
         logger.warning("identity lookup on %s failed: %s", journal_system.key, exc)
         raise UpstreamUnavailable(_("The journal system cannot be reached right now. Please try again later.")) from exc
-    return linking.journal_account_start(
+    account = linking.journal_account_start(
         researcher=researcher, journal_system=journal_system, identity_kind=identity_kind, identity=normalized,
         found=linking.FoundIdentity(platform_user_id=found.platform_user_id, email=found.email.lower(),
                                     orcid=found.orcid) if found else None,
     )
+    if found and journal_system.platform in PUBLICATION_SOURCES and identity_kind == IdentityKind.ORCID:
+        # A public bibliographic record has no e-mail to prove with; its own ORCID match is the proof,
+        # and the account is marked so (it only shows published, public works).
+        account = linking.journal_account_verify_by_orcid_match(account=account)
+        account_sync_schedule_now(account=account)
+    return account
 
 
 def account_sync_schedule_now(*, account: JournalAccount) -> None:
@@ -146,8 +157,11 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
             next_sync_at=now + timedelta(seconds=_retry_delay_seconds(failures, exc.retry_after_seconds)))
         logger.warning("sync of account %s failed (%s): %s", account.pk, type(exc).__name__, exc)
         return None
-    outcome = snapshots_apply(journal_system=account.journal_system, snapshots=page.snapshots, seen_by=account,
-                              full_listing=not state.cursor)
+    if account.journal_system.platform in PUBLICATION_SOURCES:
+        outcome = publications_apply(journal_system=account.journal_system, snapshots=page.snapshots, seen_by=account)
+    else:
+        outcome = snapshots_apply(journal_system=account.journal_system, snapshots=page.snapshots,
+                                  seen_by=account, full_listing=not state.cursor)
     AccountSyncState.objects.filter(pk=state.pk).update(
         cursor=page.next_cursor or state.cursor, last_synced_at=timezone.now(), last_error="",
         consecutive_failures=0, claimed_until=None,
@@ -268,3 +282,29 @@ def export_file_store(*, journal_system: JournalSystem, file_name: str, chunks: 
 
     transaction.on_commit(enqueue)
     return target
+
+
+def publications_check(*, limit: int = 500) -> SyncOutcome:
+    """Ask each enabled bibliographic source (Crossref) whether accepted or in-production manuscripts with
+    a DOI are published yet, and mark those that are. Bounded by `limit` manuscripts per run."""
+    total = SyncOutcome()
+    waiting = list(Manuscript.objects.filter(
+        canonical_status__in=[CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION], missing_since__isnull=True)
+        .exclude(doi="").order_by("last_activity_at").values_list("doi", flat=True)[:limit])
+    for source in JournalSystem.objects.filter(enabled=True, platform__in=PUBLICATION_SOURCES):
+        connector = connector_for(platform_config_for(source))
+        works = []
+        for doi in waiting:
+            try:
+                work = platform_call(source, connector.snapshot_for_doi, doi)
+            except ConnectorError as exc:
+                logger.warning("publication check of %s on %s failed: %s", doi, source.key, exc)
+                break
+            if work is not None:
+                works.append(work)
+        if works:
+            outcome = publications_apply(journal_system=source, snapshots=works)
+            total.updated += outcome.updated
+            total.events += outcome.events
+            total.notifications += outcome.notifications
+    return total

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
-from manuscripts.status import PROGRESS_ORDER, status_label
+from manuscripts.status import PROGRESS_ORDER, CanonicalStatus, status_label
 from notifications.services import notification_create
 
 
@@ -66,6 +67,11 @@ def _manuscript_fields(snapshot: ManuscriptSnapshot, journal_id: int | None) -> 
 
 
 def _is_older(snapshot: ManuscriptSnapshot, manuscript: Manuscript) -> bool:
+    published = CanonicalStatus.PUBLISHED
+    if manuscript.canonical_status == published and snapshot.canonical_status != published:
+        # Publication (often learnt from Crossref before the submission system catches up) is not undone
+        # by a platform that still shows the production stage.
+        return True
     if snapshot.last_activity_at != manuscript.last_activity_at:
         return snapshot.last_activity_at < manuscript.last_activity_at
     # Same activity time: a status earlier in the workflow does not replace a later one.
@@ -191,4 +197,79 @@ def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[Manuscript
                                       .filter(accesses__journal_account=seen_by, missing_since__isnull=True)
                                       .exclude(pk__in=outcome.manuscript_ids)
                                       .update(missing_since=now))
+    return outcome
+
+
+def _title_key(title: str) -> str:
+    """Titles compared without case, punctuation or spacing ("Soil: A Study" == "soil a study")."""
+    return re.sub(r"[\W_]+", "", title.casefold())
+
+
+def _publication_target(snapshot: ManuscriptSnapshot, journal_system: JournalSystem,
+                        seen_by: JournalAccount | None) -> Manuscript | None:
+    """The manuscript another platform tracks that this published work is: same DOI, else same title among
+    the manuscripts the researcher already sees."""
+    others = Manuscript.objects.select_for_update().exclude(journal_system=journal_system)
+    if snapshot.doi:
+        by_doi = others.filter(doi__iexact=snapshot.doi).first()
+        if by_doi is not None:
+            return by_doi
+    if seen_by is None:
+        return None
+    wanted = {_title_key(title) for title in snapshot.titles.values() if title}
+    visible = others.filter(accesses__journal_account__researcher_id=seen_by.researcher_id,
+                            accesses__journal_account__status=JournalAccountStatus.VERIFIED,
+                            doi="").exclude(canonical_status__in=[CanonicalStatus.REJECTED, CanonicalStatus.WITHDRAWN])
+    for candidate in visible:
+        titles = [candidate.title, *(candidate.titles or {}).values()]
+        if wanted & {_title_key(title) for title in titles if title}:
+            return candidate
+    return None
+
+
+def publications_apply(*, journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot],
+                       seen_by: JournalAccount | None = None) -> SyncOutcome:
+    """Published works from a bibliographic source (Crossref): mark the manuscripts other platforms track
+    as published, filling DOI and publication date; works no platform tracks are kept as their own rows.
+
+    One transaction; a work already applied writes nothing.
+    """
+    outcome = SyncOutcome()
+    unmatched: list[ManuscriptSnapshot] = []
+    now = timezone.now()
+    journal_names = {"zh-hans": journal_system.localized_name("zh-hans"), "en": journal_system.localized_name("en")}
+    with transaction.atomic():
+        for snapshot in snapshots:
+            target = _publication_target(snapshot, journal_system, seen_by)
+            if target is None:
+                unmatched.append(snapshot)
+                continue
+            outcome.manuscript_ids.append(target.pk)
+            changed_fields = {"doi": target.doi or snapshot.doi, "published_on": snapshot.published_on}
+            if target.canonical_status == CanonicalStatus.PUBLISHED and all(
+                    getattr(target, name) == value for name, value in changed_fields.items()):
+                outcome.unchanged += 1
+                continue
+            previous_status = target.canonical_status
+            for name, value in changed_fields.items():
+                setattr(target, name, value)
+            target.canonical_status = CanonicalStatus.PUBLISHED
+            target.raw_status = snapshot.raw_status[:300]
+            target.last_activity_at = max(target.last_activity_at, now)
+            target.status_changed_at = now
+            target.save()
+            outcome.updated += 1
+            if previous_status != CanonicalStatus.PUBLISHED:
+                event = StatusEvent.objects.create(manuscript=target, from_status=previous_status,
+                                                   to_status=CanonicalStatus.PUBLISHED,
+                                                   raw_status=snapshot.raw_status[:300], occurred_at=now, seen_at=now)
+                outcome.events += 1
+                outcome.notifications += _notify_transition(target, event, journal_names)
+            if seen_by is not None:
+                ManuscriptAccess.objects.get_or_create(journal_account=seen_by, manuscript=target)
+        if unmatched:
+            rest = snapshots_apply(journal_system=journal_system, snapshots=unmatched, seen_by=seen_by)
+            for name in ("created", "updated", "unchanged", "stale", "events", "notifications"):
+                setattr(outcome, name, getattr(outcome, name) + getattr(rest, name))
+            outcome.manuscript_ids += rest.manuscript_ids
     return outcome

@@ -29,3 +29,9 @@ def poll_tick() -> dict:
     for account_id in account_ids:
         sync_account.delay(account_id)
     return {"systems": len(system_ids), "accounts": len(account_ids)}
+
+
+@shared_task(ignore_result=True)
+def check_publications() -> int:
+    """Beat, hourly: Crossref by DOI for accepted and in-production manuscripts."""
+    return services.publications_check().updated

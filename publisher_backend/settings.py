@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "manuscripts.tasks.poll_tick",
         "schedule": 60,
     },
+    "manuscripts-check-publications": {
+        "task": "manuscripts.tasks.check_publications",
+        "schedule": 60 * 60,
+    },
     "accounts-purge-expired-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,

@@ -1,0 +1,113 @@
+"""Crossref marks manuscripts published (by DOI, or by the researcher's ORCID iD and the title) and fills
+the DOI and publication date; linking by ORCID iD is proven by Crossref's own record."""
+
+from datetime import date
+
+import pytest
+
+from accounts.models import Journal, JournalSystem, Researcher
+from manuscripts.models import Manuscript, StatusEvent
+from manuscripts.services import account_sync, journal_account_link, publications_check
+from manuscripts.sync import snapshots_apply
+from notifications.models import Notification
+from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
+
+pytestmark = pytest.mark.django_db
+
+ORCID = "0000-0002-1825-0097"
+
+
+@pytest.fixture
+def crossref(wechat_sandbox):
+    system = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
+                                          base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
+                                          rate_limit_per_minute=600, timeout_seconds=5)
+    Journal.objects.create(journal_system=system, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
+    return system
+
+
+@pytest.fixture
+def tracked():
+    """An OJS manuscript in production, seen by Li Wei's verified account."""
+    system = make_journal_system()
+    account = make_account(make_researcher("Li Wei"), system, email="li.wei@example.org", user_id="5")
+    snapshots_apply(journal_system=system, seen_by=account,
+                    snapshots=[snapshot("1", status="in_production", title="Soil Microbiome Shifts Under Drought")])
+    return account, Manuscript.objects.get()
+
+
+def test_a_doi_found_on_crossref_marks_the_manuscript_published(crossref, tracked, wechat_sandbox):
+    account, manuscript = tracked
+    Manuscript.objects.filter(pk=manuscript.pk).update(doi="10.5555/JAS.2026.7")
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.7", "Soil Microbiome Shifts Under Drought", "1234-5678",
+                                     published="2026-11-02")
+
+    outcome = publications_check()
+
+    manuscript.refresh_from_db()
+    assert outcome.updated == 1
+    assert manuscript.canonical_status == "published"
+    assert manuscript.published_on == date(2026, 11, 2)
+    assert StatusEvent.objects.filter(manuscript=manuscript, to_status="published").count() == 1
+    assert Notification.objects.get().payload["to_status"] == "published"
+
+
+def test_checking_again_writes_nothing(crossref, tracked, wechat_sandbox):
+    _account, manuscript = tracked
+    Manuscript.objects.filter(pk=manuscript.pk).update(doi="10.5555/jas.2026.7")
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.7", "Soil", "1234-5678", published="2026-11-02")
+    publications_check()
+
+    assert publications_check().updated == 0
+    assert StatusEvent.objects.filter(to_status="published").count() == 1
+
+
+def test_an_unknown_doi_changes_nothing(crossref, tracked):
+    _account, manuscript = tracked
+    Manuscript.objects.filter(pk=manuscript.pk).update(doi="10.5555/not.yet")
+
+    publications_check()
+
+    assert Manuscript.objects.get(pk=manuscript.pk).canonical_status == "in_production"
+
+
+def test_linking_crossref_by_orcid_is_verified_by_the_record_and_marks_the_manuscript(crossref, tracked,
+                                                                                     wechat_sandbox):
+    account, manuscript = tracked
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.9", "Soil microbiome shifts under drought!", "1234-5678",
+                                     authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}],
+                                     published="2026-11-20")
+    researcher = Researcher.objects.get(pk=account.researcher_id)
+
+    linked = journal_account_link(researcher=researcher, journal_system_id=crossref.pk, identity=ORCID)
+    account_sync(account_id=linked.pk)
+
+    assert linked.status == "verified" and linked.verification_method == "orcid_match"
+    manuscript.refresh_from_db()
+    assert manuscript.canonical_status == "published"
+    assert manuscript.doi == "10.5555/jas.2026.9"
+    assert Manuscript.objects.count() == 1  # no duplicate row for the same article
+
+
+def test_a_published_work_no_platform_tracks_becomes_its_own_manuscript(crossref, wechat_sandbox):
+    wechat_sandbox.crossref.add_work("10.5555/jas.2025.1", "An Older Paper", "1234-5678",
+                                     authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}], published="2025-05")
+    linked = journal_account_link(researcher=make_researcher(), journal_system_id=crossref.pk, identity=ORCID)
+
+    account_sync(account_id=linked.pk)
+
+    manuscript = Manuscript.objects.get()
+    assert manuscript.journal_system == crossref
+    assert manuscript.canonical_status == "published"
+
+
+def test_a_platform_lagging_behind_does_not_undo_publication(crossref, tracked, wechat_sandbox):
+    account, manuscript = tracked
+    Manuscript.objects.filter(pk=manuscript.pk).update(doi="10.5555/jas.2026.7")
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.7", "Soil", "1234-5678", published="2026-11-02")
+    publications_check()
+
+    snapshots_apply(journal_system=account.journal_system, seen_by=account,
+                    snapshots=[snapshot("1", status="in_production", minutes=10_000)])
+
+    assert Manuscript.objects.get(pk=manuscript.pk).canonical_status == "published"
