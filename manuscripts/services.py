@@ -120,6 +120,12 @@ def _retry_delay_seconds(consecutive_failures: int, retry_after: float | None) -
     return max(delay, retry_after or 0)
 
 
+def _lease_seconds(journal_system: JournalSystem) -> float:
+    """How long a poll may hold its lease: long enough for a first full-history poll of a big site, after
+    which a worker that died mid-poll is replaced."""
+    return max(settings.POLL_LEASE_SECONDS, journal_system.timeout_seconds * 10 + 60)
+
+
 def _claim(account_id: int, lease_seconds: float) -> bool:
     """Take the account's sync lease unless another worker holds it (no long transaction is kept open)."""
     now = timezone.now()
@@ -140,8 +146,7 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
     if account is None or not account.journal_system.enabled:
         return None
     AccountSyncState.objects.get_or_create(journal_account=account)
-    lease_seconds = account.journal_system.timeout_seconds * 10 + 60
-    if not _claim(account.pk, lease_seconds):
+    if not _claim(account.pk, _lease_seconds(account.journal_system)):
         raise SyncLeaseHeld(account.pk)
     state = AccountSyncState.objects.get(journal_account=account)
     connector = connector_for(platform_config_for(account.journal_system))
@@ -202,7 +207,7 @@ def journal_system_poll(*, journal_system_id: int) -> SyncOutcome | None:
         return None
     state, _created = SystemPollState.objects.get_or_create(journal_system=journal_system)
     now = timezone.now()
-    lease = timedelta(seconds=journal_system.timeout_seconds * 10 + 60)
+    lease = timedelta(seconds=_lease_seconds(journal_system))
     claimed = (SystemPollState.objects.filter(pk=state.pk)
                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
                .update(claimed_until=now + lease))

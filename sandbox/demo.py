@@ -38,3 +38,11 @@ def seed_demo(server: SandboxServer) -> None:
                        stage_id=1, editor_assigned=True)
     ojs.add_submission("jes", title={"en": "Wetland Carbon Budgets"}, authors=[wang], stage_id=5, status=3,
                        doi="10.5555/jes.2026.001")
+
+    # A ScholarOne journal (publisher web services; the sandbox's default API user and key).
+    scholarone = server.scholarone
+    scholarone.add_site("jms", journal_name="Journal of Marine Science")
+    li_s1 = scholarone.add_person("jms", email="li.wei@example.org", first_name="Wei", last_name="Li",
+                                  orcid="0000-0002-1825-0097")
+    scholarone.add_submission("jms", title="Coastal Upwelling and Plankton Blooms", authors=[li_s1],
+                              status="Awaiting Reviewer Scores")

@@ -77,8 +77,10 @@ class Router:
 
 
 # Platform modules build on the primitives above, so they are imported only once those exist.
+from sandbox.crossref import CrossrefSandbox  # noqa: E402
 from sandbox.mail import MailSandbox, SmtpListener  # noqa: E402
 from sandbox.ojs import OjsSandbox  # noqa: E402
+from sandbox.scholarone import ScholarOneSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
 
 
@@ -165,7 +167,9 @@ class SandboxServer:
         self.mail = MailSandbox()
         self._smtp = SmtpListener(host, smtp_port, self.mail) if smtp_port is not None else None
         self.ojs = OjsSandbox()
-        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail]
+        self.scholarone = ScholarOneSandbox()
+        self.crossref = CrossrefSandbox()
+        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)

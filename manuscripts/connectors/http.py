@@ -5,6 +5,10 @@ connections, 5xx and 429 (with the Retry-After the platform sent) become :class:
 success whose body is not JSON becomes :class:`PlatformDataError` — and hands every other answer (3xx, 4xx)
 back to the connector, which knows its platform's error format. It never retries: the caller retries with
 backoff and keeps the circuit breaker, so retries never stack.
+
+Platforms that answer in another format (ScholarOne's XML) build it with ``expect_json=False`` and parse
+``HttpAnswer.content`` themselves; platforms with another authentication scheme (ScholarOne's HTTP Digest)
+pass a session whose ``auth`` is set.
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ class HttpAnswer:
     """A non-failing answer: a 2xx with its JSON, or a 3xx/4xx for the connector to interpret."""
 
     status: int
-    payload: Any  # the parsed JSON body; None when a non-2xx body is not JSON
+    payload: Any  # the parsed JSON body; None when a non-2xx body is not JSON, or when JSON is not expected
     text: str
     headers: CaseInsensitiveDict
+    content: bytes = b""  # the raw body, for platforms that do not answer in JSON
 
     @property
     def ok(self) -> bool:
@@ -61,9 +66,10 @@ class PlatformHttpClient:
     """GETs JSON from one platform with one timeout; see the module docstring for what it raises."""
 
     def __init__(self, *, platform: str, timeout_seconds: float, headers: dict[str, str] | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, expect_json: bool = True) -> None:
         self.platform = platform
         self.timeout_seconds = timeout_seconds
+        self.expect_json = expect_json  # False: the body is left to the connector (content), never parsed here
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})})
 
@@ -91,16 +97,16 @@ class PlatformHttpClient:
             )
         try:
             # From bytes: JSON is UTF-8 whatever the Content-Type says (or omits), and PHP may send a BOM.
-            payload = json.loads(body) if body.strip() else None
+            payload = json.loads(body) if body.strip() and self.expect_json else None
         except ValueError:
             if 200 <= status < 300:
                 raise PlatformDataError(
                     f"{self.platform} answered GET {where} with a body that is not JSON: {_snippet(text)!r}"
                 ) from None
             payload = None
-        if 200 <= status < 300 and payload is None:
+        if 200 <= status < 300 and (payload is None if self.expect_json else not body.strip()):
             raise PlatformDataError(f"{self.platform} answered GET {where} with an empty body")
-        return HttpAnswer(status=status, payload=payload, text=text, headers=response.headers)
+        return HttpAnswer(status=status, payload=payload, text=text, headers=response.headers, content=body)
 
     def close(self) -> None:
         self.session.close()

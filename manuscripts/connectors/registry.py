@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from manuscripts.connectors.base import Connector, PlatformConfig
+from manuscripts.connectors.crossref import CrossrefConnector
+from manuscripts.connectors.file_export import FileExportConnector
 from manuscripts.connectors.ojs import OjsConnector
+from manuscripts.connectors.scholarone import ScholarOneConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "ojs": OjsConnector,
+    "editorial_manager": FileExportConnector, "janeway": FileExportConnector, "file_export": FileExportConnector,
+    "crossref": CrossrefConnector,
+    "scholarone": ScholarOneConnector,
 }
 
 

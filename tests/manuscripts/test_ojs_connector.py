@@ -82,8 +82,8 @@ def test_registry_gives_the_ojs_connector(server: SandboxServer) -> None:
 
 
 def test_registry_refuses_a_platform_without_connector(server: SandboxServer) -> None:
-    with pytest.raises(ValueError, match="no connector for platform 'janeway'"):
-        connector_for(PlatformConfig(key="j", platform="janeway", base_url="https://x.org", credentials={}))
+    with pytest.raises(ValueError, match="no connector for platform 'wordpress'"):
+        connector_for(PlatformConfig(key="j", platform="wordpress", base_url="https://x.org", credentials={}))
 
 
 def test_connector_without_token_is_an_auth_error_on_every_call(server: SandboxServer, ojs: Any) -> None:

@@ -100,6 +100,22 @@ describe('the whole wizard', () => {
     expect(getApp().globalData.manuscriptsStale).toBe(true)
   })
 
+  test('an account proven without a code (ORCID record match) finishes at once, no code step', async () => {
+    await openWizard({
+      respond: (real) => (call) => (call.method === 'POST' && call.path === '/api/v1/journal-accounts'
+        ? { statusCode: 201, data: { id: 301, status: 'verified', email_hint: '', verification_method: 'orcid_match',
+          journal_system: { id: 1, key: 'demo', name: '示范大学期刊平台', platform: 'crossref' } } }
+        : real(call)),
+    })
+    await chooseSystem(1)
+    await sendIdentity('0000-0002-1825-0097')
+
+    expect(page.data.step).toBe(2)
+    expect(posts('/verify')).toHaveLength(0)
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ icon: 'success', title: '关联成功' }))
+    expect(wx.redirectTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/accounts/list' }))
+  })
+
   test('opened from the accounts list, success goes back to it', async () => {
     await openWizard({ previousRoute: 'pages/accounts/list' })
     await chooseSystem(2)

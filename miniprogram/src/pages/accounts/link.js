@@ -152,6 +152,12 @@ Page({
         data: { journal_system: this.data.selectedSystem.id, identity },
       })
       getApp().globalData.manuscriptsStale = true // the home empty state now points at this pending account
+      if (account.status === 'verified') {
+        // Proven without a code (e.g. Crossref by its own ORCID record): nothing left to enter.
+        this.update({ busy: '', account: accountState(account) })
+        this.finish('toastLinked')
+        return
+      }
       this.update({ busy: '', step: 3, account: accountState(account), code: '', codeErrors: [], attemptsUsedUp: false, manualOpen: false })
       this.startCountdown(RESEND_INTERVAL_SECONDS)
     } catch (err) {
