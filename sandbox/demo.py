@@ -46,3 +46,8 @@ def seed_demo(server: SandboxServer) -> None:
                                   orcid="0000-0002-1825-0097")
     scholarone.add_submission("jms", title="Coastal Upwelling and Plankton Blooms", authors=[li_s1],
                               status="Awaiting Reviewer Scores")
+
+    # Crossref: Li Wei's article published earlier in the Journal of Applied Science (ISSN 1234-5678).
+    server.crossref.add_work("10.5555/jas.2025.042", "Drought Legacy Effects on Soil Fungi", "1234-5678",
+                             authors=[{"given": "Wei", "family": "Li", "ORCID": "0000-0002-1825-0097"}],
+                             published="2025-06-18", container_title="Journal of Applied Science")
