@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notifications.models import Notification
 
@@ -19,3 +20,15 @@ def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title
                                                title=title[:200], body=body[:500], payload=payload or {}, page=page)
     except IntegrityError:
         return None
+
+
+def notification_mark_read(*, researcher_id: int, notification_id: int) -> Notification | None:
+    """Mark one of the researcher's notifications read (idempotent: the first read time is kept)."""
+    Notification.objects.filter(pk=notification_id, researcher_id=researcher_id, read_at__isnull=True).update(
+        read_at=timezone.now())
+    return Notification.objects.filter(pk=notification_id, researcher_id=researcher_id).first()
+
+
+def notifications_mark_all_read(*, researcher_id: int) -> int:
+    """Mark every unread notification of the researcher read; returns how many changed."""
+    return Notification.objects.filter(researcher_id=researcher_id, read_at__isnull=True).update(read_at=timezone.now())

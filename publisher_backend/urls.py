@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("manuscripts.urls")),
+    path("api/v1/", include("notifications.urls")),
 ]
 
 handler404 = "publisher_backend.errors.handler404"

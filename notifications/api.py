@@ -1,0 +1,57 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications.models import Notification
+from notifications.serializers import (
+    InboxFilterSerializer,
+    MarkedSerializer,
+    NotificationSerializer,
+    UnreadCountSerializer,
+)
+from publisher_backend.schema import error_responses
+
+TAGS = ["inbox"]
+
+
+class InboxView(ListAPIView):
+    """The inbox: every notice ever created for the researcher, sent to WeChat or not, newest first."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        filters = InboxFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.inbox_for_researcher(researcher_id=self.request.user.researcher.pk,
+                                              filters=filters.validated_data)
+
+    @extend_schema(parameters=[InboxFilterSerializer], tags=TAGS,
+                   responses={200: NotificationSerializer(many=True), **error_responses(400, 401)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UnreadCountView(APIView):
+    @extend_schema(responses={200: UnreadCountSerializer, **error_responses(401)}, tags=TAGS)
+    def get(self, request):
+        return Response({"count": selectors.unread_count(researcher_id=request.user.researcher.pk)})
+
+
+class MarkReadView(APIView):
+    @extend_schema(request=None, responses={200: NotificationSerializer, **error_responses(401, 404)}, tags=TAGS)
+    def post(self, request, notification_id: int):
+        notification = services.notification_mark_read(researcher_id=request.user.researcher.pk,
+                                                       notification_id=notification_id)
+        if notification is None:
+            raise Http404
+        return Response(NotificationSerializer(notification).data)
+
+
+class MarkAllReadView(APIView):
+    @extend_schema(request=None, responses={200: MarkedSerializer, **error_responses(401)}, tags=TAGS)
+    def post(self, request):
+        return Response({"marked": services.notifications_mark_all_read(researcher_id=request.user.researcher.pk)})
