@@ -41,14 +41,12 @@ import binascii
 import copy
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sandbox.faults import Fault, FaultQueue, SandboxClock, TokenBucket
+from sandbox.faults import Fault, FaultQueue, PlatformSandbox, TokenBucket, admit, fault_kind, utc_seconds
 
 # sandbox.server imports this module only after defining these primitives.
 from sandbox.server import Request, Response, Router, json_response
@@ -65,9 +63,9 @@ DATE_FILTERS = {"index": "indexed", "update": "deposited", "deposit": "deposited
 VALUE_FILTERS = ("orcid", "doi", "issn", "type", "has-orcid")
 ADVERTISED_RATE_LIMIT = (50, 1)  # X-Rate-Limit-Limit per X-Rate-Limit-Interval seconds, as Crossref advertises
 
-TIMEOUT, SLOW, HTTP_400, HTTP_500, HTTP_503, HTTP_429 = "timeout", "slow", "400", "500", "503", "429"
-MALFORMED_JSON, MISSING_FIELD = "malformed_json", "missing_field"
-FAULT_KINDS = (TIMEOUT, SLOW, HTTP_400, HTTP_500, HTTP_503, HTTP_429, MALFORMED_JSON, MISSING_FIELD)
+HTTP_400, MALFORMED_JSON = "400", "malformed_json"
+FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, HTTP_400, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED_JSON,
+               Fault.MISSING_FIELD)
 
 NOT_FOUND_TEXT = b"Resource not found."
 TOO_MANY_TEXT = b"Too Many Requests"  # plain text, as Crossref's throttling answers are not JSON
@@ -121,43 +119,19 @@ class _NotFound(Exception):
     pass
 
 
-class CrossrefSandbox:
-    """Crossref's works, faults, rate limit and call log, behind one lock."""
+class CrossrefSandbox(PlatformSandbox):
+    """Crossref's works, faults, rate limit and call log, behind one lock.
 
-    def __init__(self) -> None:
-        # Longer than any sensible client timeout (connectors default to 10 s; tests use fractions of that).
-        self.timeout_fault_seconds = 10.0
-        self.slow_fault_seconds = 0.3
-        self._lock = threading.RLock()
-        self._clear()
+    :meth:`reset` forgets every work, fault, rate limit and call; the clock (deposit and index stamps) follows
+    real time again.
+    """
 
     def _clear(self) -> None:
+        super()._clear()
         self._works: dict[str, _Work] = {}  # lower-cased DOI -> work
         self._faults = FaultQueue()
         self._bucket: TokenBucket | None = None
         self._advertised = ADVERTISED_RATE_LIMIT
-        self._calls: list[dict[str, Any]] = []
-        self._clock = SandboxClock()
-
-    def reset(self) -> None:
-        """Forget every work, fault, rate limit and call; the clock follows real time again."""
-        with self._lock:
-            self._clear()
-
-    # --- clock --------------------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        with self._lock:
-            return self._clock.now()
-
-    def set_clock(self, when: datetime | None) -> None:
-        """Freeze the clock (deposit and index stamps) at ``when``; None follows real time again."""
-        with self._lock:
-            self._clock.set(when)
-
-    def advance_clock(self, seconds: float) -> datetime:
-        with self._lock:
-            return self._clock.advance(seconds)
 
     # --- scripting: works ---------------------------------------------------------------------------------
 
@@ -181,8 +155,8 @@ class CrossrefSandbox:
                 doi=bare.lower(), titles=_strings(title), issns=[value.upper() for value in _strings(issn)],
                 authors=[_author(author, first=index == 0) for index, author in enumerate(authors)],
                 type=type, container_title=container_title, publisher=publisher, member=str(member),
-                created=_aware(deposited or now), deposited=_aware(deposited or now),
-                indexed=_aware(indexed or deposited or now), published_online=online,
+                created=utc_seconds(deposited or now), deposited=utc_seconds(deposited or now),
+                indexed=utc_seconds(indexed or deposited or now), published_online=online,
                 published_print=_parts(published_print), issued=_parts(issued),
                 original_titles=_strings(original_title), volume=volume, issue=issue)
         return bare.lower()
@@ -233,10 +207,8 @@ class CrossrefSandbox:
         ``malformed_json`` (the body cut short, as by a broken proxy) and ``missing_field`` (``field``, default
         ``items``, removed from the message and from each item).
         """
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        if kind == MISSING_FIELD:
+        kind = fault_kind(kind, FAULT_KINDS)
+        if kind == Fault.MISSING_FIELD:
             field = field or "items"
         with self._lock:
             self._faults.add(Fault(kind, times, path_contains, seconds, retry_after, field))
@@ -268,11 +240,7 @@ class CrossrefSandbox:
     def call_count(self, endpoint: str | None = None) -> int:
         """Calls, optionally of one endpoint: ``"GET /works"`` or ``"GET /works/{doi}"``."""
         with self._lock:
-            return sum(1 for call in self._calls if endpoint is None or call["endpoint"] == endpoint)
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
+            return len(self._logged(endpoint=endpoint))
 
     def _work(self, doi: str) -> _Work:
         work = self._works.get(_bare_doi(doi).lower())
@@ -295,8 +263,7 @@ class CrossrefSandbox:
 
         def wrapped(request: Request) -> Response:
             with self._lock:
-                wait = self._bucket.take() if self._bucket is not None else None
-                fault = self._faults.take(request.path) if wait is None else None
+                wait, fault = admit(self._bucket, self._faults, request.path)
                 advertised = self._advertised
             if wait is not None:
                 response = _text(429, TOO_MANY_TEXT, {"Retry-After": str(max(1, round(wait)))})
@@ -304,34 +271,21 @@ class CrossrefSandbox:
                 response = self._answer(request, handler, fault)
             response = replace(response, headers={**response.headers, "X-Rate-Limit-Limit": str(advertised[0]),
                                                   "X-Rate-Limit-Interval": f"{advertised[1]}s"})
-            with self._lock:
-                self._calls.append({
-                    "method": request.method, "path": request.path, "endpoint": endpoint,
-                    "query": dict(request.query), "status": response.status,
-                    "fault": fault.kind if fault else ("rate_limit" if wait is not None else None),
-                    # What the polite pool and Metadata Plus look at (the token itself is not kept).
-                    "user_agent": request.headers.get("user-agent", ""),
-                    "plus_token": "crossref-plus-api-token" in request.headers,
-                })
+            # What the polite pool and Metadata Plus look at (the token itself is not kept).
+            self._log_call(request, endpoint, response, fault, wait, user_agent=request.headers.get("user-agent", ""),
+                           plus_token="crossref-plus-api-token" in request.headers)
             return response
 
         return wrapped
 
     def _answer(self, request: Request, handler: Callable[[Request], Any], fault: Fault | None) -> Response:
+        injected = self._misbehave(fault, _text_error)
+        if injected is not None:
+            return injected
         kind = fault.kind if fault else None
-        if kind in (TIMEOUT, SLOW):
-            default = self.timeout_fault_seconds if kind == TIMEOUT else self.slow_fault_seconds
-            time.sleep(fault.seconds if fault.seconds is not None else default)  # outside the lock
-        retry_after = {"Retry-After": str(fault.retry_after)} if fault and fault.retry_after is not None else {}
         if kind == HTTP_400:
             return _validation_failure(_ValidationFailure("parameter-not-allowed", "filter",
                                                           "Injected validation failure (sandbox fault)"))
-        if kind == HTTP_500:
-            return _text(500, b"Internal Server Error")
-        if kind == HTTP_503:
-            return _text(503, b"Service Unavailable", retry_after)
-        if kind == HTTP_429:
-            return _text(429, TOO_MANY_TEXT, retry_after)
         try:
             with self._lock:
                 payload = handler(request)
@@ -339,12 +293,12 @@ class CrossrefSandbox:
             return _validation_failure(failure)
         except _NotFound:
             return _text(404, NOT_FOUND_TEXT)
-        if kind == MISSING_FIELD:
+        if fault is not None and fault.edits:
             message = payload.get("message")
             if isinstance(message, dict):
-                message.pop(fault.field_name, None)
+                fault.edit(message)
                 for item in message.get("items") or []:
-                    item.pop(fault.field_name, None)
+                    fault.edit(item)
         response = json_response(payload)
         if kind == MALFORMED_JSON:
             return replace(response, body=response.body[: max(1, len(response.body) // 2)])
@@ -394,43 +348,20 @@ class CrossrefSandbox:
 
     def _register_control(self, router: Router) -> None:
         prefix = "/__sandbox__/crossref"
-        router.add("POST", f"{prefix}/reset", self._control(lambda body: self.reset() or {"ok": True}))
-        router.add("GET", f"{prefix}/clock", self._control(lambda body: {"now": self.now().isoformat()}))
-        router.add("POST", f"{prefix}/clock", self._control(self._clock_route))
-        router.add("GET", f"{prefix}/calls", self._control(lambda body: {"calls": self.calls()}))
-        router.add("POST", f"{prefix}/works", self._control(lambda body: {"doi": self.add_work(**_work_options(body))}))
+        self._register_common_control(router, prefix)
+        router.add("POST", f"{prefix}/works", self._control(
+            lambda body, params: {"doi": self.add_work(**_work_options(body))}))
         router.add("POST", f"{prefix}/works/update", self._control(
-            lambda body: self.update_work(**body) or self.work_record(body["doi"])))
+            lambda body, params: self.update_work(**body) or self.work_record(body["doi"])))
         router.add("POST", f"{prefix}/works/reindex", self._control(
-            lambda body: self.reindex(body["doi"]) or self.work_record(body["doi"])))
-        router.add("GET", f"{prefix}/faults", self._control(lambda body: {"faults": self.pending_faults()}))
-        router.add("POST", f"{prefix}/faults", self._control(lambda body: self.inject_fault(
+            lambda body, params: self.reindex(body["doi"]) or self.work_record(body["doi"])))
+        router.add("GET", f"{prefix}/faults", self._control(lambda body, params: {"faults": self.pending_faults()}))
+        router.add("POST", f"{prefix}/faults", self._control(lambda body, params: self.inject_fault(
             body["kind"], int(body.get("times", 1)), body.get("path_contains"),
             **{name: body[name] for name in ("seconds", "retry_after", "field") if name in body},
         ) or {"faults": self.pending_faults()}))
-        router.add("POST", f"{prefix}/rate-limit", self._control(lambda body: self.set_rate_limit(
+        router.add("POST", f"{prefix}/rate-limit", self._control(lambda body, params: self.set_rate_limit(
             body.get("limit"), int(body.get("interval_seconds", 1))) or {"ok": True}))
-
-    def _control(self, action: Callable[[dict[str, Any]], Any]) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            try:
-                body = request.json() if request.body else {}
-                if not isinstance(body, dict):
-                    raise ValueError("expected a JSON object")
-                return json_response(action(body))
-            except KeyError as error:
-                return json_response({"error": f"not found or missing: {error}"}, status=404)
-            except (ValueError, TypeError) as error:
-                return json_response({"error": str(error)}, status=400)
-
-        return handler
-
-    def _clock_route(self, body: dict[str, Any]) -> dict[str, Any]:
-        if "now" in body:
-            self.set_clock(datetime.fromisoformat(body["now"]) if body["now"] else None)
-        if "advance_seconds" in body:
-            self.advance_clock(float(body["advance_seconds"]))
-        return {"now": self.now().isoformat()}
 
 
 # --- wire format ------------------------------------------------------------------------------------------------
@@ -499,6 +430,11 @@ def _validation_failure(failure: _ValidationFailure) -> Response:
 
 def _text(status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
     return Response(status, body, "text/plain;charset=utf-8", headers or {})
+
+
+def _text_error(status: int, reason: str, retry_after: int | None = None) -> Response:
+    # Crossref's throttling and failures are plain text ("Too Many Requests" is TOO_MANY_TEXT), not JSON.
+    return _text(status, reason.encode(), {"Retry-After": str(retry_after)} if retry_after is not None else {})
 
 
 # --- queries ------------------------------------------------------------------------------------------------------
@@ -666,10 +602,6 @@ def _strings(value: str | Iterable[str] | None) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else [str(item) for item in value]
-
-
-def _aware(value: datetime) -> datetime:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC).replace(microsecond=0)
 
 
 def _work_options(body: dict[str, Any]) -> dict[str, Any]:

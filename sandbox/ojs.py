@@ -47,13 +47,14 @@ import json
 import math
 import re
 import secrets
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sandbox.faults import Fault, FaultQueue, PlatformSandbox, TokenBucket, admit, fault_kind, utc_seconds
+from sandbox.generated import GeneratedCatalog, stable_hash
 
 # sandbox.server imports this module only after defining these primitives.
 from sandbox.server import Request, Response, Router, json_response
@@ -163,9 +164,9 @@ ERROR_MESSAGES = {
 
 # --- faults -----------------------------------------------------------------------------------------------
 
-TIMEOUT, SLOW, HTTP_500, HTTP_503, HTTP_429 = "timeout", "slow", "500", "503", "429"
-MALFORMED_JSON, RENAMED_FIELD, MISSING_FIELD = "malformed_json", "renamed_field", "missing_field"
-FAULT_KINDS = (TIMEOUT, SLOW, HTTP_500, HTTP_503, HTTP_429, MALFORMED_JSON, RENAMED_FIELD, MISSING_FIELD)
+MALFORMED_JSON = "malformed_json"
+FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED_JSON,
+               Fault.RENAMED_FIELD, Fault.MISSING_FIELD)
 
 # --- decisions move() understands: (new status, new stage, new round status); None = unchanged -----------
 
@@ -244,11 +245,6 @@ class _NotFound(Exception):
 
 
 # --- small helpers -------------------------------------------------------------------------------------------
-
-
-def _hash(*parts: object) -> int:
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 def _b64url(raw: bytes) -> str:
@@ -406,48 +402,14 @@ class _Submission:
 
 
 @dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    path_contains: str | None
-    seconds: float | None = None
-    retry_after: int | None = None
-    field_name: str | None = None
-    new_name: str | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {k: v for k, v in {
-            "kind": self.kind, "remaining": self.remaining, "path_contains": self.path_contains,
-            "seconds": self.seconds, "retry_after": self.retry_after, "field": self.field_name,
-            "new_name": self.new_name}.items() if v is not None}
-
-
-@dataclass
-class _RateLimit:
-    per_minute: int
-    tokens: float
-    updated: float
-
-    def take(self, now: float) -> float | None:
-        """None when a request may pass; else the seconds until it may."""
-        rate = self.per_minute / 60.0
-        self.tokens = min(float(self.per_minute), self.tokens + (now - self.updated) * rate)
-        self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return None
-        return (1.0 - self.tokens) / rate
-
-
-@dataclass
 class _Site:
     context_path: str
     context_id: int
     version: str
     locales: tuple[str, ...]
     timezone: ZoneInfo
-    faults: list[_Fault] = field(default_factory=list)
-    rate_limit: _RateLimit | None = None
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    rate_limit: TokenBucket | None = None
     catalog: _GeneratedCatalog | None = None
 
     @property
@@ -458,75 +420,29 @@ class _Site:
         return self.context_id * 100 + USER_GROUPS[role][0]
 
 
-class _GeneratedCatalog:
-    """A large journal computed from a seed: nothing per user or submission is stored.
-
-    Submission ``j`` (0-based) belongs to user ``j // per_user``. Its rank in "lastModified, newest first" is
-    its *position* ``p``, an affine permutation of ``j`` drawn from the seed, and every date is a non-increasing
-    function of ``p``: so any page of the listing, in either direction, is computed directly. A change round
-    (``change(fraction)``) moves the first ``k`` positions on one workflow step and stamps them between the
-    previous round and now — the changed subset sorts first by construction.
+class _GeneratedCatalog(GeneratedCatalog):
+    """A large journal computed from a seed (see :mod:`sandbox.generated`): nothing per user or submission is
+    stored. Submission ``j`` (0-based) belongs to user ``j // per_user``; positions rank "lastModified, newest
+    first", so any page of the listing, in either direction, is computed directly.
     """
-
-    STEP = timedelta(minutes=1)  # between consecutive unchanged positions
 
     def __init__(self, site: _Site, *, seed: int, users: int, per_user: int, user_base: int, submission_base: int,
                  publication_base: int, now: datetime) -> None:
         if users < 0 or per_user < 0:
             raise ValueError("users and submissions_per_user must not be negative")
+        super().__init__(seed=seed, people=users, per_person=per_user, now=now)
         self.site = site
-        self.seed = seed
         self.users = users
         self.per_user = per_user
-        self.total = users * per_user
         self.user_base = user_base
         self.submission_base = submission_base
         self.publication_base = publication_base
         self.contributor_base = publication_base  # one contributor per publication, same numbering
         self.round_base = publication_base * 4
-        self.base_time = now - timedelta(days=1)  # the newest unchanged lastModified
-        self.width = max(6, len(str(max(users - 1, 0))))
-        self.rounds: list[tuple[int, datetime]] = []  # (changed positions, when), in time order
-        total = max(self.total, 1)
-        multiplier = _hash(seed, "multiplier") % total or 1
-        while math.gcd(multiplier, total) != 1:
-            multiplier = multiplier % total + 1
-        self.multiplier = multiplier
-        self.shift = _hash(seed, "shift") % total
-        self.inverse = pow(multiplier, -1, total) if total > 1 else 0
 
-    # positions and dates
-
-    def index_at(self, position: int) -> int:
-        return (self.multiplier * position + self.shift) % self.total
-
-    def position_of(self, index: int) -> int:
-        return (self.inverse * (index - self.shift)) % self.total
-
-    def change(self, fraction: float, now: datetime) -> int:
-        if not 0.0 <= fraction <= 1.0:
-            raise ValueError(f"fraction must be between 0 and 1, not {fraction!r}")
-        if self.rounds and now < self.rounds[-1][1]:
-            raise ValueError("the sandbox clock went back since the last change round")
-        changed = round(self.total * fraction)
-        if changed:
-            self.rounds.append((changed, now))
-        return changed
-
-    def last_modified(self, position: int) -> datetime:
-        for number in range(len(self.rounds) - 1, -1, -1):
-            changed, when = self.rounds[number]
-            if position < changed:
-                previous = self.rounds[number - 1][1] if number else self.base_time
-                window = max(0, int((when - previous).total_seconds()) - 1)
-                return when - timedelta(seconds=position * window // changed)
-        return self.base_time - self.STEP * position
-
-    def date_submitted(self, position: int) -> datetime:
-        return self.base_time - timedelta(days=30) - self.STEP * position
-
-    def changes(self, position: int) -> int:
-        return sum(1 for changed, _ in self.rounds if position < changed)
+    # OJS's names for the two dates
+    last_modified = GeneratedCatalog.updated_at
+    date_submitted = GeneratedCatalog.submitted_at
 
     # users
 
@@ -546,7 +462,7 @@ class _GeneratedCatalog:
         return f"https://orcid.org/{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:15]}{orcid_checksum(digits)}"
 
     def user(self, index: int) -> _User:
-        h = _hash(self.seed, "user", index)
+        h = stable_hash(self.seed, "user", index)
         locale = self.site.primary_locale
         return _User(
             id=self.user_base + index, username=self.username(index), email=self.email(index),
@@ -587,7 +503,7 @@ class _GeneratedCatalog:
 
     def submission(self, index: int) -> _Submission:
         position = self.position_of(index)
-        h = _hash(self.seed, "submission", index)
+        h = stable_hash(self.seed, "submission", index)
         if h % 10 == 0:
             state = DECLINED_STATE
         else:
@@ -622,17 +538,14 @@ class _GeneratedCatalog:
         )
 
 
-class OjsSandbox:
-    """One OJS installation: journals (sites), users, submissions, faults and the call log, behind one lock."""
+class OjsSandbox(PlatformSandbox):
+    """One OJS installation: journals (sites), users, submissions, faults and the call log, behind one lock.
 
-    def __init__(self) -> None:
-        # Longer than any sensible client timeout (connectors default to 10 s; tests use fractions of that).
-        self.timeout_fault_seconds = 10.0
-        self.slow_fault_seconds = 0.3
-        self._lock = threading.RLock()
-        self._clear()
+    :meth:`reset` forgets every journal, user, submission, fault, rate limit and call.
+    """
 
     def _clear(self) -> None:
+        super()._clear()
         self._secret = secrets.token_hex(16)  # config.inc.php [security] api_key_secret
         self._sites: dict[str, _Site] = {}
         self._users: dict[int, _User] = {}
@@ -640,35 +553,6 @@ class OjsSandbox:
         self._tokens: dict[str, int] = {}  # registered fixed tokens -> user id
         self._next_id = {"context": 1, "user": 1, "submission": 1, "publication": 1, "contributor": 1,
                          "round": 1}
-        self._calls: list[dict[str, Any]] = []
-        self._frozen_at: datetime | None = None
-        self._clock_offset = timedelta(0)
-
-    def reset(self) -> None:
-        """Forget every journal, user, submission, fault, rate limit and call; the clock follows real time again."""
-        with self._lock:
-            self._clear()
-
-    # --- clock --------------------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        """The sandbox clock (aware, UTC, whole seconds): real time unless set, plus any advance."""
-        with self._lock:
-            base = self._frozen_at if self._frozen_at is not None else datetime.now(UTC)
-            return (base + self._clock_offset).replace(microsecond=0)
-
-    def set_clock(self, when: datetime | None) -> None:
-        """Freeze the clock at ``when`` (naive means UTC); None lets it follow real time again."""
-        with self._lock:
-            if when is not None and when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            self._frozen_at = when.astimezone(UTC) if when is not None else None
-            self._clock_offset = timedelta(0)
-
-    def advance_clock(self, seconds: float) -> datetime:
-        with self._lock:
-            self._clock_offset += timedelta(seconds=seconds)
-            return self.now()
 
     # --- scripting: journals, users, submissions ------------------------------------------------------------
 
@@ -771,7 +655,7 @@ class OjsSandbox:
             titles = _as_multilingual(title, primary)
             if not any(titles.values()):
                 raise ValueError("a submission needs a title")
-            modified = _aware(last_modified) if last_modified else now
+            modified = utc_seconds(last_modified) if last_modified else now
             submission = _Submission(
                 id=self._take_id("submission"), context_path=context_path,
                 publication_id=self._take_id("publication"), locale=primary, title=titles,
@@ -781,7 +665,7 @@ class OjsSandbox:
                 else editor_assigned,
                 rounds=[], author_ids=tuple(authors), editor_ids=tuple(editors), reviewer_ids=tuple(reviewers),
                 contributors=records,
-                date_submitted=None if incomplete else (_aware(date_submitted) if date_submitted else modified),
+                date_submitted=None if incomplete else (utc_seconds(date_submitted) if date_submitted else modified),
                 last_modified=modified, date_last_activity=modified, date_published=date_published, doi=doi,
                 submission_progress="details" if incomplete else "",
             )
@@ -917,50 +801,36 @@ class OjsSandbox:
         ``renamed_field`` (``field`` -> ``new_name``; default ``items`` -> ``data``) and ``missing_field``
         (default ``lastModified``), applied at the top level and in each of ``items``.
         """
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be a positive integer, not {times!r}")
-        if kind == RENAMED_FIELD:
+        kind = fault_kind(kind, FAULT_KINDS)
+        if kind == Fault.RENAMED_FIELD:
             field, new_name = field or "items", new_name or "data"
-        if kind == MISSING_FIELD:
+        if kind == Fault.MISSING_FIELD:
             field = field or "lastModified"
-        if kind == HTTP_429 and retry_after is None:
+        if kind == Fault.HTTP_429 and retry_after is None:
             retry_after = 30
+        fault = Fault(kind, times, path_contains, seconds, retry_after, field, new_name)
         with self._lock:
-            self._site(context_path).faults.append(
-                _Fault(kind, times, path_contains, seconds, retry_after, field, new_name))
+            self._site(context_path).faults.add(fault)
 
     def pending_faults(self, context_path: str) -> list[dict[str, Any]]:
         with self._lock:
-            return [fault.describe() for fault in self._site(context_path).faults]
+            return self._site(context_path).faults.pending()
 
     def set_rate_limit(self, context_path: str, per_minute: int | None) -> None:
         """Answer 429 with Retry-After once a journal gets more than ``per_minute`` calls (a token bucket of
         that size, refilled evenly); None turns it off (the default)."""
-        if per_minute is not None and (isinstance(per_minute, bool) or per_minute < 1):
-            raise ValueError(f"per_minute must be a positive integer or None, not {per_minute!r}")
         with self._lock:
-            site = self._site(context_path)
-            site.rate_limit = _RateLimit(per_minute, float(per_minute), time.monotonic()) if per_minute else None
+            self._site(context_path).rate_limit = TokenBucket(per_minute) if per_minute is not None else None
 
     def calls(self, context_path: str | None = None) -> list[dict[str, Any]]:
         """Every API call as {context_path, method, path, endpoint, query, status, fault}, oldest first."""
         with self._lock:
-            return [copy.deepcopy(call) for call in self._calls
-                    if context_path is None or call["context_path"] == context_path]
+            return [copy.deepcopy(call) for call in self._logged(context_path=context_path)]
 
     def call_count(self, context_path: str | None = None, endpoint: str | None = None) -> int:
         """Calls to a journal, optionally of one endpoint such as ``"GET /submissions/{id}"``."""
         with self._lock:
-            return sum(1 for call in self._calls
-                       if (context_path is None or call["context_path"] == context_path)
-                       and (endpoint is None or call["endpoint"] == endpoint))
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
+            return len(self._logged(context_path=context_path, endpoint=endpoint))
 
     def submission_state(self, context_path: str, submission_id: int) -> dict[str, Any]:
         with self._lock:
@@ -1029,49 +899,26 @@ class OjsSandbox:
 
         def wrapped(request: Request) -> Response:
             context_path = request.path_params.get("context", "")
-            fault: _Fault | None = None
             with self._lock:
                 site = self._sites.get(context_path)
-                wait = site.rate_limit.take(time.monotonic()) if site and site.rate_limit else None
-                if site is not None and wait is None:
-                    fault = self._take_fault(site, request.path)
+                wait, fault = admit(site.rate_limit, site.faults, request.path) if site is not None else (None, None)
             if site is None:
                 response = Response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
             elif wait is not None:
                 response = _html_error(429, "Too Many Requests", retry_after=math.ceil(wait))
             else:
                 response = self._answer(request, site, handler, fault)
-            with self._lock:
-                self._calls.append({
-                    "context_path": context_path, "method": request.method, "path": request.path,
-                    "endpoint": endpoint, "query": dict(request.query), "status": response.status,
-                    "fault": fault.kind if fault else ("rate_limit" if wait is not None else None),
-                })
+            self._log_call(request, endpoint, response, fault, wait, site={"context_path": context_path})
             return response
 
         return wrapped
 
-    def _take_fault(self, site: _Site, path: str) -> _Fault | None:
-        for fault in site.faults:
-            if fault.path_contains is None or fault.path_contains in path:
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    site.faults.remove(fault)
-                return fault
-        return None
-
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], Any],
-                fault: _Fault | None) -> Response:
+                fault: Fault | None) -> Response:
+        injected = self._misbehave(fault, _html_error)
+        if injected is not None:
+            return injected
         kind = fault.kind if fault else None
-        if kind in (TIMEOUT, SLOW):
-            default = self.timeout_fault_seconds if kind == TIMEOUT else self.slow_fault_seconds
-            time.sleep(fault.seconds if fault.seconds is not None else default)  # outside the lock
-        if kind == HTTP_500:
-            return _html_error(500, "Internal Server Error")
-        if kind == HTTP_503:
-            return _html_error(503, "Service Unavailable", retry_after=fault.retry_after)
-        if kind == HTTP_429:
-            return _html_error(429, "Too Many Requests", retry_after=fault.retry_after)
         try:
             with self._lock:
                 payload = handler(request, site)
@@ -1079,10 +926,8 @@ class OjsSandbox:
             return json_response({"error": error.key, "errorMessage": error.message}, status=error.status)
         except _NotFound:
             return Response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
-        if kind == RENAMED_FIELD:
-            payload = _rewrite(payload, lambda obj: _rename(obj, fault.field_name, fault.new_name))
-        if kind == MISSING_FIELD:
-            payload = _rewrite(payload, lambda obj: obj.pop(fault.field_name, None))
+        if fault is not None and fault.edits:
+            payload = _rewrite(payload, fault.edit)
         response = json_response(payload)
         if kind == MALFORMED_JSON:
             warning = (b"<br />\n<b>Warning</b>:  Undefined array key \"title\" in "
@@ -1473,11 +1318,8 @@ class OjsSandbox:
 
     def _register_control(self, router: Router) -> None:
         prefix = "/__sandbox__/ojs"
-        router.add("POST", f"{prefix}/reset", self._control(lambda body, params: self.reset() or {"ok": True}))
-        router.add("GET", f"{prefix}/clock", self._control(lambda body, params: {"now": self.now().isoformat()}))
-        router.add("POST", f"{prefix}/clock", self._control(self._clock_route))
-        router.add("GET", f"{prefix}/calls", self._control(
-            lambda body, params: {"calls": self.calls(params.get("context_path"))}))
+        self._register_common_control(router, prefix)
+        self._register_site_fault_control(router, f"{prefix}/sites/{{context}}", "context")
         router.add("POST", f"{prefix}/sites", self._control(lambda body, params: {
             "context_path": body["context_path"],
             "manager_token": self.add_site(body["context_path"], **_pick(body, "version", "manager_token",
@@ -1506,35 +1348,6 @@ class OjsSandbox:
         router.add("POST", f"{prefix}/sites/{{context}}/submissions/{{submission_id}}/move", self._control(
             lambda body, params: self.move(params["context"], int(params["submission_id"]),
                                            **_move_options(body))))
-        router.add("GET", f"{prefix}/sites/{{context}}/faults", self._control(
-            lambda body, params: {"faults": self.pending_faults(params["context"])}))
-        router.add("POST", f"{prefix}/sites/{{context}}/faults", self._control(lambda body, params: (
-            self.inject_fault(params["context"], body["kind"], int(body.get("times", 1)), body.get("path_contains"),
-                              **_pick(body, "seconds", "retry_after", "field", "new_name"))
-            or {"faults": self.pending_faults(params["context"])})))
-        router.add("POST", f"{prefix}/sites/{{context}}/rate-limit", self._control(
-            lambda body, params: self.set_rate_limit(params["context"], body.get("per_minute")) or {"ok": True}))
-
-    def _control(self, action: Callable[[dict[str, Any], dict[str, str]], Any]) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            try:
-                body = request.json() if request.body else {}
-                if not isinstance(body, dict):
-                    raise ValueError("expected a JSON object")
-                return json_response(action(body, request.path_params))
-            except KeyError as error:
-                return json_response({"error": f"not found or missing: {error}"}, status=404)
-            except (ValueError, TypeError) as error:
-                return json_response({"error": str(error)}, status=400)
-
-        return handler
-
-    def _clock_route(self, body: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        if "now" in body:
-            self.set_clock(datetime.fromisoformat(body["now"]) if body["now"] else None)
-        if "advance_seconds" in body:
-            self.advance_clock(float(body["advance_seconds"]))
-        return {"now": self.now().isoformat()}
 
 
 @dataclass(frozen=True)
@@ -1647,11 +1460,6 @@ def _rewrite(payload: Any, change: Callable[[dict[str, Any]], Any]) -> Any:
     return payload
 
 
-def _rename(obj: dict[str, Any], old: str | None, new: str | None) -> None:
-    if old in obj and new:
-        obj[new] = obj.pop(old)
-
-
 def _bearer(header: str) -> str | None:
     # Several schemes may be given, comma-separated; OJS takes the Bearer one.
     for clause in header.split(","):
@@ -1668,10 +1476,6 @@ def _site_base(request: Request) -> str:
 
 def _ojs_date(value: datetime | None, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else None
-
-
-def _aware(value: datetime) -> datetime:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC).replace(microsecond=0)
 
 
 def _html_error(status: int, reason: str, retry_after: int | None = None) -> Response:

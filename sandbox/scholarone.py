@@ -55,11 +55,9 @@ import copy
 import hashlib
 import hmac
 import json
-import math
 import re
 import secrets
 import string
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -70,8 +68,9 @@ from urllib.parse import parse_qs, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
 from xml.sax.saxutils import escape
 
-from sandbox.faults import Fault, FaultQueue, SandboxClock, TokenBucket
-from sandbox.server import Request, Response, Router, json_response
+from sandbox.faults import Fault, FaultQueue, PlatformSandbox, TokenBucket, admit, fault_kind, utc_seconds
+from sandbox.generated import GeneratedCatalog, stable_hash
+from sandbox.server import Request, Response, Router
 
 REALM = "ScholarOneApiService"
 DEFAULT_USERNAME = "sandbox_api_user"
@@ -112,11 +111,10 @@ DETAIL_TOO_MANY_IDS, DETAIL_UNKNOWN_SITE, DETAIL_BAD_PARAMETER, DETAIL_TOO_MANY_
 
 # --- faults ---------------------------------------------------------------------------------------------------
 
-TIMEOUT, SLOW, HTTP_500, HTTP_503, HTTP_429 = "timeout", "slow", "500", "503", "429"
-MALFORMED, RENAMED_FIELD, MISSING_FIELD = "malformed", "renamed_field", "missing_field"
+MALFORMED = "malformed"
 MAINTENANCE, THROTTLED = "maintenance", "throttled"
-FAULT_KINDS = (TIMEOUT, SLOW, HTTP_500, HTTP_503, HTTP_429, MALFORMED, RENAMED_FIELD, MISSING_FIELD, MAINTENANCE,
-               THROTTLED)
+FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED,
+               Fault.RENAMED_FIELD, Fault.MISSING_FIELD, MAINTENANCE, THROTTLED)
 
 # --- generated sites ------------------------------------------------------------------------------------------
 
@@ -244,75 +242,25 @@ class _Site:
         return self.custom_status_ids.setdefault(name, CUSTOM_STATUS_ID_BASE + len(self.custom_status_ids))
 
 
-def _hash(*parts: object) -> int:
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
-
-
-class _GeneratedCatalog:
-    """A large site computed from a seed; nothing per person or manuscript is stored.
-
-    Manuscript ``j`` belongs to person ``j // per_author``. Its rank in "last updated, newest first" is its
-    *position* ``p``, an affine permutation of ``j`` drawn from the seed, and every date is a non-increasing
-    function of ``p``, so the documents of any date range are a run of positions found by bisection. A change
-    round moves the first ``k`` positions one workflow step on and stamps them between the previous round and
-    now. Same construction as the OJS sandbox's generated journals.
+class _GeneratedCatalog(GeneratedCatalog):
+    """A large site computed from a seed (see :mod:`sandbox.generated`); nothing per person or manuscript is
+    stored. Manuscript ``j`` belongs to person ``j // per_author``; positions rank "last updated, newest first",
+    so the documents of any date range are a run of positions found by bisection.
     """
-
-    STEP = timedelta(minutes=1)
 
     def __init__(self, site: _Site, *, seed: int, authors: int, per_author: int, person_base: int,
                  document_base: int, now: datetime) -> None:
         if authors < 0 or per_author < 0:
             raise ValueError("authors and submissions_per_author must not be negative")
+        super().__init__(seed=seed, people=authors, per_person=per_author, now=now)
         self.site = site
-        self.seed = seed
         self.authors = authors
         self.per_author = per_author
-        self.total = authors * per_author
         self.person_base = person_base
         self.document_base = document_base
-        self.base_time = now - timedelta(days=1)
-        self.width = max(6, len(str(max(authors - 1, 0))))
-        self.rounds: list[tuple[int, datetime]] = []
-        total = max(self.total, 1)
-        multiplier = _hash(seed, "multiplier") % total or 1
-        while math.gcd(multiplier, total) != 1:
-            multiplier = multiplier % total + 1
-        self.multiplier = multiplier
-        self.shift = _hash(seed, "shift") % total
-        self.inverse = pow(multiplier, -1, total) if total > 1 else 0
-
-    def index_at(self, position: int) -> int:
-        return (self.multiplier * position + self.shift) % self.total
-
-    def position_of(self, index: int) -> int:
-        return (self.inverse * (index - self.shift)) % self.total
-
-    def change(self, fraction: float, now: datetime) -> int:
-        if not 0.0 <= fraction <= 1.0:
-            raise ValueError(f"fraction must be between 0 and 1, not {fraction!r}")
-        if self.rounds and now < self.rounds[-1][1]:
-            raise ValueError("the sandbox clock went back since the last change round")
-        changed = round(self.total * fraction)
-        if changed:
-            self.rounds.append((changed, now))
-        return changed
-
-    def last_updated(self, position: int) -> datetime:
-        for number in range(len(self.rounds) - 1, -1, -1):
-            changed, when = self.rounds[number]
-            if position < changed:
-                previous = self.rounds[number - 1][1] if number else self.base_time
-                window = max(0, int((when - previous).total_seconds()) - 1)
-                return when - timedelta(seconds=position * window // changed)
-        return self.base_time - self.STEP * position
-
-    def submitted_at(self, position: int) -> datetime:
-        return self.base_time - timedelta(days=30) - self.STEP * position
 
     def key(self, criterion: str) -> Callable[[int], datetime]:
-        return self.last_updated if criterion in ("datetime_last_updated", "datetime_decision") else self.submitted_at
+        return self.updated_at if criterion in ("datetime_last_updated", "datetime_decision") else self.submitted_at
 
     def positions_between(self, criterion: str, start: datetime, end: datetime) -> range:
         """The positions whose ``criterion`` date lies in [start, end] (dates fall as positions rise)."""
@@ -331,7 +279,7 @@ class _GeneratedCatalog:
         return range(first(lambda when: when <= end), first(lambda when: when < start))
 
     def person(self, index: int) -> _Person:
-        h = _hash(self.seed, "person", index)
+        h = stable_hash(self.seed, "person", index)
         return _Person(self.person_base + index, self.site.name, self.email(index), FIRST_NAMES[h % 16],
                        LAST_NAMES[(h >> 8) % 16], "", self.base_time - timedelta(days=400))
 
@@ -359,14 +307,14 @@ class _GeneratedCatalog:
 
     def document(self, index: int) -> _Document:
         position = self.position_of(index)
-        h = _hash(self.seed, "submission", index)
-        changes = sum(1 for changed, _ in self.rounds if position < changed)
+        h = stable_hash(self.seed, "submission", index)
         if h % 10 == 0:
             standard = REJECTED_STATE
         else:
-            standard = PROGRESSION[min((h >> 4) % (len(PROGRESSION) - 1) + changes, len(PROGRESSION) - 1)]
+            standard = PROGRESSION[min((h >> 4) % (len(PROGRESSION) - 1) + self.changes(position),
+                                        len(PROGRESSION) - 1)]
         status = self.site.label(standard)
-        updated = self.last_updated(position)
+        updated = self.updated_at(position)
         submitted = self.submitted_at(position)
         person = self.person(index // self.per_author)
         family = _Family(self.site.name, self.submission_id(index), [_Authorship(person, True, True)])
@@ -386,21 +334,22 @@ class _GeneratedCatalog:
 # --- the sandbox ----------------------------------------------------------------------------------------------
 
 
-class ScholarOneSandbox:
-    """ScholarOne Manuscripts' web services for several sites (journals), behind one caller profile and one lock."""
+class ScholarOneSandbox(PlatformSandbox):
+    """ScholarOne Manuscripts' web services for several sites (journals), behind one caller profile and one lock.
+
+    :meth:`reset` forgets every site, person, manuscript, fault, rate limit, nonce and call; the caller profile
+    (user name and API key) is configuration and is kept.
+    """
 
     def __init__(self, username: str = DEFAULT_USERNAME, api_key: str = DEFAULT_API_KEY) -> None:
         self.username = username
         self.api_key = api_key
-        # Longer than any sensible client timeout (connectors default to 10 s; tests use fractions of that).
-        self.timeout_fault_seconds = 10.0
-        self.slow_fault_seconds = 0.3
         self.nonce_lifetime_seconds = 300.0
         self.max_ids_per_call = MAX_IDS_PER_CALL
-        self._lock = threading.RLock()
-        self._clear()
+        super().__init__()
 
     def _clear(self) -> None:
+        super()._clear()
         self._sites: dict[str, _Site] = {}
         self._persons: dict[int, _Person] = {}
         self._families: dict[tuple[str, str], _Family] = {}
@@ -408,37 +357,12 @@ class ScholarOneSandbox:
         self._by_submission_id: dict[tuple[str, str], _Document] = {}
         self._nonces: dict[str, float] = {}  # nonce -> monotonic time issued
         self._next_id = {"person": PERSON_ID_BASE, "document": DOCUMENT_ID_BASE}
-        self._calls: list[dict[str, Any]] = []
-        self._clock = SandboxClock()
-
-    def reset(self) -> None:
-        """Forget every site, person, manuscript, fault, rate limit, nonce and call; the clock follows real time.
-
-        The caller profile (user name and API key) is configuration and is kept.
-        """
-        with self._lock:
-            self._clear()
 
     def set_credentials(self, username: str, api_key: str) -> None:
         """The caller profile's API user name and key that Digest authentication accepts."""
         with self._lock:
             self.username, self.api_key = username, api_key
             self._nonces.clear()
-
-    # --- clock --------------------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        with self._lock:
-            return self._clock.now()
-
-    def set_clock(self, when: datetime | None) -> None:
-        """Freeze the clock at ``when`` (naive means UTC); None lets it follow real time again."""
-        with self._lock:
-            self._clock.set(when)
-
-    def advance_clock(self, seconds: float) -> datetime:
-        with self._lock:
-            return self._clock.advance(seconds)
 
     # --- scripting: sites, persons, manuscripts ---------------------------------------------------------------
 
@@ -505,7 +429,7 @@ class ScholarOneSandbox:
                 raise ValueError("a manuscript needs at least one author")
             if not 0 <= corresponding < len(people):
                 raise ValueError(f"corresponding must index one of the {len(people)} authors")
-            when = _aware(submitted_at) if submitted_at else self._clock.now()
+            when = utc_seconds(submitted_at) if submitted_at else self._clock.now()
             site.sequence += 1
             original_id = f"{site.prefix}-{when:%y}-{MONTHS[when.month - 1]}-{site.sequence:04d}"
             family = _Family(site_name, original_id, [
@@ -653,14 +577,12 @@ class ScholarOneSandbox:
         ``renamed_field`` (``field`` -> ``new_name``, default documentStatusName -> statusName) and
         ``missing_field`` (default ``documentIdLatest``), applied to every object of the answer.
         """
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        if kind == RENAMED_FIELD:
+        kind = fault_kind(kind, FAULT_KINDS)
+        if kind == Fault.RENAMED_FIELD:
             field, new_name = field or "documentStatusName", new_name or "statusName"
-        if kind == MISSING_FIELD:
+        if kind == Fault.MISSING_FIELD:
             field = field or "documentIdLatest"
-        if kind in (HTTP_429, THROTTLED, MAINTENANCE) and retry_after is None:
+        if kind in (Fault.HTTP_429, THROTTLED, MAINTENANCE) and retry_after is None:
             retry_after = 30
         with self._lock:
             self._site(site_name).faults.add(Fault(kind, times, path_contains, seconds, retry_after, field, new_name))
@@ -682,21 +604,14 @@ class ScholarOneSandbox:
         false.
         """
         with self._lock:
-            return [copy.deepcopy(call) for call in self._calls
-                    if site_name is None or call["site_name"] == site_name]
+            return [copy.deepcopy(call) for call in self._logged(site_name=site_name)]
 
     def call_count(self, site_name: str | None = None, endpoint: str | None = None, *,
                    challenges: bool = False) -> int:
         """Authenticated calls (plus Digest challenges if ``challenges``), optionally of one service name."""
         with self._lock:
-            return sum(1 for call in self._calls
-                       if (site_name is None or call["site_name"] == site_name)
-                       and (endpoint is None or call["endpoint"] == endpoint)
-                       and (challenges or call["authenticated"]))
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
+            return sum(1 for call in self._logged(site_name=site_name, endpoint=endpoint)
+                       if challenges or call["authenticated"])
 
     # --- internals ------------------------------------------------------------------------------------------
 
@@ -816,8 +731,7 @@ class ScholarOneSandbox:
                 challenge = self._authenticate(request)
                 site = self._sites.get(site_name)
                 if challenge is None and site is not None:
-                    wait = site.rate_limit.take() if site.rate_limit else None
-                    fault = site.faults.take(request.path) if wait is None else None
+                    wait, fault = admit(site.rate_limit, site.faults, request.path)
                 now = self._clock.now()
             if challenge is not None:
                 response = challenge
@@ -830,29 +744,18 @@ class ScholarOneSandbox:
                 response = self._envelope(request, as_json, None, _throttled(now + timedelta(seconds=wait)))
             else:
                 response = self._answer(request, site, handler, fault, as_json, now)
-            with self._lock:
-                self._calls.append({
-                    "site_name": site_name, "method": request.method, "path": request.path, "endpoint": endpoint,
-                    "query": dict(request.query), "status": response.status,
-                    "fault": fault.kind if fault else ("rate_limit" if wait is not None else None),
-                    "authenticated": challenge is None,
-                })
+            self._log_call(request, endpoint, response, fault, wait, site={"site_name": site_name},
+                           authenticated=challenge is None)
             return response
 
         return wrapped
 
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], _Result],
                 fault: Fault | None, as_json: bool, now: datetime) -> Response:
+        injected = self._misbehave(fault, _tomcat_error)
+        if injected is not None:
+            return injected
         kind = fault.kind if fault else None
-        if kind in (TIMEOUT, SLOW):
-            default = self.timeout_fault_seconds if kind == TIMEOUT else self.slow_fault_seconds
-            time.sleep(fault.seconds if fault.seconds is not None else default)  # outside the lock
-        if kind == HTTP_500:
-            return _tomcat_error(500, "Internal Server Error")
-        if kind == HTTP_503:
-            return _tomcat_error(503, "Service Unavailable", retry_after=fault.retry_after)
-        if kind == HTTP_429:
-            return _tomcat_error(429, "Too Many Requests", retry_after=fault.retry_after)
         if kind == MAINTENANCE:
             return self._envelope(request, as_json, None, S1Failure(
                 500, CODE_MAINTENANCE, "The site is undergoing scheduled maintenance.", status="MAINTENANCE",
@@ -886,10 +789,8 @@ class ScholarOneSandbox:
                 "moreInfo": {"errors": {"errorCode": failure.detail_code, "errorMessage": failure.message}}
                 if failure.detail_code is not None else None,
             }
-        if fault is not None and fault.kind == RENAMED_FIELD:
-            _rewrite(envelope, lambda obj: _rename(obj, fault.field_name, fault.new_name))
-        if fault is not None and fault.kind == MISSING_FIELD:
-            _rewrite(envelope, lambda obj: obj.pop(fault.field_name, None))
+        if fault is not None and fault.edits:
+            _rewrite(envelope, fault.edit)
         status = failure.http_status if failure else 200
         if as_json:
             return Response(status, json.dumps({"Response": envelope}, ensure_ascii=False).encode("utf-8"),
@@ -1007,11 +908,9 @@ class ScholarOneSandbox:
         prefix = "/__sandbox__/scholarone"
         site = f"{prefix}/sites/{{site}}"
         manuscript = f"{site}/submissions/{{submission_id}}"
+        self._register_common_control(router, prefix)
+        self._register_site_fault_control(router, site, "site")
         routes: list[tuple[str, str, Callable[[dict[str, Any], dict[str, str]], Any]]] = [
-            ("POST", f"{prefix}/reset", lambda body, params: self.reset() or {"ok": True}),
-            ("GET", f"{prefix}/clock", lambda body, params: {"now": self.now().isoformat()}),
-            ("POST", f"{prefix}/clock", self._clock_route),
-            ("GET", f"{prefix}/calls", lambda body, params: {"calls": self.calls()}),
             ("POST", f"{prefix}/credentials", lambda body, params: self.set_credentials(
                 body["username"], body["api_key"]) or {"ok": True}),
             ("POST", f"{prefix}/sites", lambda body, params: {"site_name": self.add_site(
@@ -1035,37 +934,9 @@ class ScholarOneSandbox:
                 **_pick(body, "journal_name", "prefix", "status_labels", "max_ids_by_date"))}),
             ("POST", f"{site}/generated/change", lambda body, params: {
                 "changed": self.change_generated(params["site"], float(body["fraction"]))}),
-            ("GET", f"{site}/faults", lambda body, params: {"faults": self.pending_faults(params["site"])}),
-            ("POST", f"{site}/faults", lambda body, params: self.inject_fault(
-                params["site"], body["kind"], int(body.get("times", 1)), body.get("path_contains"),
-                **_pick(body, "seconds", "retry_after", "field", "new_name"))
-                or {"faults": self.pending_faults(params["site"])}),
-            ("POST", f"{site}/rate-limit", lambda body, params: self.set_rate_limit(
-                params["site"], body.get("per_minute")) or {"ok": True}),
         ]
         for method, path, action in routes:
             router.add(method, path, self._control(action))
-
-    def _control(self, action: Callable[[dict[str, Any], dict[str, str]], Any]) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            try:
-                body = request.json() if request.body else {}
-                if not isinstance(body, dict):
-                    raise ValueError("expected a JSON object")
-                return json_response(action(body, request.path_params))
-            except KeyError as error:
-                return json_response({"error": f"not found or missing: {error}"}, status=404)
-            except (ValueError, TypeError) as error:
-                return json_response({"error": str(error)}, status=400)
-
-        return handler
-
-    def _clock_route(self, body: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        if "now" in body:
-            self.set_clock(datetime.fromisoformat(body["now"]) if body["now"] else None)
-        if "advance_seconds" in body:
-            self.advance_clock(float(body["advance_seconds"]))
-        return {"now": self.now().isoformat()}
 
 
 @dataclass(frozen=True)
@@ -1168,10 +1039,6 @@ def _s1_date(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d}"
 
 
-def _aware(value: datetime) -> datetime:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC).replace(microsecond=0)
-
-
 def _required_time(query: dict[str, str], name: str) -> datetime:
     raw = query.get(name, "").strip().strip("'\"")
     if not raw:
@@ -1265,11 +1132,6 @@ def _rewrite(payload: Any, change: Callable[[dict[str, Any]], Any]) -> None:
     elif isinstance(payload, list):
         for item in payload:
             _rewrite(item, change)
-
-
-def _rename(obj: dict[str, Any], old: str | None, new: str | None) -> None:
-    if old in obj and new:
-        obj[new] = obj.pop(old)
 
 
 def _pick(body: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -47,6 +47,14 @@ def sandbox_server() -> Iterator[SandboxServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """A sandbox of the test module's own, without Django settings: the journal-platform tests reset what they use."""
+    sandbox = SandboxServer(port=0, quiet=True).start()
+    yield sandbox
+    sandbox.stop()
+
+
 @pytest.fixture
 def wechat_sandbox(sandbox_server: SandboxServer, settings) -> SandboxServer:
     """The sandbox, reset, with the product pointed at it through WECHAT_API_BASE (the production path)."""

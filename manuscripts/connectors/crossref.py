@@ -30,7 +30,6 @@ carry their ISSNs as platform path (at least one: the listing keeps to them); cr
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -47,8 +46,8 @@ from manuscripts.connectors.base import (
     PlatformIdentity,
     SnapshotPage,
 )
+from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, parse_cursor, plain_text, title_language
 from manuscripts.connectors.http import USER_AGENT, HttpAnswer, PlatformHttpClient
-from manuscripts.connectors.ojs import bare_orcid
 from manuscripts.status import CanonicalStatus
 
 PLATFORM = "crossref"
@@ -63,7 +62,7 @@ DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECA
 PUBLICATION_DATE_FIELDS = ("published-online", "published-print", "published", "issued")
 
 
-class CrossrefConnector:
+class CrossrefConnector(ConfiguredConnector):
     """The Connector for Crossref; see the module docstring. Polled per linked ORCID iD.
 
     Construction never fails (as for OJS): a configuration that cannot work raises its ConnectorError, not
@@ -137,9 +136,8 @@ class CrossrefConnector:
         orcid = bare_orcid(identity.platform_user_id) or bare_orcid(identity.orcid)
         if not orcid:
             raise ConnectorError(f"not an ORCID iD: {identity.platform_user_id!r}")
-        since = parse_cursor(cursor)
-        if self.configuration_error is not None:
-            raise self.configuration_error
+        since = parse_cursor(cursor, "Crossref", error=ConnectorError)
+        self._check_configuration()
         params: dict[str, Any] = {"filter": self._filter(orcid=orcid, indexed_since=since), "rows": self.rows,
                                   "cursor": "*"}
         snapshots: list[ManuscriptSnapshot] = []
@@ -173,8 +171,7 @@ class CrossrefConnector:
 
         Not limited to our journals: it answers for any Crossref DOI, e.g. one an OJS manuscript carries.
         """
-        if self.configuration_error is not None:
-            raise self.configuration_error
+        self._check_configuration()
         bare = DOI_PREFIX_RE.sub("", doi.strip())
         if not bare.startswith("10."):
             raise ConnectorError(f"not a DOI: {doi!r}")
@@ -194,8 +191,7 @@ class CrossrefConnector:
         return ",".join(filters)
 
     def _works(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self.configuration_error is not None:
-            raise self.configuration_error
+        self._check_configuration()
         answer = self._get("/works", params, what="GET /works")
         if answer is None:
             raise ConnectorError(f"Crossref at {self.base_url} has no /works (HTTP 404): check the base URL")
@@ -248,17 +244,6 @@ class CrossrefConnector:
         )
 
 
-def parse_cursor(cursor: str | None) -> datetime | None:
-    """The cursor this connector returns: the newest ``indexed`` instant seen, ISO 8601 (naive means UTC)."""
-    if not cursor:
-        return None
-    try:
-        moment = datetime.fromisoformat(cursor)
-    except ValueError:
-        raise ConnectorError(f"not a Crossref cursor (an ISO 8601 date and time): {cursor!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def partial_date(value: Any) -> date | None:
     """A Crossref Partial Date (``{"date-parts": [[2024, 3, 5]]}``, month and day optional) as a date; a missing
     month or day counts as 1. None when absent or unreadable (Crossref data is often incomplete)."""
@@ -298,9 +283,9 @@ def titles_from(work: dict[str, Any]) -> dict[str, str]:
     for name in ("title", "original-title"):
         values = work.get(name)
         for value in values if isinstance(values, list) else []:
-            text = _plain_text(value) if isinstance(value, str) else ""
+            text = plain_text(value) if isinstance(value, str) else ""
             if text:
-                titles.setdefault("zh-hans" if re.search(r"[\u3400-\u9fff]", text) else "en", text)
+                titles.setdefault(title_language(text), text)
     return titles
 
 
@@ -356,7 +341,3 @@ def _instant(work: dict[str, Any], name: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _plain_text(value: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", value)).split())

@@ -65,7 +65,7 @@ from manuscripts.connectors.base import (
     PlatformUnavailable,
     SnapshotPage,
 )
-from manuscripts.connectors.ojs import bare_orcid
+from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, title_language
 from manuscripts.status import CanonicalStatus
 
 logger = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ class RowError(ValueError):
     """A row that cannot be read; the message says why (the caller adds file and line)."""
 
 
-class FileExportConnector:
+class FileExportConnector(ConfiguredConnector):
     """The Connector for export files (Editorial Manager, Janeway, generic); see the module docstring.
 
     Like the OJS connector, construction never fails: a configuration that cannot work raises its
@@ -380,8 +380,7 @@ class FileExportConnector:
 
     def _listing(self) -> tuple[list[ExportFile], list[str]]:
         """Export files in reading order (complete or not), and the names of misnamed .csv/.jsonl files."""
-        if self.configuration_error is not None:
-            raise self.configuration_error
+        self._check_configuration()
         try:
             entries = list(os.scandir(self.folder))
         except FileNotFoundError:
@@ -487,7 +486,7 @@ class FileExportConnector:
         title = _text(values, "title") or f"#{manuscript_id}"
         title_zh = _text(values, "title_zh")
         titles = {"zh-hans": title_zh} if title_zh else {}
-        titles.setdefault(_title_language(title), title)
+        titles.setdefault(title_language(title), title)
         snapshot = ManuscriptSnapshot(
             platform_id=f"{journal}:{manuscript_id}",
             journal_path=journal,
@@ -609,10 +608,6 @@ def _day(values: dict[str, Any], name: str) -> date | None:
 
 def _doi(value: str) -> str:
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", value.strip(), flags=re.IGNORECASE)
-
-
-def _title_language(title: str) -> str:
-    return "zh-hans" if re.search(r"[\u3400-\u9fff]", title) else "en"
 
 
 def _number(credentials: dict[str, Any], name: str, default: float, *, minimum: float) -> float:

@@ -101,7 +101,7 @@ class PlatformHttpClient:
         except ValueError:
             if 200 <= status < 300:
                 raise PlatformDataError(
-                    f"{self.platform} answered GET {where} with a body that is not JSON: {_snippet(text)!r}"
+                    f"{self.platform} answered GET {where} with a body that is not JSON: {snippet(text)!r}"
                 ) from None
             payload = None
         if 200 <= status < 300 and (payload is None if self.expect_json else not body.strip()):
@@ -117,7 +117,9 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _snippet(text: str) -> str:
+def snippet(body: str | bytes) -> str:
+    """An unreadable body as quoted in error messages: white space folded, cut at SNIPPET_CHARS."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     text = " ".join(text.split())
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
 

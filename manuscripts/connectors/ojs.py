@@ -17,7 +17,6 @@ The mapping from OJS's state to our canonical status is the data table :data:`ST
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +35,7 @@ from manuscripts.connectors.base import (
     PlatformIdentity,
     SnapshotPage,
 )
+from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, parse_cursor, plain_text, required_field
 from manuscripts.connectors.http import HttpAnswer, PlatformHttpClient
 from manuscripts.status import CanonicalStatus
 
@@ -142,25 +142,13 @@ def titles_from(multilingual: dict[str, Any]) -> dict[str, str]:
     """A multilingual OJS title as {language: plain text}, dropping empty strings (3.4 titles may hold HTML)."""
     titles: dict[str, str] = {}
     for locale, value in multilingual.items():
-        text = _plain_text(value) if isinstance(value, str) else ""
+        text = plain_text(value) if isinstance(value, str) else ""
         if text:
             titles.setdefault(language_for_locale(locale), text)
     return titles
 
 
-ORCID_RE = re.compile(r"(?:(?:https?://)?(?:www\.)?orcid\.org/)?(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx])/?", re.IGNORECASE)
-
-
-def bare_orcid(value: str | None) -> str:
-    """``0000-0002-1825-0097`` from that iD, its orcid.org URL, or 16 digits without hyphens; "" otherwise."""
-    match = ORCID_RE.fullmatch((value or "").strip())
-    if not match:
-        return ""
-    digits = match.group(1).replace("-", "").upper()
-    return f"{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
-
-
-class OjsConnector:
+class OjsConnector(ConfiguredConnector):
     """The Connector for OJS; see the module docstring.
 
     Construction never fails, so callers may build a connector outside their error handling; a configuration
@@ -218,20 +206,20 @@ class OjsConnector:
             phrase = typed
 
             def matches(user: dict[str, Any]) -> bool:
-                return str(_field(user, "email", "OJS user")).strip().lower() == typed.lower()
+                return str(required_field(user, "email", "OJS user")).strip().lower() == typed.lower()
         else:
             phrase = typed
 
             def matches(user: dict[str, Any]) -> bool:
-                return str(_field(user, "userName", "OJS user")).lower() == typed.lower()
+                return str(required_field(user, "userName", "OJS user")).lower() == typed.lower()
         if not phrase or any(ch.isspace() for ch in phrase):
             return None  # OJS would split the phrase into words; no e-mail, username or iD has spaces
         for path in self.journal_paths:
             for user in self._all_items(path, "users", {"searchPhrase": phrase}):
                 if matches(user):
                     return PlatformIdentity(
-                        platform_user_id=str(_field(user, "id", "OJS user")),
-                        email=str(_field(user, "email", "OJS user")).strip(),
+                        platform_user_id=str(required_field(user, "id", "OJS user")),
+                        email=str(required_field(user, "email", "OJS user")).strip(),
                         display_name=str(user.get("fullName") or user.get("userName") or ""),
                         orcid=bare_orcid(user.get("orcid")),
                     )
@@ -255,7 +243,7 @@ class OjsConnector:
 
     def _changed(self, cursor: str | None, *, assigned_to: str | None, author: PlatformIdentity | None) -> SnapshotPage:
         self._check_configuration()
-        since = parse_cursor(cursor)
+        since = parse_cursor(cursor, "OJS")
         # The cursor is the newest lastModified over all journals, read one after another; an edit in one
         # journal after we read it can carry an earlier stamp than another journal's newest item. Reading back
         # over the span those first reads can take closes that gap (one journal needs no overlap: an edit after
@@ -282,7 +270,7 @@ class OjsConnector:
                     if threshold is not None and modified < threshold:
                         passed_cursor = True
                         break
-                    submission_id = _field(item, "id", f"OJS submission in journal {path!r}")
+                    submission_id = required_field(item, "id", f"OJS submission in journal {path!r}")
                     if submission_id not in seen:  # offset paging repeats an item when the list shifts
                         seen.add(submission_id)
                         changed.append((path, item))
@@ -300,7 +288,7 @@ class OjsConnector:
     def _snapshot(self, path: str, summary: dict[str, Any],
                   author: PlatformIdentity | None) -> ManuscriptSnapshot | None:
         what = f"OJS submission {summary.get('id')} in journal {path!r}"
-        submission_id = _field(summary, "id", what)
+        submission_id = required_field(summary, "id", what)
         if summary.get("submissionProgress") not in (None, "", 0):
             return None  # an unfinished draft: not with the journal yet
         status = _int_field(summary, "status", what)
@@ -316,11 +304,11 @@ class OjsConnector:
             raise PlatformDataError(f"{what} is in a state we do not know: status {status}, stage {stage_id}, "
                                     f"stage status {stage_status}")
         canonical, raw_status = mapped
-        publication_id = _field(summary, "currentPublicationId", what)
+        publication_id = required_field(summary, "currentPublicationId", what)
         publication = self._object(path, f"submissions/{submission_id}/publications/{publication_id}")
         if publication is None:
             return None
-        authors = _field(publication, "authors", f"{what}, publication {publication_id}")
+        authors = required_field(publication, "authors", f"{what}, publication {publication_id}")
         if not isinstance(authors, list):
             raise PlatformDataError(f"{what}, publication {publication_id}: 'authors' is not a list")
         emails = tuple(dict.fromkeys(str(a.get("email") or "").strip().lower() for a in authors
@@ -329,7 +317,7 @@ class OjsConnector:
         if author is not None and author.email.strip().lower() not in emails \
                 and not (author.orcid and bare_orcid(author.orcid) in orcids):
             return None
-        title_field = publication.get("fullTitle") or _field(publication, "title", f"{what}, publication")
+        title_field = publication.get("fullTitle") or required_field(publication, "title", f"{what}, publication")
         titles = titles_from(title_field) if isinstance(title_field, dict) else {}
         if not titles:
             titles = {language_for_locale(str(summary.get("locale") or "en")): f"#{submission_id}"}
@@ -351,10 +339,6 @@ class OjsConnector:
         )
 
     # --- requests -------------------------------------------------------------------------------------------
-
-    def _check_configuration(self) -> None:
-        if self.configuration_error is not None:
-            raise self.configuration_error
 
     def _url(self, path: str, endpoint: str) -> str:
         return f"{self.base_url}/index.php/{quote(path, safe='')}/api/v1/{endpoint}"
@@ -388,8 +372,8 @@ class OjsConnector:
         what = f"OJS's answer to GET /{endpoint} for journal {path!r}"
         if not isinstance(answer.payload, dict):
             raise PlatformDataError(f"{what} is not a JSON object")
-        items = _field(answer.payload, "items", what)
-        items_max = _field(answer.payload, "itemsMax", what)
+        items = required_field(answer.payload, "items", what)
+        items_max = required_field(answer.payload, "itemsMax", what)
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise PlatformDataError(f"{what}: 'items' is not a list of objects")
         if isinstance(items_max, bool) or not isinstance(items_max, int):
@@ -409,7 +393,7 @@ class OjsConnector:
 
     def _datetime(self, obj: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
         what = f"OJS submission {obj.get('id')}"
-        value = _field(obj, name, what) if required else obj.get(name)
+        value = required_field(obj, name, what) if required else obj.get(name)
         if value in (None, ""):
             if required:
                 raise PlatformDataError(f"{what} has an empty {name!r}")
@@ -420,26 +404,8 @@ class OjsConnector:
             raise PlatformDataError(f"{what}: {name!r} is not a 'Y-m-d H:i:s' date: {value!r}") from None
 
 
-def parse_cursor(cursor: str | None) -> datetime | None:
-    """The cursor this connector returns: an ISO 8601 instant (naive means UTC)."""
-    if not cursor:
-        return None
-    try:
-        moment = datetime.fromisoformat(cursor)
-    except ValueError:
-        raise ValueError(f"not an OJS cursor (an ISO 8601 date and time): {cursor!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _field(obj: Any, name: str, what: str) -> Any:
-    if not isinstance(obj, dict) or name not in obj:
-        present = ", ".join(sorted(obj)) if isinstance(obj, dict) else type(obj).__name__
-        raise PlatformDataError(f"{what} has no {name!r} (it has: {present})")
-    return obj[name]
-
-
 def _int_field(obj: dict[str, Any], name: str, what: str) -> int:
-    value = _field(obj, name, what)
+    value = required_field(obj, name, what)
     if isinstance(value, bool) or not isinstance(value, int):
         raise PlatformDataError(f"{what}: {name!r} is not a number: {value!r}")
     return value
@@ -448,12 +414,13 @@ def _int_field(obj: dict[str, Any], name: str, what: str) -> int:
 def _stage_status(full: dict[str, Any], stage_id: int, what: str) -> int | None:
     """The active stage's status: the latest review round's statusId, or the submission stage's statusId."""
     if stage_id in REVIEW_STAGES:
-        rounds = [r for r in _field(full, "reviewRounds", what) if isinstance(r, dict) and r.get("stageId") == stage_id]
+        rounds = [r for r in required_field(full, "reviewRounds", what)
+                  if isinstance(r, dict) and r.get("stageId") == stage_id]
         if not rounds:
             return None
         latest = max(rounds, key=lambda r: (r.get("round") or 0, r.get("id") or 0))
         return _int_field(latest, "statusId", f"{what}, review round {latest.get('round')}")
-    stages = _field(full, "stages", what)
+    stages = required_field(full, "stages", what)
     stage = next((s for s in stages if isinstance(s, dict) and s.get("id") == stage_id), None)
     if stage is None:
         raise PlatformDataError(f"{what}: 'stages' has no stage {stage_id}")
@@ -475,7 +442,3 @@ def _date(value: Any, what: str) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         raise PlatformDataError(f"{what}: 'datePublished' is not a date: {value!r}") from None
-
-
-def _plain_text(value: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", value)).split())

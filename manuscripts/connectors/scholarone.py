@@ -64,7 +64,8 @@ from manuscripts.connectors.base import (
     PlatformUnavailable,
     SnapshotPage,
 )
-from manuscripts.connectors.http import PlatformHttpClient
+from manuscripts.connectors.common import ConfiguredConnector, parse_cursor, required_field
+from manuscripts.connectors.http import PlatformHttpClient, snippet
 from manuscripts.status import CanonicalStatus
 
 logger = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ class _TooManyResults(ConnectorError):
     """getIDsByDate's failure 705: the date range must be narrowed (a ConnectorError wherever else it escapes)."""
 
 
-class ScholarOneConnector:
+class ScholarOneConnector(ConfiguredConnector):
     """The Connector for ScholarOne Manuscripts; see the module docstring.
 
     Construction never fails, so callers may build a connector outside their error handling; a configuration
@@ -252,12 +253,12 @@ class ScholarOneConnector:
             what = f"ScholarOne's getPersonInfoBasic answer for site {site!r}"
             response = self._call(site, PERSON_BY_EMAIL, {"primary_email": typed}, "getPersonInfoBasic")
             for person in _records(response.get("result"), what):
-                email = _text(_field(person, "primaryEmailAddress", what)).strip()
+                email = _text(required_field(person, "primaryEmailAddress", what)).strip()
                 if email.lower() != typed.lower():
                     continue
                 names = (_text(person.get("firstName")).strip(), _text(person.get("lastName")).strip())
                 return PlatformIdentity(
-                    platform_user_id=_text(_field(person, "personId", what)).strip(),
+                    platform_user_id=_text(required_field(person, "personId", what)).strip(),
                     email=email,
                     display_name=" ".join(name for name in names if name),
                     orcid=_bare_orcid(person.get("orcidId")),
@@ -280,7 +281,7 @@ class ScholarOneConnector:
     def _changed(self, cursor: str | None, *, author: PlatformIdentity | None) -> SnapshotPage:
         self._check_configuration()
         until = self._now()
-        since = parse_cursor(cursor)
+        since = parse_cursor(cursor, "ScholarOne")
         start = min(since - self.clock_skew, until) if since else min(self.history_start, until)
         snapshots: list[ManuscriptSnapshot] = []
         for site in self.sites:
@@ -313,19 +314,19 @@ class ScholarOneConnector:
                 # Both halves hold the middle instant: a time stamped between whole seconds is in one of them.
                 windows += [(middle, high), (low, middle)]
                 continue
-            result = _field(response, "result", what)
+            result = required_field(response, "result", what)
             listing = result.get("submission") if isinstance(result, dict) else None
             for record in _records(listing, what):
-                records[_text(_field(record, "documentId", what))] = record
+                records[_text(required_field(record, "documentId", what))] = record
         return list(records.values())
 
     def _snapshots(self, site: str, records: list[dict[str, Any]]) -> list[ManuscriptSnapshot]:
         what = f"ScholarOne's getIDsByDate answer for site {site!r}"
         families: dict[str, tuple[str, str]] = {}  # original submission id -> (latest, original document id)
         for record in records:
-            family = _text(_field(record, "submissionIdOriginal", what))
-            latest = _text(_field(record, "documentIdLatest", what))
-            original = _text(_field(record, "documentIdOriginal", what))
+            family = _text(required_field(record, "submissionIdOriginal", what))
+            latest = _text(required_field(record, "documentIdLatest", what))
+            original = _text(required_field(record, "documentIdOriginal", what))
             known = families.get(family)
             if known is None or _as_int(latest) > _as_int(known[0]):
                 families[family] = (latest, original)
@@ -352,8 +353,8 @@ class ScholarOneConnector:
     def _snapshot(self, site: str, family: str, document: dict[str, Any],
                   original: dict[str, Any]) -> ManuscriptSnapshot:
         what = f"ScholarOne document {document.get('documentId')} on site {site!r}"
-        status = _field(document, "submissionStatus", what)
-        status_name = _text(_field(status, "documentStatusName", f"{what}, submissionStatus")).strip()
+        status = required_field(document, "submissionStatus", what)
+        status_name = _text(required_field(status, "documentStatusName", f"{what}, submissionStatus")).strip()
         decision_name = _text(status.get("decisionName")).strip()
         revision = _revision_number(document, site)
         mapped = map_status(status_name, decision_name, revision)
@@ -369,7 +370,7 @@ class ScholarOneConnector:
             changed_at = _datetime(document, "submissionDate", what)
         else:
             changed_at = None
-        author_list = _field(document, "authors", what)  # "" (XML) or null (JSON) when there are none
+        author_list = required_field(document, "authors", what)  # "" (XML) or null (JSON) when there are none
         authors = _records(author_list.get("author") if isinstance(author_list, dict) else None, f"{what}, authors")
         emails = tuple(dict.fromkeys(_text(a.get("authorEmailAddress")).strip().lower() for a in authors
                                      if _text(a.get("authorEmailAddress")).strip()))
@@ -396,7 +397,7 @@ class ScholarOneConnector:
         for batch in _batches(sorted(document_ids, key=_as_int)):
             response = self._call(site, SUBMISSION_INFO_FULL, {"ids": _quoted(batch)}, "getSubmissionInfoFull")
             for record in _records(response.get("result"), what):
-                found[_text(_field(record, "documentId", what))] = record
+                found[_text(required_field(record, "documentId", what))] = record
         return found
 
     def _latest_submitted(self, site: str, families: list[str]) -> dict[str, str]:
@@ -408,17 +409,13 @@ class ScholarOneConnector:
             for version in _records(response.get("result"), what):
                 if not _is_submitted(version, site):
                     continue
-                family = REVISION_SUFFIX.sub("", _text(_field(version, "submissionId", what)))
+                family = REVISION_SUFFIX.sub("", _text(required_field(version, "submissionId", what)))
                 number = _revision_number(version, site)
                 if family in families and (family not in best or number > best[family][0]):
-                    best[family] = (number, _text(_field(version, "documentId", what)))
+                    best[family] = (number, _text(required_field(version, "documentId", what)))
         return {family: document_id for family, (_, document_id) in best.items()}
 
     # --- requests -------------------------------------------------------------------------------------------
-
-    def _check_configuration(self) -> None:
-        if self.configuration_error is not None:
-            raise self.configuration_error
 
     def _now(self) -> datetime:
         return self.clock().astimezone(UTC).replace(microsecond=0)
@@ -441,7 +438,7 @@ class ScholarOneConnector:
             if answer.ok:
                 raise
             raise ConnectorError(f"ScholarOne answered {where} with HTTP {answer.status}") from None
-        status = _text(_field(response, "status", f"ScholarOne's answer to {where}"))
+        status = _text(required_field(response, "status", f"ScholarOne's answer to {where}"))
         if status == "SUCCESS" and answer.ok:
             return response
         details = response.get("errorDetails") if isinstance(response.get("errorDetails"), dict) else {}
@@ -484,8 +481,8 @@ def parse_response(content: bytes, *, as_json: bool, what: str) -> dict[str, Any
         try:
             document = json.loads(content)
         except ValueError:
-            raise PlatformDataError(f"{what} is not JSON: {_snippet(content)!r}") from None
-        response = _field(document, "Response", what)
+            raise PlatformDataError(f"{what} is not JSON: {snippet(content)!r}") from None
+        response = required_field(document, "Response", what)
         if not isinstance(response, dict):
             raise PlatformDataError(f"{what}: 'Response' is not an object")
         return response
@@ -495,7 +492,7 @@ def parse_response(content: bytes, *, as_json: bool, what: str) -> dict[str, Any
     try:
         root = ElementTree.fromstring(content)
     except ElementTree.ParseError as error:
-        raise PlatformDataError(f"{what} is not well-formed XML ({error}): {_snippet(content)!r}") from None
+        raise PlatformDataError(f"{what} is not well-formed XML ({error}): {snippet(content)!r}") from None
     if root.tag != "Response":
         raise PlatformDataError(f"{what}: the root element is <{root.tag}>, not <Response>")
     tree = _element(root)
@@ -538,13 +535,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _field(obj: Any, name: str, what: str) -> Any:
-    if not isinstance(obj, dict) or name not in obj:
-        present = ", ".join(sorted(obj)) if isinstance(obj, dict) else type(obj).__name__
-        raise PlatformDataError(f"{what} has no {name!r} (it has: {present})")
-    return obj[name]
-
-
 def _as_int(value: str) -> int:
     return int(value) if value.isdigit() else -1
 
@@ -559,9 +549,9 @@ def _revision_number(document: dict[str, Any], site: str) -> int:
 
 def _is_submitted(document: dict[str, Any], site: str) -> bool:
     what = f"ScholarOne document {document.get('documentId')} on site {site!r}"
-    status = _field(document, "submissionStatus", what)
-    draft = _text(_field(status, "inDraftFlag", f"{what}, submissionStatus")).strip().lower() == "true"
-    name = normalize_status(_text(_field(status, "documentStatusName", f"{what}, submissionStatus")))
+    status = required_field(document, "submissionStatus", what)
+    draft = _text(required_field(status, "inDraftFlag", f"{what}, submissionStatus")).strip().lower() == "true"
+    name = normalize_status(_text(required_field(status, "documentStatusName", f"{what}, submissionStatus")))
     return not draft and name not in NOT_SUBMITTED
 
 
@@ -572,7 +562,7 @@ def parse_s1_datetime(value: str) -> datetime:
 
 
 def _datetime(obj: dict[str, Any], name: str, what: str, *, required: bool = False) -> datetime | None:
-    value = _text(_field(obj, name, what) if required else obj.get(name)).strip()
+    value = _text(required_field(obj, name, what) if required else obj.get(name)).strip()
     if not value:
         if required:
             raise PlatformDataError(f"{what} has an empty {name!r}")
@@ -581,17 +571,6 @@ def _datetime(obj: dict[str, Any], name: str, what: str, *, required: bool = Fal
         return parse_s1_datetime(value)
     except ValueError:
         raise PlatformDataError(f"{what}: {name!r} is not a date and time: {value!r}") from None
-
-
-def parse_cursor(cursor: str | None) -> datetime | None:
-    """The cursor this connector returns: an ISO 8601 instant of our clock (naive means UTC)."""
-    if not cursor:
-        return None
-    try:
-        moment = datetime.fromisoformat(cursor)
-    except ValueError:
-        raise ValueError(f"not a ScholarOne cursor (an ISO 8601 date and time): {cursor!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _s1_time(value: datetime) -> str:
@@ -615,8 +594,3 @@ def _bare_orcid(value: Any) -> str:
 def _title_language(title: str) -> str:
     # ScholarOne titles carry no language; a Chinese title is told by its characters, anything else is English.
     return "zh-hans" if re.search(r"[\u3400-\u4dbf\u4e00-\u9fff]", title) else "en"
-
-
-def _snippet(content: bytes) -> str:
-    text = " ".join(content.decode("utf-8", errors="replace").split())
-    return text if len(text) <= 120 else text[:120] + "…"

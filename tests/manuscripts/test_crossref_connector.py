@@ -3,7 +3,6 @@ lookups, publication dates, the polite pool, and every error Crossref can answer
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,13 +26,6 @@ LI_WEI_ORCID = "0000-0002-1825-0097"
 LI_WEI = {"given": "Wei", "family": "Li", "ORCID": f"https://orcid.org/{LI_WEI_ORCID}"}
 ZHANG = {"given": "Min", "family": "Zhang", "ORCID": "0000-0001-5109-3700"}
 MAILTO = "ops@press.example.org"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(port=0, quiet=True).start()
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture
@@ -91,7 +83,7 @@ def test_rows_above_crossrefs_limit_is_a_configuration_error(server: SandboxServ
         connector(server, rows=5000).manuscripts_for_identity(li_wei(), None)
 
 
-def test_connection_counts_the_articles_of_our_journals(server: SandboxServer, crossref: Any) -> None:
+def test_connection_counts_the_articles_of_our_journals(server: SandboxServer, crossref: Any, english: None) -> None:
     publish(crossref, "10.55555/jas.1", JAS)
     publish(crossref, "10.55555/jes.1", JES)
     publish(crossref, "10.9999/other.1", OTHER)
@@ -99,7 +91,8 @@ def test_connection_counts_the_articles_of_our_journals(server: SandboxServer, c
     assert "2 articles for ISSN 1234-5678, 2345-678X" in message and f"polite pool as {MAILTO}" in message
 
 
-def test_connection_without_mailto_says_how_to_join_the_polite_pool(server: SandboxServer, crossref: Any) -> None:
+def test_connection_without_mailto_says_how_to_join_the_polite_pool(server: SandboxServer, crossref: Any,
+                                                                    english: None) -> None:
     assert "set credentials 'mailto'" in connector(server, mailto="").test_connection()
 
 
@@ -399,11 +392,8 @@ def test_full_page_without_next_cursor_is_a_data_error(server: SandboxServer, cr
         connector(server, rows=1).manuscripts_for_identity(li_wei(), None)
 
 
-def test_connection_refused_is_platform_unavailable() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    dead = CrossrefConnector(PlatformConfig(key="cr", platform="crossref", base_url=f"http://127.0.0.1:{port}",
+def test_connection_refused_is_platform_unavailable(refused_url: str) -> None:
+    dead = CrossrefConnector(PlatformConfig(key="cr", platform="crossref", base_url=refused_url,
                                             credentials={}, timeout_seconds=1, journal_paths={"jas": JAS}))
     with pytest.raises(PlatformUnavailable, match="could not be reached"):
         dead.test_connection()

@@ -139,7 +139,7 @@ def test_unusable_credentials_are_a_configuration_error_on_every_call(tmp_path: 
 # --- test_connection --------------------------------------------------------------------------------------------
 
 
-def test_connection_counts_the_export_files_and_names_the_newest(tmp_path: Path) -> None:
+def test_connection_counts_the_export_files_and_names_the_newest(tmp_path: Path, english: None) -> None:
     export(tmp_path, [row()], stamp=T0)
     export(tmp_path, [row()], stamp=T0 + timedelta(days=1))
     message = connector(tmp_path).test_connection()
@@ -147,12 +147,12 @@ def test_connection_counts_the_export_files_and_names_the_newest(tmp_path: Path)
     assert "Newest: em-20261002T080000Z.csv." in message
 
 
-def test_connection_names_files_still_being_written(tmp_path: Path) -> None:
+def test_connection_names_files_still_being_written(tmp_path: Path, english: None) -> None:
     raw_file(tmp_path, "em-20261001T080000Z.csv.part", HEADER)
     assert "Still being written: em-20261001T080000Z.csv.part." in connector(tmp_path).test_connection()
 
 
-def test_connection_names_export_files_without_a_stamp(tmp_path: Path) -> None:
+def test_connection_names_export_files_without_a_stamp(tmp_path: Path, english: None) -> None:
     raw_file(tmp_path, "weekly.csv", HEADER)
     raw_file(tmp_path, "notes.txt", "not an export")
     message = connector(tmp_path).test_connection()

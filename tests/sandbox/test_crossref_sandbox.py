@@ -24,13 +24,6 @@ NO_ORCID = {"given": "Hong", "family": "Wang"}
 LIST_MESSAGE_KEYS = {"facets", "total-results", "items", "items-per-page", "query"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(port=0, quiet=True).start()
-    yield sandbox
-    sandbox.stop()
-
-
 @pytest.fixture(autouse=True)
 def clean_state(server: SandboxServer) -> Iterator[None]:
     server.reset()

@@ -37,13 +37,6 @@ USER_SUMMARY_34 = {"_href", "affiliation", "biography", "disabled", "email", "fu
 USER_SUMMARY_33 = {"_href", "disabled", "email", "fullName", "groups", "id", "orcid", "userName"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(port=0, quiet=True).start()
-    yield sandbox
-    sandbox.stop()
-
-
 @pytest.fixture(autouse=True)
 def clean_state(server: SandboxServer) -> Iterator[None]:
     server.reset()

@@ -32,13 +32,6 @@ PERSON = "/api/s1m/v3/person/basic/email/search"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(port=0, quiet=True).start()
-    yield sandbox
-    sandbox.stop()
-
-
 @pytest.fixture(autouse=True)
 def s1(server: SandboxServer) -> Iterator[Any]:
     server.reset()
