@@ -23,4 +23,26 @@ function formatDateTime(iso) {
   return date ? `${formatDate(iso)} ${pad(date.getHours())}:${pad(date.getMinutes())}` : ''
 }
 
-module.exports = { formatDate, formatDateTime, parseDate }
+const MINUTE_MS = 60 * 1000
+const HOUR_MS = 60 * MINUTE_MS
+const DAY_MS = 24 * HOUR_MS
+
+/**
+ * How long ago, for lists of recent things: 'just now' under a minute, 'N minutes ago' under an hour,
+ * 'N hours ago' under a day, else formatDateTime. `t` is i18n.t (this module stays free of wx); a time more than
+ * a minute ahead of the phone's clock (clock skew) is shown as a date too.
+ * @param {string} iso
+ * @param {(key: string, params?: Object) => string} t
+ * @param {number} [now] milliseconds, Date.now() by default
+ */
+function formatRelative(iso, t, now = Date.now()) {
+  const date = parseDate(iso)
+  if (!date) return ''
+  const ago = now - date.getTime()
+  if (ago < -MINUTE_MS || ago >= DAY_MS) return formatDateTime(iso)
+  if (ago < MINUTE_MS) return t('timeJustNow')
+  if (ago < HOUR_MS) return t('timeMinutesAgo', { count: Math.floor(ago / MINUTE_MS) })
+  return t('timeHoursAgo', { count: Math.floor(ago / HOUR_MS) })
+}
+
+module.exports = { formatDate, formatDateTime, formatRelative, parseDate }

@@ -15,8 +15,11 @@ const STRINGS = {
   'zh-hans': {
     tabHome: '首页',
     tabMe: '我的',
+    tabInbox: '消息',
     titleHome: 'Scholar Link',
     titleMe: '我的',
+    titleInbox: '消息',
+    titleNotice: '消息详情',
 
     homeGreeting: '你好，{name}',
     homeGreetingFallback: '你好，研究者',
@@ -26,7 +29,7 @@ const STRINGS = {
     sectionInbox: '消息',
     sectionOrders: '订单',
     emptyManuscripts: '暂无稿件。关联你在期刊投稿系统中的账号后，你的稿件及审稿进度会显示在这里。',
-    emptyInbox: '暂无消息。稿件状态变化、编辑部通知等消息会显示在这里。',
+    emptyInbox: '还没有消息。稿件状态变化、待缴费用提醒和付款结果等通知会显示在这里。',
     emptyOrders: '暂无订单。文章处理费（APC）等待支付的费用和付款记录会显示在这里。',
 
     meProfileTitle: '个人资料',
@@ -136,6 +139,20 @@ const STRINGS = {
     toastManualReviewRequested: '已提交',
     toastLinked: '关联成功',
 
+    inboxFilterAll: '全部',
+    inboxFilterUnread: '未读',
+    inboxUnreadCount: '{count} 条未读',
+    emptyInboxUnread: '没有未读消息。新的稿件状态变化和缴费通知会显示在这里。',
+    inboxLoadFailed: '消息加载失败。',
+    noticeNotFound: '找不到这条消息。',
+    actionMarkAllRead: '全部已读',
+    actionSeeAll: '查看全部',
+    actionOpenNotice: '查看相关内容',
+    toastAllRead: '已全部标为已读',
+    timeJustNow: '刚刚',
+    timeMinutesAgo: '{count} 分钟前',
+    timeHoursAgo: '{count} 小时前',
+
     errorNetwork: '网络连接失败，请检查网络后重试',
     errorServer: '服务暂时不可用，请稍后再试',
     errorThrottled: '操作太频繁，请稍后再试',
@@ -147,8 +164,11 @@ const STRINGS = {
   en: {
     tabHome: 'Home',
     tabMe: 'Me',
+    tabInbox: 'Inbox',
     titleHome: 'Scholar Link',
     titleMe: 'Me',
+    titleInbox: 'Inbox',
+    titleNotice: 'Message',
 
     homeGreeting: 'Hello, {name}',
     homeGreetingFallback: 'Hello, researcher',
@@ -158,7 +178,7 @@ const STRINGS = {
     sectionInbox: 'Inbox',
     sectionOrders: 'Orders',
     emptyManuscripts: 'No manuscripts yet. Once you link your journal submission account, your manuscripts and their review progress will appear here.',
-    emptyInbox: 'No messages yet. Status changes on your manuscripts and notices from editorial offices will appear here.',
+    emptyInbox: 'No messages yet. Status changes on your manuscripts, fees to pay and payment confirmations will appear here.',
     emptyOrders: 'No orders yet. Article processing charges (APC) and other fees to pay, with your payment records, will appear here.',
 
     meProfileTitle: 'Profile',
@@ -268,6 +288,20 @@ const STRINGS = {
     toastManualReviewRequested: 'Requested',
     toastLinked: 'Linked',
 
+    inboxFilterAll: 'All',
+    inboxFilterUnread: 'Unread',
+    inboxUnreadCount: '{count} unread',
+    emptyInboxUnread: 'No unread messages. New status changes and payment notices will appear here.',
+    inboxLoadFailed: 'Could not load your messages.',
+    noticeNotFound: 'This message was not found.',
+    actionMarkAllRead: 'Mark all read',
+    actionSeeAll: 'See all',
+    actionOpenNotice: 'Open',
+    toastAllRead: 'All marked as read',
+    timeJustNow: 'Just now',
+    timeMinutesAgo: '{count} min ago',
+    timeHoursAgo: '{count} h ago',
+
     errorNetwork: 'Network error. Check your connection and try again.',
     errorServer: 'The service is temporarily unavailable. Please try again later.',
     errorThrottled: 'Too many requests. Please try again later.',
@@ -279,7 +313,7 @@ const STRINGS = {
 }
 
 // Tab bar order must match app.json tabBar.list.
-const TAB_BAR_KEYS = ['tabHome', 'tabMe']
+const TAB_BAR_KEYS = ['tabHome', 'tabMe', 'tabInbox']
 
 function isSupported(language) {
   return LANGUAGES.includes(language)
@@ -326,6 +360,7 @@ module.exports = {
   LANGUAGE_NAMES,
   LANGUAGE_STORAGE_KEY,
   STRINGS,
+  TAB_BAR_KEYS,
   applyChrome,
   getLanguage,
   isSupported,

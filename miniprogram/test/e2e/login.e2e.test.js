@@ -44,7 +44,7 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   expect(wx.getStorageSync('token')).toEqual(expect.any(String))
   expect(wx.getStorageSync('token')).not.toBe('')
 
-  const page = loadPage('pages/home/home') // onShow -> GET /api/v1/me and /api/v1/manuscripts with the token
+  const page = loadPage('pages/home/home') // onShow -> GET /api/v1/me, /api/v1/manuscripts and the inbox, with the token
   await page.instance.__shown
   expect(toasts()).toEqual([])
   expect(textOf(page, '#greeting')).toContain(process.env.E2E_EXPECT_NAME)
@@ -52,8 +52,14 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
 
   const calls = wx.request.mock.calls.map(([options]) => `${options.method} ${options.url}`)
   const base = process.env.API_BASE.replace(/\/+$/, '')
-  expect(calls.slice(0, 3)).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
+  // The Inbox tab's badge (after login, on the home tab) and the home page's preview of the newest unread notices.
+  const isInbox = (call) => call.includes('/api/v1/notifications')
+  expect(calls.filter(isInbox)).toContain(`GET ${base}/api/v1/notifications/unread-count`)
+  expect(calls.filter(isInbox)).toContain(`GET ${base}/api/v1/notifications?unread=true&page_size=3`)
+  expect(page.data.inboxState).toBe('ready')
+  const others = calls.filter((call) => !isInbox(call))
+  expect(others.slice(0, 3)).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
   // No manuscripts yet: the linked accounts decide which empty state is shown.
-  if (page.data.emptyKind) expect(calls.slice(3)).toEqual([`GET ${base}/api/v1/journal-accounts`])
-  else expect(calls).toHaveLength(3)
+  if (page.data.emptyKind) expect(others.slice(3)).toEqual([`GET ${base}/api/v1/journal-accounts`])
+  else expect(others).toHaveLength(3)
 }, 30000)

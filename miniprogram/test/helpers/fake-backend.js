@@ -1,8 +1,10 @@
 // In-memory stand-in for the backend's API (the contract in shared/DESIGN.md and the journal-account /
 // manuscript shapes of the brief), used as the `respond` of helpers/wx-mock.js: auth + profile, journal
-// systems, linking and verifying journal accounts, manuscripts with their timeline. Messages and labels are
-// localized by Accept-Language like the real one. Time limits (resend, refresh) use Date.now(), so tests can
-// move the clock with jest's fake timers.
+// systems, linking and verifying journal accounts, manuscripts with their timeline, the inbox (notifications of
+// the signed-in researcher only: someone else's are invisible and 404). Messages and labels are localized by
+// Accept-Language like the real one. Time limits (resend, refresh) use Date.now(), so tests can move the clock
+// with jest's fake timers. Lists paginate like DRF: ?page=N, ?page_size=N (at most 100), absolute next/previous
+// keeping the other query parameters.
 const MESSAGES = {
   'zh-hans': {
     not_authenticated: '身份认证信息未提供。',
@@ -137,11 +139,33 @@ function makeManuscript(overrides = {}) {
   }, overrides)
 }
 
-function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], pageSize = 20, verifiedElsewhere = [] } = {}) {
+const RESEARCHER_ID = 7 // the researcher every login of the fake backend signs in
+const MAX_PAGE_SIZE = 100
+
+/**
+ * A notice as the backend stores it: `researcher_id` is whose it is (another id: someone else's, never listed);
+ * `title` and `body` are already in the researcher's language, as the backend writes them.
+ */
+function makeNotification(overrides = {}) {
+  return Object.assign({
+    id: 1,
+    researcher_id: RESEARCHER_ID,
+    kind: 'status_changed',
+    title: '稿件状态更新',
+    body: '你的稿件进入了新的阶段。',
+    page: '',
+    payload: {},
+    created_at: '2025-11-20T08:30:00Z',
+    read_at: null,
+  }, overrides)
+}
+
+function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [] } = {}) {
   const state = {
     journalSystems,
     accounts: accounts.map((account) => makeAccount(account)),
     manuscripts: manuscripts.map((manuscript) => makeManuscript(manuscript)),
+    notifications: notifications.map((notification) => makeNotification(notification)),
     pageSize,
     verifiedElsewhere: new Set(verifiedElsewhere), // identities another researcher has verified -> 409
     codes: {}, // account id -> { attemptsLeft, sentAt }
@@ -149,8 +173,9 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     manualReviewNotes: {}, // account id -> note
     refreshedAt: {}, // account id -> Date.now() of the last accepted refresh
     nextAccountId: 201,
+    readAt: '2025-11-25T10:00:00Z', // what the fake backend stamps as read_at
     researcher: Object.assign({
-      id: 7,
+      id: RESEARCHER_ID,
       display_name: '',
       institution: '',
       language: 'zh-hans',
@@ -212,25 +237,35 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       state.logouts += 1
       return { statusCode: 204, data: '' }
     }
-    return journalRoutes(call) || error(call, 404, 'not_found')
+    return journalRoutes(call) || notificationRoutes(call) || error(call, 404, 'not_found')
   }
 
   const systemById = (id) => state.journalSystems.find((system) => system.id === id)
   const localized = (call, value) => (value && typeof value === 'object' ? value[lang(call)] : value)
   const queryOf = (call) => Object.assign({}, Object.fromEntries(new URL(call.url).searchParams), call.method === 'GET' ? call.data || {} : {})
 
-  /** {results, next, previous, count} of `items` for ?page=N, with absolute next/previous like DRF. */
+  /**
+   * {results, next, previous, count} of `items` for ?page=N (and ?page_size=N), with absolute next/previous
+   * like DRF: the other query parameters kept, sorted by name.
+   */
   function paginated(call, items) {
-    const page = Math.max(1, parseInt(queryOf(call).page, 10) || 1)
-    const start = (page - 1) * state.pageSize
-    const pageUrl = (number) => `http://testserver${call.path}?page=${number}`
+    const query = queryOf(call)
+    const page = Math.max(1, parseInt(query.page, 10) || 1)
+    const requestedSize = parseInt(query.page_size, 10)
+    const size = requestedSize > 0 ? Math.min(requestedSize, MAX_PAGE_SIZE) : state.pageSize
+    const start = (page - 1) * size
+    const pageUrl = (number) => {
+      const params = Object.assign({}, query, { page: String(number) })
+      const search = Object.keys(params).sort().map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(params[key])}`).join('&')
+      return `http://testserver${call.path}?${search}`
+    }
     return {
       statusCode: 200,
       data: {
         count: items.length,
-        next: start + state.pageSize < items.length ? pageUrl(page + 1) : null,
+        next: start + size < items.length ? pageUrl(page + 1) : null,
         previous: page > 1 ? pageUrl(page - 1) : null,
-        results: items.slice(start, start + state.pageSize),
+        results: items.slice(start, start + size),
       },
     }
   }
@@ -365,6 +400,44 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     return null
   }
 
+  const ownNotifications = () => state.notifications.filter((notification) => notification.researcher_id === state.researcher.id)
+
+  function notificationOut(notification) {
+    const out = Object.assign({}, notification, { is_read: notification.read_at !== null })
+    delete out.researcher_id
+    return out
+  }
+
+  function notificationRoutes(call) {
+    if (call.path === '/api/v1/notifications' && call.method === 'GET') {
+      const query = queryOf(call)
+      if (query.unread !== undefined && !['true', 'false'].includes(query.unread)) {
+        return error(call, 400, 'invalid', { unread: ['Must be a valid boolean.'] })
+      }
+      const listed = ownNotifications()
+        .filter((notification) => query.unread === undefined || (notification.read_at === null) === (query.unread === 'true'))
+        .filter((notification) => !query.kind || notification.kind === query.kind)
+        .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) || b.id - a.id)
+      return paginated(call, listed.map(notificationOut))
+    }
+    if (call.path === '/api/v1/notifications/unread-count' && call.method === 'GET') {
+      return { statusCode: 200, data: { count: ownNotifications().filter((notification) => notification.read_at === null).length } }
+    }
+    if (call.path === '/api/v1/notifications/read-all' && call.method === 'POST') {
+      const unread = ownNotifications().filter((notification) => notification.read_at === null)
+      unread.forEach((notification) => { notification.read_at = state.readAt })
+      return { statusCode: 200, data: { marked: unread.length } }
+    }
+    const read = call.path.match(/^\/api\/v1\/notifications\/(\d+)\/read$/)
+    if (read && call.method === 'POST') {
+      const notification = ownNotifications().find((candidate) => candidate.id === Number(read[1]))
+      if (!notification) return error(call, 404, 'not_found')
+      if (notification.read_at === null) notification.read_at = state.readAt // idempotent: the first read time stays
+      return { statusCode: 200, data: notificationOut(notification) }
+    }
+    return null
+  }
+
   /** Every issued token stops working (as if expired or revoked). */
   function revokeAllTokens() {
     state.tokens.clear()
@@ -373,4 +446,4 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
   return { state, respond, revokeAllTokens, MESSAGES }
 }
 
-module.exports = { createBackend, makeAccount, makeManuscript, MESSAGES, STATUS_LABELS, VALID_CODE }
+module.exports = { createBackend, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, VALID_CODE }

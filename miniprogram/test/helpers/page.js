@@ -49,13 +49,15 @@ function resetApp() {
 }
 
 /**
- * Register src/app.js afresh (its own module registry, as on a cold start) and run onLaunch, like the
- * WeChat client does before the first page. Returns the app object getApp() now answers.
+ * Register src/app.js afresh (its own module registry, as on a cold start) and run onLaunch and onShow, like
+ * the WeChat client does before the first page. Returns the app object getApp() now answers; `app.__shown`
+ * is what onShow returned (await it for what it started).
  */
 function launchApp(launchOptions = { path: 'pages/home/home', query: {}, scene: 1001 }) {
   resetApp()
   jest.isolateModules(() => require(path.join(SRC, 'app.js')))
   if (app.onLaunch) app.onLaunch(launchOptions)
+  if (app.onShow) app.__shown = app.onShow(launchOptions)
   return app
 }
 

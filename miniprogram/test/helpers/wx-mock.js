@@ -1,8 +1,15 @@
 // A scripted `wx` for unit and page tests: in-memory storage, jest.fn for the UI calls, and wx.request
 // answered asynchronously by a handler (e.g. helpers/fake-backend.js), like the real client does.
+// Navigation follows src/app.json like the client: navigateTo/redirectTo a page that is not declared, or is a tab
+// page, fails; switchTab only opens tab pages; a url must be absolute ('/pages/...').
+const APP_JSON = require('../../src/app.json')
+
 const NETWORK_FAILURE = Symbol('network failure')
 // What the real wx.request accepts; anything else (PATCH!) fails in the WeChat client with "method invalid".
 const WX_REQUEST_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT']
+
+const PAGES = APP_JSON.pages
+const TAB_PAGES = ((APP_JSON.tabBar && APP_JSON.tabBar.list) || []).map((item) => item.pagePath)
 
 /** Call options.success (and complete) with res on the next tick, like the asynchronous wx APIs do. */
 function answerLater(options = {}, res) {
@@ -10,6 +17,32 @@ function answerLater(options = {}, res) {
     if (options.success) options.success(res)
     if (options.complete) options.complete(res)
   }, 0)
+}
+
+/** Call options.fail (and complete) with { errMsg } on the next tick. */
+function failLater(options = {}, errMsg) {
+  setTimeout(() => {
+    if (options.fail) options.fail({ errMsg })
+    if (options.complete) options.complete({ errMsg })
+  }, 0)
+}
+
+/** Why the client would refuse to open `url` with `api` (navigateTo, redirectTo, switchTab), or '' when it opens. */
+function navigationError(api, url) {
+  if (!String(url || '').startsWith('/')) return `${api}:fail the scripted wx only takes absolute urls, got "${url}"`
+  const route = String(url).slice(1).split('?')[0]
+  if (!PAGES.includes(route)) return `${api}:fail page "${route}" is not found`
+  if (api === 'switchTab' && !TAB_PAGES.includes(route)) return `${api}:fail can not switch to no-tabBar page`
+  if (api !== 'switchTab' && TAB_PAGES.includes(route)) return `${api}:fail can not ${api} a tabbar page`
+  return ''
+}
+
+function navigation(api) {
+  return jest.fn((options = {}) => {
+    const errMsg = navigationError(api, options.url)
+    if (errMsg) failLater(options, errMsg)
+    else answerLater(options, { errMsg: `${api}:ok` })
+  })
 }
 
 /**
@@ -21,11 +54,13 @@ function answerLater(options = {}, res) {
  */
 function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }) } = {}) {
   const storage = Object.assign({}, initialStorage)
+  const tabBarBadges = {} // tab index -> badge text, as the tab bar shows it now
   const requests = []
   let loginCount = 0
   const mock = {
     requests,
     storage,
+    tabBarBadges,
     request: jest.fn((options) => {
       const url = new URL(options.url)
       const method = options.method || 'GET'
@@ -75,13 +110,21 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
     showToast: jest.fn(),
     showModal: jest.fn((options) => answerLater(options, Object.assign({ errMsg: 'showModal:ok' }, modalAnswer(options)))),
     setTabBarItem: jest.fn(),
+    setTabBarBadge: jest.fn((options) => {
+      tabBarBadges[options.index] = options.text
+      answerLater(options, { errMsg: 'setTabBarBadge:ok' })
+    }),
+    removeTabBarBadge: jest.fn((options) => {
+      delete tabBarBadges[options.index]
+      answerLater(options, { errMsg: 'removeTabBarBadge:ok' })
+    }),
     setNavigationBarTitle: jest.fn(),
     setClipboardData: jest.fn((options) => answerLater(options, { errMsg: 'setClipboardData:ok' })),
     stopPullDownRefresh: jest.fn(),
-    navigateTo: jest.fn((options) => answerLater(options, { errMsg: 'navigateTo:ok' })),
-    redirectTo: jest.fn((options) => answerLater(options, { errMsg: 'redirectTo:ok' })),
+    navigateTo: navigation('navigateTo'),
+    redirectTo: navigation('redirectTo'),
     navigateBack: jest.fn((options) => answerLater(options, { errMsg: 'navigateBack:ok' })),
-    switchTab: jest.fn((options) => answerLater(options, { errMsg: 'switchTab:ok' })),
+    switchTab: navigation('switchTab'),
   }
   global.wx = Object.assign(global.wx || {}, mock)
   return global.wx

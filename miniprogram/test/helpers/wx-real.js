@@ -78,6 +78,8 @@ function install() {
     hideLoading: jest.fn(),
     showModal: jest.fn(),
     setTabBarItem: jest.fn(),
+    setTabBarBadge: jest.fn(),
+    removeTabBarBadge: jest.fn(),
     setNavigationBarTitle: jest.fn(),
     navigateTo: jest.fn(),
     redirectTo: jest.fn(),

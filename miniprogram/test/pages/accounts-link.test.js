@@ -55,7 +55,7 @@ async function enterCode(code) {
 describe('step 1: journal system', () => {
   test('lists the journal systems with their platform and journals', async () => {
     await openWizard()
-    expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/journal-systems'])
+    expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/notifications/unread-count', 'GET /api/v1/journal-systems'])
     expect(stepTitles()).toEqual(['选择系统', '填写账号', '输入验证码'])
     expect(textOf(page, '#step-system .step-title')).toBe('你的稿件投在哪个投稿系统？')
     const system = page.querySelector('#system-1')
@@ -316,7 +316,7 @@ describe('resume with ?account=', () => {
 
   test('a pending account opens at the code step and verifies', async () => {
     const { backend } = await openWizard({ query: { account: '103' }, accounts: [PENDING] })
-    expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/journal-accounts'])
+    expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/journal-accounts'])
     expect(page.data.step).toBe(3)
     expect(textOf(page, '#code-sent')).toBe('如果 示范出版社 ScholarOne 中有这个账号，6 位验证码已发送到它登记的邮箱 z***@lab.example。')
     expect(buttonText('resend-button')).toBe('重新发送')

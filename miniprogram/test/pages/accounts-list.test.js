@@ -26,7 +26,7 @@ const callsTo = (suffix) => wx.requests.filter((call) => call.path.endsWith(suff
 
 test('lists every linked account with status, masked e-mail, last sync, sync error and manuscript count', async () => {
   const { page } = await openAccounts()
-  expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/journal-accounts'])
+  expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/notifications/unread-count', 'GET /api/v1/journal-accounts'])
   expect(page.querySelectorAll('.account-card')).toHaveLength(4)
 
   expect(cardText(page, 101, 'system')).toBe('示范大学期刊平台')

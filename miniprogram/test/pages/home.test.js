@@ -1,11 +1,11 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
-const { createBackend, makeManuscript } = require('../helpers/fake-backend')
+const { createBackend, makeManuscript, makeNotification } = require('../helpers/fake-backend')
 const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
 const status = require('../../src/utils/status')
 
 /** Launch the app over a fake backend, open the home page and wait for what onShow started. */
-async function openHome({ researcher, storage, respond, accounts, manuscripts, pageSize } = {}) {
-  const backend = createBackend({ researcher, accounts, manuscripts, pageSize })
+async function openHome({ researcher, storage, respond, accounts, manuscripts, notifications, pageSize } = {}) {
+  const backend = createBackend({ researcher, accounts, manuscripts, notifications, pageSize })
   installWx({ respond: respond ? respond(backend.respond) : backend.respond, storage })
   launchApp()
   const page = loadPage('pages/home/home')
@@ -14,6 +14,8 @@ async function openHome({ researcher, storage, respond, accounts, manuscripts, p
 }
 
 const section = (page, id) => page.querySelector(`#${id}`)
+const meCall = () => wx.requests.find((call) => call.path === '/api/v1/me')
+const withoutInbox = (calls) => calls.filter((call) => !call.path.startsWith('/api/v1/notifications'))
 const sectionTitle = (page, id) => textOf(section(page, id), '.section-card__title')
 const sectionEmptyText = (page, id) => textOf(section(page, id).querySelector('.section-card__empty'), '.t-empty__description')
 const manuscriptsEmptyText = (page) => textOf(page.querySelector('.manuscripts-empty__text'), '.t-empty__description')
@@ -21,8 +23,8 @@ const manuscriptsEmptyText = (page) => textOf(page.querySelector('.manuscripts-e
 test("greets the researcher by display name, loaded from /api/v1/me after login", async () => {
   const { page } = await openHome({ researcher: { display_name: 'Ada Lovelace' } })
   expect(textOf(page, '#greeting')).toBe('你好，Ada Lovelace')
-  expect(wx.requests.map((call) => `${call.method} ${call.path}`).slice(0, 2)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/me'])
-  expect(wx.requests[1].header.Authorization).toBe('Bearer token-1')
+  expect(`${wx.requests[0].method} ${wx.requests[0].path}`).toBe('POST /api/v1/auth/login')
+  expect(meCall().header.Authorization).toBe('Bearer token-1')
 })
 
 test('shows the latest name from /api/v1/me even if login returned an older one', async () => {
@@ -67,9 +69,10 @@ test("renders in English when that is the researcher's language", async () => {
   expect(sectionTitle(page, 'section-inbox')).toBe('Inbox')
   expect(sectionTitle(page, 'section-orders')).toBe('Orders')
   expect(sectionEmptyText(page, 'section-orders')).toContain('Article processing charges')
-  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: 'Inbox' }))
   expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 0, text: 'Home' }))
-  expect(wx.requests[1].header['Accept-Language']).toBe('en')
+  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(meCall().header['Accept-Language']).toBe('en')
 })
 
 test('when signed out it offers to log in, and logging in greets by name', async () => {
@@ -142,7 +145,7 @@ describe('my manuscripts', () => {
 
   test('with no verified account, the empty state leads to the link wizard', async () => {
     const { page } = await openHome({ accounts: [], manuscripts: [] })
-    expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/me', '/api/v1/manuscripts', '/api/v1/journal-accounts'])
+    expect(withoutInbox(wx.requests).map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/me', '/api/v1/manuscripts', '/api/v1/journal-accounts'])
     expect(page.data.emptyKind).toBe('no_accounts')
     expect(manuscriptsEmptyText(page)).toBe('暂无稿件。关联你在期刊投稿系统中的账号后，你的稿件及审稿进度会显示在这里。')
     expect(textOf(page.querySelector('#link-account-button'), '.t-button__content')).toBe('关联期刊账号')
@@ -285,5 +288,102 @@ describe('my manuscripts', () => {
     const { page } = await openHome({ storage: { signed_out: true }, accounts: VERIFIED, manuscripts: [{ id: 1 }] })
     expect(wx.requests).toHaveLength(0)
     expect(sectionEmptyText(page, 'section-manuscripts')).toContain('稿件及审稿进度会显示在这里')
+  })
+})
+
+describe('inbox preview', () => {
+  const ago = (minutes) => new Date(Date.now() - minutes * 60 * 1000 - 1000).toISOString()
+  // Five unread (newest: 5) and one read notice newer than all of them.
+  const NOTICES = [1, 2, 3, 4, 5].map((id) => ({ id, title: `Notice ${id}`, body: `Body ${id}`, created_at: ago(60 - id), page: id === 5 ? 'pages/manuscript/detail?id=7' : '' }))
+    .concat([{ id: 6, title: 'Already read', created_at: ago(1), read_at: '2025-11-25T00:00:00Z' }])
+
+  const previewIds = (page) => page.querySelectorAll('#section-inbox .notice-item').map((node) => Number(node.dom.getAttribute('data-id')))
+  const previewText = (page, id, part) => page.querySelector(`#notice-${id} .notice`).querySelector(`.notice-row__${part}`).dom.textContent.trim()
+  const inboxCalls = () => wx.requests.filter((call) => call.path === '/api/v1/notifications')
+
+  test('shows the 3 newest unread notices, with title, body and time, and sets the badge', async () => {
+    const { page } = await openHome({ notifications: NOTICES })
+    expect(previewIds(page)).toEqual([5, 4, 3])
+    expect(previewText(page, 5, 'title')).toBe('Notice 5')
+    expect(previewText(page, 5, 'body')).toBe('Body 5')
+    expect(previewText(page, 5, 'time')).toBe('55 分钟前')
+    expect(page.querySelector('#notice-5 .notice').querySelector('.notice-row__dot')).toBeDefined()
+    expect(inboxCalls().map((call) => call.url)).toEqual(['http://127.0.0.1:8000/api/v1/notifications?unread=true&page_size=3'])
+    expect(wx.tabBarBadges[2]).toBe('5')
+    expect(textOf(page, '#see-all-inbox')).toBe('查看全部')
+  })
+
+  test('"See all" switches to the Inbox tab', async () => {
+    const { page } = await openHome({ notifications: NOTICES })
+    page.querySelector('#see-all-inbox').dispatchEvent('tap')
+    await waitFor(() => wx.switchTab.mock.calls.length === 1, 'the tab switch')
+    expect(wx.switchTab.mock.calls[0][0].url).toBe('/pages/inbox/inbox')
+  })
+
+  test('with nothing unread it says so, and still links to the inbox', async () => {
+    const { page } = await openHome({ notifications: [{ id: 1, read_at: '2025-11-25T00:00:00Z' }] })
+    expect(previewIds(page)).toEqual([])
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('没有未读消息。新的稿件状态变化和缴费通知会显示在这里。')
+    expect(page.querySelector('#see-all-inbox')).toBeDefined()
+    expect(wx.tabBarBadges[2]).toBeUndefined()
+  })
+
+  test('tapping a notice marks it read, opens its page and takes it out of the preview', async () => {
+    const { page, backend } = await openHome({ notifications: NOTICES })
+    await page.instance.onNoticeTap({ currentTarget: { dataset: { id: 5 } } })
+    expect(wx.navigateTo.mock.calls.map(([options]) => options.url)).toEqual(['/pages/manuscript/detail?id=7'])
+    expect(wx.requests.filter((call) => call.method === 'POST').map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/5/read'])
+    expect(backend.state.notifications.find((notice) => notice.id === 5).read_at).not.toBeNull()
+    expect(previewIds(page)).toEqual([4, 3])
+    expect(wx.tabBarBadges[2]).toBe('4')
+
+    await page.instance.onShow() // back on the home tab: the next unread one moves up
+    expect(previewIds(page)).toEqual([4, 3, 2])
+  })
+
+  test('a notice without a page opens its full text', async () => {
+    const { page } = await openHome({ notifications: NOTICES })
+    page.querySelector('#notice-4').dispatchEvent('tap')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1 && wx.tabBarBadges[2] === '4', 'navigation and badge')
+    expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/inbox/detail?id=4')
+  })
+
+  test('each time the home tab shows, the preview and the badge are asked again', async () => {
+    const { page, backend } = await openHome({ notifications: NOTICES })
+    backend.state.notifications.push(makeNotification({ id: 7, title: 'Brand new', created_at: ago(0) }))
+    await page.instance.onShow()
+    expect(previewIds(page)).toEqual([7, 5, 4])
+    expect(previewText(page, 7, 'time')).toBe('刚刚')
+    expect(wx.tabBarBadges[2]).toBe('6')
+  })
+
+  test('when the preview cannot be loaded it says so, quietly', async () => {
+    const { page } = await openHome({
+      notifications: NOTICES,
+      respond: (real) => (call) => (call.path === '/api/v1/notifications' ? NETWORK_FAILURE : real(call)),
+    })
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('消息加载失败。')
+    expect(toastTitles()).toEqual([])
+    expect(wx.tabBarBadges[2]).toBe('5')
+  })
+
+  test('in English', async () => {
+    const { page } = await openHome({ researcher: { language: 'en' }, notifications: [{ id: 1, title: 'Status update', created_at: ago(3) }] })
+    expect(previewText(page, 1, 'time')).toBe('3 min ago')
+    expect(textOf(page, '#see-all-inbox')).toBe('See all')
+    expect(wx.requests.find((call) => call.path === '/api/v1/notifications').header['Accept-Language']).toBe('en')
+  })
+
+  test('in English with nothing unread', async () => {
+    const { page } = await openHome({ researcher: { language: 'en' } })
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('No unread messages. New status changes and payment notices will appear here.')
+  })
+
+  test('signed out: nothing asked, no badge, no "see all"', async () => {
+    const { page } = await openHome({ storage: { signed_out: true }, notifications: NOTICES })
+    expect(wx.requests).toHaveLength(0)
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('还没有消息。稿件状态变化、待缴费用提醒和付款结果等通知会显示在这里。')
+    expect(page.querySelector('#see-all-inbox')).toBeUndefined()
+    expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2 }))
   })
 })

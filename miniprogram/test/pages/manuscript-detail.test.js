@@ -35,7 +35,7 @@ const eventTexts = (page, part) => page.querySelectorAll(`.timeline-item__${part
 
 test('shows title, journal, status chip, explanation and what the journal system says', async () => {
   const { page } = await openDetail()
-  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/manuscripts/7'])
+  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/manuscripts/7'])
   expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
   expect(textOf(page, '#detail-journal')).toBe('Annals of Marine Ecology')
   const chip = page.querySelector('#detail-chip').dom

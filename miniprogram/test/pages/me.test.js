@@ -40,7 +40,7 @@ test('shows the profile loaded from /api/v1/me', async () => {
   expect(cellNote(page, 'cell-institution')).toBe('University of London')
   expect(cellNote(page, 'cell-orcid')).toBe('0000-0002-1825-0097')
   expect(cellNote(page, 'cell-joined')).toBe('2025-11-20')
-  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/me'])
+  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/me'])
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '我的' }))
 })
 

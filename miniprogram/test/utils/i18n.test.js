@@ -38,9 +38,9 @@ test('an unknown stored language falls back to zh-hans', () => {
   expect(loadI18n({ language: 'de' }).getLanguage()).toBe('zh-hans')
 })
 
-test('applyChrome retitles both tabs and the navigation bar', () => {
+test('applyChrome retitles every tab and the navigation bar', () => {
   const i18n = loadI18n({ language: 'en' })
   i18n.applyChrome('titleMe')
-  expect(wx.setTabBarItem.mock.calls.map(([options]) => [options.index, options.text])).toEqual([[0, 'Home'], [1, 'Me']])
+  expect(wx.setTabBarItem.mock.calls.map(([options]) => [options.index, options.text])).toEqual([[0, 'Home'], [1, 'Me'], [2, 'Inbox']])
   expect(wx.setNavigationBarTitle).toHaveBeenCalledWith(expect.objectContaining({ title: 'Me' }))
 })

@@ -1,10 +1,12 @@
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
+const inbox = require('../../utils/inbox')
 const status = require('../../utils/status')
-const { formatDate } = require('../../utils/format')
+const { formatDate, formatRelative } = require('../../utils/format')
 
 const MANUSCRIPTS_PATH = '/api/v1/manuscripts'
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
+const INBOX_PREVIEW_SIZE = 3 // the newest unread notices shown on the home page
 
 // What the manuscripts section says when the list is empty, by why it is empty (an i18n key each).
 const EMPTY_TEXT_KEYS = {
@@ -41,6 +43,23 @@ function manuscriptRow(manuscript) {
   }
 }
 
+/** An unread notice -> one row of the inbox preview. */
+function noticeRow(notice) {
+  return {
+    id: notice.id,
+    title: notice.title,
+    body: notice.body || '',
+    time: formatRelative(notice.created_at, i18n.t),
+  }
+}
+
+// What the inbox preview says when it shows no notice, by its state (an i18n key each).
+const INBOX_EMPTY_TEXT_KEYS = {
+  idle: 'emptyInbox', // signed out: what will appear there
+  ready: 'emptyInboxUnread', // nothing unread
+  error: 'inboxLoadFailed',
+}
+
 Page({
   data: {
     t: {},
@@ -54,6 +73,9 @@ Page({
     hasMore: false,
     loadingMore: false,
     pagesLoaded: 0,
+    inboxState: 'idle', // idle (signed out, nothing asked yet) | ready | error
+    inboxPreview: [], // [noticeRow], the newest unread first
+    inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS.idle,
   },
 
   // Every manuscript loaded so far, in the backend's order (last activity first), and where the next page is.
@@ -61,6 +83,8 @@ Page({
   nextPath: '',
   loadedLanguage: '', // labels come localized from the backend: reload when the language changed
   listGeneration: 0, // a newer first-page load makes answers of older loads (and their "load more") stale
+  unreadNotices: [], // the backend's notices of the inbox preview
+  inboxGeneration: 0,
 
   onShow() {
     this.render()
@@ -76,21 +100,25 @@ Page({
       greeting: name ? i18n.t('homeGreeting', { name }) : i18n.t('homeGreetingFallback'),
       signedOut: api.isSignedOut(),
       groups: status.groupManuscripts(this.manuscripts).map((group) => Object.assign({}, group, { items: group.items.map(manuscriptRow) })),
+      inboxPreview: this.unreadNotices.map(noticeRow),
+      inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS[this.data.inboxState] || INBOX_EMPTY_TEXT_KEYS.idle,
     })
     i18n.applyChrome('titleHome')
   },
 
-  /** The researcher and, when needed (or asked), the first page of manuscripts. */
+  /** The researcher, the inbox preview and badge, and, when needed (or asked), the first page of manuscripts. */
   async refresh({ reloadList = false } = {}) {
     const app = getApp()
     await app.loginReady
     if (api.isSignedOut()) {
       this.clearList()
+      this.clearInboxPreview()
+      inbox.refreshBadge() // signed out: no badge, nothing asked
       this.render()
       return
     }
     const reload = reloadList || this.listNeedsReload()
-    await Promise.all([this.loadResearcher(), reload ? this.loadManuscripts() : null])
+    await Promise.all([this.loadResearcher(), reload ? this.loadManuscripts() : null, this.loadInboxPreview(), inbox.refreshBadge()])
     this.render()
   },
 
@@ -147,6 +175,49 @@ Page({
       // api.request already told the researcher; keep what is shown, or offer to try again.
       if (generation === this.listGeneration && !this.manuscripts.length) this.setData({ listState: 'error' })
     }
+  },
+
+  clearInboxPreview() {
+    this.inboxGeneration += 1
+    this.unreadNotices = []
+    this.setData({ inboxState: 'idle' })
+  },
+
+  /** The newest unread notices, asked each time the tab shows (they are what is new). Errors are quiet: a failed
+   *  /me or manuscripts load already toasts, and the badge tells the count anyway. */
+  async loadInboxPreview() {
+    this.inboxGeneration += 1
+    const generation = this.inboxGeneration
+    try {
+      const body = await api.request(inbox.listPath({ unread: true, pageSize: INBOX_PREVIEW_SIZE }), { toast: false })
+      if (generation !== this.inboxGeneration) return
+      this.unreadNotices = ((body && body.results) || []).slice(0, INBOX_PREVIEW_SIZE)
+      inbox.remember(this.unreadNotices)
+      this.setData({ inboxState: 'ready' })
+    } catch (err) {
+      if (generation === this.inboxGeneration && !this.unreadNotices.length) this.setData({ inboxState: 'error' })
+    }
+    this.render()
+  },
+
+  /** Open a previewed notice and mark it read; it leaves the preview at once (the preview is unread ones only). */
+  async onNoticeTap(event) {
+    const notice = this.unreadNotices.find((candidate) => String(candidate.id) === String(event.currentTarget.dataset.id))
+    if (!notice) return
+    this.unreadNotices = this.unreadNotices.filter((candidate) => candidate !== notice)
+    this.render()
+    inbox.remember(inbox.asRead(notice)) // the detail page shows it without asking again
+    const opening = inbox.openNotice(notice)
+    try {
+      await inbox.markRead(notice.id)
+    } catch (err) {
+      inbox.remember(notice) // still unread; the next onShow lists it again
+    }
+    await opening
+  },
+
+  onSeeAllInbox() {
+    wx.switchTab({ url: `/${inbox.INBOX_PAGE}` })
   },
 
   /** The next page (the backend's `next`), appended; the groups are rebuilt from everything loaded. */
