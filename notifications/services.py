@@ -32,3 +32,21 @@ def notification_mark_read(*, researcher_id: int, notification_id: int) -> Notif
 def notifications_mark_all_read(*, researcher_id: int) -> int:
     """Mark every unread notification of the researcher read; returns how many changed."""
     return Notification.objects.filter(researcher_id=researcher_id, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_create_many(*, notifications: list[dict]) -> int:
+    """Create many pending notifications in the caller's transaction with one INSERT (batch syncs).
+
+    Each dict has researcher_id, kind, dedupe_key, title, body, payload, page. Idempotent by dedupe_key:
+    keys that exist already are skipped. Returns how many were new.
+    """
+    if not notifications:
+        return 0
+    keys = [item["dedupe_key"] for item in notifications]
+    existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    rows = [Notification(researcher_id=item["researcher_id"], kind=item["kind"], dedupe_key=item["dedupe_key"],
+                         title=item["title"][:200], body=item.get("body", "")[:500],
+                         payload=item.get("payload") or {}, page=item.get("page", ""))
+            for item in notifications if item["dedupe_key"] not in existing]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
