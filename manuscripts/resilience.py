@@ -1,8 +1,8 @@
 """Calling a journal platform politely and safely, from any number of workers.
 
-Every call to a platform goes through `platform_call`, which
-- waits for a token from the journal system's token bucket in Redis (its `rate_limit_per_minute`,
-  shared by all workers);
+Every HTTP request to a platform first takes a token from the journal system's token bucket in Redis
+(its `rate_limit_per_minute`, shared by all workers; connectors call `take_token` through their
+config's request gate), and every connector call goes through `platform_call`, which
 - refuses at once while the system's circuit breaker is open (after CIRCUIT_FAILURE_THRESHOLD
   consecutive failures the system is paused for CIRCUIT_COOLDOWN_SECONDS; the first call after
   that is the trial that closes it again or re-opens it);
@@ -79,7 +79,8 @@ def token_wait_seconds(journal_system: JournalSystem) -> float:
     return float(wait)
 
 
-def _take_token(journal_system: JournalSystem) -> None:
+def take_token(journal_system: JournalSystem) -> None:
+    """Wait for one token of the system's bucket (called before each HTTP request to the platform)."""
     deadline = time.monotonic() + settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS
     while True:
         wait = token_wait_seconds(journal_system)
@@ -123,9 +124,10 @@ def platform_call(journal_system: JournalSystem, call: Callable[..., Result], *a
                           retry_after_seconds=(state.circuit_open_until - timezone.now()).total_seconds())
     attempts = settings.PLATFORM_RETRY_ATTEMPTS
     for attempt in range(attempts):
-        _take_token(journal_system)
         try:
             result = call(*args, **kwargs)
+        except RateLimitWait:
+            raise  # our own limit, not the platform failing: reschedule, and leave the circuit alone
         except ConnectorError as exc:
             if not exc.retryable or attempt == attempts - 1:
                 _record_failure(journal_system, exc)

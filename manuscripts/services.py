@@ -7,6 +7,7 @@ import os
 import random
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,7 +23,7 @@ from accounts.models import IdentityKind, JournalAccount, JournalAccountStatus, 
 from manuscripts.connectors.base import ConnectorError, PlatformConfig, PlatformIdentity
 from manuscripts.connectors.registry import connector_for, platforms_polled_per_account, platforms_polled_platform_wide
 from manuscripts.models import AccountSyncState, Manuscript, SystemPollState
-from manuscripts.resilience import platform_call
+from manuscripts.resilience import platform_call, take_token
 from manuscripts.status import CanonicalStatus
 from manuscripts.sync import SyncOutcome, publications_apply, snapshots_apply
 from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
@@ -55,6 +56,7 @@ def platform_config_for(journal_system: JournalSystem) -> PlatformConfig:
         credentials=journal_system.credentials or {},
         timeout_seconds=journal_system.timeout_seconds,
         journal_paths={journal.key: journal.platform_path for journal in journal_system.journals.all()},
+        request_gate=partial(take_token, journal_system),
     )
 
 

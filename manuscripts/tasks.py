@@ -3,8 +3,12 @@ from django.conf import settings
 
 from manuscripts import services
 
+# A poll may legitimately run long (a first full-history read of a big site); it must end before its lease.
+POLL_TIME_LIMITS = {"soft_time_limit": settings.POLL_LEASE_SECONDS - 120,
+                    "time_limit": settings.POLL_LEASE_SECONDS - 60}
 
-@shared_task(bind=True, ignore_result=True, max_retries=6)
+
+@shared_task(bind=True, ignore_result=True, max_retries=6, **POLL_TIME_LIMITS)
 def sync_account(self, account_id: int) -> None:
     try:
         services.account_sync(account_id=account_id)
@@ -13,7 +17,7 @@ def sync_account(self, account_id: int) -> None:
         raise self.retry(countdown=settings.SYNC_BUSY_RETRY_SECONDS, exc=busy) from busy
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, **POLL_TIME_LIMITS)
 def poll_journal_system(journal_system_id: int) -> None:
     services.journal_system_poll(journal_system_id=journal_system_id)
 

@@ -244,7 +244,8 @@ ACCOUNT_SYNC_INTERVAL_SECONDS = 300  # every active account is checked at least 
 ACCOUNT_REFRESH_MIN_SECONDS = 60  # pull-to-refresh at most once a minute per account
 SYNC_RETRY_BASE_SECONDS = 30  # backoff base after a failed poll (doubles, with jitter)
 SYNC_RETRY_MAX_SECONDS = 3600
-POLL_LEASE_SECONDS = 900  # a poll's lease; a worker killed mid-poll is replaced after it
+POLL_LEASE_SECONDS = 3600  # a poll's lease (and, less two minutes, its task time limit); a dead worker's
+# poll is taken over after it
 SYNC_BUSY_RETRY_SECONDS = 5  # a sync asked for while another runs waits this long, then runs
 POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
 SYSTEM_POLL_INTERVAL_SECONDS = 60  # platform-wide incremental polls (OJS)

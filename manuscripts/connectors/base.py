@@ -7,6 +7,7 @@ below. The sync service knows no platform.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -23,6 +24,8 @@ class PlatformConfig:
     timeout_seconds: float = 10.0
     # journal key -> the platform's journal/context identifier (OJS context path, ScholarOne site name…)
     journal_paths: dict[str, str] = field(default_factory=dict)
+    # Called before every HTTP request to the platform: the journal system's shared rate limit waits here.
+    request_gate: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

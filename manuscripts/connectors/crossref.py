@@ -103,7 +103,8 @@ class CrossrefConnector(ConfiguredConnector):
         plus_token = str(credentials.get("plus_token") or "").strip()
         if plus_token:
             headers["Crossref-Plus-API-Token"] = f"Bearer {plus_token}"
-        self.http = PlatformHttpClient(platform="Crossref", timeout_seconds=config.timeout_seconds, headers=headers)
+        self.http = PlatformHttpClient(platform="Crossref", timeout_seconds=config.timeout_seconds, headers=headers,
+                                       request_gate=config.request_gate)
 
     # --- the Connector interface -----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ pass a session whose ``auth`` is set.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -66,8 +67,10 @@ class PlatformHttpClient:
     """GETs JSON from one platform with one timeout; see the module docstring for what it raises."""
 
     def __init__(self, *, platform: str, timeout_seconds: float, headers: dict[str, str] | None = None,
-                 session: requests.Session | None = None, expect_json: bool = True) -> None:
+                 session: requests.Session | None = None, expect_json: bool = True,
+                 request_gate: Callable[[], None] | None = None) -> None:
         self.platform = platform
+        self.request_gate = request_gate  # the journal system's rate limit: one token per request
         self.timeout_seconds = timeout_seconds
         self.expect_json = expect_json  # False: the body is left to the connector (content), never parsed here
         self.session = session or requests.Session()
@@ -75,6 +78,8 @@ class PlatformHttpClient:
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> HttpAnswer:
         where = _without_query(url)  # never echo query strings: some platforms take credentials there
+        if self.request_gate is not None:
+            self.request_gate()
         try:
             response = self.session.get(url, params=params, timeout=self.timeout_seconds)
         except requests.Timeout:

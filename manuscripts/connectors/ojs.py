@@ -178,7 +178,7 @@ class OjsConnector(ConfiguredConnector):
             self.configuration_error = PlatformAuthError(
                 f"journal system {config.key!r} has no OJS API token (credentials 'token')")
         self.http = PlatformHttpClient(platform="OJS", timeout_seconds=config.timeout_seconds,
-                                       headers={"Authorization": f"Bearer {token}"})
+                                       headers={"Authorization": f"Bearer {token}"}, request_gate=config.request_gate)
 
     # --- the Connector interface -----------------------------------------------------------------------------
 

@@ -224,6 +224,7 @@ class ScholarOneConnector(ConfiguredConnector):
         session.auth = HTTPDigestAuth(self.username, api_key)
         self.http = PlatformHttpClient(
             platform="ScholarOne", timeout_seconds=config.timeout_seconds, session=session, expect_json=False,
+            request_gate=config.request_gate,
             headers={"Accept": "application/json" if self.as_json else "application/xml"})
         self._reported_unknown: set[tuple[str, str]] = set()
 

@@ -3,10 +3,11 @@
 import time
 
 import pytest
+from django.utils import timezone
 
 from manuscripts.connectors.base import PlatformAuthError, PlatformUnavailable
 from manuscripts.models import SystemPollState
-from manuscripts.resilience import CircuitOpen, RateLimitWait, platform_call, token_wait_seconds
+from manuscripts.resilience import CircuitOpen, RateLimitWait, platform_call, take_token, token_wait_seconds
 from tests.manuscripts.factories import make_journal_system
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,31 @@ def test_a_long_wait_for_a_token_reschedules_instead_of_blocking(system, setting
     settings.PLATFORM_BURST = 1
     settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1
     system.rate_limit_per_minute = 1
-    platform_call(system, Platform([]), "first")
+    take_token(system)
 
     with pytest.raises(RateLimitWait):
-        platform_call(system, Platform([]), "second")
+        take_token(system)
+
+
+def test_the_rate_limit_counts_every_http_request_of_a_poll(settings, wechat_sandbox):
+    """A poll is many requests (list, then each changed item): each one takes a token, not the poll."""
+    from accounts.models import Journal, JournalSystem
+    from manuscripts.services import journal_system_poll
+
+    settings.PLATFORM_BURST = 3
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1
+    token = wechat_sandbox.ojs.add_site("jas", manager_token="manager-token")
+    author = wechat_sandbox.ojs.add_user("jas", username="li", email="li@example.org", given_name="Li")
+    for number in range(5):
+        wechat_sandbox.ojs.add_submission("jas", title=f"Paper {number}", authors=[author], stage_id=3,
+                                          review_round_status=7)
+    polled = JournalSystem.objects.create(key="slow-ojs", name_en="Slow", platform="ojs",
+                                          base_url=wechat_sandbox.base_url, credentials={"token": token},
+                                          rate_limit_per_minute=3, timeout_seconds=5)
+    Journal.objects.create(journal_system=polled, key="jas", platform_path="jas", name_en="J")
+
+    assert journal_system_poll(journal_system_id=polled.pk) is None  # out of tokens after 3 requests: rescheduled
+    assert wechat_sandbox.ojs.call_count("jas") == 3
+    state = SystemPollState.objects.get(pk=polled.pk)
+    assert state.claimed_until is None and state.next_poll_at > timezone.now()
+    assert state.consecutive_failures == 0  # our own limit is not the platform failing
