@@ -123,8 +123,9 @@ def fit_keyword_value(keyword_type: str, value: object) -> str:
         fitted = _cut(text, LIMITS["thing"])
     elif keyword_type == "number":
         number = re.sub(r"[^0-9.]", "", text)
-        head, point, tail = number.partition(".")
-        number = head + (point + tail.replace(".", "") if tail.replace(".", "") else "")
+        head, _point, tail = number.partition(".")
+        tail = tail.replace(".", "")
+        number = (head or "0") + ("." + tail if tail else "")
         fitted = number[: LIMITS["number"]].rstrip(".")
     elif keyword_type == "letter":
         fitted = "".join(char for char in text if char in string.ascii_letters)[: LIMITS["letter"]]

@@ -15,11 +15,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from sandbox.server import SandboxServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# CI repeats the same examples (derandomized); local runs explore new ones each time.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 _codes = itertools.count(1)
 
 

@@ -61,6 +61,12 @@ def test_thing_is_cut_on_a_character_boundary_with_an_ellipsis(value, expected):
     assert fit_keyword_value("thing", value) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [(".5", "0.5"), ("1.2.3", "1.23"), ("abc", "0"), ("12.", "12"),
+                                                  ("¥ 1,250.00", "1250.00")])
+def test_number_keeps_digits_and_one_point(value, expected):
+    assert fit_keyword_value("number", value) == expected
+
+
 def test_thing_keeps_emoji_whole_and_counts_each_as_two():
     assert fit_keyword_value("thing", "🎉" * 25) == "🎉" * 9 + "…"
 
