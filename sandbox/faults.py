@@ -201,8 +201,9 @@ class PlatformSandbox:
     # --- the call log -------------------------------------------------------------------------------------
 
     def calls(self) -> list[dict[str, Any]]:
-        """Every logged API call, oldest first; each stand-in says which fields it logs."""
-        raise NotImplementedError
+        """Every logged API call, oldest first; each stand-in says which fields it logs (and may filter)."""
+        with self._lock:
+            return [dict(call) for call in self._calls]
 
     def clear_calls(self) -> None:
         with self._lock:
