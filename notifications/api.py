@@ -10,6 +10,8 @@ from notifications.serializers import (
     InboxFilterSerializer,
     MarkedSerializer,
     NotificationSerializer,
+    SubscriptionResultSerializer,
+    SubscriptionStateSerializer,
     UnreadCountSerializer,
 )
 from publisher_backend.schema import error_responses
@@ -55,3 +57,19 @@ class MarkAllReadView(APIView):
     @extend_schema(request=None, responses={200: MarkedSerializer, **error_responses(401)}, tags=TAGS)
     def post(self, request):
         return Response({"marked": services.notifications_mark_all_read(researcher_id=request.user.researcher.pk)})
+
+
+class SubscriptionsView(APIView):
+    """Consent credits: what the researcher allowed in wx.requestSubscribeMessage, per event kind."""
+
+    @extend_schema(responses={200: SubscriptionStateSerializer(many=True), **error_responses(401)}, tags=TAGS)
+    def get(self, request):
+        return Response(selectors.subscription_state(researcher_id=request.user.researcher.pk))
+
+    @extend_schema(request={"application/json": {"type": "object", "additionalProperties": {"type": "string"}}},
+                   responses={200: SubscriptionStateSerializer(many=True), **error_responses(400, 401)}, tags=TAGS)
+    def post(self, request):
+        results = SubscriptionResultSerializer(data=request.data)
+        results.is_valid(raise_exception=True)
+        services.subscriptions_record(researcher_id=request.user.researcher.pk, results=results.validated_data)
+        return Response(selectors.subscription_state(researcher_id=request.user.researcher.pk))

@@ -39,3 +39,62 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"
+
+
+class EventKind(models.TextChoices):
+    STATUS_CHANGED = "status_changed", _("Manuscript status changed")
+    PAYMENT_DUE = "payment_due", _("Payment due")
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    REFUND_DONE = "refund_done", _("Refund done")
+    CAMPAIGN = "campaign", _("Publisher news")
+    ACCOUNT_LINKED = "account_linked", _("Journal account linked")
+
+
+class NotificationTemplate(models.Model):
+    """Which WeChat subscription-message template carries each kind of event (configured by staff)."""
+
+    kind = models.CharField(_("event kind"), max_length=32, choices=EventKind.choices, unique=True)
+    template_id = models.CharField(_("WeChat template id"), max_length=64, unique=True)
+    # [{"keyword": "thing1", "field": "title"}, …]: which event field fills each keyword; the type is the
+    # keyword's prefix (thing, phrase, time, …) and notifications.formatting fits the value to it.
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    page = models.CharField(_("page to open"), max_length=300, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("subscription-message template")
+        verbose_name_plural = _("subscription-message templates")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.template_id})"
+
+
+class SubscriptionResult(models.TextChoices):
+    ACCEPT = "accept", _("Accepted")
+    REJECT = "reject", _("Rejected")
+    BAN = "ban", _("Banned")
+    FILTER = "filter", _("Filtered")
+
+
+class SubscriptionGrant(models.Model):
+    """How many one-time subscription messages a researcher allowed for a template (one per acceptance)."""
+
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="subscription_grants",
+                                   verbose_name=_("researcher"))
+    template_id = models.CharField(_("WeChat template id"), max_length=64)
+    credits = models.PositiveIntegerField(_("credits"), default=0)
+    last_result = models.CharField(_("last answer"), max_length=8, choices=SubscriptionResult.choices, blank=True)
+    banned = models.BooleanField(_("banned"), default=False,
+                                 help_text=_("The researcher turned this template off in WeChat: never ask again."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription grant")
+        verbose_name_plural = _("subscription grants")
+        constraints = [
+            models.UniqueConstraint(fields=["researcher", "template_id"], name="subscription_grant_unique"),
+            models.CheckConstraint(condition=models.Q(credits__gte=0), name="subscription_grant_credits_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.researcher_id}:{self.template_id}={self.credits}"

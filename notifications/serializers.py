@@ -1,4 +1,7 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from notifications.models import NotificationTemplate, SubscriptionResult
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -27,3 +30,34 @@ class UnreadCountSerializer(serializers.Serializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class SubscriptionStateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    template_id = serializers.CharField()
+    credits = serializers.IntegerField()
+    has_credit = serializers.BooleanField()
+    banned = serializers.BooleanField(help_text="The researcher turned this template off in WeChat: don't ask.")
+    last_result = serializers.CharField()
+
+
+class SubscriptionResultSerializer(serializers.Serializer):
+    """The raw result object of wx.requestSubscribeMessage, e.g. {"errMsg": "requestSubscribeMessage:ok",
+    "TEMPLATE_ID": "accept"}. Only configured template ids count; "errMsg" and unknown keys are ignored."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [_("Send the result object of "
+                                                                      "wx.requestSubscribeMessage.")]})
+        known = set(NotificationTemplate.objects.values_list("template_id", flat=True))
+        results, errors = {}, {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            if value not in SubscriptionResult.values:
+                errors[key] = [_("Expected one of: accept, reject, ban, filter.")]
+            else:
+                results[key] = value
+        if errors:
+            raise serializers.ValidationError(errors)
+        return results

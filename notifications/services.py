@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from notifications.models import Notification
+from notifications.models import Notification, SubscriptionGrant, SubscriptionResult
 
 
 def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title: str, body: str = "",
@@ -50,3 +51,29 @@ def notifications_create_many(*, notifications: list[dict]) -> int:
             for item in notifications if item["dedupe_key"] not in existing]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def subscriptions_record(*, researcher_id: int, results: dict[str, str]) -> None:
+    """Apply the raw result of wx.requestSubscribeMessage: {"TEMPLATE_ID": "accept"|"reject"|"ban"|"filter"}.
+
+    Each acceptance adds exactly one credit (an atomic increment, so concurrent reports never lose one);
+    a ban is remembered so the Mini Program stops asking. Keys that are not template ids (WeChat adds
+    "errMsg") are ignored by the caller's validation.
+    """
+    for template_id, result in results.items():
+        with transaction.atomic():
+            grant, _created = SubscriptionGrant.objects.get_or_create(researcher_id=researcher_id,
+                                                                      template_id=template_id)
+            changes: dict = {"last_result": result, "updated_at": timezone.now()}
+            if result == SubscriptionResult.ACCEPT:
+                changes.update(credits=F("credits") + 1, banned=False)
+            elif result == SubscriptionResult.BAN:
+                changes["banned"] = True
+            SubscriptionGrant.objects.filter(pk=grant.pk).update(**changes)
+
+
+def subscription_credit_spend(*, researcher_id: int, template_id: str) -> bool:
+    """Take one credit if there is one (never below zero, even with concurrent senders)."""
+    return bool(SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id,
+                                                 credits__gt=0, banned=False)
+                .update(credits=F("credits") - 1))
