@@ -5,11 +5,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications import selectors, services
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
 from notifications.serializers import (
     InboxFilterSerializer,
     MarkedSerializer,
     NotificationSerializer,
+    PreferenceSerializer,
     SubscriptionResultSerializer,
     SubscriptionStateSerializer,
     UnreadCountSerializer,
@@ -73,3 +74,24 @@ class SubscriptionsView(APIView):
         results.is_valid(raise_exception=True)
         services.subscriptions_record(researcher_id=request.user.researcher.pk, results=results.validated_data)
         return Response(selectors.subscription_state(researcher_id=request.user.researcher.pk))
+
+
+class PreferencesView(APIView):
+    def _body(self, researcher_id: int) -> dict:
+        preference = NotificationPreference.objects.filter(researcher_id=researcher_id).first()
+        return PreferenceSerializer(preference).data if preference else {
+            "disabled_kinds": [], "status_alerts": [], "quiet_start": None, "quiet_end": None}
+
+    @extend_schema(responses={200: PreferenceSerializer, **error_responses(401)}, tags=TAGS)
+    def get(self, request):
+        return Response(self._body(request.user.researcher.pk))
+
+    @extend_schema(request=PreferenceSerializer, responses={200: PreferenceSerializer, **error_responses(400, 401)},
+                   tags=TAGS)
+    def patch(self, request):
+        researcher_id = request.user.researcher.pk
+        current = NotificationPreference.objects.filter(researcher_id=researcher_id).first()
+        serializer = PreferenceSerializer(current, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.preferences_update(researcher_id=researcher_id, changes=serializer.validated_data)
+        return Response(self._body(researcher_id))

@@ -98,3 +98,25 @@ class SubscriptionGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.researcher_id}:{self.template_id}={self.credits}"
+
+
+class NotificationPreference(models.Model):
+    """What a researcher wants to hear about in WeChat (the inbox always keeps everything)."""
+
+    researcher = models.OneToOneField(Researcher, on_delete=models.CASCADE, related_name="notification_preference",
+                                      primary_key=True, verbose_name=_("researcher"))
+    # Event kinds switched off; an empty list means every kind is on.
+    disabled_kinds = models.JSONField(_("kinds switched off"), default=list, blank=True)
+    # Canonical statuses that alert on a status change; an empty list means every status.
+    status_alerts = models.JSONField(_("statuses that alert"), default=list, blank=True)
+    # Non-urgent notices wait while the clock (Beijing time) is in [quiet_start, quiet_end).
+    quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.researcher_id)

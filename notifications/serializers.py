@@ -1,7 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from notifications.models import NotificationTemplate, SubscriptionResult
+from notifications.models import EventKind, NotificationTemplate, SubscriptionResult
+
+# The canonical manuscript statuses, by value: notifications knows no domain app, only these words.
+CanonicalStatusChoices = ["submitted", "with_editor", "under_review", "revision_requested", "revision_submitted",
+                          "accepted", "in_production", "published", "rejected", "withdrawn"]
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -61,3 +65,26 @@ class SubscriptionResultSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return results
+
+
+class PreferenceSerializer(serializers.Serializer):
+    disabled_kinds = serializers.ListField(child=serializers.ChoiceField(choices=EventKind.choices), required=False,
+                                           help_text="Event kinds not to send to WeChat (the inbox keeps them).")
+    status_alerts = serializers.ListField(child=serializers.ChoiceField(choices=CanonicalStatusChoices),
+                                          required=False,
+                                          help_text="Statuses that alert on a status change; empty: all of them.")
+    quiet_start = serializers.TimeField(required=False, allow_null=True, help_text="Beijing time, e.g. 22:00")
+    quiet_end = serializers.TimeField(required=False, allow_null=True, help_text="Beijing time, e.g. 08:00")
+
+    def validate(self, attrs):
+        start = attrs.get("quiet_start", getattr(self.instance, "quiet_start", None))
+        end = attrs.get("quiet_end", getattr(self.instance, "quiet_end", None))
+        if (start is None) != (end is None):
+            raise serializers.ValidationError({"quiet_end": [_("Give both ends of the quiet hours, or neither.")]})
+        if start is not None and start == end:
+            raise serializers.ValidationError(
+                {"quiet_end": [_("Quiet hours must not start and end at the same time.")]})
+        for name in ("disabled_kinds", "status_alerts"):
+            if name in attrs:
+                attrs[name] = sorted(set(attrs[name]))
+        return attrs

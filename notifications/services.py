@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications.models import Notification, SubscriptionGrant, SubscriptionResult
+from notifications.formatting import BEIJING
+from notifications.models import Notification, NotificationPreference, SubscriptionGrant, SubscriptionResult
 
 
 def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title: str, body: str = "",
@@ -77,3 +80,43 @@ def subscription_credit_spend(*, researcher_id: int, template_id: str) -> bool:
     return bool(SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id,
                                                  credits__gt=0, banned=False)
                 .update(credits=F("credits") - 1))
+
+
+# Payments matter at any hour; the rest can wait for the end of quiet hours.
+URGENT_KINDS = frozenset({"payment_due", "payment_received", "refund_done"})
+
+
+def preferences_update(*, researcher_id: int, changes: dict) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.get_or_create(researcher_id=researcher_id)
+    for name in ("disabled_kinds", "status_alerts", "quiet_start", "quiet_end"):
+        if name in changes:
+            setattr(preference, name, changes[name])
+    preference.save()
+    return preference
+
+
+def notification_wanted(*, preference: NotificationPreference | None, kind: str, payload: dict) -> bool:
+    """Should this notice go to WeChat at all? (Never spend a credit on one the researcher switched off.)"""
+    if preference is None:
+        return True
+    if kind in preference.disabled_kinds:
+        return False
+    if kind == "status_changed" and preference.status_alerts:
+        return payload.get("to_status") in preference.status_alerts
+    return True
+
+
+def quiet_until(*, preference: NotificationPreference | None, kind: str, at: datetime) -> datetime | None:
+    """When a non-urgent notice may leave if `at` falls in the researcher's quiet hours; None: send now."""
+    if preference is None or kind in URGENT_KINDS or preference.quiet_start is None or preference.quiet_end is None:
+        return None
+    local = at.astimezone(BEIJING)
+    start, end = preference.quiet_start, preference.quiet_end
+    now_time = local.timetz().replace(tzinfo=None)
+    in_quiet = start <= now_time < end if start < end else (now_time >= start or now_time < end)
+    if not in_quiet:
+        return None
+    release = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if release <= local:
+        release += timedelta(days=1)
+    return release
