@@ -100,7 +100,14 @@ class Platform(models.TextChoices):
     FILE_EXPORT = "file_export", _("File export")
 
 
-class JournalSystem(models.Model):
+class LocalizedName:
+    """`name_en` / `name_zh_hans` fields, read in the request's language with a fallback to the other."""
+
+    def localized_name(self, language: str) -> str:
+        return (self.name_zh_hans if language.startswith("zh") else self.name_en) or self.name_en or self.name_zh_hans
+
+
+class JournalSystem(LocalizedName, models.Model):
     """A journal platform the publisher runs (an OJS site, a ScholarOne account, …), with our credentials."""
 
     key = models.SlugField(_("key"), max_length=64, unique=True,
@@ -126,11 +133,8 @@ class JournalSystem(models.Model):
     def __str__(self) -> str:
         return self.name_en or self.key
 
-    def localized_name(self, language: str) -> str:
-        return (self.name_zh_hans if language.startswith("zh") else self.name_en) or self.name_en or self.name_zh_hans
 
-
-class Journal(models.Model):
+class Journal(LocalizedName, models.Model):
     journal_system = models.ForeignKey(JournalSystem, on_delete=models.CASCADE, related_name="journals",
                                        verbose_name=_("journal system"))
     key = models.SlugField(_("key"), max_length=64)
@@ -156,9 +160,6 @@ class Journal(models.Model):
 
     def __str__(self) -> str:
         return self.name_en or self.key
-
-    def localized_name(self, language: str) -> str:
-        return (self.name_zh_hans if language.startswith("zh") else self.name_en) or self.name_en or self.name_zh_hans
 
 
 class JournalAccountStatus(models.TextChoices):

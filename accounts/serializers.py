@@ -44,7 +44,7 @@ class LoginResponseSerializer(serializers.Serializer):
     researcher = ResearcherSerializer()
 
 
-def _language() -> str:
+def request_language() -> str:
     return translation.get_language() or "zh-hans"
 
 
@@ -54,7 +54,7 @@ class JournalBriefSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, journal) -> str:
-        return journal.localized_name(_language())
+        return journal.localized_name(request_language())
 
 
 class JournalSerializer(JournalBriefSerializer):
@@ -71,7 +71,7 @@ class JournalSystemBriefSerializer(serializers.Serializer):
     platform_label = serializers.CharField(source="get_platform_display")
 
     def get_name(self, journal_system) -> str:
-        return journal_system.localized_name(_language())
+        return journal_system.localized_name(request_language())
 
 
 class JournalSystemSerializer(JournalSystemBriefSerializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -41,5 +41,5 @@ def manuscript_with_timeline(*, researcher: Researcher, manuscript_id: int) -> M
 def journal_accounts_for_researcher(*, researcher: Researcher) -> QuerySet[JournalAccount]:
     return (JournalAccount.objects.filter(researcher=researcher)
             .select_related("journal_system", "sync_state")
-            .annotate(manuscript_count=Count("manuscript_accesses", filter=Q(manuscript_accesses__isnull=False)))
+            .annotate(manuscript_count=Count("manuscript_accesses"))
             .order_by("-created_at"))

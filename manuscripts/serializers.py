@@ -1,15 +1,10 @@
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.linking import email_hint
-from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer
+from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer, request_language
 from manuscripts.status import CanonicalStatus, status_explanation, status_label
-
-
-def _language() -> str:
-    return translation.get_language() or "zh-hans"
 
 
 class ManuscriptSerializer(serializers.Serializer):
@@ -29,7 +24,7 @@ class ManuscriptSerializer(serializers.Serializer):
 
     def get_title(self, manuscript) -> str:
         titles = manuscript.titles or {}
-        return titles.get("zh-hans" if _language().startswith("zh") else "en") or manuscript.title
+        return titles.get("zh-hans" if request_language().startswith("zh") else "en") or manuscript.title
 
     def get_status_label(self, manuscript) -> str:
         return status_label(manuscript.canonical_status)
@@ -90,8 +85,7 @@ class JournalAccountSerializer(serializers.Serializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_last_synced_at(self, account):
         state = self._sync_state(account)
-        return serializers.DateTimeField().to_representation(state.last_synced_at) if state and state.last_synced_at \
-            else None
+        return state.last_synced_at if state else None
 
     def get_sync_error(self, account) -> str:
         state = self._sync_state(account)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +68,14 @@ def wechat_sandbox(sandbox_server: SandboxServer, settings) -> SandboxServer:
     sandbox_server.reset()
     settings.WECHAT_API_BASE = sandbox_server.base_url
     return sandbox_server
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (bind, read, release): for servers to start, or to stand for a
+    stopped dependency."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wechat_code(user: str) -> str:

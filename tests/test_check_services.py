@@ -1,15 +1,9 @@
 """`make test` (pytest's session start) says exactly what to start when PostgreSQL or Redis is down."""
 
-import socket
-
 import pytest
 from django.core.management import CommandError, call_command
 
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import free_port
 
 
 def test_reachable_services_pass(capsys):
@@ -19,8 +13,8 @@ def test_reachable_services_pass(capsys):
 
 
 def test_unreachable_services_name_what_to_start(settings, monkeypatch):
-    monkeypatch.setitem(settings.DATABASES["default"], "PORT", closed_port())
-    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    monkeypatch.setitem(settings.DATABASES["default"], "PORT", free_port())
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
 
     with pytest.raises(CommandError) as failure:
         call_command("check_services")

@@ -1,17 +1,14 @@
 """GET /healthz checks the database, Redis and the broker for real."""
 
-import socket
-
 import pytest
+
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
 
 def closed_port_url(scheme: str) -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"{scheme}://127.0.0.1:{port}/0"
+    return f"{scheme}://127.0.0.1:{free_port()}/0"
 
 
 def test_all_parts_up_is_200(client):
@@ -53,10 +50,7 @@ def test_stopped_database_is_503_naming_it(client, monkeypatch):
     from django.db import connection
 
     # A fresh connection to a port where nothing listens, as when PostgreSQL is down.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setitem(connection.settings_dict, "PORT", port)
+    monkeypatch.setitem(connection.settings_dict, "PORT", free_port())
     connection.close()
     try:
         response = client.get("/healthz")

@@ -1,23 +1,16 @@
 """POST /api/v1/auth/login against the WeChat sandbox over real HTTP."""
 
-import socket
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuthToken, Researcher, WeChatIdentity
-from tests.conftest import wechat_code
+from tests.conftest import free_port, wechat_code
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/api/v1/auth/login"
 
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_login_returns_our_token_and_the_researcher(api_client, wechat_sandbox):
@@ -119,7 +112,7 @@ def test_wechat_rate_limit_answer_says_when_to_retry(api_client, wechat_sandbox)
 
 
 def test_unreachable_wechat_is_service_unavailable(api_client, settings):
-    settings.WECHAT_API_BASE = f"http://127.0.0.1:{closed_port()}"
+    settings.WECHAT_API_BASE = f"http://127.0.0.1:{free_port()}"
 
     response = api_client.post(LOGIN, {"code": "alice-1"}, format="json")
 

@@ -4,22 +4,15 @@ filesystem broker; a login through it works and its worker records the login."""
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT, stop_process, wait_until
+from tests.conftest import REPO_ROOT, free_port, stop_process, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
