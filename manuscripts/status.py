@@ -37,6 +37,21 @@ EXPLANATIONS = {
     CanonicalStatus.WITHDRAWN: _("The manuscript was withdrawn from the journal."),
 }
 
+# Each status as a WeChat `phrase` keyword value (at most five Chinese characters, nothing else), which
+# WeChat accepts only in Chinese whatever the reader's language.
+STATUS_PHRASES = {
+    CanonicalStatus.SUBMITTED: "已投稿",
+    CanonicalStatus.WITH_EDITOR: "编辑处理中",
+    CanonicalStatus.UNDER_REVIEW: "审稿中",
+    CanonicalStatus.REVISION_REQUESTED: "需修改",
+    CanonicalStatus.REVISION_SUBMITTED: "已交修改稿",
+    CanonicalStatus.ACCEPTED: "已录用",
+    CanonicalStatus.IN_PRODUCTION: "出版制作中",
+    CanonicalStatus.PUBLISHED: "已出版",
+    CanonicalStatus.REJECTED: "已拒稿",
+    CanonicalStatus.WITHDRAWN: "已撤稿",
+}
+
 # Decisions and endings: where researchers most want an alert.
 DECISION_STATUSES = frozenset({
     CanonicalStatus.REVISION_REQUESTED, CanonicalStatus.ACCEPTED, CanonicalStatus.PUBLISHED, CanonicalStatus.REJECTED,

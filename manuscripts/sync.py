@@ -24,7 +24,7 @@ from psycopg2.extras import Json, execute_values
 from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
-from manuscripts.status import PROGRESS_ORDER, CanonicalStatus, status_label
+from manuscripts.status import PROGRESS_ORDER, STATUS_PHRASES, CanonicalStatus, status_label
 from notifications.services import notifications_create_many
 
 
@@ -105,9 +105,11 @@ def _notify_transitions(transitions: list[tuple[Manuscript, StatusEvent]],
                 "title": titles[language, event.to_status], "body": manuscript.title[:200],
                 "payload": {"manuscript_id": manuscript.pk, "from_status": event.from_status,
                             "to_status": event.to_status, "platform_status": event.raw_status,
+                            "status_phrase": STATUS_PHRASES[event.to_status],
                             "journal": journal_name_by_language.get(language, ""),
                             "occurred_at": event.occurred_at.isoformat()},
                 "page": f"pages/manuscript/detail?id={manuscript.pk}",
+                "thread": f"manuscript:{manuscript.pk}",
             })
     return notifications_create_many(notifications=notifications)
 

@@ -1,26 +1,84 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from notifications.models import Notification, NotificationTemplate, SubscriptionGrant
+from django.contrib import admin, messages
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from notifications import selectors, services
+from notifications.formatting import UnknownKeywordType, keyword_type_of
+from notifications.models import Notification, NotificationState, NotificationTemplate, SubscriptionGrant
+
+STATS_WINDOWS = ((_("Last 24 hours"), timedelta(hours=24)), (_("Last 7 days"), timedelta(days=7)))
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "researcher", "state", "created_at", "read_at"]
-    list_filter = ["state", "kind", "created_at", ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "body", "dedupe_key", "researcher__display_name"]
+    list_display = ["title", "kind", "researcher", "state", "template_id", "attempts", "errcode", "error",
+                    "created_at", "read_at"]
+    list_filter = ["state", "kind", "template_id", "errcode", "created_at", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "body", "dedupe_key", "error", "researcher__display_name"]
     list_select_related = ["researcher"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["resend"]
 
     def has_add_permission(self, request):
         return False
 
+    @admin.action(description=_("Send the selected failed notifications again"))
+    def resend(self, request, queryset):
+        count = services.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - count
+        self.message_user(request, _("%(count)d notification(s) queued to be sent again.") % {"count": count},
+                          level=messages.SUCCESS if count else messages.WARNING)
+        if skipped:
+            self.message_user(request, _("%(count)d selected notification(s) had not failed and were left as they "
+                                         "are.") % {"count": skipped}, level=messages.WARNING)
+
 
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
-    list_display = ["kind", "template_id", "page", "enabled"]
+    list_display = ["kind", "template_id", "keyword_types", "page", "enabled", "stats_link"]
     list_filter = ["enabled", "kind"]
     search_fields = ["template_id"]
+
+    @admin.display(description=_("keywords"))
+    def keyword_types(self, template):
+        def describe(spec: dict) -> tuple[str, str]:
+            keyword = spec.get("keyword", "?")
+            try:
+                keyword_type = keyword_type_of(keyword)
+            except UnknownKeywordType:
+                keyword_type = "?"
+            source = spec.get("field") or "/".join(spec.get("text", {}).values())
+            return keyword, f"{keyword_type} ← {source}"
+
+        specs = [spec for spec in template.keywords if isinstance(spec, dict)]
+        return format_html_join(format_html("<br>"), "{}: {}", (describe(spec) for spec in specs))
+
+    @admin.display(description=_("delivery"))
+    def stats_link(self, template):
+        return format_html('<a href="{}">{}</a>', reverse("admin:notifications_delivery_stats"),
+                           _("Delivery stats"))
+
+    def get_urls(self):
+        stats = path("delivery-stats/", self.admin_site.admin_view(self.delivery_stats),
+                     name="notifications_delivery_stats")
+        return [stats, *super().get_urls()]
+
+    def delivery_stats(self, request):
+        """Per template: sent, no credit, skipped and failed (by WeChat errcode), over 24 hours and 7 days."""
+        now = timezone.now()
+        windows = [{"label": label, "rows": selectors.delivery_stats(since=now - length)}
+                   for label, length in STATS_WINDOWS]
+        context = {**self.admin_site.each_context(request), "title": _("Subscription-message delivery"),
+                   "windows": windows, "opts": self.model._meta,
+                   "failed_url": reverse("admin:notifications_notification_changelist")
+                   + f"?state__exact={NotificationState.FAILED}"}
+        return render(request, "admin/notifications/delivery_stats.html", context)
 
 
 @admin.register(SubscriptionGrant)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,12 @@ class NotificationState(models.TextChoices):
     NO_CREDIT = "no_credit", _("No subscription credit")
     FAILED = "failed", _("Failed")
     RETRY = "retry", _("Waiting to retry")
+    SKIPPED = "skipped", _("Not sent to WeChat")
+    COALESCED = "coalesced", _("Merged into a newer notice")
+
+
+# States the sender still has work for (a `sending` row whose lease ran out is recovered).
+SENDER_STATES = (NotificationState.PENDING, NotificationState.RETRY, NotificationState.SENDING)
 
 
 class Notification(models.Model):
@@ -30,12 +37,36 @@ class Notification(models.Model):
                              default=NotificationState.PENDING, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Pending notices of one thread (e.g. one manuscript) waiting together go out as one message: the newest.
+    thread = models.CharField(_("thread"), max_length=64, blank=True)
+
+    # --- the sender's bookkeeping ---
+    # When the sender may next take the row: creation, a retry's backoff, the end of quiet hours, or,
+    # while `sending`, the end of the worker's lease (after which another worker recovers it).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    recoveries = models.PositiveSmallIntegerField(
+        _("lease recoveries"), default=0, help_text=_("Times a worker died while sending this notice."))
+    template_id = models.CharField(_("WeChat template id"), max_length=64, blank=True)
+    # A credit is spent once per notice, when it is first claimed; retries and recoveries reuse it.
+    credit_spent = models.BooleanField(_("credit spent"), default=False)
+    errcode = models.IntegerField(_("WeChat errcode"), null=True, blank=True)
+    error = models.CharField(_("reason"), max_length=300, blank=True)
+    msgid = models.CharField(_("WeChat msgid"), max_length=32, blank=True)
+    # When the sender reached a final state (sent, no_credit, failed, skipped, coalesced): delivery stats use it.
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["researcher", "-created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["researcher", "-created_at"], name="notification_inbox_idx"),
+            # The sender's queue: only rows it still has work for.
+            models.Index(fields=["next_attempt_at"], name="notification_due_idx",
+                         condition=models.Q(state__in=["pending", "retry", "sending"])),
+            models.Index(fields=["settled_at", "template_id"], name="notification_stats_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"
@@ -55,10 +86,15 @@ class NotificationTemplate(models.Model):
 
     kind = models.CharField(_("event kind"), max_length=32, choices=EventKind.choices, unique=True)
     template_id = models.CharField(_("WeChat template id"), max_length=64, unique=True)
-    # [{"keyword": "thing1", "field": "title"}, …]: which event field fills each keyword; the type is the
-    # keyword's prefix (thing, phrase, time, …) and notifications.formatting fits the value to it.
-    keywords = models.JSONField(_("keywords"), default=list, blank=True)
-    page = models.CharField(_("page to open"), max_length=300, blank=True)
+    # [{"keyword": "thing1", "field": "title", "label": "稿件标题"}, {"keyword": "thing4", "text": {"zh-hans":
+    # "…", "en": "…"}}, …]: an event field, or a fixed text per language, fills each keyword; the type is
+    # the keyword's prefix (thing, phrase, time, …) and notifications.formatting fits the value to it.
+    keywords = models.JSONField(_("keywords"), default=list, blank=True, help_text=_(
+        'A list like [{"keyword": "thing1", "field": "body", "label": "稿件标题"}, {"keyword": "thing4", '
+        '"text": {"zh-hans": "点击查看", "en": "Tap to view"}}]. Fields: title, body, created_at, or a key of '
+        'the event data (journal, status_phrase, occurred_at, amount_fen, order_no …).'))
+    page = models.CharField(_("page to open"), max_length=300, blank=True,
+                            help_text=_("Used when the notice has no page of its own, e.g. pages/inbox/inbox."))
     enabled = models.BooleanField(_("enabled"), default=True)
 
     class Meta:
@@ -67,6 +103,35 @@ class NotificationTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.template_id})"
+
+    def clean(self) -> None:
+        from notifications.formatting import UnknownKeywordType, keyword_type_of
+
+        problems = []
+        if not isinstance(self.keywords, list) or not self.keywords:
+            raise ValidationError({"keywords": _("List the template's keywords.")})
+        seen = set()
+        for spec in self.keywords:
+            keyword = spec.get("keyword") if isinstance(spec, dict) else None
+            if not isinstance(keyword, str):
+                problems.append(_("Each keyword needs a \"keyword\" name such as thing1."))
+                continue
+            try:
+                keyword_type_of(keyword)
+            except UnknownKeywordType:
+                problems.append(_("%(keyword)s: unknown WeChat keyword type.") % {"keyword": keyword})
+            if keyword in seen:
+                problems.append(_("%(keyword)s appears twice.") % {"keyword": keyword})
+            seen.add(keyword)
+            field, text = spec.get("field"), spec.get("text")
+            if not (isinstance(field, str) and field) and not (
+                    isinstance(text, dict) and text and all(isinstance(v, str) for v in text.values())):
+                problems.append(_("%(keyword)s: give an event \"field\" or a \"text\" per language.")
+                                % {"keyword": keyword})
+        if problems:
+            raise ValidationError({"keywords": problems})
+        if self.page.startswith("/"):
+            raise ValidationError({"page": _("Write the page without a leading slash, e.g. pages/inbox/inbox.")})
 
 
 class SubscriptionResult(models.TextChoices):

@@ -1,8 +1,10 @@
 """Reads for the inbox: always one researcher's notifications, newest first."""
 
-from django.db.models import QuerySet
+from datetime import datetime
 
-from notifications.models import Notification
+from django.db.models import Count, QuerySet
+
+from notifications.models import Notification, NotificationTemplate, SubscriptionGrant
 
 
 def inbox_for_researcher(*, researcher_id: int, filters: dict | None = None) -> QuerySet[Notification]:
@@ -24,8 +26,6 @@ def unread_count(*, researcher_id: int) -> int:
 
 def subscription_state(*, researcher_id: int) -> list[dict]:
     """Per event kind with an enabled template: its template id, credits left, and whether it is banned."""
-    from notifications.models import NotificationTemplate, SubscriptionGrant
-
     grants = {grant.template_id: grant for grant in SubscriptionGrant.objects.filter(researcher_id=researcher_id)}
     state = []
     for template in NotificationTemplate.objects.filter(enabled=True).order_by("kind"):
@@ -39,3 +39,27 @@ def subscription_state(*, researcher_id: int) -> list[dict]:
             "last_result": grant.last_result if grant else "",
         })
     return state
+
+
+def delivery_stats(*, since: datetime) -> list[dict]:
+    """Per template, what the sender settled since `since`: sent, no credit, skipped, and failures by errcode.
+
+    One grouped query; templates with no traffic are listed too (with zeros), so a silent template shows.
+    """
+    rows = (Notification.objects.filter(settled_at__gte=since).exclude(template_id="")
+            .values("template_id", "state", "errcode").annotate(count=Count("id")))
+    stats: dict[str, dict] = {}
+    for template in NotificationTemplate.objects.order_by("kind"):
+        stats[template.template_id] = {"template_id": template.template_id, "kind": template.kind,
+                                       "kind_label": template.get_kind_display(), "sent": 0, "no_credit": 0,
+                                       "skipped": 0, "failed": 0, "failed_by_errcode": {}}
+    for row in rows:
+        entry = stats.setdefault(row["template_id"], {
+            "template_id": row["template_id"], "kind": "", "kind_label": "", "sent": 0, "no_credit": 0,
+            "skipped": 0, "failed": 0, "failed_by_errcode": {}})
+        if row["state"] in ("sent", "no_credit", "skipped", "failed"):
+            entry[row["state"]] += row["count"]
+        if row["state"] == "failed":
+            errcode = row["errcode"] if row["errcode"] is not None else "-"
+            entry["failed_by_errcode"][errcode] = entry["failed_by_errcode"].get(errcode, 0) + row["count"]
+    return list(stats.values())

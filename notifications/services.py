@@ -1,7 +1,8 @@
-"""The one way in for notifications (the notifications issue builds the sender on these rows)."""
+"""The one way in for notifications, consent credits and preferences; `notifications.sender` sends the rows."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -9,21 +10,48 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.formatting import BEIJING
-from notifications.models import Notification, NotificationPreference, SubscriptionGrant, SubscriptionResult
+from notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationState,
+    SubscriptionGrant,
+    SubscriptionResult,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _sender_kick() -> None:
+    """Ask a worker to send now; if the broker is unreachable the beat sweep sends within a minute anyway."""
+    from notifications.tasks import send_due
+
+    try:
+        send_due.delay()
+    except Exception:  # noqa: BLE001 - a broker hiccup must not fail the request that made the notice
+        logger.warning("could not enqueue the notification sender; the beat sweep will send", exc_info=True)
+
+
+def sender_kick_on_commit() -> None:
+    transaction.on_commit(_sender_kick)
 
 
 def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title: str, body: str = "",
-                        payload: dict | None = None, page: str = "") -> Notification | None:
+                        payload: dict | None = None, page: str = "", thread: str = "") -> Notification | None:
     """Create a pending notification inside the caller's transaction; None if `dedupe_key` already exists.
 
-    Idempotent by `dedupe_key` (a unique column): replaying the same event makes nothing new.
+    Idempotent by `dedupe_key` (a unique column): replaying the same event makes nothing new. Pending
+    notices with the same `thread` (e.g. "manuscript:7") for one researcher go out as one message. The
+    sender is kicked when the caller's transaction commits, so the message leaves within seconds.
     """
     try:
         with transaction.atomic():
-            return Notification.objects.create(researcher_id=researcher_id, kind=kind, dedupe_key=dedupe_key,
-                                               title=title[:200], body=body[:500], payload=payload or {}, page=page)
+            notification = Notification.objects.create(
+                researcher_id=researcher_id, kind=kind, dedupe_key=dedupe_key, title=title[:200], body=body[:500],
+                payload=payload or {}, page=page, thread=thread[:64])
     except IntegrityError:
         return None
+    sender_kick_on_commit()
+    return notification
 
 
 def notification_mark_read(*, researcher_id: int, notification_id: int) -> Notification | None:
@@ -41,8 +69,8 @@ def notifications_mark_all_read(*, researcher_id: int) -> int:
 def notifications_create_many(*, notifications: list[dict]) -> int:
     """Create many pending notifications in the caller's transaction with one INSERT (batch syncs).
 
-    Each dict has researcher_id, kind, dedupe_key, title, body, payload, page. Idempotent by dedupe_key:
-    keys that exist already are skipped. Returns how many were new.
+    Each dict has researcher_id, kind, dedupe_key, title, and optionally body, payload, page, thread.
+    Idempotent by dedupe_key: keys that exist already are skipped. Returns how many were new.
     """
     if not notifications:
         return 0
@@ -50,10 +78,23 @@ def notifications_create_many(*, notifications: list[dict]) -> int:
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     rows = [Notification(researcher_id=item["researcher_id"], kind=item["kind"], dedupe_key=item["dedupe_key"],
                          title=item["title"][:200], body=item.get("body", "")[:500],
-                         payload=item.get("payload") or {}, page=item.get("page", ""))
+                         payload=item.get("payload") or {}, page=item.get("page", ""),
+                         thread=item.get("thread", "")[:64])
             for item in notifications if item["dedupe_key"] not in existing]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        sender_kick_on_commit()
     return len(rows)
+
+
+def notifications_resend(*, notification_ids: list[int]) -> int:
+    """Staff: put failed notifications back in the queue as new (a fresh credit is needed); returns how many."""
+    count = (Notification.objects.filter(pk__in=notification_ids, state=NotificationState.FAILED)
+             .update(state=NotificationState.PENDING, next_attempt_at=timezone.now(), attempts=0,
+                     credit_spent=False, errcode=None, error="", settled_at=None))
+    if count:
+        sender_kick_on_commit()
+    return count
 
 
 def subscriptions_record(*, researcher_id: int, results: dict[str, str]) -> None:
@@ -80,6 +121,17 @@ def subscription_credit_spend(*, researcher_id: int, template_id: str) -> bool:
     return bool(SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id,
                                                  credits__gt=0, banned=False)
                 .update(credits=F("credits") - 1))
+
+
+def subscription_credit_refund(*, researcher_id: int, template_id: str) -> None:
+    """Give back a credit whose message WeChat did not deliver (it kept the user's quota)."""
+    SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id).update(
+        credits=F("credits") + 1)
+
+
+def subscription_credits_void(*, researcher_id: int, template_id: str) -> None:
+    """WeChat answered 43101: the user has no quota left for this template, whatever we counted."""
+    SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id).update(credits=0)
 
 
 # Payments matter at any hour; the rest can wait for the end of quiet hours.

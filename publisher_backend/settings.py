@@ -154,6 +154,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Subscription messages have a queue of their own, so a notice never waits behind a long journal poll.
+# Workers consume both queues (docker-compose.yml, Procfile.dev): `-Q celery,notifications`.
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
@@ -164,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
     "manuscripts-check-publications": {
         "task": "manuscripts.tasks.check_publications",
         "schedule": 60 * 60,
+    },
+    "notifications-send-due": {
+        "task": "notifications.tasks.send_due",
+        "schedule": 30,  # sweeps what the after-commit trigger missed (a broker hiccup, a retry now due)
     },
     "accounts-purge-expired-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
@@ -256,6 +263,15 @@ PLATFORM_RETRY_BASE_SECONDS = 0.5
 PLATFORM_RETRY_MAX_SECONDS = 30.0
 CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal system
 CIRCUIT_COOLDOWN_SECONDS = 300
+
+# --- Subscription-message sender (flow 4) -----------------------------------------------------
+NOTIFY_BATCH_SIZE = 100  # notifications claimed per transaction
+NOTIFY_LEASE_SECONDS = 120  # a row left in `sending` this long by a dead worker is recovered and sent again
+NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45009, -1, network) becomes failed
+NOTIFY_RETRY_BASE_SECONDS = 30  # backoff base after a transient error (doubles, with jitter)
+NOTIFY_RETRY_MAX_SECONDS = 3600
+# Which version of the Mini Program a message's card opens: developer, trial or formal.
+WECHAT_MINIPROGRAM_STATE = env.str("WECHAT_MINIPROGRAM_STATE", default="formal")
 
 # --- REST framework and schema --------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,6 +9,10 @@ wechatpy's own auto-retry is off so callers decide about retries.
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +48,29 @@ class DjangoCacheStorage(SessionStorage):
         cache.delete(self._key(key))
 
 
+TOKEN_LOCK_SECONDS = 15
+
+
+class TokenLockTimeout(WeChatClientException):
+    """Another process held the token-refresh lock for too long (WeChat is slow); try again later."""
+
+
+@contextmanager
+def _cache_lock(key: str, *, hold_seconds: float, wait_seconds: float) -> Iterator[None]:
+    """A lock shared by every process: `cache.add` is SET NX in Redis (an INSERT with the database cache)."""
+    owner = secrets.token_hex(8)
+    deadline = time.monotonic() + wait_seconds
+    while not cache.add(key, owner, timeout=hold_seconds):
+        if time.monotonic() >= deadline:
+            raise TokenLockTimeout(-1, f"token refresh lock {key} busy")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        if cache.get(key) == owner:  # never release a lock that expired and now belongs to someone else
+            cache.delete(key)
+
+
 @lru_cache(maxsize=8)
 def _client_class(api_base: str) -> type[WeChatClient]:
     base = api_base.rstrip("/") + "/"
@@ -56,13 +83,34 @@ def _client_class(api_base: str) -> type[WeChatClient]:
         wxa = ConfiguredWxa()
 
         def fetch_access_token(self) -> dict:
+            """wechatpy calls this when the cache holds no token: fetch one, one process at a time."""
+            return {"access_token": self.refresh_access_token(stale_token=None)}
+
+        def refresh_access_token(self, *, stale_token: str | None) -> str:
+            """A token other than `stale_token` (which WeChat refused), fetched under a lock all workers share.
+
+            The first worker in fetches; the others find its token in the cache and use it, so workers never
+            invalidate each other's tokens. Normal-mode stable_token already answers the newest token; a
+            force refresh (limited to 20 a day) happens only if WeChat hands back the very token it refused.
+            """
+            with _cache_lock(f"wechatpy:{self.access_token_key}:lock", hold_seconds=TOKEN_LOCK_SECONDS,
+                             wait_seconds=TOKEN_LOCK_SECONDS):
+                cached = self.session.get(self.access_token_key)
+                if cached and cached != stale_token:
+                    return cached
+                token = self._stable_token(force_refresh=False)
+                if stale_token is not None and token == stale_token:
+                    token = self._stable_token(force_refresh=True)
+                return token
+
+        def _stable_token(self, *, force_refresh: bool) -> str:
             response = self._http.post(
                 base + "cgi-bin/stable_token",
                 json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
-                      "force_refresh": False},
+                      "force_refresh": force_refresh},
                 timeout=self.timeout,
             )
-            return self._store_token_response(response)
+            return self._store_token_response(response)["access_token"]
 
         def _store_token_response(self, response: requests.Response) -> dict:
             response.raise_for_status()

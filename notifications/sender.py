@@ -1,0 +1,389 @@
+"""The sender: pending notifications → WeChat subscription messages (DESIGN flow 4).
+
+One pass (`notifications_send_due`) repeats two steps until nothing is due:
+
+1. **Claim** a batch in one transaction: `SELECT … FOR UPDATE SKIP LOCKED` over rows that are due
+   (pending, retry, or `sending` whose lease ran out because a worker died), so several workers never
+   take the same row. For each row it applies the researcher's preferences (switched off → skipped,
+   no credit spent; quiet hours → wait), merges pending notices of one thread (one manuscript) into the
+   newest, spends one consent credit atomically (none → no_credit, kept in the inbox), and marks the row
+   `sending` with a lease.
+2. **Send** each claimed row through wechatpy against `WECHAT_API_BASE` and record the outcome on that
+   row at once. WeChat's answers:
+
+   - 40001/40014/42001: the token was refused: refresh it (under the shared lock) and send once more;
+   - 43101: the user has no quota after all: that template's credits are zeroed, the row is no_credit;
+   - 47003/40037/41030/40003 and other errors: failed, with WeChat's errmsg kept for the admin;
+   - 45009, -1, timeouts, network errors: retry later with exponential backoff and jitter, at most
+     `NOTIFY_MAX_ATTEMPTS` sends, then failed.
+
+A worker killed mid-send loses nothing: its rows stay `sending` until the lease ends, then the next pass
+takes them again (counted in `recoveries`). Because each outcome is written right after its send, the
+only message that can go out twice is the one in flight when the worker died: at most one duplicate per
+crash. A failed send gives its credit back (WeChat did not deliver it); a sent or no_credit one does not.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.selectors import wechat_recipients
+from notifications.formatting import fit_keyword_value, keyword_type_of
+from notifications.models import (
+    SENDER_STATES,
+    Notification,
+    NotificationPreference,
+    NotificationState,
+    NotificationTemplate,
+)
+from notifications.services import (
+    notification_wanted,
+    quiet_until,
+    subscription_credit_refund,
+    subscription_credit_spend,
+    subscription_credits_void,
+)
+from publisher_backend.wechat import WeChatClientException, wechat_client
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIBE_SEND_PATH = "cgi-bin/message/subscribe/send"
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+NO_QUOTA = 43101
+# Transient: WeChat is busy or rate-limiting us; the same message may well go through later.
+RETRYABLE_ERRORS = frozenset({-1, 45009, 45011})
+NETWORK_ERRCODE = -2  # our own code for "no answer" (timeout, connection refused), never sent by WeChat
+WECHAT_LANG = {"zh-hans": "zh_CN", "en": "en_US"}
+# Event fields every notification has; the rest come from its payload.
+_NOTIFICATION_FIELDS = ("title", "body", "created_at")
+
+
+@dataclass
+class Claimed:
+    notification: Notification
+    template: NotificationTemplate
+    openid: str
+    language: str
+
+
+@dataclass
+class SendReport:
+    """What one pass did, by outcome (for logs, the task result and the benchmark)."""
+
+    sent: int = 0
+    no_credit: int = 0
+    failed: int = 0
+    retry: int = 0
+    skipped: int = 0
+    coalesced: int = 0
+    deferred: int = 0
+    recovered: int = 0
+    released: int = 0
+    errcodes: dict[int, int] = field(default_factory=dict)
+
+    def add(self, other: SendReport) -> None:
+        for name in ("sent", "no_credit", "failed", "retry", "skipped", "coalesced", "deferred", "recovered",
+                     "released"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for errcode, count in other.errcodes.items():
+            self.errcodes[errcode] = self.errcodes.get(errcode, 0) + count
+
+    @property
+    def handled(self) -> int:
+        return (self.sent + self.no_credit + self.failed + self.retry + self.skipped + self.coalesced
+                + self.deferred + self.released)
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "no_credit": self.no_credit, "failed": self.failed, "retry": self.retry,
+                "skipped": self.skipped, "coalesced": self.coalesced, "deferred": self.deferred,
+                "recovered": self.recovered, "released": self.released,
+                "errcodes": {str(code): count for code, count in sorted(self.errcodes.items())}}
+
+
+# --- keyword values -------------------------------------------------------------------------------------
+
+def _event_value(notification: Notification, field_name: str, keyword_type: str) -> object:
+    if field_name in _NOTIFICATION_FIELDS:
+        value = getattr(notification, field_name)
+    else:
+        value = notification.payload.get(field_name, "")
+    if keyword_type in ("time", "date"):
+        if isinstance(value, str) and value:
+            try:
+                return datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            except ValueError:
+                logger.warning("notification %s: %s is not an ISO date: %r", notification.pk, field_name, value)
+        return value if isinstance(value, datetime | date) else notification.created_at
+    if keyword_type == "amount":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+    return "" if value is None else value
+
+
+def message_data(template: NotificationTemplate, notification: Notification, language: str) -> dict:
+    """The `data` of subscribeMessage.send: every keyword of the template, fitted to its type's rules."""
+    data = {}
+    for spec in template.keywords:
+        keyword = spec["keyword"]
+        keyword_type = keyword_type_of(keyword)
+        if "text" in spec:
+            texts = spec["text"]
+            value: object = texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+        else:
+            value = _event_value(notification, spec["field"], keyword_type)
+        data[keyword] = {"value": fit_keyword_value(keyword_type, value)}
+    return data
+
+
+def message_body(claimed: Claimed) -> dict:
+    notification, template = claimed.notification, claimed.template
+    body = {
+        "touser": claimed.openid,
+        "template_id": template.template_id,
+        "miniprogram_state": settings.WECHAT_MINIPROGRAM_STATE,
+        "lang": WECHAT_LANG.get(claimed.language, "zh_CN"),
+        "data": message_data(template, notification, claimed.language),
+    }
+    page = notification.page or template.page
+    if page:
+        body["page"] = page
+    return body
+
+
+# --- step 1: claim --------------------------------------------------------------------------------------
+
+def _settle(notification: Notification, state: str, now: datetime, error: str = "") -> None:
+    notification.state = state
+    notification.settled_at = now
+    notification.error = error[:300]
+
+
+def _coalesce(candidates: list[Notification], now: datetime, report: SendReport) -> list[Notification]:
+    """Of several due notices in one thread for one researcher, only the newest goes out."""
+    newest: dict[tuple, Notification] = {}
+    for notification in candidates:
+        if not notification.thread:
+            continue
+        key = (notification.researcher_id, notification.kind, notification.thread)
+        current = newest.get(key)
+        if current is None or (notification.created_at, notification.pk) > (current.created_at, current.pk):
+            newest[key] = notification
+    kept = []
+    for notification in candidates:
+        winner = newest.get((notification.researcher_id, notification.kind, notification.thread))
+        if winner is None or winner is notification:
+            kept.append(notification)
+            continue
+        _settle(notification, NotificationState.COALESCED, now, f"merged into notification {winner.pk}")
+        report.coalesced += 1
+        if notification.credit_spent:  # a credit already taken for the older notice pays for the newest
+            if winner.credit_spent:
+                subscription_credit_refund(researcher_id=notification.researcher_id,
+                                           template_id=notification.template_id)
+            winner.credit_spent, winner.template_id = True, notification.template_id
+            notification.credit_spent = False
+    return kept
+
+
+_CLAIM_FIELDS = ["state", "next_attempt_at", "attempts", "recoveries", "template_id", "credit_spent", "error",
+                 "settled_at"]
+
+
+def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(Notification.objects.select_for_update(skip_locked=True)
+                    .filter(state__in=SENDER_STATES, next_attempt_at__lte=now)
+                    .order_by("next_attempt_at", "id")[:batch_size])
+        if not rows:
+            return []
+        researcher_ids = sorted({row.researcher_id for row in rows})
+        preferences = {preference.researcher_id: preference
+                       for preference in NotificationPreference.objects.filter(researcher_id__in=researcher_ids)}
+        templates = {template.kind: template for template in NotificationTemplate.objects.filter(enabled=True)}
+        recipients = wechat_recipients(researcher_ids=researcher_ids, appid=settings.WECHAT_APP_ID)
+
+        candidates = []
+        for row in rows:
+            if row.state == NotificationState.SENDING:
+                row.recoveries += 1
+                report.recovered += 1
+                logger.warning("notification %s: recovered from a worker that died while sending it", row.pk)
+            if not row.credit_spent:
+                preference = preferences.get(row.researcher_id)
+                if not notification_wanted(preference=preference, kind=row.kind, payload=row.payload):
+                    _settle(row, NotificationState.SKIPPED, now, "switched off by the researcher")
+                    report.skipped += 1
+                    continue
+                release = quiet_until(preference=preference, kind=row.kind, at=now)
+                if release is not None:
+                    row.state, row.next_attempt_at = NotificationState.PENDING, release
+                    report.deferred += 1
+                    continue
+            candidates.append(row)
+
+        claimed = []
+        for row in _coalesce(candidates, now, report):
+            template = templates.get(row.kind)
+            recipient = recipients.get(row.researcher_id)
+            if template is not None:
+                row.template_id = template.template_id
+            if template is None:
+                _settle(row, NotificationState.SKIPPED, now, f"no enabled template for {row.kind}")
+                report.skipped += 1
+            elif recipient is None:
+                _settle(row, NotificationState.NO_CREDIT, now, "no WeChat identity")
+                report.no_credit += 1
+            elif not row.credit_spent and not subscription_credit_spend(researcher_id=row.researcher_id,
+                                                                        template_id=template.template_id):
+                _settle(row, NotificationState.NO_CREDIT, now)
+                report.no_credit += 1
+            else:
+                row.credit_spent = True
+                row.state = NotificationState.SENDING
+                row.attempts += 1
+                row.next_attempt_at = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+                claimed.append(Claimed(row, template, *recipient))
+        Notification.objects.bulk_update(rows, _CLAIM_FIELDS)
+    return claimed
+
+
+# --- step 2: send and record ----------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    state: str
+    errcode: int | None = None
+    error: str = ""
+    msgid: str = ""
+
+
+class _Token:
+    """The access token one pass uses, refreshed at most once per refused send."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.value: str | None = None
+
+    def get(self) -> str:
+        if self.value is None:
+            self.value = self.client.access_token
+        return self.value
+
+    def refresh(self, refused: str) -> str:
+        self.value = self.client.refresh_access_token(stale_token=refused)
+        return self.value
+
+
+def _post(client, token: _Token, body: dict) -> dict:
+    """One subscribeMessage.send; on a refused token, one refresh and one more try (wechatpy's own retry is off)."""
+    used = token.get()
+    try:
+        return client.wxa._post(SUBSCRIBE_SEND_PATH, data=body, params={"access_token": used})
+    except WeChatClientException as error:
+        if error.errcode not in TOKEN_ERRORS:
+            raise
+        logger.info("WeChat refused the access token (%s); refreshing it once", error.errcode)
+    return client.wxa._post(SUBSCRIBE_SEND_PATH, data=body, params={"access_token": token.refresh(used)})
+
+
+def deliver(client, token: _Token, claimed: Claimed) -> Outcome:
+    try:
+        result = _post(client, token, message_body(claimed))
+    except WeChatClientException as error:
+        errcode = error.errcode if isinstance(error.errcode, int) else NETWORK_ERRCODE
+        errmsg = str(error.errmsg or "")[:300]
+        if errcode == NO_QUOTA:
+            return Outcome(NotificationState.NO_CREDIT, errcode, errmsg)
+        if errcode in RETRYABLE_ERRORS or errcode in TOKEN_ERRORS or errcode == NETWORK_ERRCODE:
+            return Outcome(NotificationState.RETRY, errcode, errmsg)
+        return Outcome(NotificationState.FAILED, errcode, errmsg)
+    except requests.RequestException as error:
+        return Outcome(NotificationState.RETRY, NETWORK_ERRCODE, f"{type(error).__name__}: {error}"[:300])
+    return Outcome(NotificationState.SENT, msgid=str(result.get("msgid", "")))
+
+
+def retry_delay_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter: up to base·2^(n-1), capped, never less than half of it."""
+    ceiling = min(settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.NOTIFY_RETRY_MAX_SECONDS)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
+    """Write one outcome at once (so a crash can repeat at most the message in flight)."""
+    notification, now = claimed.notification, timezone.now()
+    state = outcome.state
+    if state == NotificationState.RETRY and notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        state = NotificationState.FAILED
+    changes: dict = {"state": state, "errcode": outcome.errcode, "error": outcome.error}
+    if state == NotificationState.RETRY:
+        changes["next_attempt_at"] = now + timedelta(seconds=retry_delay_seconds(notification.attempts))
+    else:
+        changes["settled_at"] = now
+    if outcome.msgid:
+        changes["msgid"] = outcome.msgid
+    if state == NotificationState.FAILED:
+        changes["credit_spent"] = False  # given back below: WeChat delivered nothing
+    with transaction.atomic():
+        # The attempt number fences the write: a worker that outlived its lease never overwrites the row
+        # another worker took over.
+        written = Notification.objects.filter(pk=notification.pk, state=NotificationState.SENDING,
+                                              attempts=notification.attempts).update(**changes)
+        if not written:
+            logger.warning("notification %s was taken over by another worker; outcome %s dropped",
+                           notification.pk, state)
+            return
+        if state == NotificationState.NO_CREDIT:
+            subscription_credits_void(researcher_id=notification.researcher_id, template_id=notification.template_id)
+        elif state == NotificationState.FAILED:
+            subscription_credit_refund(researcher_id=notification.researcher_id, template_id=notification.template_id)
+    setattr(report, state, getattr(report, state) + 1)
+    if outcome.errcode is not None:
+        report.errcodes[outcome.errcode] = report.errcodes.get(outcome.errcode, 0) + 1
+
+
+def release(claimed: list[Claimed], report: SendReport) -> None:
+    """Give back rows this pass will not reach before their lease ends (they go to the next pass)."""
+    for item in claimed:
+        released = Notification.objects.filter(
+            pk=item.notification.pk, state=NotificationState.SENDING, attempts=item.notification.attempts,
+        ).update(state=NotificationState.RETRY, attempts=F("attempts") - 1, next_attempt_at=timezone.now())
+        report.released += released
+
+
+def notifications_send_due(*, batch_size: int | None = None, max_seconds: float = 60.0) -> SendReport:
+    """Send what is due, batch after batch, for at most about `max_seconds` (the beat sweep does the rest)."""
+    batch_size = batch_size or settings.NOTIFY_BATCH_SIZE
+    client = wechat_client()
+    token = _Token(client)
+    report = SendReport()
+    started = time.monotonic()
+    while time.monotonic() - started < max_seconds:
+        batch = SendReport()
+        claimed = claim_due(batch_size=batch_size, report=batch)
+        claimed_at = time.monotonic()
+        # Stop before a row's lease could end mid-send: a row sent after that could go out twice.
+        send_until = claimed_at + settings.NOTIFY_LEASE_SECONDS - settings.WECHAT_TIMEOUT_SECONDS * 2 - 5
+        for index, item in enumerate(claimed):
+            if time.monotonic() > send_until:
+                release(claimed[index:], batch)
+                break
+            record(item, deliver(client, token, item), batch)
+        report.add(batch)
+        if batch.handled == 0 and batch.recovered == 0:
+            break
+    if report.handled:
+        logger.info("notifications sender: %s", report.as_dict())
+    return report

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from notifications import sender
+
+
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270)
+def send_due() -> dict:
+    """Send due notifications: kicked after the commit that creates them, and by the beat sweep."""
+    return sender.notifications_send_due().as_dict()

@@ -1,0 +1,488 @@
+"""The sender against the WeChat sandbox over real HTTP: every answer WeChat gives, credits, preferences,
+coalescing, retries and lease recovery (DESIGN flow 4)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import WeChatIdentity
+from notifications.formatting import BEIJING
+from notifications.models import Notification, NotificationPreference, NotificationTemplate, SubscriptionGrant
+from notifications.sender import notifications_send_due
+from notifications.services import notification_create, subscriptions_record
+from tests.conftest import REPO_ROOT, wait_until
+from tests.manuscripts.factories import make_researcher
+
+FIXTURE = json.loads((REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json").read_text())
+TEMPLATE_IDS = {item["fields"]["kind"]: item["fields"]["template_id"] for item in FIXTURE}
+STATUS_TEMPLATE = TEMPLATE_IDS["status_changed"]
+SEND = "/cgi-bin/message/subscribe/send"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def templates(db, wechat_sandbox):
+    call_command("loaddata", "subscription_templates", verbosity=0)
+
+
+@pytest.fixture
+def sandbox(wechat_sandbox):
+    return wechat_sandbox.wechat
+
+
+def make_recipient(sandbox, user: str = "alice", language: str = "zh-hans"):
+    researcher = make_researcher()
+    researcher.language = language
+    researcher.save(update_fields=["language"])
+    WeChatIdentity.objects.create(researcher=researcher, appid=settings.WECHAT_APP_ID,
+                                  openid=sandbox.register_user(user))
+    return researcher
+
+
+def accept(sandbox, researcher, user: str = "alice", kind: str = "status_changed", times: int = 1) -> None:
+    """The researcher taps "allow" in wx.requestSubscribeMessage: WeChat and our backend both count it."""
+    for _ in range(times):
+        sandbox.subscribe(user, {TEMPLATE_IDS[kind]: "accept"})
+        subscriptions_record(researcher_id=researcher.pk, results={TEMPLATE_IDS[kind]: "accept"})
+
+
+def credits(researcher, kind: str = "status_changed") -> int:
+    grant = SubscriptionGrant.objects.filter(researcher=researcher, template_id=TEMPLATE_IDS[kind]).first()
+    return grant.credits if grant else 0
+
+
+def status_notice(researcher, *, manuscript_id: int = 7, event_id: int = 1, to_status: str = "accepted",
+                  phrase: str = "已录用", page: str | None = None) -> Notification:
+    return notification_create(
+        researcher_id=researcher.pk, kind="status_changed",
+        dedupe_key=f"status:{manuscript_id}:{event_id}:{researcher.pk}",
+        title="稿件状态：已录用", body="干旱胁迫下土壤微生物组的变化：一项跨越十年的田间试验",
+        payload={"manuscript_id": manuscript_id, "to_status": to_status, "status_phrase": phrase,
+                 "journal": "应用科学学报", "occurred_at": "2026-12-01T06:30:00+00:00"},
+        page=f"pages/manuscript/detail?id={manuscript_id}" if page is None else page,
+        thread=f"manuscript:{manuscript_id}")
+
+
+def reload(notification: Notification) -> Notification:
+    return Notification.objects.get(pk=notification.pk)
+
+
+def make_due(notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+# --- sent -------------------------------------------------------------------------------------------------
+
+def test_a_notice_with_a_credit_goes_out_with_every_keyword_fitted(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+
+    report = notifications_send_due()
+
+    assert report.sent == 1
+    [message] = sandbox.sent_messages
+    assert message["template_id"] == STATUS_TEMPLATE
+    assert message["touser"] == sandbox.openid_for("alice")
+    assert message["page"] == "pages/manuscript/detail?id=7"
+    assert message["lang"] == "zh_CN" and message["miniprogram_state"] == "formal"
+    assert message["data"] == {
+        "thing1": {"value": "干旱胁迫下土壤微生物组的变化：一项跨…"},  # 20 characters, ending in an ellipsis
+        "phrase2": {"value": "已录用"},
+        "thing3": {"value": "应用科学学报"},
+        "time4": {"value": "2026年12月1日 14:30"},  # Beijing time
+    }
+    notification = reload(notification)
+    assert (notification.state, notification.msgid, notification.attempts) == ("sent", str(message["msgid"]), 1)
+    assert notification.settled_at is not None and notification.errcode is None
+    assert credits(researcher) == 0
+    assert sandbox.quota("alice", STATUS_TEMPLATE) == 0
+
+
+def test_an_english_reader_gets_the_english_card_and_fixed_texts_in_english(sandbox):
+    researcher = make_recipient(sandbox, language="en")
+    accept(sandbox, researcher, kind="payment_due")
+    notification_create(researcher_id=researcher.pk, kind="payment_due", dedupe_key="order:1:due",
+                        title="Payment due", body="Article processing charge",
+                        payload={"amount_fen": 125050, "due_date": "2026-12-31"})
+
+    notifications_send_due()
+
+    [message] = sandbox.sent_messages
+    assert message["lang"] == "en_US"
+    assert message["page"] == "pages/home/home"  # the template's page: the notice has none of its own
+    assert message["data"] == {"thing1": {"value": "Article processing c…"}, "amount2": {"value": "¥1250.50"},
+                               "date3": {"value": "2026年12月31日"}, "thing4": {"value": "Tap to view and pay"}}
+
+
+def test_one_pass_sends_every_due_notice_in_batches(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, times=5)
+    for manuscript_id in range(5):
+        status_notice(researcher, manuscript_id=manuscript_id)
+
+    report = notifications_send_due(batch_size=2)
+
+    assert report.sent == 5
+    assert Notification.objects.filter(state="sent").count() == 5
+    assert credits(researcher) == 0
+
+
+# --- credits and preferences ------------------------------------------------------------------------------
+
+def test_without_a_credit_the_notice_stays_in_the_inbox_as_no_credit_and_wechat_is_not_called(sandbox):
+    researcher = make_recipient(sandbox)
+    notification = status_notice(researcher)
+
+    report = notifications_send_due()
+
+    assert report.no_credit == 1
+    assert reload(notification).state == "no_credit"
+    assert sandbox.call_count(SEND) == 0
+    assert Notification.objects.filter(researcher=researcher).count() == 1  # still in the inbox
+
+
+def test_a_switched_off_kind_never_spends_a_credit(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    NotificationPreference.objects.create(researcher=researcher, disabled_kinds=["status_changed"])
+    notification = status_notice(researcher)
+
+    notifications_send_due()
+
+    notification = reload(notification)
+    assert (notification.state, notification.error) == ("skipped", "switched off by the researcher")
+    assert credits(researcher) == 1
+    assert sandbox.call_count(SEND) == 0
+
+
+def test_a_status_the_researcher_did_not_ask_about_never_spends_a_credit(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    NotificationPreference.objects.create(researcher=researcher, status_alerts=["accepted", "rejected"])
+    under_review = status_notice(researcher, event_id=1, manuscript_id=1, to_status="under_review", phrase="审稿中")
+    accepted = status_notice(researcher, event_id=2, manuscript_id=2)
+
+    notifications_send_due()
+
+    assert reload(under_review).state == "skipped"
+    assert reload(accepted).state == "sent"
+    assert credits(researcher) == 0
+
+
+def _quiet_around_now() -> tuple:
+    local = timezone.now().astimezone(BEIJING)
+    return (local - timedelta(hours=1)).time().replace(second=0, microsecond=0), \
+        (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+
+
+def test_quiet_hours_hold_a_status_change_until_they_end_without_spending_a_credit(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    start, end = _quiet_around_now()
+    NotificationPreference.objects.create(researcher=researcher, quiet_start=start, quiet_end=end)
+    notification = status_notice(researcher)
+
+    report = notifications_send_due()
+
+    notification = reload(notification)
+    assert report.deferred == 1
+    assert notification.state == "pending"
+    release = notification.next_attempt_at.astimezone(BEIJING)
+    assert (release.hour, release.minute) == (end.hour, end.minute) and release > timezone.now()
+    assert credits(researcher) == 1 and sandbox.call_count(SEND) == 0
+
+
+def test_quiet_hours_never_hold_back_a_payment_notice(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, kind="payment_received")
+    start, end = _quiet_around_now()
+    NotificationPreference.objects.create(researcher=researcher, quiet_start=start, quiet_end=end)
+    notification_create(researcher_id=researcher.pk, kind="payment_received", dedupe_key="order:1:paid",
+                        title="Paid", payload={"order_no": "SL20261201-0001", "amount_fen": 50000,
+                                               "paid_at": "2026-12-01T06:30:00+00:00"})
+
+    assert notifications_send_due().sent == 1
+
+
+def test_several_pending_notices_of_one_manuscript_go_out_as_one_message_for_the_newest(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, times=3)
+    older = status_notice(researcher, event_id=1, to_status="under_review", phrase="审稿中")
+    middle = status_notice(researcher, event_id=2, to_status="revision_requested", phrase="需修改")
+    newest = status_notice(researcher, event_id=3)
+    other_manuscript = status_notice(researcher, manuscript_id=8, event_id=4)
+
+    report = notifications_send_due()
+
+    assert (report.sent, report.coalesced) == (2, 2)
+    assert [reload(n).state for n in (older, middle, newest, other_manuscript)] == [
+        "coalesced", "coalesced", "sent", "sent"]
+    assert reload(older).error == f"merged into notification {newest.pk}"
+    assert sorted(m["data"]["phrase2"]["value"] for m in sandbox.sent_messages) == ["已录用", "已录用"]
+    assert credits(researcher) == 1  # two messages, two credits
+
+
+def test_a_template_switched_off_by_staff_sends_nothing(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    NotificationTemplate.objects.filter(kind="status_changed").update(enabled=False)
+    notification = status_notice(researcher)
+
+    notifications_send_due()
+
+    assert (reload(notification).state, reload(notification).error) == ("skipped",
+                                                                        "no enabled template for status_changed")
+    assert credits(researcher) == 1
+
+
+# --- WeChat's errors --------------------------------------------------------------------------------------
+
+def test_43101_means_the_credit_was_not_real_so_the_templates_credits_are_zeroed(sandbox):
+    researcher = make_recipient(sandbox)
+    # Our books say three acceptances, WeChat has none (e.g. the user withdrew consent in WeChat's settings).
+    for _ in range(3):
+        subscriptions_record(researcher_id=researcher.pk, results={STATUS_TEMPLATE: "accept"})
+    notification = status_notice(researcher)
+
+    notifications_send_due()
+
+    notification = reload(notification)
+    assert (notification.state, notification.errcode) == ("no_credit", 43101)
+    assert "user refuse to accept the msg" in notification.error
+    assert credits(researcher) == 0
+
+
+@pytest.mark.parametrize("breakage, errcode, errmsg", [
+    ("template", 40037, "invalid template_id"),
+    ("page", 41030, "invalid page"),
+    ("openid", 40003, "invalid openid"),
+    ("keyword", 47003, "data.thing9.value invalid"),
+])
+def test_permanent_errors_fail_with_wechats_errmsg_kept_and_the_credit_given_back(sandbox, breakage, errcode, errmsg):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    page = None
+    if breakage == "template":  # staff typed a template id WeChat doesn't know
+        NotificationTemplate.objects.filter(kind="status_changed").update(template_id="NOT-A-REAL-TEMPLATE")
+        SubscriptionGrant.objects.filter(researcher=researcher).update(template_id="NOT-A-REAL-TEMPLATE")
+    elif breakage == "page":
+        page = "pages/nowhere/nothing?id=7"
+    elif breakage == "openid":
+        WeChatIdentity.objects.filter(researcher=researcher).update(openid="o-unknown-openid")
+    elif breakage == "keyword":  # WeChat's template has a keyword our configuration forgot
+        keywords = [spec["keyword"] for spec in FIXTURE[0]["fields"]["keywords"]]
+        sandbox.set_templates({STATUS_TEMPLATE: [*keywords, "thing9"]})
+    notification = status_notice(researcher, page=page)
+    before = SubscriptionGrant.objects.get(researcher=researcher).credits
+
+    report = notifications_send_due()
+
+    notification = reload(notification)
+    assert report.failed == 1
+    assert (notification.state, notification.errcode) == ("failed", errcode)
+    assert errmsg in notification.error
+    assert notification.settled_at is not None
+    assert SubscriptionGrant.objects.get(researcher=researcher).credits == before  # spent, then given back
+
+
+@pytest.mark.parametrize("fault, errcode", [(45009, 45009), (-1, -1), ("timeout", -2)])
+def test_transient_errors_retry_later_with_backoff_and_the_same_credit(sandbox, settings, fault, errcode):
+    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    sandbox.timeout_fault_seconds = 1.0
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, times=2)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, fault)
+
+    first = notifications_send_due()
+
+    notification = reload(notification)
+    assert first.retry == 1
+    assert (notification.state, notification.errcode, notification.attempts) == ("retry", errcode, 1)
+    delay = (notification.next_attempt_at - timezone.now()).total_seconds()
+    assert settings.NOTIFY_RETRY_BASE_SECONDS / 2 - 1 <= delay <= settings.NOTIFY_RETRY_BASE_SECONDS
+    assert notifications_send_due().handled == 0  # not due yet
+
+    if fault == "timeout":  # the slow WeChat delivers the first one after all (the duplicate window)
+        wait_until(lambda: len(sandbox.sent_messages) == 1, message="the late delivery")
+    make_due(notification)
+    second = notifications_send_due()
+
+    notification = reload(notification)
+    assert second.sent == 1
+    assert (notification.state, notification.attempts) == ("sent", 2)
+    assert credits(researcher) == 1  # one notice, one credit, however many tries
+
+
+def test_transient_errors_end_in_failed_after_the_last_attempt(sandbox, settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 2
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, 45009, times=2)
+
+    notifications_send_due()
+    make_due(notification)
+    notifications_send_due()
+
+    notification = reload(notification)
+    assert (notification.state, notification.errcode, notification.attempts) == ("failed", 45009, 2)
+    assert credits(researcher) == 1  # never delivered: the credit is back
+
+
+def test_retry_delays_grow_exponentially_with_jitter_and_a_ceiling(settings):
+    from notifications.sender import retry_delay_seconds
+
+    settings.NOTIFY_RETRY_BASE_SECONDS, settings.NOTIFY_RETRY_MAX_SECONDS = 30, 600
+    for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (5, 480), (6, 600), (12, 600)]:
+        delays = {retry_delay_seconds(attempts) for _ in range(50)}
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1  # jittered: workers that failed together don't retry together
+
+
+# --- the access token -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["expired", 40001, 40014])
+def test_a_refused_token_is_refreshed_once_and_the_send_retried(sandbox, how):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    notifications_send_due()  # a first send caches a token
+    accept(sandbox, researcher)
+    second = status_notice(researcher, manuscript_id=9)
+    if how == "expired":
+        sandbox.expire_all_tokens()
+    else:
+        sandbox.inject_fault(SEND, how)
+
+    notifications_send_due()
+
+    assert reload(notification).state == "sent" and reload(second).state == "sent"
+    assert sandbox.call_count("/cgi-bin/stable_token") == 2  # the first fetch and one refresh
+    assert sandbox.call_count("/cgi-bin/token") == 0  # never: it would invalidate other holders' tokens
+    assert sandbox.call_count(SEND) == 3
+
+
+def test_a_token_refused_twice_is_not_retried_in_a_loop(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, 40001, times=2)
+
+    notifications_send_due()
+
+    notification = reload(notification)
+    assert (notification.state, notification.errcode) == ("retry", 40001)
+    assert sandbox.call_count(SEND) == 2
+
+
+def test_workers_share_one_token_and_a_refresh_keeps_a_newer_token_someone_else_fetched(sandbox):
+    from publisher_backend.wechat import wechat_client
+
+    first, second = wechat_client(), wechat_client()
+    token = first.access_token
+    assert second.access_token == token  # from the shared cache, not a second fetch
+    sandbox.expire_all_tokens()
+
+    refreshed = first.refresh_access_token(stale_token=token)
+    again = second.refresh_access_token(stale_token=token)  # the other worker saw the same refusal
+
+    assert refreshed != token and again == refreshed
+    assert sandbox.call_count("/cgi-bin/stable_token") == 2
+    assert cache.get(f"wechatpy:{first.access_token_key}") == refreshed
+
+
+# --- leases -----------------------------------------------------------------------------------------------
+
+def test_a_row_left_sending_by_a_dead_worker_is_recovered_after_its_lease_without_a_second_credit(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    # What a worker killed mid-send leaves behind: credit spent, state sending, lease not yet over.
+    Notification.objects.filter(pk=notification.pk).update(
+        state="sending", credit_spent=True, attempts=1, template_id=STATUS_TEMPLATE,
+        next_attempt_at=timezone.now() + timedelta(seconds=60))
+    SubscriptionGrant.objects.filter(researcher=researcher).update(credits=0)
+
+    assert notifications_send_due().handled == 0  # the lease still runs: hands off
+    make_due(notification)
+    report = notifications_send_due()
+
+    notification = reload(notification)
+    assert (report.recovered, report.sent) == (1, 1)
+    assert (notification.state, notification.recoveries, notification.attempts) == ("sent", 1, 2)
+    assert len(sandbox.sent_messages) == 1
+
+
+def test_an_outcome_from_a_worker_that_outlived_its_lease_does_not_overwrite_the_new_owner(sandbox):
+    from notifications.sender import Outcome, SendReport, claim_due, record
+
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    [slow] = claim_due(batch_size=10, report=SendReport())
+    make_due(notification)
+    [taken_over] = claim_due(batch_size=10, report=SendReport())  # the lease ran out: another worker has it
+
+    record(slow, Outcome("failed", 47003, "late answer"), SendReport())
+
+    notification = reload(notification)
+    assert (notification.state, notification.attempts, notification.recoveries) == ("sending", 2, 1)
+    assert taken_over.notification.attempts == 2
+
+
+# --- the after-commit trigger -------------------------------------------------------------------------------
+
+def test_creating_notices_asks_a_worker_to_send_once_the_transaction_commits(django_capture_on_commit_callbacks,
+                                                                            sandbox, monkeypatch):
+    from notifications import tasks
+
+    kicks = []
+    monkeypatch.setattr(tasks.send_due, "delay", lambda: kicks.append(1))
+    researcher = make_recipient(sandbox)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        status_notice(researcher)
+    assert kicks == []  # nothing before the commit: the worker would not see the row
+    for callback in callbacks:
+        callback()
+
+    assert kicks == [1]
+
+
+def test_replaying_an_event_makes_no_second_notice_and_no_kick(django_capture_on_commit_callbacks, sandbox):
+    researcher = make_recipient(sandbox)
+    status_notice(researcher)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert status_notice(researcher) is None
+
+    assert callbacks == []
+
+
+def test_a_broker_outage_does_not_fail_the_event_that_made_the_notice(django_capture_on_commit_callbacks, sandbox,
+                                                                       monkeypatch):
+    from notifications import tasks
+
+    def broker_down():
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.send_due, "delay", broker_down)
+    researcher = make_recipient(sandbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = status_notice(researcher)
+
+    assert reload(notification).state == "pending"  # the beat sweep sends it
+
+
+def test_the_beat_sweep_runs_the_sender_on_its_own_queue():
+    assert settings.CELERY_BEAT_SCHEDULE["notifications-send-due"]["task"] == "notifications.tasks.send_due"
+    assert settings.CELERY_TASK_ROUTES["notifications.tasks.*"] == {"queue": "notifications"}
