@@ -78,7 +78,7 @@ class JournalAccountVerifyView(APIView):
         serializer = VerifyCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         account = linking.journal_account_verify(account=account, code=serializer.validated_data["code"])
-        services.account_sync_schedule_now(account=account)
+        services.journal_account_verified(account=account)
         return Response(_account_body(request, account.pk))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from manuscripts.models import AccountSyncState, Manuscript, SystemPollState
 from manuscripts.resilience import platform_call, take_token
 from manuscripts.status import CanonicalStatus
 from manuscripts.sync import SyncOutcome, publications_apply, snapshots_apply
+from notifications.services import notification_create
 from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,24 @@ def journal_account_link(*, researcher: Researcher, journal_system_id: int, iden
         # A public bibliographic record has no e-mail to prove with; its own ORCID match is the proof,
         # and the account is marked so (it only shows published, public works).
         account = linking.journal_account_verify_by_orcid_match(account=account)
-        account_sync_schedule_now(account=account)
+        journal_account_verified(account=account)
     return account
+
+
+@transaction.atomic
+def journal_account_verified(*, account: JournalAccount) -> None:
+    """A researcher proved an account theirs: read its manuscripts now and tell them (inbox, WeChat)."""
+    account_sync_schedule_now(account=account)
+    language = account.researcher.language
+    system_name = account.journal_system.localized_name(language)
+    with translation.override(language):
+        title = _("Journal account linked: %(system)s") % {"system": system_name}
+        body = _("We will follow the manuscripts of %(identity)s and tell you when their status changes.") % {
+            "identity": account.identity}
+    notification_create(researcher_id=account.researcher_id, kind="account_linked",
+                        dedupe_key=f"account_linked:{account.pk}:{account.verified_at.isoformat()}",
+                        title=title, body=body, page="pages/accounts/list",
+                        payload={"journal_account_id": account.pk, "journal": system_name})
 
 
 def account_sync_schedule_now(*, account: JournalAccount) -> None:

@@ -65,7 +65,8 @@ def test_miniprogram_links_an_ojs_account_and_follows_a_decision(live_server, ce
     assert list(StatusEvent.objects.filter(manuscript=manuscript).order_by("occurred_at")
                 .values_list("to_status", flat=True)) == ["under_review", "accepted"]
     assert StatusEvent.objects.filter(to_status="accepted").count() == 1
-    notification = Notification.objects.get()
+    assert Notification.objects.filter(kind="account_linked").count() == 1
+    notification = Notification.objects.get(kind="status_changed")
     assert notification.researcher_id == account.researcher_id
     assert notification.payload["to_status"] == "accepted"
     assert notification.page == f"pages/manuscript/detail?id={manuscript.pk}"

@@ -46,6 +46,9 @@ def test_link_verify_see_manuscripts_and_follow_a_decision(celery_worker_process
 
     verified = client.post(f"/api/v1/journal-accounts/{created.json()['id']}/verify", {"code": code}, format="json")
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
+    linked = Notification.objects.get(kind="account_linked")
+    assert (linked.title, linked.page) == ("已关联投稿系统账号：Demo OJS", "pages/accounts/list")
+    assert linked.payload == {"journal_account_id": created.json()["id"], "journal": "Demo OJS"}
 
     def listed() -> list[dict]:
         return client.get("/api/v1/manuscripts", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
@@ -62,6 +65,6 @@ def test_link_verify_see_manuscripts_and_follow_a_decision(celery_worker_process
     detail = client.get(f"/api/v1/manuscripts/{first[0]['id']}", HTTP_ACCEPT_LANGUAGE="en").json()
     assert [event["to_status"] for event in detail["timeline"]] == ["accepted", "under_review"]
     assert StatusEvent.objects.filter(to_status="accepted").count() == 1
-    notification = Notification.objects.get()
+    notification = Notification.objects.get(kind="status_changed")
     assert notification.payload["to_status"] == "accepted"
     assert notification.page == f"pages/manuscript/detail?id={first[0]['id']}"

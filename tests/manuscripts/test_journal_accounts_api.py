@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import linking
 from accounts.models import JournalAccount, Researcher
 from manuscripts.models import AccountSyncState
+from notifications.models import Notification
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +46,11 @@ def test_verify_with_the_mailed_code_makes_the_account_due_for_sync(pending, dja
     assert response.status_code == 200
     assert response.json()["status"] == "verified"
     assert response.json()["email_hint"] == "a***@example.org"
-    assert len(after_commit) == 1  # the sync task is enqueued once the verification commits
+    # Once the verification commits: the sync task, and the sender for the "account linked" notice.
+    assert [callback.__name__ for callback in after_commit] == ["enqueue", "_sender_kick"]
     assert AccountSyncState.objects.get(journal_account=account).next_sync_at <= timezone.now()
+    linked = Notification.objects.get(researcher=account.researcher)
+    assert (linked.kind, linked.page, linked.state) == ("account_linked", "pages/accounts/list", "pending")
 
 
 def test_wrong_code_is_a_field_error_in_the_request_language(pending):

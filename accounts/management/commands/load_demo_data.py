@@ -3,7 +3,9 @@
 import os
 import secrets
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -35,6 +37,10 @@ class Command(BaseCommand):
                       "language": Language.ZH_HANS, "orcid": "0000-0002-1825-0097"},
         )
 
+        # The subscription-message templates the WeChat sandbox knows, unless staff already set their own.
+        if not apps.get_model("notifications", "NotificationTemplate").objects.exists():
+            call_command("loaddata", "subscription_templates", verbosity=0)
+
         web = f"http://127.0.0.1:{self._port()}"
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Admin:       {web}/admin/   user '{username}'  password '{password}'")
@@ -43,6 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  WeChat sandbox: {settings.WECHAT_API_BASE}")
         self.stdout.write("  Any login code works there: 'alice-1' and 'alice-2' are both WeChat user alice.")
         self.stdout.write(f"  Sent mail (linking codes): {settings.WECHAT_API_BASE}/__sandbox__/mail")
+        self.stdout.write(f"  Sent subscription messages: {settings.WECHAT_API_BASE}/__sandbox__/wechat/messages")
         self.stdout.write("  Demo journal account to link: li.wei@example.org on 'Demo Press OJS'.")
         self.stdout.write(
             f"  Try a login: curl -s -X POST {web}/api/v1/auth/login "
