@@ -197,6 +197,29 @@ def _coalesce(candidates: list[Notification], now: datetime, report: SendReport)
     return kept
 
 
+def _spend_credits(rows: list[Notification]) -> set[int]:
+    """One credit per row, atomically; returns the ids of the rows that got one.
+
+    Rows of one researcher and template are paid with one UPDATE when the credits cover them all (a
+    campaign or a backlog); otherwise one by one, oldest first, until the credits run out.
+    """
+    groups: dict[tuple[int, str], list[Notification]] = {}
+    for row in rows:
+        groups.setdefault((row.researcher_id, row.template_id), []).append(row)
+    paid: set[int] = set()
+    # In key order, so two workers paying for the same researchers lock their grants in the same order.
+    for (researcher_id, template_id), group in sorted(groups.items()):
+        if len(group) > 1 and subscription_credit_spend(researcher_id=researcher_id, template_id=template_id,
+                                                        count=len(group)):
+            paid.update(row.pk for row in group)
+            continue
+        for row in group:
+            if not subscription_credit_spend(researcher_id=researcher_id, template_id=template_id):
+                break
+            paid.add(row.pk)
+    return paid
+
+
 _CLAIM_FIELDS = ["state", "next_attempt_at", "attempts", "recoveries", "template_id", "credit_spent", "error",
                  "settled_at"]
 
@@ -234,20 +257,25 @@ def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
                     continue
             candidates.append(row)
 
-        claimed = []
+        sendable = []
         for row in _coalesce(candidates, now, report):
             template = templates.get(row.kind)
-            recipient = recipients.get(row.researcher_id)
-            if template is not None:
-                row.template_id = template.template_id
             if template is None:
                 _settle(row, NotificationState.SKIPPED, now, f"no enabled template for {row.kind}")
                 report.skipped += 1
-            elif recipient is None:
+                continue
+            row.template_id = template.template_id
+            if row.researcher_id not in recipients:
                 _settle(row, NotificationState.NO_CREDIT, now, "no WeChat identity")
                 report.no_credit += 1
-            elif not row.credit_spent and not subscription_credit_spend(researcher_id=row.researcher_id,
-                                                                        template_id=template.template_id):
+                continue
+            sendable.append(row)
+        paid = _spend_credits([row for row in sendable if not row.credit_spent])
+
+        claimed = []
+        for row in sendable:
+            template, recipient = templates[row.kind], recipients[row.researcher_id]
+            if not row.credit_spent and row.pk not in paid:
                 _settle(row, NotificationState.NO_CREDIT, now)
                 report.no_credit += 1
             else:
@@ -336,19 +364,24 @@ def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
         changes["msgid"] = outcome.msgid
     if state == NotificationState.FAILED:
         changes["credit_spent"] = False  # given back below: WeChat delivered nothing
-    with transaction.atomic():
-        # The attempt number fences the write: a worker that outlived its lease never overwrites the row
-        # another worker took over.
-        written = Notification.objects.filter(pk=notification.pk, state=NotificationState.SENDING,
-                                              attempts=notification.attempts).update(**changes)
-        if not written:
-            logger.warning("notification %s was taken over by another worker; outcome %s dropped",
-                           notification.pk, state)
-            return
-        if state == NotificationState.NO_CREDIT:
-            subscription_credits_void(researcher_id=notification.researcher_id, template_id=notification.template_id)
-        elif state == NotificationState.FAILED:
-            subscription_credit_refund(researcher_id=notification.researcher_id, template_id=notification.template_id)
+    # The attempt number fences the write: a worker that outlived its lease never overwrites the row
+    # another worker took over.
+    fenced = Notification.objects.filter(pk=notification.pk, state=NotificationState.SENDING,
+                                         attempts=notification.attempts)
+    if state in (NotificationState.NO_CREDIT, NotificationState.FAILED):
+        with transaction.atomic():  # the outcome and its credit correction together
+            written = fenced.update(**changes)
+            if written and state == NotificationState.NO_CREDIT:
+                subscription_credits_void(researcher_id=notification.researcher_id,
+                                          template_id=notification.template_id)
+            elif written:
+                subscription_credit_refund(researcher_id=notification.researcher_id,
+                                           template_id=notification.template_id)
+    else:
+        written = fenced.update(**changes)  # the common case: one statement, autocommitted
+    if not written:
+        logger.warning("notification %s was taken over by another worker; outcome %s dropped", notification.pk, state)
+        return
     setattr(report, state, getattr(report, state) + 1)
     if outcome.errcode is not None:
         report.errcodes[outcome.errcode] = report.errcodes.get(outcome.errcode, 0) + 1

@@ -116,11 +116,11 @@ def subscriptions_record(*, researcher_id: int, results: dict[str, str]) -> None
             SubscriptionGrant.objects.filter(pk=grant.pk).update(**changes)
 
 
-def subscription_credit_spend(*, researcher_id: int, template_id: str) -> bool:
-    """Take one credit if there is one (never below zero, even with concurrent senders)."""
+def subscription_credit_spend(*, researcher_id: int, template_id: str, count: int = 1) -> bool:
+    """Take `count` credits if there are that many, else none (never below zero, even with concurrent senders)."""
     return bool(SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id,
-                                                 credits__gt=0, banned=False)
-                .update(credits=F("credits") - 1))
+                                                 credits__gte=count, banned=False)
+                .update(credits=F("credits") - count))
 
 
 def subscription_credit_refund(*, researcher_id: int, template_id: str) -> None:
