@@ -15,8 +15,8 @@ accepts, so our own formatting never causes a 47003:
 | date | a date, optional time | `2026年11月25日` in Beijing time |
 | amount | one currency sign + ≤ 10 digits | `¥12.50` from integer fen |
 | phone_number | ≤ 17 digits/symbols | keep digits, `+`, `-` |
-| car_number | ≤ 8 characters | cut to 8 |
-| name | ≤ 10 Chinese characters, or ≤ 20 letters/symbols | Chinese kept to 10, else ASCII to 20 |
+| car_number | ≤ 8, Chinese only first or last | a leading Chinese character, then letters/digits, to 8 |
+| name | ≤ 10 Chinese, or ≤ 20 letters/symbols; no digits | Chinese, letters, · to 10; else letters/symbols to 20 |
 | phrase | ≤ 5 pure Chinese characters | keep Chinese characters, at most 5 |
 
 An empty result would itself be refused, so each type has a neutral fallback.
@@ -38,7 +38,7 @@ _ASCII_PUNCTUATION = set(string.punctuation)
 LIMITS = {"thing": 20, "number": 32, "letter": 32, "symbol": 5, "character_string": 32, "phone_number": 17,
           "car_number": 8, "phrase": 5}
 FALLBACKS = {"thing": "-", "number": "0", "letter": "A", "symbol": "-", "character_string": "-",
-             "phone_number": "-", "car_number": "-", "name": "-", "phrase": "更新"}
+             "phone_number": "-", "car_number": "无", "name": "-", "phrase": "更新"}
 KEYWORD_TYPES = (*LIMITS, "time", "date", "amount", "name")
 
 
@@ -138,13 +138,17 @@ def fit_keyword_value(keyword_type: str, value: object) -> str:
         fitted = "".join(char for char in text if char.isdigit() and char.isascii() or char in "+-")
         fitted = fitted[: LIMITS["phone_number"]]
     elif keyword_type == "car_number":
-        fitted = _take(text.replace(" ", ""), LIMITS["car_number"])
+        # A plate like 京A12345: a Chinese province first, then letters and digits.
+        head = text[:1] if _CJK.fullmatch(text[:1] or "x") else ""
+        fitted = head + "".join(char for char in text[len(head):] if char.isascii() and char.isalnum())
+        fitted = fitted[: LIMITS["car_number"]]
     elif keyword_type == "name":
-        chinese = "".join(_CJK.findall(text))
-        if chinese:
-            fitted = chinese[:10]
-        else:
-            fitted = "".join(char for char in text if char.isascii() and char.isprintable())[:20].strip()
+        if _CJK.search(text):  # a Chinese name (mixed with letters it still counts as one): at most 10
+            fitted = "".join(char for char in text if _CJK.fullmatch(char) or char in string.ascii_letters + "·")
+            fitted = fitted[:10]
+        else:  # letters and symbols, no digits: at most 20
+            fitted = "".join(char for char in text if char in string.ascii_letters + " " or char in _ASCII_PUNCTUATION)
+            fitted = re.sub(" +", " ", fitted)[:20].strip()
     elif keyword_type == "phrase":
         fitted = "".join(_CJK.findall(text))[: LIMITS["phrase"]]
     else:

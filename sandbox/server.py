@@ -95,6 +95,9 @@ class Platform(Protocol):
 class _HTTPServer(ThreadingHTTPServer):
     # Daemon threads: a handler deliberately sleeping (an injected timeout) must never block exit.
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a burst of clients (concurrent workers,
+    # threaded tests) connects at once; a real platform takes them all.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], router: Router, quiet: bool) -> None:
         super().__init__(address, _RequestHandler)

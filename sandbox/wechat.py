@@ -5,6 +5,21 @@ the same, so the product's real client code (wechatpy) runs unchanged against it
 from the ``wx.login`` code: the part before the first ``-`` names the user (``alice-1`` and ``alice-2``
 are both alice), and openids are stable per (appid, user) across runs. Codes starting with ``bad``,
 ``busy``, ``blocked`` or ``limited`` provoke the matching code2Session errors.
+
+subscribeMessage.send is checked as WeChat checks it (../shared/reference/protocols.md §1.3), in WeChat's
+order: token (41001/40001/42001), openid (40003), template (40037), page (41030), data (47003), quota (43101).
+
+- Templates are the Mini Program's, read from ``notifications/fixtures/subscription_templates.json`` (the
+  fixture the product loads), not through Django. WeChat walks the *template's* keywords: one missing from
+  ``data`` is ``data.<key>.value is empty``, one whose value breaks its type's rule (thing ≤ 20 UTF-16
+  units, phrase ≤ 5 Chinese characters, time/date formats, ...) is ``data.<key>.value invalid``; keys the
+  template lacks are ignored, as WeChat ignores them. The rules are implemented here independently of the
+  product's formatter, so a formatting mistake there shows up as a 47003.
+- Pages are ``miniprogram/src/app.json``'s (with sub-packages): the path before ``?`` must be one, written
+  without a leading ``/``.
+- Quota is one message per acceptance, per (openid, template): ``POST /__sandbox__/wechat/subscriptions``
+  (or :meth:`WeChatSandbox.subscribe`) replays what ``wx.requestSubscribeMessage`` returned in the client.
+  A send checks and spends it under the sandbox's lock, so concurrent sends never overdraw.
 """
 
 from __future__ import annotations
@@ -12,12 +27,17 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 import re
 import secrets
+import string
 import threading
 import time
+import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from sandbox.png import render_code
@@ -74,6 +94,163 @@ SCENE_RE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}")
 # Real msgids exceed 2**31; starting there catches msgid columns that are too narrow.
 MSGID_BASE = 3_000_000_000_000_000_000
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_FIXTURE = REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json"
+APP_JSON = REPO_ROOT / "miniprogram" / "src" / "app.json"
+
+# What wx.requestSubscribeMessage answers per template id; only these two change the quota.
+ACCEPT, BAN = "accept", "ban"
+
+
+def load_templates(path: Path = TEMPLATES_FIXTURE) -> dict[str, tuple[str, ...]]:
+    """``{template_id: keyword names}`` from a Django fixture of notifications.notificationtemplate rows.
+
+    Disabled rows are included: ``enabled`` is the product's switch, WeChat still has the template.
+    """
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        row["fields"]["template_id"]: tuple(spec["keyword"] for spec in row["fields"]["keywords"])
+        for row in rows
+        if row.get("model") == "notifications.notificationtemplate"
+    }
+
+
+def load_pages(path: Path = APP_JSON) -> frozenset[str]:
+    """The Mini Program's page paths from its app.json: ``pages`` plus each sub-package's ``root/page``."""
+    app = json.loads(path.read_text(encoding="utf-8"))
+    pages = set(app.get("pages", []))
+    for package in app.get("subPackages", app.get("subpackages", [])):
+        root = package["root"].strip("/")
+        pages.update(f"{root}/{page}" for page in package.get("pages", []))
+    return frozenset(pages)
+
+
+# --- subscription-message keyword values -----------------------------------------------------------------
+# WeChat's "订阅消息参数值内容限制说明" (protocols.md §1.3 and the official notes copied with it: symbols are
+# common non-letter, non-digit, non-Chinese characters and no value may hold a line break or other control
+# character; time is HH:MM or HH:MM:SS; a date is y年m月d日, y年m月, m月d日 or joined with "-", "/" or ".").
+# Written from that table, not from notifications.formatting, so the two check each other.
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_SYMBOLS = re.escape(string.punctuation)
+_PHONE_NUMBER_RE = re.compile(f"[0-9{_SYMBOLS}]{{1,17}}")
+_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_LETTER_RE = re.compile(r"[A-Za-z]{1,32}")
+_SYMBOL_RE = re.compile(f"[{_SYMBOLS}]{{1,5}}")
+_CHARACTER_STRING_RE = re.compile(r"[!-~]{1,32}")  # printable ASCII without the space
+_CLOCK = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+_DATES = (
+    r"(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})日)?",
+    r"(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日",
+    r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?:(?P=sep)(?P<d>[0-9]{1,2}))?",
+    r"(?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})",
+)
+_TIME_RE = re.compile(_CLOCK)
+_DATE_RES = tuple(re.compile(pattern) for pattern in _DATES)
+# Time after a date: a space, except that "日" already ends the date ("2019年10月1日15:01").
+_DATE_TIME_RES = tuple(re.compile(f"{pattern}(?:(?<=日) ?| )(?P<clock>.+)") for pattern in _DATES)
+CURRENCY_SYMBOLS = ("¥", "￥", "$", "€", "£", "₩", "₫", "HK$", "US$", "NT$", "S$", "R$")
+_AMOUNT_RE = re.compile(
+    "(?:" + "|".join(re.escape(symbol) for symbol in CURRENCY_SYMBOLS) + r")(?P<number>[0-9]+(?:\.[0-9]+)?)元?"
+)
+_PHRASE_RE = re.compile(f"[{_CJK}]{{1,5}}")
+_CHINESE_NAME_RE = re.compile(f"[{_CJK}A-Za-z·]{{1,10}}")
+_LATIN_NAME_RE = re.compile(f"[A-Za-z {_SYMBOLS}]{{1,20}}")
+_CAR_NUMBER_RE = re.compile(f"[{_CJK}A-Za-z0-9](?:[A-Za-z0-9]{{0,6}}[{_CJK}A-Za-z0-9])?")
+
+
+def _utf16_length(value: str) -> int:
+    # WeChat counts like JavaScript's String.length: characters beyond the BMP (most emoji) count twice.
+    return len(value.encode("utf-16-le")) // 2
+
+
+def _is_date(value: str) -> bool:
+    for pattern in _DATE_RES:
+        match = pattern.fullmatch(value)
+        if match:
+            return _calendar_ok(match)
+    return False
+
+
+def _calendar_ok(match: re.Match[str]) -> bool:
+    parts = match.groupdict()  # not every date form has a year or a day
+    year, month, day = parts.get("y"), parts["m"], parts.get("d")
+    try:
+        # Without a year, 2000 (a leap year) lets 2月29日 through.
+        date(int(year or 2000), int(month), int(day or 1))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value: str) -> bool:
+    """A date followed by a 24 h time."""
+    for pattern in _DATE_TIME_RES:
+        match = pattern.fullmatch(value)
+        if match and _calendar_ok(match) and _TIME_RE.fullmatch(match.group("clock")):
+            return True
+    return False
+
+
+def _span(value: str, point: Callable[[str], bool]) -> bool:
+    """One point in time, or two joined by "~" (spaces around it allowed)."""
+    parts = value.split("~")
+    return len(parts) <= 2 and all(point(part.strip() if len(parts) == 2 else part) for part in parts)
+
+
+def _is_time(value: str) -> bool:
+    return _span(value, lambda part: bool(_TIME_RE.fullmatch(part)) or _is_date_time(part))
+
+
+def _is_date_value(value: str) -> bool:
+    return _span(value, lambda part: _is_date(part) or _is_date_time(part))
+
+
+def _is_number(value: str) -> bool:
+    return bool(_NUMBER_RE.fullmatch(value)) and sum(char.isdigit() for char in value) <= 32
+
+
+def _is_amount(value: str) -> bool:
+    match = _AMOUNT_RE.fullmatch(value)
+    return bool(match) and sum(char.isdigit() for char in match.group("number")) <= 10
+
+
+def _is_name(value: str) -> bool:
+    # Chinese mixed with letters counts as a Chinese name (10); otherwise letters and symbols (20), no digits.
+    if _CJK_RE.search(value):
+        return bool(_CHINESE_NAME_RE.fullmatch(value))
+    return bool(_LATIN_NAME_RE.fullmatch(value))
+
+
+KEYWORD_RULES: dict[str, Callable[[str], bool]] = {
+    "thing": lambda value: _utf16_length(value) <= 20,
+    "number": _is_number,
+    "letter": lambda value: bool(_LETTER_RE.fullmatch(value)),
+    "symbol": lambda value: bool(_SYMBOL_RE.fullmatch(value)),
+    "character_string": lambda value: bool(_CHARACTER_STRING_RE.fullmatch(value)),
+    "time": _is_time,
+    "date": _is_date_value,
+    "amount": _is_amount,
+    "phone_number": lambda value: bool(_PHONE_NUMBER_RE.fullmatch(value)),
+    "car_number": lambda value: bool(_CAR_NUMBER_RE.fullmatch(value)),
+    "name": _is_name,
+    "phrase": lambda value: bool(_PHRASE_RE.fullmatch(value)),
+}
+
+
+def keyword_value_ok(keyword: str, value: object) -> bool:
+    """Whether WeChat accepts ``value`` for template keyword ``keyword`` (``thing1``: type thing, and so on).
+
+    Unknown types (including ``enum``, whose allowed values this sandbox does not model) accept nothing.
+    """
+    rule = KEYWORD_RULES.get(keyword.rstrip(string.digits)) if keyword[-1:].isdigit() else None
+    if rule is None or not isinstance(value, str) or not value.strip():
+        return False
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        return False
+    return rule(value)
+
 
 class WeChatError(Exception):
     """Raised by handlers; answered as WeChat's HTTP 200 errcode/errmsg JSON."""
@@ -105,6 +282,11 @@ def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _bad_request(message: str) -> Response:
+    # Sandbox-only routes answer with real HTTP statuses, in the envelope of the fault route.
+    return json_response({"errcode": -1, "errmsg": message}, status=400)
+
+
 def _int_field(body: dict[str, Any], name: str, default: int) -> int:
     value = body.get(name, default)
     if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -128,11 +310,28 @@ def _line_color(value: Any) -> tuple[int, int, int]:
 
 
 class WeChatSandbox:
-    """WeChat state (codes, tokens, messages, call log, faults) behind one lock, plus the route handlers."""
+    """WeChat state (codes, tokens, quotas, messages, call log, faults) behind one lock, plus the route handlers.
 
-    def __init__(self, app_id: str = DEFAULT_APP_ID, app_secret: str = DEFAULT_APP_SECRET) -> None:
+    ``templates`` (``{template_id: keyword names}``) and ``pages`` are the Mini Program's configuration at
+    WeChat; None reads them from the repository (the notifications fixture and the Mini Program's app.json).
+    """
+
+    def __init__(
+        self,
+        app_id: str = DEFAULT_APP_ID,
+        app_secret: str = DEFAULT_APP_SECRET,
+        *,
+        templates: Mapping[str, Iterable[str]] | None = None,
+        pages: Iterable[str] | None = None,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
+        self._configured_templates = {
+            template_id: tuple(keywords)
+            for template_id, keywords in (load_templates() if templates is None else templates).items()
+        }
+        self._templates = dict(self._configured_templates)
+        self.pages = frozenset(load_pages() if pages is None else pages)
         self.token_ttl_seconds = 7200
         # Longer than any sensible client timeout (the product defaults to 5 s).
         self.timeout_fault_seconds = 10.0
@@ -149,13 +348,52 @@ class WeChatSandbox:
         self._last_msgid = MSGID_BASE
         self._calls: list[dict[str, Any]] = []
         self._faults: dict[str, deque[Fault]] = {}
+        self._quota: dict[tuple[str, str], int] = {}  # (openid, template_id) -> messages still allowed
+        self._banned: set[tuple[str, str]] = set()
 
     # --- Python API for tests -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget codes, users, tokens, messages, calls and faults (configuration is kept)."""
+        """Forget codes, users, tokens, quotas, messages, calls and faults.
+
+        Configuration is kept: app credentials, pages and the templates given to the constructor; templates
+        changed by :meth:`set_templates` go back to those, so one test's override cannot leak into the next.
+        """
         with self._lock:
             self._clear()
+            self._templates = dict(self._configured_templates)
+
+    def set_templates(self, templates: Mapping[str, Iterable[str]]) -> None:
+        """Add or replace templates: ``{template_id: [keyword names, e.g. "thing1", "time2"]}`` (until reset)."""
+        with self._lock:
+            self._templates.update({template_id: tuple(keywords) for template_id, keywords in templates.items()})
+
+    @property
+    def templates(self) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return dict(self._templates)
+
+    def subscribe(self, user: str, results: Mapping[str, Any]) -> dict[str, Any]:
+        """What WeChat records when ``user`` answers ``wx.requestSubscribeMessage`` with ``results``.
+
+        Registers the user (as :meth:`register_user`). Per known template id: ``"accept"`` allows one more
+        message, ``"ban"`` zeroes the quota and ignores later acceptances; anything else (``"reject"``,
+        ``"filter"``, the ``errMsg`` entry, unknown ids) changes nothing. Returns :meth:`subscriptions`.
+        """
+        if not isinstance(results, Mapping):
+            raise ValueError(f"results must map template ids to answers, not {type(results).__name__}")
+        with self._lock:
+            return self._subscribe_locked(self._register_locked(user), results)
+
+    def subscriptions(self, user_or_openid: str) -> dict[str, Any]:
+        """``{"openid", "quota": {template_id: n}, "banned": [template_id, ...]}`` for templates answered."""
+        with self._lock:
+            return self._subscriptions_locked(self._resolve_locked(user_or_openid))
+
+    def quota(self, user_or_openid: str, template_id: str) -> int:
+        """How many more messages of ``template_id`` WeChat would deliver to this user (an openid or user name)."""
+        with self._lock:
+            return self._quota.get((self._resolve_locked(user_or_openid), template_id), 0)
 
     def openid_for(self, user: str) -> str:
         """The openid code2Session returns for ``user`` under this app (pure; does not register the user)."""
@@ -225,6 +463,8 @@ class WeChatSandbox:
         router.add("POST", "/__sandbox__/wechat/faults", self._inject_fault_route)
         router.add("POST", "/__sandbox__/wechat/tokens/expire", self._expire_tokens_route)
         router.add("GET", "/__sandbox__/wechat/users/{user}", self._user_route)
+        router.add("GET", "/__sandbox__/wechat/subscriptions", self._subscriptions_route)
+        router.add("POST", "/__sandbox__/wechat/subscriptions", self._subscribe_route)
 
     def _api(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         """Wrap a WeChat API handler with fault injection, WeChat's error format and the call log."""
@@ -273,6 +513,28 @@ class WeChatSandbox:
         openid = self.openid_for(user)
         self._openids[openid] = user
         return openid
+
+    def _resolve_locked(self, user_or_openid: str) -> str:
+        return user_or_openid if user_or_openid in self._openids else self.openid_for(user_or_openid)
+
+    def _subscribe_locked(self, openid: str, results: Mapping[str, Any]) -> dict[str, Any]:
+        for template_id, answer in results.items():
+            key = (openid, template_id)
+            if template_id not in self._templates:
+                continue
+            if answer == BAN:
+                self._banned.add(key)
+                self._quota[key] = 0
+            elif answer == ACCEPT and key not in self._banned:
+                self._quota[key] = self._quota.get(key, 0) + 1
+        return self._subscriptions_locked(openid)
+
+    def _subscriptions_locked(self, openid: str) -> dict[str, Any]:
+        return {
+            "openid": openid,
+            "quota": {template_id: n for (owner, template_id), n in self._quota.items() if owner == openid},
+            "banned": sorted(template_id for owner, template_id in self._banned if owner == openid),
+        }
 
     def _issue_token_locked(self, family: str, now: float) -> str:
         # A new token invalidates the previous one of the same family only; the families are independent.
@@ -330,37 +592,49 @@ class WeChatSandbox:
         # Like WeChat, a reused stable token reports its remaining lifetime.
         return json_response({"access_token": token, "expires_in": round(expiry - now)})
 
-    def _validate_subscribe_locked(self, body: dict[str, Any]) -> None:
-        """Raise the error WeChat gives for an unacceptable subscribeMessage.send body.
+    def _validate_subscribe_locked(self, body: dict[str, Any]) -> tuple[str, str]:
+        """Raise the error WeChat gives for an unacceptable subscribeMessage.send body, in WeChat's order.
 
-        Runs under the lock so checks against state (issued openids now; templates and quotas later) see
-        one consistent view.
+        Runs under the lock so the checks against state (openids, templates) see one consistent view.
+        Returns the (openid, template_id) whose quota the send would spend.
         """
         touser = body.get("touser")
         if not isinstance(touser, str) or touser not in self._openids:
             raise WeChatError(40003)
         template_id = body.get("template_id")
-        if not isinstance(template_id, str) or not template_id.strip():
+        if not isinstance(template_id, str) or template_id not in self._templates:
             raise WeChatError(40037)
+        page = body.get("page")
+        if page is not None and not isinstance(page, str):
+            raise WeChatError(47001)
+        # A query string is fine here (unlike getwxacodeunlimit); the path must be a page of app.json.
+        if page and (page.startswith("/") or page.split("?", 1)[0] not in self.pages):
+            raise WeChatError(41030)
         if body.get("miniprogram_state", "formal") not in MINIPROGRAM_STATES:
             raise WeChatError(47003, "argument invalid! miniprogram_state invalid")
         if body.get("lang", "zh_CN") not in LANGS:
             raise WeChatError(47003, "argument invalid! lang invalid")
-        if not isinstance(body.get("page", ""), str):
-            raise WeChatError(47001)
+        # WeChat walks the template's keywords, so a data that is not an object (e.g. JSON sent as a string)
+        # reports the first keyword as empty, and keys the template lacks are never looked at.
         data = body.get("data")
-        if not isinstance(data, dict) or not data:
-            raise WeChatError(47003, "argument invalid! data invalid")
-        for key, item in data.items():
-            value = item.get("value") if isinstance(item, dict) else None
-            if not isinstance(value, str) or not value.strip():
-                raise WeChatError(47003, f"argument invalid! data.{key}.value invalid")
+        data = data if isinstance(data, dict) else {}
+        for keyword in self._templates[template_id]:
+            item = data.get(keyword)
+            if not isinstance(item, dict) or "value" not in item:
+                raise WeChatError(47003, f"argument invalid! data.{keyword}.value is empty")
+            if not keyword_value_ok(keyword, item["value"]):
+                raise WeChatError(47003, f"argument invalid! data.{keyword}.value invalid")
+        return touser, template_id
 
     def _subscribe_send(self, request: Request) -> Response:
         self._check_token(request)
         body = _json_object(request)
         with self._lock:
-            self._validate_subscribe_locked(body)
+            key = self._validate_subscribe_locked(body)
+            # Checked and spent in the same locked section: concurrent sends can never overdraw.
+            if self._quota.get(key, 0) <= 0:
+                raise WeChatError(43101)
+            self._quota[key] -= 1
             self._last_msgid += 1
             message = {
                 "msgid": self._last_msgid,
@@ -370,7 +644,7 @@ class WeChatSandbox:
                 "page": body.get("page"),
                 "miniprogram_state": body.get("miniprogram_state", "formal"),
                 "lang": body.get("lang", "zh_CN"),
-                "data": copy.deepcopy(body["data"]),
+                "data": copy.deepcopy(body.get("data")),
             }
             self._messages.append(message)
         return json_response({"errcode": 0, "errmsg": "ok", "msgid": message["msgid"]})
@@ -416,8 +690,7 @@ class WeChatSandbox:
             body = request.json()
             self.inject_fault(body["path"], body["errcode"], body.get("times", 1))
         except (ValueError, TypeError, KeyError) as error:
-            message = f"expected JSON {{path, errcode, times?}}: {error}"
-            return json_response({"errcode": -1, "errmsg": message}, status=400)
+            return _bad_request(f"expected JSON {{path, errcode, times?}}: {error}")
         return json_response({"ok": True, "faults": self.pending_faults()})
 
     def _expire_tokens_route(self, request: Request) -> Response:
@@ -428,3 +701,28 @@ class WeChatSandbox:
         return json_response(
             {"user": user, "openid": self.openid_for(user), "unionid": self.unionid_for(user)}
         )
+
+    def _subscriptions_route(self, request: Request) -> Response:
+        user, openid = request.query.get("user"), request.query.get("openid")
+        if bool(user) == bool(openid):
+            return _bad_request("expected one query parameter: user or openid")
+        with self._lock:
+            return json_response(self._subscriptions_locked(openid or self.openid_for(user)))
+
+    def _subscribe_route(self, request: Request) -> Response:
+        expected = 'expected JSON {"user" or "openid", "results": {template_id: "accept"|"reject"|"ban"|...}}'
+        try:
+            body = request.json()
+        except ValueError as error:
+            return _bad_request(f"{expected}: {error}")
+        if not isinstance(body, dict) or not isinstance(body.get("results"), dict):
+            return _bad_request(expected)
+        user, openid = body.get("user"), body.get("openid")
+        if bool(user) == bool(openid) or not isinstance(user or openid, str):
+            return _bad_request(f"{expected}: give exactly one of user and openid, as a string")
+        with self._lock:
+            if openid and openid not in self._openids:
+                return _bad_request(f"unknown openid {openid!r}: log the user in (or use user) first")
+            state = self._subscribe_locked(openid or self._register_locked(user), body["results"])
+        return json_response({"ok": True, **state})
+

@@ -9,11 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notifications.formatting import (
+    BEIJING,
     UnknownKeywordType,
     fit_keyword_value,
     format_amount_fen,
     keyword_type_of,
 )
+from sandbox.wechat import keyword_value_ok
 
 CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 PUNCTUATION = set(string.punctuation)
@@ -26,9 +28,11 @@ ACCEPTS = {
     "symbol": lambda v: 0 < len(v) <= 5 and all(c in PUNCTUATION for c in v),
     "character_string": lambda v: 0 < len(v) <= 32 and all(c.isascii() and c.isprintable() and c != " " for c in v),
     "phone_number": lambda v: 0 < len(v) <= 17 and all(c.isdigit() or c in "+-" for c in v),
-    "car_number": lambda v: 0 < len(v.encode("utf-16-le")) // 2 <= 8,
-    "name": lambda v: (CJK.fullmatch(v) is not None and len(v) <= 10)
-    or (0 < len(v) <= 20 and all(c.isascii() and c.isprintable() for c in v)),
+    "car_number": lambda v: 0 < len(v) <= 8 and all(c.isascii() and c.isalnum() for c in v[1:])
+    and (v[0].isascii() and v[0].isalnum() or CJK.fullmatch(v[0]) is not None),
+    "name": lambda v: (any(CJK.fullmatch(c) for c in v) and len(v) <= 10
+                       and all(CJK.fullmatch(c) or c in string.ascii_letters + "·" for c in v))
+    or (0 < len(v) <= 20 and all(c.isascii() and c.isprintable() and not c.isdigit() for c in v)),
     "phrase": lambda v: CJK.fullmatch(v) is not None and len(v) <= 5,
 }
 
@@ -47,6 +51,25 @@ def test_any_text_becomes_an_accepted_value(keyword_type, value):
     fitted = fit_keyword_value(keyword_type, value)
 
     assert ACCEPTS[keyword_type](fitted), (keyword_type, value, fitted)
+
+
+@pytest.mark.parametrize("keyword_type", sorted(ACCEPTS))
+@settings(max_examples=150, deadline=None)
+@given(value=MIXED_TEXT)
+def test_the_wechat_sandbox_accepts_every_formatted_text(keyword_type, value):
+    """A second, independent reading of WeChat's rules: the sandbox's own validator."""
+    assert keyword_value_ok(f"{keyword_type}1", fit_keyword_value(keyword_type, value)), (keyword_type, value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 30),
+                           timezones=st.sampled_from([UTC, BEIJING])),
+       amount_fen=st.integers(min_value=-10**14, max_value=10**14))
+def test_the_wechat_sandbox_accepts_every_formatted_time_date_and_amount(moment, amount_fen):
+    assert keyword_value_ok("time1", fit_keyword_value("time", moment))
+    assert keyword_value_ok("date1", fit_keyword_value("date", moment))
+    assert keyword_value_ok("date1", fit_keyword_value("date", moment.date()))
+    assert keyword_value_ok("amount1", fit_keyword_value("amount", amount_fen))
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -101,9 +124,16 @@ def test_character_string_drops_chinese_and_spaces():
     assert fit_keyword_value("character_string", "订单 SL-2026-0001") == "SL-2026-0001"
 
 
-def test_name_prefers_chinese_then_ascii():
-    assert fit_keyword_value("name", "李伟 Li Wei") == "李伟"
+def test_name_prefers_chinese_then_ascii_and_never_keeps_digits():
+    assert fit_keyword_value("name", "李伟 Li Wei") == "李伟LiWei"
     assert fit_keyword_value("name", "Maria Garcia-Lopez de la Vega") == "Maria Garcia-Lopez d"
+    assert fit_keyword_value("name", "用户410774") == "用户"
+    assert fit_keyword_value("name", "R2-D2 Droid") == "R-D Droid"
+
+
+def test_car_number_keeps_a_leading_province_then_letters_and_digits():
+    assert fit_keyword_value("car_number", "京A·12345") == "京A12345"
+    assert fit_keyword_value("car_number", "粤B 1234 5678 😀") == "粤B123456"
 
 
 @pytest.mark.parametrize(("keyword", "keyword_type"), [("thing1", "thing"), ("character_string19", "character_string"),

@@ -6,6 +6,7 @@ No Django here on purpose: the sandbox is a standalone process the product only 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import signal
@@ -30,6 +31,15 @@ APP_ID = "wxsandbox0000000001"
 SECRET = "sandbox-secret"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RID = re.compile(r" rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
+# The Mini Program's templates, as the product loads them (the sandbox reads the same file by default).
+FIXTURE = json.loads((REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json").read_text())
+STATUS_TEMPLATE = next(row["fields"]["template_id"] for row in FIXTURE if row["fields"]["kind"] == "status_changed")
+STATUS_DATA = {
+    "thing1": {"value": "Manuscript accepted"},
+    "phrase2": {"value": "已录用"},
+    "thing3": {"value": "应用科学学报"},
+    "time4": {"value": "2026年11月25日 15:01"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +92,20 @@ def stable_token(server: SandboxServer, force_refresh: bool = False) -> dict[str
 def message(openid: str, **overrides: Any) -> dict[str, Any]:
     body = {
         "touser": openid,
-        "template_id": "TPL-accepted",
+        "template_id": STATUS_TEMPLATE,
         "page": "pages/manuscript/detail?id=7",
         "miniprogram_state": "trial",
         "lang": "en_US",
-        "data": {"thing1": {"value": "Manuscript accepted"}, "time2": {"value": "2026-11-25 15:01"}},
+        "data": STATUS_DATA,
     }
     return {**body, **overrides}
+
+
+def subscriber(server: SandboxServer, user: str = "alice", accepts: int = 1) -> str:
+    """``user``'s openid, after they allowed ``accepts`` status messages in wx.requestSubscribeMessage."""
+    for _ in range(accepts):
+        openid = server.wechat.subscribe(user, {STATUS_TEMPLATE: "accept"})["openid"]
+    return openid
 
 
 def send(server: SandboxServer, body: Any, token: str | None = None) -> dict[str, Any]:
@@ -245,7 +262,7 @@ def test_new_token_invalidates_the_previous_one(server: SandboxServer) -> None:
     old, new = fetch_token(server), fetch_token(server)
     assert old != new
     assert_error(
-        send(server, message(server.wechat.register_user("alice")), old), 40001, "invalid credential"
+        send(server, message(subscriber(server)), old), 40001, "invalid credential"
     )
     assert send(server, message(server.wechat.openid_for("alice")), new)["errcode"] == 0
 
@@ -260,7 +277,7 @@ def test_stable_token_force_refresh_replaces_and_invalidates(server: SandboxServ
     old = stable_token(server)["access_token"]
     new = stable_token(server, force_refresh=True)["access_token"]
     assert new != old and stable_token(server)["access_token"] == new
-    openid = server.wechat.register_user("alice")
+    openid = subscriber(server)
     assert_error(send(server, message(openid), old), 40001, "invalid credential")
 
 
@@ -268,7 +285,7 @@ def test_token_families_are_independent(server: SandboxServer) -> None:
     stable = stable_token(server)["access_token"]
     fetch_token(server)
     fetch_token(server)  # replaces the first /cgi-bin/token token, never the stable one
-    assert send(server, message(server.wechat.register_user("alice")), stable)["errcode"] == 0
+    assert send(server, message(subscriber(server)), stable)["errcode"] == 0
 
 
 def test_stable_token_rejects_non_json_body(server: SandboxServer) -> None:
@@ -303,7 +320,7 @@ def test_expired_token_is_42001(server: SandboxServer) -> None:
     token = fetch_token(server)
     assert server.wechat.expire_all_tokens() == 1
     assert_error(
-        send(server, message(server.wechat.register_user("alice")), token), 42001, "access_token expired"
+        send(server, message(subscriber(server)), token), 42001, "access_token expired"
     )
 
 
@@ -311,18 +328,18 @@ def test_tokens_expire_over_http(server: SandboxServer) -> None:
     token = stable_token(server)["access_token"]
     assert post(server, "/__sandbox__/wechat/tokens/expire") == {"ok": True, "expired": 1}
     assert_error(
-        send(server, message(server.wechat.register_user("alice")), token), 42001, "access_token expired"
+        send(server, message(subscriber(server)), token), 42001, "access_token expired"
     )
     assert stable_token(server)["access_token"] != token  # an expired stable token is replaced
 
 
 def test_unknown_token_is_40001(server: SandboxServer) -> None:
-    result = send(server, message(server.wechat.register_user("alice")), "not-a-token")
+    result = send(server, message(subscriber(server)), "not-a-token")
     assert_error(result, 40001, "invalid credential, access_token is invalid or not latest")
 
 
 def test_missing_token_is_41001(server: SandboxServer) -> None:
-    result = post(server, "/cgi-bin/message/subscribe/send", message(server.wechat.register_user("alice")))
+    result = post(server, "/cgi-bin/message/subscribe/send", message(subscriber(server)))
     assert_error(result, 41001, "access_token missing")
 
 
@@ -331,6 +348,7 @@ def test_missing_token_is_41001(server: SandboxServer) -> None:
 
 def test_send_succeeds_and_is_recorded(server: SandboxServer) -> None:
     openid = login(server, "alice-1")["openid"]
+    server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
     result = send(server, message(openid))
     assert result["errcode"] == 0 and result["errmsg"] == "ok" and result["msgid"] > 2**31
     recorded = get(server, "/__sandbox__/wechat/messages")["messages"]
@@ -340,7 +358,7 @@ def test_send_succeeds_and_is_recorded(server: SandboxServer) -> None:
             "msgid": result["msgid"],
             "touser": openid,
             "user": "alice",
-            "template_id": "TPL-accepted",
+            "template_id": STATUS_TEMPLATE,
             "page": "pages/manuscript/detail?id=7",
             "miniprogram_state": "trial",
             "lang": "en_US",
@@ -350,7 +368,7 @@ def test_send_succeeds_and_is_recorded(server: SandboxServer) -> None:
 
 
 def test_send_defaults_state_and_lang(server: SandboxServer) -> None:
-    body = message(server.wechat.register_user("alice"))
+    body = message(subscriber(server))
     for optional in ("page", "miniprogram_state", "lang"):
         del body[optional]
     assert send(server, body)["errcode"] == 0
@@ -359,13 +377,13 @@ def test_send_defaults_state_and_lang(server: SandboxServer) -> None:
 
 
 def test_msgids_increase(server: SandboxServer) -> None:
-    openid, token = server.wechat.register_user("alice"), fetch_token(server)
+    openid, token = subscriber(server, accepts=3), fetch_token(server)
     msgids = [send(server, message(openid), token)["msgid"] for _ in range(3)]
     assert msgids == sorted(set(msgids))
 
 
 def test_messages_can_be_filtered_by_touser(server: SandboxServer) -> None:
-    alice, bob = server.wechat.register_user("alice"), server.wechat.register_user("bob")
+    alice, bob = subscriber(server, "alice"), subscriber(server, "bob")
     send(server, message(alice))
     send(server, message(bob))
     recorded = get(server, "/__sandbox__/wechat/messages", touser=bob)["messages"]
@@ -378,18 +396,22 @@ def test_messages_can_be_filtered_by_touser(server: SandboxServer) -> None:
         ({"touser": "o" + "x" * 27}, 40003, "invalid openid"),
         ({"touser": ""}, 40003, "invalid openid"),
         ({"template_id": ""}, 40037, "invalid template_id"),
+        ({"template_id": "TPL-made-up"}, 40037, "invalid template_id"),
+        ({"page": 7}, 47001, "data format error"),
         ({"miniprogram_state": "release"}, 47003, "argument invalid! miniprogram_state invalid"),
         ({"lang": "fr_FR"}, 47003, "argument invalid! lang invalid"),
-        ({"data": "thing1=x"}, 47003, "argument invalid! data invalid"),
-        ({"data": {}}, 47003, "argument invalid! data invalid"),
-        ({"data": {"thing1": "Accepted"}}, 47003, "argument invalid! data.thing1.value invalid"),
-        ({"data": {"number2": {"value": 3}}}, 47003, "argument invalid! data.number2.value invalid"),
-        ({"data": {"thing1": {"value": ""}}}, 47003, "argument invalid! data.thing1.value invalid"),
+        ({"data": json.dumps(STATUS_DATA)}, 47003, "argument invalid! data.thing1.value is empty"),
+        ({"data": {}}, 47003, "argument invalid! data.thing1.value is empty"),
+        ({"data": {**STATUS_DATA, "thing1": "Accepted"}}, 47003, "argument invalid! data.thing1.value is empty"),
+        ({"data": {**STATUS_DATA, "phrase2": {"value": 3}}}, 47003, "argument invalid! data.phrase2.value invalid"),
+        ({"data": {**STATUS_DATA, "thing3": {"value": ""}}}, 47003, "argument invalid! data.thing3.value invalid"),
     ],
     ids=[
         "unknown-openid",
         "empty-touser",
         "empty-template",
+        "unknown-template",
+        "page-not-string",
         "bad-state",
         "bad-lang",
         "data-not-object",
@@ -402,7 +424,7 @@ def test_messages_can_be_filtered_by_touser(server: SandboxServer) -> None:
 def test_send_validation_errors(
     server: SandboxServer, overrides: dict[str, Any], errcode: int, errmsg: str
 ) -> None:
-    result = send(server, message(server.wechat.register_user("alice"), **overrides))
+    result = send(server, message(subscriber(server), **overrides))
     assert_error(result, errcode, errmsg)
     assert server.wechat.sent_messages == []
 
@@ -422,7 +444,7 @@ def test_send_rejects_non_json_body(server: SandboxServer) -> None:
 
 
 def test_injected_fault_answers_errcode_then_recovers(server: SandboxServer) -> None:
-    openid, token = server.wechat.register_user("alice"), fetch_token(server)
+    openid, token = subscriber(server), fetch_token(server)
     server.wechat.inject_fault("/cgi-bin/message/subscribe/send", 45009, times=2)
     assert_error(send(server, message(openid), token), 45009, "reach max api daily quota limit")
     assert_error(send(server, message(openid), token), 45009, "reach max api daily quota limit")
@@ -538,6 +560,7 @@ def test_wxacode_requires_a_valid_token(server: SandboxServer) -> None:
 
 def test_reset_clears_all_state(server: SandboxServer) -> None:
     openid, token = login(server, "alice-1")["openid"], fetch_token(server)
+    server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
     send(server, message(openid), token)
     server.wechat.inject_fault("/cgi-bin/token", -1)
     assert post(server, "/__sandbox__/reset") == {"ok": True}
@@ -576,9 +599,8 @@ def test_wechatpy_client_runs_against_the_sandbox(server: SandboxServer) -> None
     session = client.wxa.code_to_session("alice-1")
     assert session["openid"] == server.wechat.openid_for("alice")
     assert session["unionid"] == server.wechat.unionid_for("alice")
-    sent = client.wxa.send_subscribe_message(
-        session["openid"], "TPL", {"thing1": {"value": "Accepted"}}, "pages/a"
-    )
+    server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
+    sent = client.wxa.send_subscribe_message(session["openid"], STATUS_TEMPLATE, STATUS_DATA, "pages/home/home")
     assert sent["errcode"] == 0
     assert client.wxa.get_wxa_code_unlimited("ms=1", page="pages/ms/detail").content[:4] == b"\x89PNG"
     assert [call["path"] for call in server.wechat.calls] == [
@@ -592,8 +614,9 @@ def test_wechatpy_client_runs_against_the_sandbox(server: SandboxServer) -> None
 def test_wechatpy_refetches_the_token_after_42001(server: SandboxServer) -> None:
     client = sandbox_client(server)
     openid = client.wxa.code_to_session("alice-1")["openid"]
+    server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
     server.wechat.expire_all_tokens()
-    assert client.wxa.send_subscribe_message(openid, "TPL", {"thing1": {"value": "Accepted"}})["errcode"] == 0
+    assert client.wxa.send_subscribe_message(openid, STATUS_TEMPLATE, STATUS_DATA)["errcode"] == 0
     assert server.wechat.call_count("/cgi-bin/token") == 2
 
 
