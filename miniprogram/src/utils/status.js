@@ -1,22 +1,26 @@
-// The canonical manuscript statuses, as the backend sends them (`status`), in one table: which home-page group
-// each belongs to and the one color its chip (and timeline dot) is drawn in. The label itself comes localized
-// from the backend (`status_label`, `to_status_label`); only group titles are our own strings (utils/i18n.js).
+// The canonical manuscript statuses, as the backend sends them (`status`), in one table (in the order a manuscript
+// moves through them): which home-page group each belongs to and the one color its chip (and timeline dot) is drawn
+// in. A manuscript's label comes localized from the backend (`status_label`, `to_status_label`); `labelKey` (an
+// i18n key, the same words) is for lists of statuses that come with no manuscript, e.g. the notification settings.
 
 const STATUSES = {
-  submitted: { group: 'in_progress', color: '#0052d9' },
-  with_editor: { group: 'in_progress', color: '#0594fa' },
-  under_review: { group: 'in_progress', color: '#7b61ff' },
-  revision_requested: { group: 'action', color: '#e37318' },
-  revision_submitted: { group: 'in_progress', color: '#b38b00' },
-  accepted: { group: 'accepted', color: '#2ba471' },
-  in_production: { group: 'accepted', color: '#0d8f8f' },
-  published: { group: 'published', color: '#006c45' },
-  rejected: { group: 'closed', color: '#d54941' },
-  withdrawn: { group: 'closed', color: '#8b8b8b' },
+  submitted: { group: 'in_progress', color: '#0052d9', labelKey: 'statusSubmitted' },
+  with_editor: { group: 'in_progress', color: '#0594fa', labelKey: 'statusWithEditor' },
+  under_review: { group: 'in_progress', color: '#7b61ff', labelKey: 'statusUnderReview' },
+  revision_requested: { group: 'action', color: '#e37318', labelKey: 'statusRevisionRequested' },
+  revision_submitted: { group: 'in_progress', color: '#b38b00', labelKey: 'statusRevisionSubmitted' },
+  accepted: { group: 'accepted', color: '#2ba471', labelKey: 'statusAccepted' },
+  in_production: { group: 'accepted', color: '#0d8f8f', labelKey: 'statusInProduction' },
+  published: { group: 'published', color: '#006c45', labelKey: 'statusPublished' },
+  rejected: { group: 'closed', color: '#d54941', labelKey: 'statusRejected' },
+  withdrawn: { group: 'closed', color: '#8b8b8b', labelKey: 'statusWithdrawn' },
 }
 
+// The editor's decisions: the "decisions only" choice of the status alerts (notification settings).
+const DECISION_STATUSES = ['revision_requested', 'accepted', 'rejected']
+
 // A status this build does not know yet (the backend added one) is shown neutrally among the open ones.
-const UNKNOWN_STATUS = { group: 'in_progress', color: '#5e5e5e' }
+const UNKNOWN_STATUS = { group: 'in_progress', color: '#5e5e5e', labelKey: '' }
 
 // Home-page groups, in the order they are shown; titleKey is an i18n key.
 const GROUPS = [
@@ -78,6 +82,7 @@ function accountStatusInfo(status) {
 
 module.exports = {
   ACCOUNT_STATUSES,
+  DECISION_STATUSES,
   GROUPS,
   STATUSES,
   UNKNOWN_STATUS,

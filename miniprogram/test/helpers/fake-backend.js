@@ -1,7 +1,9 @@
 // In-memory stand-in for the backend's API (the contract in shared/DESIGN.md and the journal-account /
 // manuscript shapes of the brief), used as the `respond` of helpers/wx-mock.js: auth + profile, journal
 // systems, linking and verifying journal accounts, manuscripts with their timeline, the inbox (notifications of
-// the signed-in researcher only: someone else's are invisible and 404). Messages and labels are localized by
+// the signed-in researcher only: someone else's are invisible and 404), WeChat alert consent (subscription
+// templates per event kind, credits counted from wx.requestSubscribeMessage results like the backend: one per
+// "accept", "ban" remembered) and notification preferences. Messages and labels are localized by
 // Accept-Language like the real one. Time limits (resend, refresh) use Date.now(), so tests can move the clock
 // with jest's fake timers. Lists paginate like DRF: ?page=N, ?page_size=N (at most 100), absolute next/previous
 // keeping the other query parameters.
@@ -22,6 +24,11 @@ const MESSAGES = {
     code_attempts_used: '验证码尝试次数已用完。',
     resend_throttled: '请在 {seconds} 秒后再重新发送验证码。',
     refresh_throttled: '刚刚同步过，请在 {seconds} 秒后再试。',
+    subscription_result: '应为 accept、reject、ban 或 filter 之一。',
+    choice: '“{value}” 不是有效的选项。',
+    time: '时间格式错误。',
+    quiet_both: '请同时设置免打扰的开始和结束时间，或都不设置。',
+    quiet_same: '免打扰的开始和结束时间不能相同。',
   },
   en: {
     not_authenticated: 'Authentication credentials were not provided.',
@@ -39,6 +46,11 @@ const MESSAGES = {
     code_attempts_used: 'No attempts left for this code.',
     resend_throttled: 'You can ask for a new code in {seconds} seconds.',
     refresh_throttled: 'Synced a moment ago. Try again in {seconds} seconds.',
+    subscription_result: 'Expected one of: accept, reject, ban, filter.',
+    choice: '"{value}" is not a valid choice.',
+    time: 'Time has wrong format.',
+    quiet_both: 'Give both ends of the quiet hours, or neither.',
+    quiet_same: 'Quiet hours must not start and end at the same time.',
   },
 }
 
@@ -73,6 +85,19 @@ const STATUS_EXPLANATIONS = {
   'zh-hans': { revision_requested: '编辑请你修改稿件后重新提交。', under_review: '审稿人正在审阅稿件，编辑会在收到审稿意见后作出决定。' },
   en: { revision_requested: 'The editor asks you to revise the manuscript and submit it again.', under_review: 'Reviewers are reading the manuscript; the editor will decide after their reports.' },
 }
+
+// WeChat subscription templates per event kind (the backend lists the kinds with an enabled template, by kind).
+const TEMPLATE_IDS = {
+  status_changed: 'tmpl-status-changed',
+  payment_due: 'tmpl-payment-due',
+  payment_received: 'tmpl-payment-received',
+  refund_done: 'tmpl-refund-done',
+  campaign: 'tmpl-campaign',
+  account_linked: 'tmpl-account-linked',
+}
+const SUBSCRIPTION_RESULTS = ['accept', 'reject', 'ban', 'filter']
+const EVENT_KINDS = Object.keys(TEMPLATE_IDS)
+const CANONICAL_STATUSES = Object.keys(STATUS_LABELS.en)
 
 const VALID_CODE = '123456'
 const CODE_ATTEMPTS = 5
@@ -160,7 +185,15 @@ function makeNotification(overrides = {}) {
   }, overrides)
 }
 
-function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [] } = {}) {
+/**
+ * templates: the event kinds with an enabled template (default: every kind); subscriptions: { kind: { credits,
+ * banned, last_result } } granted before the test; preferences: the stored notification preferences.
+ */
+function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [], templates = EVENT_KINDS, subscriptions = {}, preferences = {} } = {}) {
+  const grants = {}
+  Object.entries(subscriptions).forEach(([kind, grant]) => {
+    grants[TEMPLATE_IDS[kind]] = Object.assign({ credits: 0, banned: false, last_result: '' }, grant)
+  })
   const state = {
     journalSystems,
     accounts: accounts.map((account) => makeAccount(account)),
@@ -188,6 +221,11 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     logins: [], // codes received by /auth/login
     patches: [], // bodies received by PATCH /me
     logouts: 0,
+    templates: templates.map((kind) => ({ kind, template_id: TEMPLATE_IDS[kind] || `tmpl-${kind}` })),
+    grants, // template id -> { credits, banned, last_result }
+    subscriptionResults: [], // bodies received by POST /notifications/subscriptions
+    preferences: Object.assign({ disabled_kinds: [], status_alerts: [], quiet_start: null, quiet_end: null }, preferences),
+    preferencePatches: [], // bodies received by PATCH /notifications/preferences
   }
 
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
@@ -237,7 +275,7 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       state.logouts += 1
       return { statusCode: 204, data: '' }
     }
-    return journalRoutes(call) || notificationRoutes(call) || error(call, 404, 'not_found')
+    return journalRoutes(call) || notificationRoutes(call) || alertRoutes(call) || error(call, 404, 'not_found')
   }
 
   const systemById = (id) => state.journalSystems.find((system) => system.id === id)
@@ -438,6 +476,83 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     return null
   }
 
+  function subscriptionState() {
+    return [...state.templates].sort((a, b) => a.kind.localeCompare(b.kind)).map(({ kind, template_id: templateId }) => {
+      const grant = state.grants[templateId]
+      return {
+        kind,
+        template_id: templateId,
+        credits: grant ? grant.credits : 0,
+        has_credit: Boolean(grant && grant.credits && !grant.banned),
+        banned: Boolean(grant && grant.banned),
+        last_result: grant ? grant.last_result : '',
+      }
+    })
+  }
+
+  /** 'HH:MM' or 'HH:MM:SS' -> 'HH:MM:SS'; undefined when it is not a time. */
+  function timeValue(value) {
+    const match = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/.exec(String(value))
+    return match ? `${match[1]}:${match[2]}:${match[3] || '00'}` : undefined
+  }
+
+  /** PATCH /notifications/preferences like the backend's serializer: choices, times, both ends or neither. */
+  function patchPreferences(call, body) {
+    const fields = {}
+    const next = Object.assign({}, state.preferences)
+    const choices = (name, allowed) => {
+      if (!(name in body)) return
+      const list = Array.isArray(body[name]) ? body[name] : [body[name]]
+      const wrong = {}
+      list.forEach((value, index) => { if (!allowed.includes(value)) wrong[index] = [message(call, 'choice', { value })] })
+      if (Object.keys(wrong).length) fields[name] = wrong
+      else next[name] = [...new Set(list)].sort()
+    }
+    choices('disabled_kinds', EVENT_KINDS)
+    choices('status_alerts', CANONICAL_STATUSES)
+    ;['quiet_start', 'quiet_end'].forEach((name) => {
+      if (!(name in body)) return
+      if (body[name] === null) { next[name] = null; return }
+      const value = timeValue(body[name])
+      if (value === undefined) fields[name] = [message(call, 'time')]
+      else next[name] = value
+    })
+    if (!Object.keys(fields).length) {
+      if ((next.quiet_start === null) !== (next.quiet_end === null)) fields.quiet_end = [message(call, 'quiet_both')]
+      else if (next.quiet_start !== null && next.quiet_start === next.quiet_end) fields.quiet_end = [message(call, 'quiet_same')]
+    }
+    if (Object.keys(fields).length) return error(call, 400, 'invalid', fields)
+    state.preferences = next
+    return { statusCode: 200, data: Object.assign({}, state.preferences) }
+  }
+
+  function alertRoutes(call) {
+    if (call.path === '/api/v1/notifications/subscriptions' && call.method === 'GET') return { statusCode: 200, data: subscriptionState() }
+    if (call.path === '/api/v1/notifications/subscriptions' && call.method === 'POST') {
+      const body = call.data || {}
+      state.subscriptionResults.push(body)
+      const known = state.templates.map((template) => template.template_id)
+      const fields = {}
+      Object.entries(body).forEach(([key, value]) => {
+        if (known.includes(key) && !SUBSCRIPTION_RESULTS.includes(value)) fields[key] = [message(call, 'subscription_result')]
+      })
+      if (Object.keys(fields).length) return error(call, 400, 'invalid', fields)
+      Object.entries(body).filter(([key]) => known.includes(key)).forEach(([templateId, result]) => {
+        const grant = state.grants[templateId] || (state.grants[templateId] = { credits: 0, banned: false, last_result: '' })
+        grant.last_result = result
+        if (result === 'accept') Object.assign(grant, { credits: grant.credits + 1, banned: false })
+        else if (result === 'ban') grant.banned = true
+      })
+      return { statusCode: 200, data: subscriptionState() }
+    }
+    if (call.path === '/api/v1/notifications/preferences' && call.method === 'GET') return { statusCode: 200, data: Object.assign({}, state.preferences) }
+    if (call.path === '/api/v1/notifications/preferences' && call.method === 'PATCH') {
+      state.preferencePatches.push(call.data)
+      return patchPreferences(call, call.data || {})
+    }
+    return null
+  }
+
   /** Every issued token stops working (as if expired or revoked). */
   function revokeAllTokens() {
     state.tokens.clear()
@@ -446,4 +561,4 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
   return { state, respond, revokeAllTokens, MESSAGES }
 }
 
-module.exports = { createBackend, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, VALID_CODE }
+module.exports = { createBackend, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, TEMPLATE_IDS, VALID_CODE }

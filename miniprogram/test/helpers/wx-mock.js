@@ -45,21 +45,33 @@ function navigation(api) {
   })
 }
 
+const SUBSCRIBE_MAX_TEMPLATES = 3
+
+/** What the researcher does in WeChat's consent popup unless a test says otherwise: allow every template. */
+function acceptAll(tmplIds) {
+  return Object.fromEntries(tmplIds.map((id) => [id, 'accept']))
+}
+
 /**
  * installWx({ respond }) merges the mock into global.wx (miniprogram-simulate's fake) and returns it.
  * respond(call) gets { url, path, method, logicalMethod, data, header } and returns (or resolves to)
  * { statusCode, data, header? } or NETWORK_FAILURE. `method` is what went on the wire, `logicalMethod` the
  * method the backend acts on (X-HTTP-Method-Override of a POST). Every call is recorded in wx.requests.
  * wx.showModal answers with modalAnswer(options) (default: the researcher taps confirm).
+ * wx.requestSubscribeMessage checks tmplIds as the client does (1 to 3 ids, else fail 10001 / 20003), records them
+ * in wx.subscribeRequests and answers subscribeAnswer(tmplIds): an object { TEMPLATE_ID: 'accept' | 'reject' | 'ban'
+ * | 'filter' } for the success callback (errMsg added), or { fail: { errMsg, errCode } } for the fail callback.
  */
-function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }) } = {}) {
+function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }), subscribeAnswer = acceptAll } = {}) {
   const storage = Object.assign({}, initialStorage)
   const tabBarBadges = {} // tab index -> badge text, as the tab bar shows it now
   const requests = []
+  const subscribeRequests = [] // tmplIds of every wx.requestSubscribeMessage call
   let loginCount = 0
   const mock = {
     requests,
     storage,
+    subscribeRequests,
     tabBarBadges,
     request: jest.fn((options) => {
       const url = new URL(options.url)
@@ -119,6 +131,21 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
       answerLater(options, { errMsg: 'removeTabBarBadge:ok' })
     }),
     setNavigationBarTitle: jest.fn(),
+    requestSubscribeMessage: jest.fn((options = {}) => {
+      const tmplIds = Array.isArray(options.tmplIds) ? options.tmplIds : []
+      subscribeRequests.push(tmplIds)
+      if (!tmplIds.length) return failLater(options, "requestSubscribeMessage:fail TmplIds can't be empty")
+      if (tmplIds.length > SUBSCRIBE_MAX_TEMPLATES) return failLater(options, 'requestSubscribeMessage:fail Templates count out of max bounds')
+      const answer = subscribeAnswer(tmplIds)
+      if (answer && answer.fail) {
+        setTimeout(() => {
+          if (options.fail) options.fail(answer.fail)
+          if (options.complete) options.complete(answer.fail)
+        }, 0)
+        return undefined
+      }
+      return answerLater(options, Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, answer))
+    }),
     setClipboardData: jest.fn((options) => answerLater(options, { errMsg: 'setClipboardData:ok' })),
     stopPullDownRefresh: jest.fn(),
     navigateTo: navigation('navigateTo'),

@@ -1,6 +1,9 @@
 // A `wx` whose wx.request does REAL HTTP (Node http/https), for the end-to-end test against a live backend.
 // Adapted from the verified recipe (shared/reference/miniprogram-testing.md, section 3). wx.login answers
-// with the code in env E2E_LOGIN_CODE (one the WeChat sandbox accepts).
+// with the code in env E2E_LOGIN_CODE (one the WeChat sandbox accepts). wx.requestSubscribeMessage behaves like the
+// WeChat client when the researcher allows every template: it tells WeChat (the sandbox, env SANDBOX_BASE: POST
+// /__sandbox__/wechat/subscriptions, which adds the quota WeChat would) and answers the page with the result object.
+// Navigation calls answer success like the client (nothing is opened: tests load the next page themselves).
 // Use: require('./helpers/wx-real').install()  (after miniprogram-simulate, which defines its own fake wx).
 const http = require('http')
 const https = require('https')
@@ -61,6 +64,52 @@ function login(options = {}) {
   }, 0)
 }
 
+/** The WeChat sandbox user the wx.login code stands for: the part before the first '-'. */
+function sandboxUser() {
+  return String(process.env.E2E_LOGIN_CODE || '').split('-')[0]
+}
+
+/** The researcher allows every template: WeChat (the sandbox) records the quota, the page gets the result object. */
+function requestSubscribeMessage(options = {}) {
+  const tmplIds = Array.isArray(options.tmplIds) ? options.tmplIds : []
+  const finish = (callback, res) => {
+    if (callback) callback(res)
+    if (options.complete) options.complete(res)
+  }
+  if (!tmplIds.length || tmplIds.length > 3) {
+    setTimeout(() => finish(options.fail, { errMsg: `requestSubscribeMessage:fail ${tmplIds.length} template ids`, errCode: tmplIds.length ? 20003 : 10001 }), 0)
+    return
+  }
+  if (!process.env.SANDBOX_BASE) {
+    setTimeout(() => finish(options.fail, { errMsg: 'requestSubscribeMessage:fail SANDBOX_BASE is not set', errCode: 10003 }), 0)
+    return
+  }
+  const results = Object.fromEntries(tmplIds.map((id) => [id, 'accept']))
+  request({
+    url: `${process.env.SANDBOX_BASE.replace(/\/+$/, '')}/__sandbox__/wechat/subscriptions`,
+    method: 'POST',
+    data: { user: sandboxUser(), results },
+    header: {},
+    timeout: 10000,
+    success: (res) => {
+      if (res.statusCode >= 200 && res.statusCode < 300) finish(options.success, Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, results))
+      else finish(options.fail, { errMsg: `requestSubscribeMessage:fail the sandbox answered ${res.statusCode} ${JSON.stringify(res.data)}`, errCode: 10003 })
+    },
+    fail: (res) => finish(options.fail, { errMsg: `requestSubscribeMessage:fail ${res.errMsg}`, errCode: 10003 }),
+  })
+}
+
+/** A navigation call that succeeds, as the client's does for a declared page. */
+function navigation(api) {
+  return jest.fn((options = {}) => {
+    setTimeout(() => {
+      const res = { errMsg: `${api}:ok` }
+      if (options.success) options.success(res)
+      if (options.complete) options.complete(res)
+    }, 0)
+  })
+}
+
 /** Install a fresh real-HTTP wx (empty storage) into global.wx and return it. */
 function install() {
   const storage = {}
@@ -81,14 +130,15 @@ function install() {
     setTabBarBadge: jest.fn(),
     removeTabBarBadge: jest.fn(),
     setNavigationBarTitle: jest.fn(),
-    navigateTo: jest.fn(),
-    redirectTo: jest.fn(),
-    switchTab: jest.fn(),
-    navigateBack: jest.fn(),
-    reLaunch: jest.fn(),
+    requestSubscribeMessage: jest.fn(requestSubscribeMessage),
+    navigateTo: navigation('navigateTo'),
+    redirectTo: navigation('redirectTo'),
+    switchTab: navigation('switchTab'),
+    navigateBack: navigation('navigateBack'),
+    reLaunch: navigation('reLaunch'),
   }
   global.wx = Object.assign(global.wx || {}, realWx)
   return global.wx
 }
 
-module.exports = { install, request }
+module.exports = { install, request, sandboxUser }

@@ -1,5 +1,5 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
-const { createBackend, makeManuscript } = require('../helpers/fake-backend')
+const { createBackend, makeManuscript, TEMPLATE_IDS } = require('../helpers/fake-backend')
 const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
 const status = require('../../src/utils/status')
 
@@ -21,9 +21,9 @@ const MANUSCRIPT = {
   ],
 }
 
-async function openDetail({ query = { id: '7' }, manuscripts = [MANUSCRIPT], researcher, respond } = {}) {
-  const backend = createBackend({ researcher, accounts: [{ id: 101 }], manuscripts })
-  installWx({ respond: respond ? respond(backend.respond) : backend.respond })
+async function openDetail({ query = { id: '7' }, manuscripts = [MANUSCRIPT], researcher, respond, templates, subscriptions, subscribeAnswer } = {}) {
+  const backend = createBackend({ researcher, accounts: [{ id: 101 }], manuscripts, templates, subscriptions })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer })
   launchApp()
   const page = loadPage('pages/manuscript/detail', query)
   await page.instance.__loaded
@@ -35,7 +35,7 @@ const eventTexts = (page, part) => page.querySelectorAll(`.timeline-item__${part
 
 test('shows title, journal, status chip, explanation and what the journal system says', async () => {
   const { page } = await openDetail()
-  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/manuscripts/7'])
+  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/manuscripts/7', '/api/v1/notifications/subscriptions'])
   expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
   expect(textOf(page, '#detail-journal')).toBe('Annals of Marine Ecology')
   const chip = page.querySelector('#detail-chip').dom
@@ -134,4 +134,80 @@ test('pull-down refresh reloads the manuscript and stops the spinner', async () 
   await page.instance.onPullDownRefresh()
   expect(page.querySelector('#detail-chip').dom.textContent.trim()).toBe('已录用')
   expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1)
+})
+
+describe('"提醒我": a WeChat alert at the next status change', () => {
+  const alertButton = (page) => page.querySelector('#alert-button')
+  const tapAlert = (page) => alertButton(page).querySelector('.t-button').dispatchEvent('tap')
+
+  test('with no alerts allowed it offers one; the tap opens WeChat\'s popup at once and the answer turns alerts on', async () => {
+    let requestsWhenAsked = -1
+    const { page, backend } = await openDetail({
+      subscribeAnswer: (ids) => {
+        requestsWhenAsked = wx.requests.length
+        return { [ids[0]]: 'accept' }
+      },
+    })
+    expect(textOf(page, '#alert-status')).toBe('稿件状态变化时，通过微信提醒我')
+    expect(textOf(page, '#alert-hint')).toBe('每允许一次，可收到一次微信提醒。')
+    expect(textOf(alertButton(page), '.t-button__content')).toBe('提醒我')
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // loading the page never asks
+
+    const before = wx.requests.length
+    tapAlert(page)
+    await waitFor(() => !page.data.asking && toastTitles().length === 1, 'the answer to be counted')
+    expect(requestsWhenAsked).toBe(before) // the popup came straight from the tap: no request in between
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.status_changed]])
+
+    expect(backend.state.subscriptionResults).toEqual([{ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE_IDS.status_changed]: 'accept' }])
+    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 1 次')
+    expect(textOf(alertButton(page), '.t-button__content')).toBe('多提醒一次')
+    expect(toastTitles()).toEqual(['已开启提醒'])
+  })
+
+  test('alerts already allowed show how many are left, and each tap adds one', async () => {
+    const { page } = await openDetail({ subscriptions: { status_changed: { credits: 2 } } })
+    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 2 次')
+    tapAlert(page)
+    await waitFor(() => page.data.alert.statusText.includes('3'), 'the third alert')
+    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 3 次')
+  })
+
+  test('a refusal in WeChat leaves alerts off, without a toast', async () => {
+    const { page, backend } = await openDetail({ subscribeAnswer: (ids) => ({ [ids[0]]: 'reject' }) })
+    tapAlert(page)
+    await waitFor(() => backend.state.subscriptionResults.length === 1 && !page.data.asking, 'the refusal to be sent')
+    expect(textOf(page, '#alert-status')).toBe('稿件状态变化时，通过微信提醒我')
+    expect(toastTitles()).toEqual([])
+  })
+
+  test('turned off in WeChat: says how to allow them again, and offers no button', async () => {
+    const { page } = await openDetail({ subscriptions: { status_changed: { banned: true, last_result: 'ban' } } })
+    expect(textOf(page, '#alert-status')).toBe('稿件状态提醒已在微信中关闭')
+    expect(textOf(page, '#alert-hint')).toBe('你在微信中关闭了这类提醒。如需恢复，请点右上角「···」→「设置」→「订阅消息」重新允许。')
+    expect(alertButton(page)).toBeUndefined()
+  })
+
+  test('no block when status alerts are not offered, or the manuscript is closed', async () => {
+    const { page } = await openDetail({ templates: ['payment_due'] })
+    expect(page.data.state).toBe('ready')
+    expect(page.querySelector('#alert')).toBeUndefined()
+
+    const closed = await openDetail({ manuscripts: [makeManuscript({ id: 7, status: 'rejected' })] })
+    expect(closed.page.querySelector('#alert')).toBeUndefined()
+  })
+
+  test('when the alert state cannot be loaded the manuscript still shows, without the block or a toast', async () => {
+    const { page } = await openDetail({ respond: (real) => (call) => (call.path === '/api/v1/notifications/subscriptions' ? NETWORK_FAILURE : real(call)) })
+    expect(page.data.state).toBe('ready')
+    expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
+    expect(page.querySelector('#alert')).toBeUndefined()
+    expect(toastTitles()).toEqual([])
+  })
+
+  test('in English', async () => {
+    const { page } = await openDetail({ researcher: { language: 'en' }, subscriptions: { status_changed: { credits: 1 } } })
+    expect(textOf(page, '#alert-status')).toBe('WeChat alerts on, 1 left')
+    expect(textOf(alertButton(page), '.t-button__content')).toBe('One more alert')
+  })
 })

@@ -2,8 +2,12 @@
 // backend mails a 6-digit code to the address the platform has on file), 3 enter the code. `?account=<id>`
 // resumes step 3 for a pending account. When the address on file is dead, or the attempts are used up,
 // the researcher can ask publisher staff to verify by hand (manual review).
+// The tap that completes verification is the moment to ask for WeChat alerts about the account's manuscripts
+// (utils/subscribe.js); the state it needs is fetched while the code is being typed, so the popup follows the
+// backend's answer without another request in between.
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
+const subscribe = require('../../utils/subscribe')
 
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
 const SYSTEMS_PATH = '/api/v1/journal-systems'
@@ -65,6 +69,7 @@ Page({
   loadedSystems: null, // the backend's journal systems, kept to re-render in another language
   resendDeadline: 0,
   countdownTimer: null,
+  alertStateReady: null, // Promise of the subscription state (utils/subscribe.js), from the first keystroke of the code
 
   async onLoad(query) {
     this.render()
@@ -154,8 +159,8 @@ Page({
       getApp().globalData.manuscriptsStale = true // the home empty state now points at this pending account
       if (account.status === 'verified') {
         // Proven without a code (e.g. Crossref by its own ORCID record): nothing left to enter.
-        this.update({ busy: '', account: accountState(account) })
-        this.finish('toastLinked')
+        this.update({ account: accountState(account) })
+        await this.finishLinked()
         return
       }
       this.update({ busy: '', step: 3, account: accountState(account), code: '', codeErrors: [], attemptsUsedUp: false, manualOpen: false })
@@ -195,6 +200,7 @@ Page({
 
   onCodeChange(event) {
     this.update({ code: String(event.detail.value || '').replace(/\s+/g, ''), codeErrors: [], formError: '' })
+    if (!this.alertStateReady) this.alertStateReady = subscribe.fetchState()
   },
 
   async onVerify() {
@@ -207,8 +213,7 @@ Page({
     this.update({ busy: 'verifying', codeErrors: [], formError: '' })
     try {
       const account = await api.request(`${ACCOUNTS_PATH}/${this.data.account.id}/verify`, { method: 'POST', data: { code } })
-      this.update({ busy: '', account: accountState(account) })
-      this.finish('toastLinked')
+      this.update({ account: accountState(account) })
     } catch (err) {
       if (err.statusCode === 429) {
         // No attempts left for this code: offer publisher staff (a new code from "resend" also works).
@@ -220,7 +225,9 @@ Page({
         codeErrors: err.fields.code || (err.statusCode === 400 ? [err.message] : []),
         formError: err.statusCode === 409 ? err.message : '',
       })
+      return
     }
+    await this.finishLinked()
   },
 
   async onResend() {
@@ -281,6 +288,18 @@ Page({
   stopCountdown() {
     if (this.countdownTimer) clearInterval(this.countdownTimer)
     this.countdownTimer = null
+  },
+
+  /**
+   * Verified by the researcher's tap: ask for alerts about the account's manuscripts (and the linking itself),
+   * then leave. Stays busy meanwhile, so the verify button cannot send the code again.
+   */
+  async finishLinked() {
+    this.stopCountdown()
+    const state = this.alertStateReady ? await this.alertStateReady : null
+    await subscribe.askAfterLinking({ state })
+    this.update({ busy: '' })
+    this.finish('toastLinked')
   },
 
   finish(toastKey) {

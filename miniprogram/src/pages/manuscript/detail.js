@@ -1,6 +1,9 @@
+// One manuscript: status, facts, timeline, and "提醒我": consent to a WeChat alert at its next status change
+// (utils/subscribe.js; the state is fetched with the manuscript, so a tap opens WeChat's popup at once).
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
 const status = require('../../utils/status')
+const subscribe = require('../../utils/subscribe')
 const { formatDate, formatDateTime } = require('../../utils/format')
 
 /** The backend's manuscript -> what the page shows (texts in the current language). */
@@ -19,6 +22,27 @@ function manuscriptView(manuscript) {
     doi: manuscript.doi || '',
     url: manuscript.url || '',
     missingOnPlatform: Boolean(manuscript.missing_on_platform),
+  }
+}
+
+const ALERT_KIND = 'status_changed'
+// No status change is expected after these: no point asking to hear about one.
+const FINAL_STATUSES = ['published', 'rejected', 'withdrawn']
+
+/**
+ * The "alert me" block from the manuscript's status and the status_changed subscription entry; null (hidden) when
+ * WeChat alerts are not offered (no template, state unknown) or the manuscript is final.
+ */
+function alertView(manuscript, entry) {
+  if (!manuscript || !entry || FINAL_STATUSES.includes(manuscript.status)) return null
+  if (entry.banned) return { on: false, canAsk: false, statusText: i18n.t('detailAlertBanned'), hint: i18n.t('alertBannedHint'), buttonText: '' }
+  const on = entry.credits > 0
+  return {
+    on,
+    canAsk: true,
+    statusText: on ? i18n.t('detailAlertOn', { count: entry.credits }) : i18n.t('detailAlertOff'),
+    hint: i18n.t('alertOneEach'),
+    buttonText: i18n.t(on ? 'actionAlertMore' : 'actionAlertMe'),
   }
 }
 
@@ -41,10 +65,13 @@ Page({
     state: 'loading', // loading | ready | not_found | error
     manuscript: null,
     timeline: [],
+    alert: null, // alertView
+    asking: false, // WeChat's consent popup is open
   },
 
   manuscriptId: '',
   loaded: null, // the backend's manuscript, kept to re-render in another language
+  alertState: null, // the subscription state (utils/subscribe.js), null while unknown
 
   onLoad(query) {
     this.manuscriptId = /^\d+$/.test(String(query.id || '')) ? String(query.id) : ''
@@ -61,6 +88,7 @@ Page({
       t: i18n.strings(),
       manuscript: this.loaded ? manuscriptView(this.loaded) : null,
       timeline: this.loaded ? timelineView(this.loaded.timeline) : [],
+      alert: alertView(this.loaded, subscribe.kindState(this.alertState, ALERT_KIND)),
     })
     i18n.applyChrome('titleManuscript')
   },
@@ -72,9 +100,12 @@ Page({
     }
     await getApp().loginReady
     if (!this.loaded) this.setData({ state: 'loading' })
+    // A 404 gets its own empty state rather than a toast.
+    const manuscriptLoaded = api.request(`/api/v1/manuscripts/${this.manuscriptId}`, { toast: false })
+    const alertStateLoaded = subscribe.fetchState().then((state) => { if (state) this.alertState = state })
     try {
-      // A 404 gets its own empty state rather than a toast.
-      this.loaded = await api.request(`/api/v1/manuscripts/${this.manuscriptId}`, { toast: false })
+      this.loaded = await manuscriptLoaded
+      await alertStateLoaded
       this.setData({ state: 'ready' })
       this.render()
     } catch (err) {
@@ -99,6 +130,18 @@ Page({
 
   onRetry() {
     return this.load()
+  },
+
+  /** "提醒我": WeChat's consent popup for the status_changed template, opened within this tap. */
+  async onAlertMe() {
+    if (this.data.asking) return
+    const before = this.alertState
+    this.setData({ asking: true })
+    const { state } = await subscribe.requestAlerts([ALERT_KIND], { state: before })
+    if (state) this.alertState = state
+    this.setData({ asking: false })
+    this.render()
+    if (subscribe.gainedCredit(before, this.alertState, ALERT_KIND)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
   },
 
   copy(text, toastKey) {

@@ -117,6 +117,10 @@ Page({
     wx.navigateTo({ url: '/pages/accounts/list' })
   },
 
+  onOpenNotificationSettings() {
+    wx.navigateTo({ url: '/pages/notifications/settings' })
+  },
+
   async onLogout() {
     await getApp().signOut()
     this.setData({ editing: false, saving: false, fieldErrors: {}, form: emptyForm() })
