@@ -1,5 +1,6 @@
 """The newcomer's path: `make run` starts web, worker, beat and the WeChat sandbox on SQLite and a
-filesystem broker; a login through it works and its worker records the login."""
+filesystem broker; a login through it works, its worker records the login, syncs a linked account and
+sends the subscription message."""
 
 import os
 import re
@@ -86,9 +87,23 @@ def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stac
                                            params={"to": "li.wei@example.org"}, timeout=5).json().get("body"),
                       timeout=30, message="the code mail in the sandbox")
     code = re.search(r"\b(\d{6})\b", mail).group(1)
+    # The researcher allows the "account linked" message, in WeChat (the sandbox) and then in our backend.
+    template_id = next(item["template_id"] for item in session.get(
+        f"{base_url}/api/v1/notifications/subscriptions", timeout=5).json() if item["kind"] == "account_linked")
+    answer = requests.post(f"{sandbox_url}/__sandbox__/wechat/subscriptions",
+                           json={"user": "demo", "results": {template_id: "accept"}}, timeout=5).json()
+    session.post(f"{base_url}/api/v1/notifications/subscriptions",
+                 json={"errMsg": "requestSubscribeMessage:ok", template_id: "accept"}, timeout=5)
     verified = session.post(f"{base_url}/api/v1/journal-accounts/{created.json()['id']}/verify",
                             json={"code": code}, timeout=10)
     assert verified.status_code == 200, verified.text
+
+    def linked_message() -> list[dict]:
+        return requests.get(f"{sandbox_url}/__sandbox__/wechat/messages", params={"touser": answer["openid"]},
+                            timeout=5).json()["messages"]
+
+    [message] = wait_until(linked_message, timeout=60, message="the embedded worker to send the subscribe message")
+    assert (message["template_id"], message["page"]) == (template_id, "pages/accounts/list")
 
     def manuscripts() -> list[dict]:
         return session.get(f"{base_url}/api/v1/manuscripts", timeout=5).json()["results"]
