@@ -1,13 +1,13 @@
 const { installWx, toastTitles } = require('../helpers/wx-mock')
-const { createBackend, MESSAGES, VALID_CODE } = require('../helpers/fake-backend')
+const { createBackend, MESSAGES, TEMPLATE_IDS, VALID_CODE } = require('../helpers/fake-backend')
 const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
 
 let page
 
 /** Open the wizard (optionally with ?account=) over a fake backend; `previousRoute` is the page below it. */
-async function openWizard({ query = {}, accounts = [], researcher, respond, verifiedElsewhere, previousRoute } = {}) {
-  const backend = createBackend({ researcher, accounts, verifiedElsewhere })
-  installWx({ respond: respond ? respond(backend.respond) : backend.respond })
+async function openWizard({ query = {}, accounts = [], researcher, respond, verifiedElsewhere, previousRoute, templates, subscriptions, subscribeAnswer } = {}) {
+  const backend = createBackend({ researcher, accounts, verifiedElsewhere, templates, subscriptions })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer })
   launchApp()
   page = loadPage('pages/accounts/link', query)
   if (previousRoute) global.__pageStack = [{ route: previousRoute }, page.instance]
@@ -308,6 +308,107 @@ describe('step 3: code', () => {
     tap('manual-review-button')
     await waitFor(() => wx.redirectTo.mock.calls.length === 1, 'leaving the wizard')
     expect(posts('/manual-review')[0].data).toEqual({ note: '' })
+  })
+})
+
+describe('WeChat alerts, asked on the tap that completes verification', () => {
+  const LINKING_TEMPLATES = [TEMPLATE_IDS.status_changed, TEMPLATE_IDS.account_linked]
+  const order = (mock, index = 0) => mock.mock.invocationCallOrder[index]
+  const requestIndex = (method, suffix) => wx.requests.findIndex((call) => call.method === method && call.path.endsWith(suffix))
+
+  async function atCodeStep(options) {
+    const opened = await openWizard(options)
+    await chooseSystem(1)
+    await sendIdentity('zoe@lab.example')
+    return opened
+  }
+
+  test('after the code is verified, not before: status changes and the linking, then the toast and the list', async () => {
+    let requestsWhenAsked = -1
+    const { backend } = await atCodeStep({
+      subscribeAnswer: (ids) => {
+        requestsWhenAsked = wx.requests.length
+        return Object.fromEntries(ids.map((id) => [id, 'accept']))
+      },
+    })
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // not on load, not at steps 1 and 2
+
+    await enterCode(VALID_CODE)
+    expect(wx.subscribeRequests).toEqual([LINKING_TEMPLATES])
+    // The state was fetched while the code was typed: the verify answer is the last request before the popup.
+    expect(requestIndex('GET', '/notifications/subscriptions')).toBeLessThan(requestIndex('POST', '/verify'))
+    expect(requestsWhenAsked).toBe(requestIndex('POST', '/verify') + 1)
+    expect(backend.state.subscriptionResults).toEqual([{ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE_IDS.status_changed]: 'accept', [TEMPLATE_IDS.account_linked]: 'accept' }])
+    expect(backend.state.grants[TEMPLATE_IDS.status_changed].credits).toBe(1)
+    expect(order(wx.requestSubscribeMessage)).toBeLessThan(order(wx.showToast))
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ icon: 'success', title: '关联成功' }))
+    expect(wx.redirectTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/accounts/list' }))
+  })
+
+  test('a wrong code asks nothing; the right one then asks once', async () => {
+    await atCodeStep()
+    await enterCode('000000')
+    expect(fieldErrors('code')).toHaveLength(1)
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    await enterCode(VALID_CODE)
+    expect(wx.subscribeRequests).toEqual([LINKING_TEMPLATES])
+  })
+
+  test('asking publisher staff to verify asks nothing (nothing is verified yet)', async () => {
+    await atCodeStep()
+    tap('ask-staff-button')
+    await waitFor(() => page.querySelector('#manual-review'), 'the manual review form')
+    tap('manual-review-button')
+    await waitFor(() => wx.redirectTo.mock.calls.length === 1, 'leaving the wizard')
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+  })
+
+  test('an account proven without a code asks on the "send" tap that verified it', async () => {
+    await openWizard({
+      respond: (real) => (call) => (call.method === 'POST' && call.path === '/api/v1/journal-accounts'
+        ? { statusCode: 201, data: { id: 301, status: 'verified', email_hint: '', verification_method: 'orcid_match',
+          journal_system: { id: 1, key: 'demo', name: '示范大学期刊平台', platform: 'crossref' } } }
+        : real(call)),
+    })
+    await chooseSystem(1)
+    await sendIdentity('0000-0002-1825-0097')
+    await waitFor(() => wx.redirectTo.mock.calls.length === 1, 'leaving the wizard')
+    expect(wx.subscribeRequests).toEqual([LINKING_TEMPLATES])
+  })
+
+  test('a banned template is left out; with none to ask, linking just finishes', async () => {
+    await atCodeStep({ subscriptions: { account_linked: { banned: true } } })
+    await enterCode(VALID_CODE)
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.status_changed]])
+
+    await atCodeStep({ templates: [] })
+    await enterCode(VALID_CODE)
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(wx.redirectTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/accounts/list' }))
+  })
+
+  test('a refusal or a WeChat failure still finishes the linking, with only the success toast', async () => {
+    const { backend } = await atCodeStep({ subscribeAnswer: () => ({ fail: { errMsg: 'requestSubscribeMessage:fail Request list fail', errCode: 10002 } }) })
+    await enterCode(VALID_CODE)
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1)
+    expect(backend.state.subscriptionResults).toEqual([])
+    expect(toastTitles()).toEqual(['关联成功'])
+    expect(wx.redirectTo).toHaveBeenCalledTimes(1)
+  })
+
+  test('the verify button stays busy while WeChat asks, so the code cannot be sent twice', async () => {
+    await atCodeStep()
+    const delayed = wx.requestSubscribeMessage.getMockImplementation()
+    let release // the researcher has not answered WeChat's popup yet
+    wx.requestSubscribeMessage.mockImplementation((options) => { release = () => delayed(options) })
+    type('input-code', VALID_CODE)
+    tap('verify-button')
+    await waitFor(() => release, 'the popup')
+    expect(page.data.busy).toBe('verifying')
+    tap('verify-button')
+    release()
+    await waitFor(() => wx.redirectTo.mock.calls.length === 1, 'leaving the wizard')
+    expect(posts('/verify')).toHaveLength(1)
   })
 })
 
