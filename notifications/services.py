@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -114,6 +115,23 @@ def subscriptions_record(*, researcher_id: int, results: dict[str, str]) -> None
             elif result == SubscriptionResult.BAN:
                 changes["banned"] = True
             SubscriptionGrant.objects.filter(pk=grant.pk).update(**changes)
+            if result == SubscriptionResult.ACCEPT:
+                _late_consent_requeue(researcher_id=researcher_id, template_id=template_id)
+
+
+def _late_consent_requeue(*, researcher_id: int, template_id: str) -> None:
+    """Consent that arrives just after its notice: the newest notice of this template that found no credit
+    in the last few minutes goes out on it (the Mini Program asks right after linking, once the "account
+    linked" notice already exists)."""
+    recent = (Notification.objects.filter(researcher_id=researcher_id, template_id=template_id,
+                                          state=NotificationState.NO_CREDIT,
+                                          settled_at__gte=timezone.now() - timedelta(
+                                              seconds=settings.NOTIFY_LATE_CONSENT_SECONDS))
+              .order_by("-created_at", "-id").values_list("pk", flat=True)[:1])
+    if Notification.objects.filter(pk__in=list(recent)).update(
+            state=NotificationState.PENDING, next_attempt_at=timezone.now(), settled_at=None, errcode=None,
+            error="", credit_spent=False):
+        sender_kick_on_commit()
 
 
 def subscription_credit_spend(*, researcher_id: int, template_id: str, count: int = 1) -> bool:

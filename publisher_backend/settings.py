@@ -270,6 +270,8 @@ NOTIFY_LEASE_SECONDS = 120  # a row left in `sending` this long by a dead worker
 NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45009, -1, network) becomes failed
 NOTIFY_RETRY_BASE_SECONDS = 30  # backoff base after a transient error (doubles, with jitter)
 NOTIFY_RETRY_MAX_SECONDS = 3600
+# A notice that found no credit goes out after all if the researcher allows its template this soon after.
+NOTIFY_LATE_CONSENT_SECONDS = 300
 # Which version of the Mini Program a message's card opens: developer, trial or formal.
 WECHAT_MINIPROGRAM_STATE = env.str("WECHAT_MINIPROGRAM_STATE", default="formal")
 

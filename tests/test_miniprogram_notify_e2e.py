@@ -94,6 +94,11 @@ def test_miniprogram_alert_for_a_decision_reaches_wechat_and_the_inbox(live_serv
     status_messages = [message for message in sandbox.wechat.sent_messages
                        if message["template_id"] == TEMPLATE_IDS["status_changed"]]
     assert [(message["touser"], message["page"]) for message in status_messages] == [(openid, notification.page)]
+    # The "account linked" notice existed before the popup; the consent given right after sent it.
+    linked = Notification.objects.get(kind="account_linked")
+    assert linked.state == "sent"
+    assert [message["page"] for message in sandbox.wechat.sent_messages
+            if message["template_id"] == TEMPLATE_IDS["account_linked"]] == ["pages/accounts/list"]
     # Both popups allowed status alerts: one was spent on the decision, the second is left — here and in WeChat.
     grant = SubscriptionGrant.objects.get(researcher_id=account.researcher_id,
                                           template_id=TEMPLATE_IDS["status_changed"])

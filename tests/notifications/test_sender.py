@@ -488,3 +488,39 @@ def test_a_broker_outage_does_not_fail_the_event_that_made_the_notice(django_cap
 def test_the_beat_sweep_runs_the_sender_on_its_own_queue():
     assert settings.CELERY_BEAT_SCHEDULE["notifications-send-due"]["task"] == "notifications.tasks.send_due"
     assert settings.CELERY_TASK_ROUTES["notifications.tasks.*"] == {"queue": "notifications"}
+
+
+# --- consent that arrives just after the notice -------------------------------------------------------------
+
+def test_consent_given_right_after_a_notice_found_no_credit_sends_that_notice(sandbox):
+    researcher = make_recipient(sandbox)
+    notification = notification_create(researcher_id=researcher.pk, kind="account_linked", dedupe_key="linked:1",
+                                       title="已关联投稿系统账号：示范大学 OJS", page="pages/accounts/list",
+                                       payload={"journal": "示范大学 OJS"})
+    notifications_send_due()
+    assert reload(notification).state == "no_credit"
+
+    accept(sandbox, researcher, kind="account_linked")  # the popup the Mini Program shows after linking
+    notifications_send_due()
+
+    notification = reload(notification)
+    assert (notification.state, notification.error) == ("sent", "")
+    [message] = sandbox.sent_messages
+    assert message["template_id"] == TEMPLATE_IDS["account_linked"]
+    assert credits(researcher, "account_linked") == 0
+
+
+def test_late_consent_revives_only_the_newest_recent_notice_of_that_template(sandbox, settings):
+    researcher = make_recipient(sandbox)
+    old, newer = status_notice(researcher, manuscript_id=1), status_notice(researcher, manuscript_id=2)
+    notifications_send_due()
+    Notification.objects.filter(pk=old.pk).update(
+        settled_at=timezone.now() - timedelta(seconds=settings.NOTIFY_LATE_CONSENT_SECONDS + 1))
+    other_kind = notification_create(researcher_id=researcher.pk, kind="campaign", dedupe_key="campaign:1",
+                                     title="新刊上线")
+    notifications_send_due()
+
+    accept(sandbox, researcher)
+    notifications_send_due()
+
+    assert [reload(n).state for n in (old, newer, other_kind)] == ["no_credit", "sent", "no_credit"]
