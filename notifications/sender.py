@@ -91,22 +91,21 @@ class SendReport:
     released: int = 0
     errcodes: dict[int, int] = field(default_factory=dict)
 
+    # Outcomes that leave a row handled for this pass (a recovery is also counted by its outcome).
+    HANDLED = ("sent", "no_credit", "failed", "retry", "skipped", "coalesced", "deferred", "released")
+
     def add(self, other: SendReport) -> None:
-        for name in ("sent", "no_credit", "failed", "retry", "skipped", "coalesced", "deferred", "recovered",
-                     "released"):
+        for name in (*self.HANDLED, "recovered"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for errcode, count in other.errcodes.items():
             self.errcodes[errcode] = self.errcodes.get(errcode, 0) + count
 
     @property
     def handled(self) -> int:
-        return (self.sent + self.no_credit + self.failed + self.retry + self.skipped + self.coalesced
-                + self.deferred + self.released)
+        return sum(getattr(self, name) for name in self.HANDLED)
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "no_credit": self.no_credit, "failed": self.failed, "retry": self.retry,
-                "skipped": self.skipped, "coalesced": self.coalesced, "deferred": self.deferred,
-                "recovered": self.recovered, "released": self.released,
+        return {**{name: getattr(self, name) for name in (*self.HANDLED, "recovered")},
                 "errcodes": {str(code): count for code, count in sorted(self.errcodes.items())}}
 
 
