@@ -24,9 +24,11 @@ SENDER_STATES = (NotificationState.PENDING, NotificationState.RETRY, Notificatio
 class Notification(models.Model):
     """Outbox and inbox in one: created with the event that causes it, then sent, and always kept."""
 
+    # Every index costs each of the sender's state changes (several per notice), so there are few: the
+    # inbox index leads with the researcher, and the sender's queue index holds only unsettled rows.
     researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="notifications",
-                                   verbose_name=_("researcher"))
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+                                   verbose_name=_("researcher"), db_index=False)
+    kind = models.CharField(_("kind"), max_length=32)
     # The same event never makes two notifications.
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -34,7 +36,7 @@ class Notification(models.Model):
     payload = models.JSONField(_("event data"), default=dict, blank=True)
     page = models.CharField(_("Mini Program page"), max_length=300, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=NotificationState.choices,
-                             default=NotificationState.PENDING, db_index=True)
+                             default=NotificationState.PENDING)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Pending notices of one thread (e.g. one manuscript) waiting together go out as one message: the newest.

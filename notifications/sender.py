@@ -26,14 +26,18 @@ crash. A failed send gives its credit back (WeChat did not deliver it); a sent o
 from __future__ import annotations
 
 import logging
+import queue
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -50,7 +54,7 @@ from notifications.services import (
     notification_wanted,
     quiet_until,
     subscription_credit_refund,
-    subscription_credit_spend,
+    subscription_credits_spend_many,
     subscription_credits_void,
 )
 from publisher_backend.wechat import WeChatClientException, wechat_client
@@ -90,6 +94,7 @@ class SendReport:
     recovered: int = 0
     released: int = 0
     errcodes: dict[int, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # Outcomes that leave a row handled for this pass (a recovery is also counted by its outcome).
     HANDLED = ("sent", "no_credit", "failed", "retry", "skipped", "coalesced", "deferred", "released")
@@ -99,6 +104,13 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for errcode, count in other.errcodes.items():
             self.errcodes[errcode] = self.errcodes.get(errcode, 0) + count
+
+    def count(self, outcome: str, errcode: int | None = None) -> None:
+        """One more of `outcome` (sender threads share a batch's report)."""
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if errcode is not None:
+                self.errcodes[errcode] = self.errcodes.get(errcode, 0) + 1
 
     @property
     def handled(self) -> int:
@@ -197,26 +209,22 @@ def _coalesce(candidates: list[Notification], now: datetime, report: SendReport)
 
 
 def _spend_credits(rows: list[Notification]) -> set[int]:
-    """One credit per row, atomically; returns the ids of the rows that got one.
-
-    Rows of one researcher and template are paid with one UPDATE when the credits cover them all (a
-    campaign or a backlog); otherwise one by one, oldest first, until the credits run out.
-    """
-    groups: dict[tuple[int, str], list[Notification]] = {}
+    """One credit per row, oldest first while a researcher's credits last; returns the ids that got one."""
+    wanted: dict[tuple[int, str], list[Notification]] = {}
     for row in rows:
-        groups.setdefault((row.researcher_id, row.template_id), []).append(row)
-    paid: set[int] = set()
-    # In key order, so two workers paying for the same researchers lock their grants in the same order.
-    for (researcher_id, template_id), group in sorted(groups.items()):
-        if len(group) > 1 and subscription_credit_spend(researcher_id=researcher_id, template_id=template_id,
-                                                        count=len(group)):
-            paid.update(row.pk for row in group)
-            continue
-        for row in group:
-            if not subscription_credit_spend(researcher_id=researcher_id, template_id=template_id):
-                break
-            paid.add(row.pk)
-    return paid
+        wanted.setdefault((row.researcher_id, row.template_id), []).append(row)
+    taken = subscription_credits_spend_many(wanted={key: len(group) for key, group in wanted.items()})
+    return {row.pk for key, group in wanted.items() for row in group[:taken.get(key, 0)]}
+
+
+def _write_claims(rows: list[Notification]) -> None:
+    """Write what the claim decided with one UPDATE per distinct outcome (a batch has a handful): far
+    cheaper than a per-row CASE for each field."""
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, name) for name in _CLAIM_FIELDS), []).append(row.pk)
+    for values, pks in groups.items():
+        Notification.objects.filter(pk__in=pks).update(**dict(zip(_CLAIM_FIELDS, values, strict=True)))
 
 
 _CLAIM_FIELDS = ["state", "next_attempt_at", "attempts", "recoveries", "template_id", "credit_spent", "error",
@@ -283,7 +291,7 @@ def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
                 row.attempts += 1
                 row.next_attempt_at = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
                 claimed.append(Claimed(row, template, *recipient))
-        Notification.objects.bulk_update(rows, _CLAIM_FIELDS)
+        _write_claims(rows)
     return claimed
 
 
@@ -348,6 +356,23 @@ def retry_delay_seconds(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+def _write_outcome(notification: Notification, changes: dict) -> int:
+    """UPDATE one row if it is still this attempt's (`sending`, same attempt number): the attempt number
+    fences the write, so a worker that outlived its lease never overwrites a row another worker took over.
+
+    Plain SQL because it runs once per message and the ORM spends more CPU building this statement than
+    PostgreSQL spends running it; values are adapted per backend as the ORM would (SQLite for make run).
+    """
+    fields = [Notification._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    values = [field.get_db_prep_save(changes[field.name], connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {connection.ops.quote_name(Notification._meta.db_table)} SET {assignments} "  # noqa: S608
+                       "WHERE id = %s AND state = %s AND attempts = %s",
+                       [*values, notification.pk, NotificationState.SENDING.value, notification.attempts])
+        return cursor.rowcount
+
+
 def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
     """Write one outcome at once (so a crash can repeat at most the message in flight)."""
     notification, now = claimed.notification, timezone.now()
@@ -363,13 +388,9 @@ def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
         changes["msgid"] = outcome.msgid
     if state == NotificationState.FAILED:
         changes["credit_spent"] = False  # given back below: WeChat delivered nothing
-    # The attempt number fences the write: a worker that outlived its lease never overwrites the row
-    # another worker took over.
-    fenced = Notification.objects.filter(pk=notification.pk, state=NotificationState.SENDING,
-                                         attempts=notification.attempts)
     if state in (NotificationState.NO_CREDIT, NotificationState.FAILED):
         with transaction.atomic():  # the outcome and its credit correction together
-            written = fenced.update(**changes)
+            written = _write_outcome(notification, changes)
             if written and state == NotificationState.NO_CREDIT:
                 subscription_credits_void(researcher_id=notification.researcher_id,
                                           template_id=notification.template_id)
@@ -377,45 +398,127 @@ def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
                 subscription_credit_refund(researcher_id=notification.researcher_id,
                                            template_id=notification.template_id)
     else:
-        written = fenced.update(**changes)  # the common case: one statement, autocommitted
+        written = _write_outcome(notification, changes)  # the common case: one statement, autocommitted
     if not written:
         logger.warning("notification %s was taken over by another worker; outcome %s dropped", notification.pk, state)
         return
-    setattr(report, state, getattr(report, state) + 1)
-    if outcome.errcode is not None:
-        report.errcodes[outcome.errcode] = report.errcodes.get(outcome.errcode, 0) + 1
+    report.count(state, outcome.errcode)
 
 
-def release(claimed: list[Claimed], report: SendReport) -> None:
-    """Give back rows this pass will not reach before their lease ends (they go to the next pass)."""
-    for item in claimed:
-        released = Notification.objects.filter(
-            pk=item.notification.pk, state=NotificationState.SENDING, attempts=item.notification.attempts,
-        ).update(state=NotificationState.RETRY, attempts=F("attempts") - 1, next_attempt_at=timezone.now())
-        report.released += released
+def release(claimed: Claimed, report: SendReport) -> None:
+    """Give back a row this pass will not reach before its lease ends (the next pass takes it)."""
+    if Notification.objects.filter(
+            pk=claimed.notification.pk, state=NotificationState.SENDING, attempts=claimed.notification.attempts,
+    ).update(state=NotificationState.RETRY, attempts=F("attempts") - 1, next_attempt_at=timezone.now()):
+        report.count("released")
 
 
-def notifications_send_due(*, batch_size: int | None = None, max_seconds: float = 60.0) -> SendReport:
-    """Send what is due, batch after batch, for at most about `max_seconds` (the beat sweep does the rest)."""
+class _Senders:
+    """Sends claimed rows: inline, or on `threads` threads, each with its own WeChat client (HTTP session)
+    and database connection, so one worker keeps several messages in flight while rows are written."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.jobs: queue.Queue = queue.Queue()
+        self.workers: list[threading.Thread] = []
+
+    def __enter__(self) -> _Senders:
+        if self.threads == 1:
+            client = wechat_client()
+            self.inline = (client, _Token(client))
+        else:
+            self.workers = [threading.Thread(target=self._work, name=f"notify-sender-{n}", daemon=True)
+                            for n in range(self.threads)]
+            for worker in self.workers:
+                worker.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for _worker in self.workers:
+            self.jobs.put(None)
+        for worker in self.workers:
+            worker.join()
+
+    def send(self, claimed: list[Claimed], report: SendReport, send_until: float) -> None:
+        """Send a claimed batch and return when every row has its outcome written."""
+        if not self.workers:
+            client, token = self.inline
+            for item in claimed:
+                self._one(client, token, item, report, send_until)
+            return
+        for item in claimed:
+            self.jobs.put((item, report, send_until))
+        self.jobs.join()
+
+    @staticmethod
+    def _one(client, token: _Token, item: Claimed, report: SendReport, send_until: float) -> None:
+        # Stop before a row's lease could end mid-send: a row sent after that could go out twice.
+        if time.monotonic() > send_until:
+            release(item, report)
+        else:
+            record(item, deliver(client, token, item), report)
+
+    def _work(self) -> None:
+        client = wechat_client()
+        token = _Token(client)
+        try:
+            with _commits_without_waiting_for_disk():
+                while (job := self.jobs.get()) is not None:
+                    item, report, send_until = job
+                    try:
+                        self._one(client, token, item, report, send_until)
+                    except Exception:  # noqa: BLE001 - the row stays `sending`; its lease brings it back
+                        logger.exception("notification %s: sending failed", item.notification.pk)
+                    finally:
+                        self.jobs.task_done()
+        finally:
+            connections.close_all()  # this thread's own database connection
+
+
+def notifications_send_due(*, batch_size: int | None = None, max_seconds: float = 60.0,
+                           threads: int | None = None, max_batches: int | None = None) -> SendReport:
+    """Send what is due, batch after batch, for at most about `max_seconds` (the beat sweep does the rest).
+
+    `threads` (default NOTIFY_SEND_THREADS) keep several messages in flight on PostgreSQL. Called inside
+    a transaction the pass sends inline: other connections could not see the rows it claims.
+    """
     batch_size = batch_size or settings.NOTIFY_BATCH_SIZE
-    client = wechat_client()
-    token = _Token(client)
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block  # SQLite has one writer
+    threads = max(threads or settings.NOTIFY_SEND_THREADS, 1) if parallel else 1
     report = SendReport()
     started = time.monotonic()
-    while time.monotonic() - started < max_seconds:
-        batch = SendReport()
-        claimed = claim_due(batch_size=batch_size, report=batch)
-        claimed_at = time.monotonic()
-        # Stop before a row's lease could end mid-send: a row sent after that could go out twice.
-        send_until = claimed_at + settings.NOTIFY_LEASE_SECONDS - settings.WECHAT_TIMEOUT_SECONDS * 2 - 5
-        for index, item in enumerate(claimed):
-            if time.monotonic() > send_until:
-                release(claimed[index:], batch)
+    with _commits_without_waiting_for_disk(), _Senders(threads) as senders:
+        batches = 0
+        while time.monotonic() - started < max_seconds and batches != max_batches:
+            batches += 1
+            batch = SendReport()
+            claimed = claim_due(batch_size=batch_size, report=batch)
+            send_until = time.monotonic() + settings.NOTIFY_LEASE_SECONDS - settings.WECHAT_TIMEOUT_SECONDS * 2 - 5
+            senders.send(claimed, batch, send_until)
+            report.add(batch)
+            if batch.handled == 0 and batch.recovered == 0:
                 break
-            record(item, deliver(client, token, item), batch)
-        report.add(batch)
-        if batch.handled == 0 and batch.recovered == 0:
-            break
     if report.handled:
         logger.info("notifications sender: %s", report.as_dict())
     return report
+
+
+@contextmanager
+def _commits_without_waiting_for_disk() -> Iterator[None]:
+    """PostgreSQL's asynchronous commit for the sender's own writes, which are one small commit per message.
+
+    Waiting for the WAL flush costs more than the send itself; without it a commit is still visible at
+    once to every other session and survives any crash of a worker. Only a crash of the PostgreSQL server
+    itself may lose the last fraction of a second of outcomes: those rows are back in `sending` and go out
+    again after their lease (the duplicate window, widened for that rare case only).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:  # the worker's connection serves other tasks next
+            cursor.execute("RESET synchronous_commit")

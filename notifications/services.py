@@ -134,11 +134,28 @@ def _late_consent_requeue(*, researcher_id: int, template_id: str) -> None:
         sender_kick_on_commit()
 
 
-def subscription_credit_spend(*, researcher_id: int, template_id: str, count: int = 1) -> bool:
-    """Take `count` credits if there are that many, else none (never below zero, even with concurrent senders)."""
-    return bool(SubscriptionGrant.objects.filter(researcher_id=researcher_id, template_id=template_id,
-                                                 credits__gte=count, banned=False)
-                .update(credits=F("credits") - count))
+def subscription_credits_spend_many(*, wanted: dict[tuple[int, str], int]) -> dict[tuple[int, str], int]:
+    """Take credits for many (researcher_id, template_id) pairs at once: {pair: how many wanted} ->
+    {pair: how many taken}, never more than a grant holds, never below zero.
+
+    One locking read and one write for a whole sender batch, inside the caller's transaction. Grants are
+    locked in key order, so concurrent senders wait for each other instead of deadlocking.
+    """
+    if not wanted:
+        return {}
+    researcher_ids = sorted({researcher_id for researcher_id, _template_id in wanted})
+    template_ids = sorted({template_id for _researcher_id, template_id in wanted})
+    grants = [grant for grant in SubscriptionGrant.objects.select_for_update()
+              .filter(researcher_id__in=researcher_ids, template_id__in=template_ids, credits__gt=0, banned=False)
+              .order_by("researcher_id", "template_id")
+              if (grant.researcher_id, grant.template_id) in wanted]
+    taken = {}
+    for grant in grants:
+        key = (grant.researcher_id, grant.template_id)
+        taken[key] = min(grant.credits, wanted[key])
+        grant.credits -= taken[key]
+    SubscriptionGrant.objects.bulk_update(grants, ["credits"])
+    return taken
 
 
 def subscription_credit_refund(*, researcher_id: int, template_id: str) -> None:

@@ -266,6 +266,7 @@ CIRCUIT_COOLDOWN_SECONDS = 300
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 100  # notifications claimed per transaction
+NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)
 NOTIFY_LEASE_SECONDS = 120  # a row left in `sending` this long by a dead worker is recovered and sent again
 NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45009, -1, network) becomes failed
 NOTIFY_RETRY_BASE_SECONDS = 30  # backoff base after a transient error (doubles, with jitter)

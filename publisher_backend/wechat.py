@@ -9,6 +9,7 @@ wechatpy's own auto-retry is off so callers decide about retries.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -71,6 +72,17 @@ def _cache_lock(key: str, *, hold_seconds: float, wait_seconds: float) -> Iterat
             cache.delete(key)
 
 
+def http_session_read_environment_once(session: requests.Session, url: str) -> None:
+    """Proxies and CA bundle from the environment, read now rather than on every request.
+
+    With `trust_env` requests scans all of os.environ on each call, which costs more CPU than a
+    subscribe-message send itself; a client lives for a sender pass, so reading it once is enough.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+
+
 @lru_cache(maxsize=8)
 def _client_class(api_base: str) -> type[WeChatClient]:
     base = api_base.rstrip("/") + "/"
@@ -81,6 +93,10 @@ def _client_class(api_base: str) -> type[WeChatClient]:
     class ConfiguredWeChatClient(WeChatClient):
         API_BASE_URL = base + "cgi-bin/"
         wxa = ConfiguredWxa()
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            http_session_read_environment_once(self._http, base)
 
         def fetch_access_token(self) -> dict:
             """wechatpy calls this when the cache holds no token: fetch one, one process at a time."""

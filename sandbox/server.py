@@ -109,6 +109,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _HTTPServer
     server_version = "ScholarLinkSandbox/1.0"
     sys_version = ""
+    # Keep-alive, as the real platforms offer: clients reuse one connection instead of a TCP handshake
+    # per call (every answer carries Content-Length, which HTTP/1.1 needs for that).
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; without TCP_NODELAY the body of a kept-alive connection waits
+    # for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._handle()

@@ -3,11 +3,11 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Researcher
 from notifications.models import NotificationTemplate, SubscriptionGrant
-from notifications.services import subscription_credit_spend, subscriptions_record
+from notifications.services import subscription_credits_spend_many, subscriptions_record
 from tests.manuscripts.factories import make_researcher
 
 URL = "/api/v1/notifications/subscriptions"
@@ -69,8 +69,9 @@ def test_spending_never_goes_below_zero(researcher_client, templates):
     researcher = Researcher.objects.get()
     subscriptions_record(researcher_id=researcher.pk, results={"TPL_STATUS": "accept"})
 
-    assert subscription_credit_spend(researcher_id=researcher.pk, template_id="TPL_STATUS") is True
-    assert subscription_credit_spend(researcher_id=researcher.pk, template_id="TPL_STATUS") is False
+    assert subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 3}) == {
+        (researcher.pk, "TPL_STATUS"): 1}  # only what there is
+    assert subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 1}) == {}
     assert SubscriptionGrant.objects.get().credits == 0
 
 
@@ -91,7 +92,9 @@ def test_concurrent_acceptances_and_spends_never_lose_or_overdraw_a_credit(templ
     def spend() -> None:
         try:
             barrier.wait()
-            spent.append(subscription_credit_spend(researcher_id=researcher.pk, template_id="TPL_STATUS"))
+            with transaction.atomic():
+                taken = subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 1})
+            spent.append(bool(taken))
         finally:
             connection.close()
 
