@@ -265,7 +265,7 @@ CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal s
 CIRCUIT_COOLDOWN_SECONDS = 300
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
-NOTIFY_BATCH_SIZE = 100  # notifications claimed per transaction
+NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
 NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)
 NOTIFY_LEASE_SECONDS = 120  # a row left in `sending` this long by a dead worker is recovered and sent again
 NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45009, -1, network) becomes failed
