@@ -12,20 +12,18 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import environ
-import psycopg2
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import free_port, recreate_database  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_bench")
@@ -33,22 +31,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 APP_ID, APP_SECRET = "wxbench000000000001", "bench-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def recreate_database(url: str) -> None:
-    """A fresh, empty benchmark database (never the test or production one: it is named in BENCH_DATABASE_URL)."""
-    config = environ.Env.db_url_config(url)
-    admin = psycopg2.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"] or None,
-                             password=config["PASSWORD"] or None, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    admin.close()
 
 
 def percentile(samples: list[float], fraction: float) -> float:

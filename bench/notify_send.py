@@ -42,7 +42,6 @@ import queue
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,12 +52,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import environ
-import psycopg2
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+
+from bench.common import free_port, recreate_database, stop_process  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_notify_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -82,22 +81,8 @@ SEND_TIMEOUT_SECONDS = 3600  # one sender pass may take the whole backlog: the b
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def recreate_database(url: str) -> None:
-    """A fresh, empty benchmark database (never the test or production one: it is named in BENCH_DATABASE_URL)."""
-    config = environ.Env.db_url_config(url)
-    admin = psycopg2.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"] or None,
-                             password=config["PASSWORD"] or None, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    admin.close()
 
 
 def django_setup() -> None:
@@ -107,17 +92,6 @@ def django_setup() -> None:
     django.setup()
 
 
-def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
 
 
 def fmt(number: float) -> str:
@@ -627,4 +601,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

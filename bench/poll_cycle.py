@@ -37,7 +37,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import free_port, recreate_database, stop_process  # noqa: E402
 from sandbox.ojs import (  # noqa: E402
     REVIEW_STAGES,
     STAGE_SUBMISSION,
@@ -175,10 +175,6 @@ def snapshot_of(mirror: OjsSandbox, plan: Plan, site: int, index: int):
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def pg_connect(url: str = DATABASE_URL, dbname: str | None = None):
@@ -187,15 +183,6 @@ def pg_connect(url: str = DATABASE_URL, dbname: str | None = None):
                             password=config["PASSWORD"] or None, dbname=dbname or config["NAME"])
 
 
-def recreate_database(url: str) -> None:
-    """A fresh, empty benchmark database (never the test or production one: it is named in BENCH_DATABASE_URL)."""
-    name = environ.Env.db_url_config(url)["NAME"]
-    admin = pg_connect(url, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def copy_text(value: Any) -> str:
@@ -251,17 +238,6 @@ def django_setup() -> None:
     django.setup()
 
 
-def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
 
 
 def ignore_sigint() -> None:

@@ -4,6 +4,7 @@ and real Celery worker processes pointed at pytest's test database."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import socket
@@ -22,6 +23,9 @@ from rest_framework.test import APIClient
 from sandbox.server import SandboxServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# {event kind: WeChat template id} of the templates fixture: the product loads it and the sandbox knows it.
+TEMPLATE_IDS = {row["fields"]["kind"]: row["fields"]["template_id"] for row in json.loads(
+    (REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json").read_text(encoding="utf-8"))}
 
 # CI repeats the same examples (derandomized); local runs explore new ones each time.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -107,6 +111,15 @@ def researcher_client(login) -> tuple[APIClient, dict]:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
     return client, body
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    """Django's test client signed in to admin as a superuser."""
+    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
+                                                  is_superuser=True)
+    client.force_login(staff)
+    return client
 
 
 def _test_database_url() -> str:

@@ -8,14 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
-    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
-                                                  is_superuser=True)
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def alice(login):
     login("alice")
     researcher = Researcher.objects.get()

@@ -11,14 +11,6 @@ from tests.manuscripts.factories import make_account, make_journal_system, make_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
-                                                  is_superuser=True)
-    client.force_login(staff)
-    return client
-
-
 def test_credentials_are_never_shown_back_in_full(staff_client):
     system = make_journal_system(credentials={"token": "very-secret-manager-token"})
 

@@ -20,14 +20,6 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
-    staff = django_user_model.objects.create_user("staff", password="a-long-staff-password", is_staff=True,
-                                                  is_superuser=True)
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def templates(db):
     call_command("loaddata", "subscription_templates", verbosity=0)
     return {template.kind: template.template_id for template in NotificationTemplate.objects.all()}

@@ -1,7 +1,6 @@
 """The sender against the WeChat sandbox over real HTTP: every answer WeChat gives, credits, preferences,
 coalescing, retries and lease recovery (DESIGN flow 4)."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -15,11 +14,9 @@ from notifications.formatting import BEIJING
 from notifications.models import Notification, NotificationPreference, NotificationTemplate, SubscriptionGrant
 from notifications.sender import notifications_send_due
 from notifications.services import notification_create, subscriptions_record
-from tests.conftest import REPO_ROOT, wait_until
+from tests.conftest import TEMPLATE_IDS, wait_until
 from tests.manuscripts.factories import make_researcher
 
-FIXTURE = json.loads((REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json").read_text())
-TEMPLATE_IDS = {item["fields"]["kind"]: item["fields"]["template_id"] for item in FIXTURE}
 STATUS_TEMPLATE = TEMPLATE_IDS["status_changed"]
 SEND = "/cgi-bin/message/subscribe/send"
 
@@ -277,8 +274,7 @@ def test_permanent_errors_fail_with_wechats_errmsg_kept_and_the_credit_given_bac
     elif breakage == "openid":
         WeChatIdentity.objects.filter(researcher=researcher).update(openid="o-unknown-openid")
     elif breakage == "keyword":  # WeChat's template has a keyword our configuration forgot
-        keywords = [spec["keyword"] for spec in FIXTURE[0]["fields"]["keywords"]]
-        sandbox.set_templates({STATUS_TEMPLATE: [*keywords, "thing9"]})
+        sandbox.set_templates({STATUS_TEMPLATE: [*sandbox.templates[STATUS_TEMPLATE], "thing9"]})
     notification = status_notice(researcher, page=page)
     before = SubscriptionGrant.objects.get(researcher=researcher).credits
 

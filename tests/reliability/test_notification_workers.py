@@ -1,7 +1,6 @@
 """Real Celery workers sending subscription messages from one backlog: nothing sent twice by two workers,
 nothing lost when a worker is killed with SIGKILL mid-send, and credits never below zero under concurrency."""
 
-import json
 import signal
 import threading
 from collections import Counter
@@ -18,13 +17,12 @@ from notifications.models import Notification, SubscriptionGrant
 from notifications.sender import notifications_send_due
 from notifications.services import notifications_create_many, subscriptions_record
 from notifications.tasks import send_due
-from tests.conftest import REPO_ROOT, start_celery_worker, stop_process, wait_until
+from tests.conftest import TEMPLATE_IDS, start_celery_worker, stop_process, wait_until
 from tests.manuscripts.factories import make_researcher
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
-FIXTURE = json.loads((REPO_ROOT / "notifications" / "fixtures" / "subscription_templates.json").read_text())
-STATUS_TEMPLATE = next(item["fields"]["template_id"] for item in FIXTURE if item["fields"]["kind"] == "status_changed")
+STATUS_TEMPLATE = TEMPLATE_IDS["status_changed"]
 SEND = "/cgi-bin/message/subscribe/send"
 FINAL_STATES = {"sent", "no_credit", "failed"}
 
