@@ -198,7 +198,7 @@ def _coalesce(candidates: list[Notification], now: datetime, report: SendReport)
             kept.append(notification)
             continue
         _settle(notification, NotificationState.COALESCED, now, f"merged into notification {winner.pk}")
-        report.coalesced += 1
+        report.count("coalesced")
         if notification.credit_spent:  # a credit already taken for the older notice pays for the newest
             if winner.credit_spent:
                 subscription_credit_refund(researcher_id=notification.researcher_id,
@@ -249,18 +249,18 @@ def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
         for row in rows:
             if row.state == NotificationState.SENDING:
                 row.recoveries += 1
-                report.recovered += 1
+                report.count("recovered")
                 logger.warning("notification %s: recovered from a worker that died while sending it", row.pk)
             if not row.credit_spent:
                 preference = preferences.get(row.researcher_id)
                 if not notification_wanted(preference=preference, kind=row.kind, payload=row.payload):
                     _settle(row, NotificationState.SKIPPED, now, "switched off by the researcher")
-                    report.skipped += 1
+                    report.count("skipped")
                     continue
                 release = quiet_until(preference=preference, kind=row.kind, at=now)
                 if release is not None:
                     row.state, row.next_attempt_at = NotificationState.PENDING, release
-                    report.deferred += 1
+                    report.count("deferred")
                     continue
             candidates.append(row)
 
@@ -268,13 +268,16 @@ def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
         for row in _coalesce(candidates, now, report):
             template = templates.get(row.kind)
             if template is None:
+                if row.credit_spent:  # a retry whose template staff switched off since: its credit goes back
+                    subscription_credit_refund(researcher_id=row.researcher_id, template_id=row.template_id)
+                    row.credit_spent = False
                 _settle(row, NotificationState.SKIPPED, now, f"no enabled template for {row.kind}")
-                report.skipped += 1
+                report.count("skipped")
                 continue
             row.template_id = template.template_id
             if row.researcher_id not in recipients:
                 _settle(row, NotificationState.NO_CREDIT, now, "no WeChat identity")
-                report.no_credit += 1
+                report.count("no_credit")
                 continue
             sendable.append(row)
         paid = _spend_credits([row for row in sendable if not row.credit_spent])
@@ -284,7 +287,7 @@ def claim_due(*, batch_size: int, report: SendReport) -> list[Claimed]:
             template, recipient = templates[row.kind], recipients[row.researcher_id]
             if not row.credit_spent and row.pk not in paid:
                 _settle(row, NotificationState.NO_CREDIT, now)
-                report.no_credit += 1
+                report.count("no_credit")
             else:
                 row.credit_spent = True
                 row.state = NotificationState.SENDING

@@ -239,6 +239,22 @@ def test_a_template_switched_off_by_staff_sends_nothing(sandbox):
     assert credits(researcher) == 1
 
 
+def test_a_retry_whose_template_staff_switched_off_gives_its_credit_back(sandbox):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, 45009)
+    notifications_send_due()
+    assert (reload(notification).state, credits(researcher)) == ("retry", 0)
+
+    NotificationTemplate.objects.filter(kind="status_changed").update(enabled=False)
+    make_due(notification)
+    notifications_send_due()
+
+    assert reload(notification).state == "skipped"
+    assert credits(researcher) == 1
+
+
 # --- WeChat's errors --------------------------------------------------------------------------------------
 
 def test_43101_means_the_credit_was_not_real_so_the_templates_credits_are_zeroed(sandbox):
