@@ -333,7 +333,7 @@ def run_worker(name: str, timing_path: str) -> None:
     from celery.signals import worker_ready
     from django.db import connection
 
-    from manuscripts import services
+    from manuscripts.services import polling as services
     from publisher_backend.celery import app
 
     timing = open(timing_path, "a", buffering=1)  # noqa: SIM115 - open for the worker's lifetime
@@ -441,7 +441,7 @@ def poll_round(label: str, *, system_ids: list[int], sandbox_url: str, workers: 
     from django.utils import timezone
 
     from manuscripts.models import SystemPollState
-    from manuscripts.services import systems_claim_due
+    from manuscripts.services.polling import systems_claim_due
     from manuscripts.tasks import poll_journal_system
 
     start_cursors = dict(SystemPollState.objects.values_list("journal_system_id", "cursor"))
@@ -499,7 +499,7 @@ def poll_round(label: str, *, system_ids: list[int], sandbox_url: str, workers: 
 def check_seed_fidelity(plan: Plan, journal_systems: list, db, per_site: int = 20) -> int:
     """The product's connector over real HTTP on the newest unchanged items: their digests must equal the seeded."""
     from manuscripts.connectors.registry import connector_for
-    from manuscripts.services import platform_config_for
+    from manuscripts.services.platforms import platform_config_for
     from manuscripts.sync import snapshot_digest
 
     mirror = build_mirror(plan)

@@ -11,11 +11,11 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Journal, JournalSystem
-from manuscripts import services
 from manuscripts.connectors.base import ConnectorError
 from manuscripts.connectors.registry import connector_for
 from manuscripts.models import CircuitState, Manuscript, StatusEvent, SystemPollState
-from manuscripts.services import platform_config_for
+from manuscripts.services import exports
+from manuscripts.services.platforms import platform_config_for
 from publisher_backend.errors import ApiError
 
 
@@ -131,7 +131,7 @@ class JournalSystemAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["export_file"]
             try:
-                stored = services.export_file_store(journal_system=journal_system, file_name=upload.name,
+                stored = exports.export_file_store(journal_system=journal_system, file_name=upload.name,
                                                     chunks=upload.chunks())
             except ApiError as exc:
                 form.add_error("export_file", str(exc.message))
@@ -145,7 +145,7 @@ class JournalSystemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Export upload"))
     def export_upload_link(self, journal_system):
-        if journal_system.pk is None or journal_system.platform not in services.EXPORT_PLATFORMS:
+        if journal_system.pk is None or journal_system.platform not in exports.EXPORT_PLATFORMS:
             return "—"
         url = reverse("admin:accounts_journalsystem_upload_export", args=[journal_system.pk])
         return format_html('<a href="{}">{}</a>', url, _("Upload an export file"))

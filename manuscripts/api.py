@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts import linking
 from accounts.models import JournalAccount
-from manuscripts import selectors, services
+from manuscripts import selectors
 from manuscripts.models import Manuscript
 from manuscripts.serializers import (
     JournalAccountCreateSerializer,
@@ -19,6 +19,8 @@ from manuscripts.serializers import (
     RefreshQueuedSerializer,
     VerifyCodeSerializer,
 )
+from manuscripts.services import linking as tracking_linking
+from manuscripts.services import polling
 from publisher_backend.schema import error_responses
 
 TAGS = ["tracking"]
@@ -53,7 +55,7 @@ class JournalAccountListView(ListAPIView):
     def post(self, request):
         serializer = JournalAccountCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        account = services.journal_account_link(researcher=request.user.researcher,
+        account = tracking_linking.journal_account_link(researcher=request.user.researcher,
                                                 journal_system_id=serializer.validated_data["journal_system"],
                                                 identity=serializer.validated_data["identity"])
         return Response(_account_body(request, account.pk), status=status.HTTP_201_CREATED)
@@ -78,7 +80,7 @@ class JournalAccountVerifyView(APIView):
         serializer = VerifyCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         account = linking.journal_account_verify(account=account, code=serializer.validated_data["code"])
-        services.journal_account_verified(account=account)
+        tracking_linking.journal_account_verified(account=account)
         return Response(_account_body(request, account.pk))
 
 
@@ -105,7 +107,7 @@ class JournalAccountRefreshView(APIView):
     @extend_schema(request=None, responses={202: RefreshQueuedSerializer, **error_responses(401, 404, 409, 429)},
                    tags=TAGS)
     def post(self, request, account_id: int):
-        services.account_refresh_request(account=_own_account(request, account_id))
+        polling.account_refresh_request(account=_own_account(request, account_id))
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from manuscripts import services
+from manuscripts.services import polling, publications
 
 # A poll may legitimately run long (a first full-history read of a big site); it must end before its lease.
 POLL_TIME_LIMITS = {"soft_time_limit": settings.POLL_LEASE_SECONDS - 120,
@@ -11,25 +11,25 @@ POLL_TIME_LIMITS = {"soft_time_limit": settings.POLL_LEASE_SECONDS - 120,
 @shared_task(bind=True, ignore_result=True, max_retries=6, **POLL_TIME_LIMITS)
 def sync_account(self, account_id: int) -> None:
     try:
-        services.account_sync(account_id=account_id)
-    except services.SyncLeaseHeld as busy:
+        polling.account_sync(account_id=account_id)
+    except polling.SyncLeaseHeld as busy:
         # A pull-to-refresh that arrives during a running sync runs right after it, not never.
         raise self.retry(countdown=settings.SYNC_BUSY_RETRY_SECONDS, exc=busy) from busy
 
 
 @shared_task(ignore_result=True, **POLL_TIME_LIMITS)
 def poll_journal_system(journal_system_id: int) -> None:
-    services.journal_system_poll(journal_system_id=journal_system_id)
+    polling.journal_system_poll(journal_system_id=journal_system_id)
 
 
 @shared_task(ignore_result=True)
 def poll_tick() -> dict:
     """Beat, every minute: claim what is due (systems polled platform-wide, accounts polled one by one)
     and fan the polls out to the workers."""
-    system_ids = services.systems_claim_due()
+    system_ids = polling.systems_claim_due()
     for journal_system_id in system_ids:
         poll_journal_system.delay(journal_system_id)
-    account_ids = services.accounts_claim_due(limit=settings.POLL_BATCH_SIZE)
+    account_ids = polling.accounts_claim_due(limit=settings.POLL_BATCH_SIZE)
     for account_id in account_ids:
         sync_account.delay(account_id)
     return {"systems": len(system_ids), "accounts": len(account_ids)}
@@ -38,4 +38,4 @@ def poll_tick() -> dict:
 @shared_task(ignore_result=True)
 def check_publications() -> int:
     """Beat, hourly: Crossref by DOI for accepted and in-production manuscripts."""
-    return services.publications_check().updated
+    return publications.publications_check().updated

@@ -578,7 +578,7 @@ def em_system(tmp_path: Path) -> Any:
 @pytest.mark.django_db
 def test_a_poll_applies_the_export_and_the_author_sees_the_manuscript(tmp_path: Path, em_system: Any) -> None:
     from manuscripts.models import Manuscript, ManuscriptAccess, SystemPollState
-    from manuscripts.services import journal_system_poll
+    from manuscripts.services.polling import journal_system_poll
 
     system, account = em_system
     export(tmp_path, [row("JAS-D-26-00001", "Under Review", emails=(ZHANG, LI_WEI))])
@@ -595,7 +595,7 @@ def test_a_poll_applies_the_export_and_the_author_sees_the_manuscript(tmp_path: 
 @pytest.mark.django_db
 def test_the_next_export_records_the_change_once(tmp_path: Path, em_system: Any) -> None:
     from manuscripts.models import Manuscript, StatusEvent
-    from manuscripts.services import journal_system_poll
+    from manuscripts.services.polling import journal_system_poll
     from notifications.models import Notification
 
     system, _account = em_system

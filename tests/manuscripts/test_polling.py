@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from accounts.models import JournalSystem
 from manuscripts.models import AccountSyncState
-from manuscripts.services import accounts_claim_due, systems_claim_due
+from manuscripts.services.polling import accounts_claim_due, systems_claim_due
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
 
 
 @pytest.fixture(autouse=True)
 def ojs_polled_per_account(monkeypatch):
     """These tests exercise the per-account scheduler; OJS itself is polled platform-wide."""
-    monkeypatch.setattr("manuscripts.services.platforms_polled_per_account", lambda: ["ojs"])
+    monkeypatch.setattr("manuscripts.services.polling.platforms_polled_per_account", lambda: ["ojs"])
 
 
 def make_due_accounts(count: int, **account_fields) -> list[int]:
@@ -89,7 +89,7 @@ def test_concurrent_schedulers_claim_disjoint_sets():
 
 @pytest.mark.django_db
 def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
-    monkeypatch.setattr("manuscripts.services.platforms_polled_platform_wide", lambda: ["ojs"])
+    monkeypatch.setattr("manuscripts.services.polling.platforms_polled_platform_wide", lambda: ["ojs"])
     system = make_journal_system()
 
     assert systems_claim_due() == [system.pk]
@@ -98,7 +98,7 @@ def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_sync_asked_for_while_another_runs_is_retried_not_dropped(settings):
-    from manuscripts.services import SyncLeaseHeld, account_sync
+    from manuscripts.services.polling import SyncLeaseHeld, account_sync
 
     (account_id,) = make_due_accounts(1)
     AccountSyncState.objects.filter(journal_account_id=account_id).update(

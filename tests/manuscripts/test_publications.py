@@ -7,7 +7,9 @@ import pytest
 
 from accounts.models import Journal, JournalSystem, Researcher
 from manuscripts.models import Manuscript, StatusEvent
-from manuscripts.services import account_sync, journal_account_link, publications_check
+from manuscripts.services.linking import journal_account_link
+from manuscripts.services.polling import account_sync
+from manuscripts.services.publications import publications_check
 from manuscripts.sync import snapshots_apply
 from notifications.models import Notification
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot

@@ -135,7 +135,7 @@ def test_a_long_wait_for_a_token_reschedules_instead_of_blocking(system, setting
 def test_the_rate_limit_counts_every_http_request_of_a_poll(settings, wechat_sandbox):
     """A poll is many requests (list, then each changed item): each one takes a token, not the poll."""
     from accounts.models import Journal, JournalSystem
-    from manuscripts.services import journal_system_poll
+    from manuscripts.services.polling import journal_system_poll
 
     settings.PLATFORM_BURST = 3
     settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1

@@ -24,7 +24,7 @@ from manuscripts.connectors.base import (
 from manuscripts.connectors.registry import connector_for
 from manuscripts.connectors.scholarone import ScholarOneConnector, parse_response
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
-from manuscripts.services import journal_system_poll
+from manuscripts.services.polling import journal_system_poll
 from sandbox.scholarone import DEFAULT_API_KEY, DEFAULT_USERNAME
 from sandbox.server import SandboxServer
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher

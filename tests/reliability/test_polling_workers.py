@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Journal, JournalSystem
 from manuscripts.models import Manuscript, StatusEvent, SystemPollState
-from manuscripts.services import journal_system_poll, systems_claim_due
+from manuscripts.services.polling import journal_system_poll, systems_claim_due
 from manuscripts.tasks import poll_journal_system
 from tests.conftest import start_celery_worker, stop_process, wait_until
 

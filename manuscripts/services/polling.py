@@ -1,43 +1,27 @@
-"""Writes for manuscript tracking: linking through a connector, syncing accounts, polling."""
+"""Scheduling and running syncs: per-account syncs, platform-wide polls, leases, retries."""
 
 from __future__ import annotations
 
 import logging
-import os
 import random
-from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.text import slugify
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import linking
-from accounts.models import IdentityKind, JournalAccount, JournalAccountStatus, JournalSystem, Researcher
-from manuscripts.connectors.base import ConnectorError, PlatformConfig, PlatformIdentity
+from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
+from manuscripts.connectors.base import ConnectorError, PlatformIdentity
 from manuscripts.connectors.registry import connector_for, platforms_polled_per_account, platforms_polled_platform_wide
-from manuscripts.models import AccountSyncState, Manuscript, SystemPollState
-from manuscripts.resilience import platform_call, take_token
-from manuscripts.status import CanonicalStatus
+from manuscripts.models import AccountSyncState, SystemPollState
+from manuscripts.resilience import platform_call
+from manuscripts.services.platforms import PUBLICATION_SOURCES, platform_config_for
 from manuscripts.sync import SyncOutcome, publications_apply, snapshots_apply
-from notifications.services import notification_create
-from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
+from publisher_backend.errors import ApiError, Throttled
 
 logger = logging.getLogger(__name__)
-
-
-# Platforms that describe published works only (bibliographic sources), not submissions.
-PUBLICATION_SOURCES = ("crossref",)
-
-
-class JournalSystemInvalid(ApiError):
-    code = "invalid"
 
 
 class SyncLeaseHeld(Exception):
@@ -47,59 +31,6 @@ class SyncLeaseHeld(Exception):
 class AccountNotVerified(ApiError):
     status_code = 409
     code = "conflict"
-
-
-def platform_config_for(journal_system: JournalSystem) -> PlatformConfig:
-    return PlatformConfig(
-        key=journal_system.key,
-        platform=journal_system.platform,
-        base_url=journal_system.base_url,
-        credentials=journal_system.credentials or {},
-        timeout_seconds=journal_system.timeout_seconds,
-        journal_paths={journal.key: journal.platform_path for journal in journal_system.journals.all()},
-        request_gate=partial(take_token, journal_system),
-    )
-
-
-def journal_account_link(*, researcher: Researcher, journal_system_id: int, identity: str) -> JournalAccount:
-    """Flow 2, first step: find the identity on the platform, then start the e-mail proof."""
-    journal_system = JournalSystem.objects.filter(pk=journal_system_id, enabled=True).first()
-    if journal_system is None:
-        raise JournalSystemInvalid(fields={"journal_system": [_("Choose one of the journal systems offered.")]})
-    identity_kind, normalized = linking.identity_classify(identity)
-    connector = connector_for(platform_config_for(journal_system))
-    try:
-        found = connector.find_identity(normalized)
-    except ConnectorError as exc:
-        logger.warning("identity lookup on %s failed: %s", journal_system.key, exc)
-        raise UpstreamUnavailable(_("The journal system cannot be reached right now. Please try again later.")) from exc
-    account = linking.journal_account_start(
-        researcher=researcher, journal_system=journal_system, identity_kind=identity_kind, identity=normalized,
-        found=linking.FoundIdentity(platform_user_id=found.platform_user_id, email=found.email.lower(),
-                                    orcid=found.orcid) if found else None,
-    )
-    if found and journal_system.platform in PUBLICATION_SOURCES and identity_kind == IdentityKind.ORCID:
-        # A public bibliographic record has no e-mail to prove with; its own ORCID match is the proof,
-        # and the account is marked so (it only shows published, public works).
-        account = linking.journal_account_verify_by_orcid_match(account=account)
-        journal_account_verified(account=account)
-    return account
-
-
-@transaction.atomic
-def journal_account_verified(*, account: JournalAccount) -> None:
-    """A researcher proved an account theirs: read its manuscripts now and tell them (inbox, WeChat)."""
-    account_sync_schedule_now(account=account)
-    language = account.researcher.language
-    system_name = account.journal_system.localized_name(language)
-    with translation.override(language):
-        title = _("Journal account linked: %(system)s") % {"system": system_name}
-        body = _("We will follow the manuscripts of %(identity)s and tell you when their status changes.") % {
-            "identity": account.identity}
-    notification_create(researcher_id=account.researcher_id, kind="account_linked",
-                        dedupe_key=f"account_linked:{account.pk}:{account.verified_at.isoformat()}",
-                        title=title, body=body, page="pages/accounts/list",
-                        payload={"journal_account_id": account.pk, "journal": system_name})
 
 
 def account_sync_schedule_now(*, account: JournalAccount) -> None:
@@ -261,74 +192,3 @@ def systems_claim_due() -> list[int]:
         SystemPollState.objects.filter(journal_system_id__in=due_ids).update(
             next_poll_at=now + timedelta(seconds=settings.SYSTEM_POLL_INTERVAL_SECONDS))
     return due_ids
-
-
-class ExportFileInvalid(ApiError):
-    code = "invalid"
-
-
-EXPORT_PLATFORMS = ("file_export", "editorial_manager", "janeway")
-EXPORT_SUFFIXES = (".csv", ".jsonl")
-
-
-def export_folder(journal_system: JournalSystem) -> Path:
-    """The folder a file-export journal system reads (its base URL is file:///absolute/folder)."""
-    parsed = urlsplit(journal_system.base_url)
-    if journal_system.platform not in EXPORT_PLATFORMS or parsed.scheme != "file":
-        raise ExportFileInvalid(_("This journal system does not read export files."))
-    return Path(unquote(parsed.path))
-
-
-def export_file_store(*, journal_system: JournalSystem, file_name: str, chunks: Iterable[bytes]) -> Path:
-    """Store an uploaded export where the connector picks it up, then poll the system after commit.
-
-    Written as `<name>.part` and renamed when complete, so a poll never reads half a file; named
-    `<name>-<UTC time>.<csv|jsonl>` so files are read in upload order.
-    """
-    folder = export_folder(journal_system)
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in EXPORT_SUFFIXES:
-        raise ExportFileInvalid(_("Upload a .csv or .jsonl export file."))
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = slugify(Path(file_name).stem) or "export"
-    target = folder / f"{stem}-{timezone.now():%Y%m%dT%H%M%SZ}{suffix}"
-    partial = target.with_name(target.name + ".part")
-    with partial.open("wb") as destination:
-        for chunk in chunks:
-            destination.write(chunk)
-    os.replace(partial, target)
-    journal_system_id = journal_system.pk
-
-    def enqueue() -> None:
-        from manuscripts.tasks import poll_journal_system
-
-        poll_journal_system.delay(journal_system_id)
-
-    transaction.on_commit(enqueue)
-    return target
-
-
-def publications_check(*, limit: int = 500) -> SyncOutcome:
-    """Ask each enabled bibliographic source (Crossref) whether accepted or in-production manuscripts with
-    a DOI are published yet, and mark those that are. Bounded by `limit` manuscripts per run."""
-    total = SyncOutcome()
-    waiting = list(Manuscript.objects.filter(
-        canonical_status__in=[CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION], missing_since__isnull=True)
-        .exclude(doi="").order_by("last_activity_at").values_list("doi", flat=True)[:limit])
-    for source in JournalSystem.objects.filter(enabled=True, platform__in=PUBLICATION_SOURCES):
-        connector = connector_for(platform_config_for(source))
-        works = []
-        for doi in waiting:
-            try:
-                work = platform_call(source, connector.snapshot_for_doi, doi)
-            except ConnectorError as exc:
-                logger.warning("publication check of %s on %s failed: %s", doi, source.key, exc)
-                break
-            if work is not None:
-                works.append(work)
-        if works:
-            outcome = publications_apply(journal_system=source, snapshots=works)
-            total.updated += outcome.updated
-            total.events += outcome.events
-            total.notifications += outcome.notifications
-    return total

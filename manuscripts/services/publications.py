@@ -1,0 +1,42 @@
+"""The hourly check of accepted manuscripts against bibliographic sources (Crossref by DOI)."""
+
+from __future__ import annotations
+
+import logging
+
+from accounts.models import JournalSystem
+from manuscripts.connectors.base import ConnectorError
+from manuscripts.connectors.registry import connector_for
+from manuscripts.models import Manuscript
+from manuscripts.resilience import platform_call
+from manuscripts.services.platforms import PUBLICATION_SOURCES, platform_config_for
+from manuscripts.status import CanonicalStatus
+from manuscripts.sync import SyncOutcome, publications_apply
+
+logger = logging.getLogger(__name__)
+
+
+def publications_check(*, limit: int = 500) -> SyncOutcome:
+    """Ask each enabled bibliographic source (Crossref) whether accepted or in-production manuscripts with
+    a DOI are published yet, and mark those that are. Bounded by `limit` manuscripts per run."""
+    total = SyncOutcome()
+    waiting = list(Manuscript.objects.filter(
+        canonical_status__in=[CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION], missing_since__isnull=True)
+        .exclude(doi="").order_by("last_activity_at").values_list("doi", flat=True)[:limit])
+    for source in JournalSystem.objects.filter(enabled=True, platform__in=PUBLICATION_SOURCES):
+        connector = connector_for(platform_config_for(source))
+        works = []
+        for doi in waiting:
+            try:
+                work = platform_call(source, connector.snapshot_for_doi, doi)
+            except ConnectorError as exc:
+                logger.warning("publication check of %s on %s failed: %s", doi, source.key, exc)
+                break
+            if work is not None:
+                works.append(work)
+        if works:
+            outcome = publications_apply(journal_system=source, snapshots=works)
+            total.updated += outcome.updated
+            total.events += outcome.events
+            total.notifications += outcome.notifications
+    return total
