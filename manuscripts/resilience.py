@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
@@ -74,7 +75,8 @@ def token_wait_seconds(journal_system: JournalSystem) -> float:
         retry_after = rate_limit_hit(key=f"platform:{journal_system.pk}", rate=f"{per_minute}/min")
         return float(retry_after or 0)
     capacity = max(1, min(per_minute, settings.PLATFORM_BURST))
-    wait = _redis(settings.REDIS_URL).eval(_TOKEN_BUCKET, 1, f"platform-bucket:{journal_system.pk}",
+    # Under the cache's key prefix, like every key we write, so runs and deployments sharing a Redis stay apart.
+    wait = _redis(settings.REDIS_URL).eval(_TOKEN_BUCKET, 1, cache.make_key(f"platform-bucket:{journal_system.pk}"),
                                            capacity, per_minute / 60.0)
     return float(wait)
 

@@ -10,16 +10,50 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import selectors, services
 from notifications.formatting import UnknownKeywordType, keyword_type_of
-from notifications.models import Notification, NotificationState, NotificationTemplate, SubscriptionGrant
+from notifications.models import (
+    Notification,
+    NotificationState,
+    NotificationTemplate,
+    SubscriptionGrant,
+    WeChatErrcode,
+)
 
 STATS_WINDOWS = ((_("Last 24 hours"), timedelta(hours=24)), (_("Last 7 days"), timedelta(days=7)))
 
 
+class WeChatAnswerFilter(admin.SimpleListFilter):
+    """The errcodes WeChat gave, each with what it means (WeChatErrcode), so staff filter by the reason."""
+
+    title = _("WeChat's answer")
+    parameter_name = "errcode"
+
+    def lookups(self, request, model_admin):
+        present = (model_admin.get_queryset(request).exclude(errcode=None).order_by("errcode")
+                   .values_list("errcode", flat=True).distinct())
+        return [(str(errcode), _errcode_label(errcode)) for errcode in present]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        try:
+            return queryset.filter(errcode=int(value))
+        except ValueError:
+            return queryset.none()
+
+
+def _errcode_label(errcode: int) -> str:
+    if errcode in WeChatErrcode.values:
+        return f"{errcode} · {WeChatErrcode(errcode).label}"
+    return str(errcode)
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "researcher", "state", "template_id", "attempts", "errcode", "error",
+    list_display = ["title", "kind", "researcher", "state", "template_id", "attempts", "wechat_answer", "error",
                     "created_at", "read_at"]
-    list_filter = ["state", "kind", "template_id", "errcode", "created_at", ("read_at", admin.EmptyFieldListFilter)]
+    list_filter = ["state", "kind", "template_id", WeChatAnswerFilter, "created_at",
+                   ("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "body", "dedupe_key", "error", "researcher__display_name"]
     list_select_related = ["researcher"]
     date_hierarchy = "created_at"
@@ -28,6 +62,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("WeChat's answer"), ordering="errcode")
+    def wechat_answer(self, notification):
+        return "" if notification.errcode is None else _errcode_label(notification.errcode)
 
     @admin.action(description=_("Send the selected failed notifications again"))
     def resend(self, request, queryset):
@@ -55,6 +93,8 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
             except UnknownKeywordType:
                 keyword_type = "?"
             source = spec.get("field") or "/".join(spec.get("text", {}).values())
+            if keyword_type == "enum" and isinstance(spec.get("values"), list):
+                source = f"{source} ∈ {{{', '.join(map(str, spec['values']))}}}"
             return keyword, f"{keyword_type} ← {source}"
 
         specs = [spec for spec in template.keywords if isinstance(spec, dict)]

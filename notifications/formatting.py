@@ -18,8 +18,12 @@ accepts, so our own formatting never causes a 47003:
 | car_number | ≤ 8, Chinese only first or last | a leading Chinese character, then letters/digits, to 8 |
 | name | ≤ 10 Chinese, or ≤ 20 letters/symbols; no digits | Chinese, letters, · to 10; else letters/symbols to 20 |
 | phrase | ≤ 5 pure Chinese characters | keep Chinese characters, at most 5 |
+| enum | one of the template's enumerated values | the value if it is one of them, else the first listed |
 
-An empty result would itself be refused, so each type has a neutral fallback.
+An empty result would itself be refused, so each type has a neutral fallback. For `enum` (WeChat's
+`enum.DATA`, "只能上传枚举值范围内的字段值": the values are fixed per template and listed by WeChat's template
+API as `keywordEnumValueList`) the fallback is the first value staff listed, so they list the neutral one
+first; a template's `map` turns event values into enumerated ones before this step.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -39,7 +44,7 @@ LIMITS = {"thing": 20, "number": 32, "letter": 32, "symbol": 5, "character_strin
           "car_number": 8, "phrase": 5}
 FALLBACKS = {"thing": "-", "number": "0", "letter": "A", "symbol": "-", "character_string": "-",
              "phone_number": "-", "car_number": "无", "name": "-", "phrase": "更新"}
-KEYWORD_TYPES = (*LIMITS, "time", "date", "amount", "name")
+KEYWORD_TYPES = (*LIMITS, "time", "date", "amount", "name", "enum")
 
 
 class UnknownKeywordType(ValueError):
@@ -100,8 +105,18 @@ def format_amount_fen(amount_fen: int) -> str:
     return text if digits <= 10 else "¥" + "9" * 8 + ".99"
 
 
-def fit_keyword_value(keyword_type: str, value: object) -> str:
-    """A value of `keyword_type` that WeChat accepts, as close to `value` as the type allows."""
+def fit_keyword_value(keyword_type: str, value: object, *, choices: Sequence[str] = ()) -> str:
+    """A value of `keyword_type` that WeChat accepts, as close to `value` as the type allows.
+
+    `choices` are an `enum` keyword's enumerated values, exactly as the template lists them (required for it).
+    """
+    if keyword_type == "enum":
+        if not choices:
+            raise ValueError("an 'enum' keyword needs the template's enumerated values")
+        for candidate in (value, _clean_text(value)):
+            if isinstance(candidate, str) and candidate in choices:
+                return candidate
+        return choices[0]
     if keyword_type == "time":
         moment = _beijing(value) if isinstance(value, datetime | date) else None
         if isinstance(moment, datetime):

@@ -17,6 +17,32 @@ class NotificationState(models.TextChoices):
     COALESCED = "coalesced", _("Merged into a newer notice")
 
 
+class WeChatErrcode(models.IntegerChoices):
+    """WeChat's answers to subscribeMessage.send that the sender records, in words staff can act on.
+
+    Meanings: WeChat's send page and its Tencent Cloud mirror (tencentcloud.com/document/product/1219/67648:
+    43107 "subscription message capability banned" for the account or the template, 43108 "concurrent
+    message sending", 45168 "sensitive words"); 45009 is "reach max api daily quota limit". See
+    notifications.sender for how each is handled.
+    """
+
+    NO_ANSWER = -2, _("No answer from WeChat (timeout or network error); retried later")
+    BUSY = -1, _("WeChat was busy; retried later")
+    INVALID_CREDENTIAL = 40001, _("WeChat refused the access token")
+    INVALID_OPENID = 40003, _("WeChat does not know this researcher's openid")
+    ILLEGAL_TOKEN = 40014, _("WeChat found the access token malformed")
+    INVALID_TEMPLATE = 40037, _("WeChat does not know this template id")
+    INVALID_PAGE = 41030, _("The page is not in the released Mini Program")
+    EXPIRED_TOKEN = 42001, _("The access token had expired")
+    NO_SUBSCRIPTION = 43101, _("No subscription left at WeChat: the researcher declined or used it up")
+    SUBSCRIPTION_BANNED = 43107, _("WeChat has banned subscription messages for this Mini Program or template")
+    CONCURRENT_SEND = 43108, _("Another message to this researcher was in flight; retried within seconds")
+    DAILY_QUOTA = 45009, _("WeChat's daily quota is used up; held until it resets at midnight Beijing time")
+    MINUTE_QUOTA = 45011, _("WeChat's per-minute limit was reached; retried later")
+    SENSITIVE_WORDS = 45168, _("WeChat's content check refused a word in the message")
+    INVALID_DATA = 47003, _("A keyword value broke its template's rule")
+
+
 # States the sender still has work for (a `sending` row whose lease ran out is recovered).
 SENDER_STATES = (NotificationState.PENDING, NotificationState.RETRY, NotificationState.SENDING)
 
@@ -52,7 +78,12 @@ class Notification(models.Model):
     template_id = models.CharField(_("WeChat template id"), max_length=64, blank=True)
     # A credit is spent once per notice, when it is first claimed; retries and recoveries reuse it.
     credit_spent = models.BooleanField(_("credit spent"), default=False)
-    errcode = models.IntegerField(_("WeChat errcode"), null=True, blank=True)
+    # 43108 answers (another send to the same user in flight): retried on their own short backoff, outside
+    # NOTIFY_MAX_ATTEMPTS. A database default too, so raw inserts (benchmarks) need not name the column.
+    busy_retries = models.PositiveSmallIntegerField(
+        _("retries after concurrent sends"), default=0, db_default=0,
+        help_text=_("Times WeChat answered 43108 (another message to this researcher in flight)."))
+    errcode = models.IntegerField(_("WeChat errcode"), choices=WeChatErrcode.choices, null=True, blank=True)
     error = models.CharField(_("reason"), max_length=300, blank=True)
     msgid = models.CharField(_("WeChat msgid"), max_length=32, blank=True)
     # When the sender reached a final state (sent, no_credit, failed, skipped, coalesced): delivery stats use it.
@@ -72,6 +103,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"
+
+    @property
+    def errcode_reason(self) -> str:
+        """What WeChat's errcode means, in the reader's language ("" for none or an unknown code)."""
+        if self.errcode is None or self.errcode not in WeChatErrcode.values:
+            return ""
+        return str(WeChatErrcode(self.errcode).label)
 
 
 class EventKind(models.TextChoices):
@@ -119,9 +157,15 @@ class NotificationTemplate(models.Model):
                 problems.append(_("Each keyword needs a \"keyword\" name such as thing1."))
                 continue
             try:
-                keyword_type_of(keyword)
+                keyword_type = keyword_type_of(keyword)
             except UnknownKeywordType:
+                keyword_type = None
                 problems.append(_("%(keyword)s: unknown WeChat keyword type.") % {"keyword": keyword})
+            if keyword_type == "enum":
+                problems.extend(_enum_problems(keyword, spec))
+            elif "values" in spec or "map" in spec:
+                problems.append(_('%(keyword)s: only an enum keyword takes "values" and "map".')
+                                % {"keyword": keyword})
             if keyword in seen:
                 problems.append(_("%(keyword)s appears twice.") % {"keyword": keyword})
             seen.add(keyword)
@@ -134,6 +178,33 @@ class NotificationTemplate(models.Model):
             raise ValidationError({"keywords": problems})
         if self.page.startswith("/"):
             raise ValidationError({"page": _("Write the page without a leading slash, e.g. pages/inbox/inbox.")})
+
+
+def _one_line_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and value.isprintable()
+
+
+def _enum_problems(keyword: str, spec: dict) -> list[str]:
+    """An enum keyword (WeChat's enum.DATA) takes only the template's enumerated values: staff copy them into
+    "values" exactly as WeChat lists them; an optional "map" turns event values into them."""
+    values = spec.get("values")
+    if not isinstance(values, list) or not values or not all(_one_line_text(value) for value in values):
+        return [_('%(keyword)s: an enum keyword needs "values", the template\'s enumerated values as WeChat '
+                  'lists them (one line each).') % {"keyword": keyword}]
+    problems = []
+    if len(set(values)) != len(values):
+        problems.append(_("%(keyword)s: a value appears twice in \"values\".") % {"keyword": keyword})
+    mapping = spec.get("map", {})
+    if not isinstance(mapping, dict) or not all(isinstance(target, str) for target in mapping.values()):
+        problems.append(_('%(keyword)s: "map" maps event values to enumerated values.') % {"keyword": keyword})
+        mapping = {}
+    texts = spec.get("text") if isinstance(spec.get("text"), dict) else {}
+    fixed = [text for text in texts.values() if isinstance(text, str)]
+    outside = sorted({value for value in [*mapping.values(), *fixed] if value not in values})
+    if outside:
+        problems.append(_("%(keyword)s: not among the enumerated values: %(values)s.")
+                        % {"keyword": keyword, "values": ", ".join(outside)})
+    return problems
 
 
 class SubscriptionResult(models.TextChoices):

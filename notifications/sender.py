@@ -13,9 +13,32 @@ One pass (`notifications_send_due`) repeats two steps until nothing is due:
 
    - 40001/40014/42001: the token was refused: refresh it (under the shared lock) and send once more;
    - 43101: the user has no quota after all: that template's credits are zeroed, the row is no_credit;
-   - 47003/40037/41030/40003 and other errors: failed, with WeChat's errmsg kept for the admin;
-   - 45009, -1, timeouts, network errors: retry later with exponential backoff and jitter, at most
+   - 43108 ("Cannot make concurrent calls to the same OpenID, please try again"): another message to the
+     same user was in flight. Nothing is wrong with this one: it is retried within seconds on its own
+     backoff (`NOTIFY_BUSY_RETRY_SECONDS`, doubling to `NOTIFY_BUSY_RETRY_MAX_SECONDS`, with jitter; the
+     pass waits for it when it has nothing else to do), counted in `busy_retries` and never towards
+     `NOTIFY_MAX_ATTEMPTS`, so it never ends in failed;
+   - 45009 ("reach max api daily quota limit"): the Mini Program's daily quota of subscription messages is
+     used up. Every further send today would fail alike, so the row waits for the quota to reset at the
+     next midnight Beijing time (plus up to `NOTIFY_QUOTA_RESET_JITTER_SECONDS`, so held rows don't all
+     go at 00:00:00), not counted as an attempt; and the pass stops sending: a shared flag in the cache
+     holds every worker's sends until that midnight;
+   - 43107 (subscription messages banned for the Mini Program or the template), 45168 (a value hit
+     WeChat's content check for sensitive words), 47003/40037/41030/40003 and other errors: failed at once
+     (the same message would be refused again), with WeChat's errmsg kept and a reason per errcode
+     (`WeChatErrcode`) shown in admin;
+   - 45011, -1, timeouts, network errors: retry later with exponential backoff and jitter, at most
      `NOTIFY_MAX_ATTEMPTS` sends, then failed.
+
+Sources: WeChat's subscribeMessage.send page (developers.weixin.qq.com/miniprogram/dev/server/API/
+mp-message-management/subscribe-message/api_sendmessage: body, keyword rules including `enum.DATA`, 40003,
+40037, 43101, 47003, 41030) and its error table as mirrored by Tencent Cloud's Mini Program platform
+(tencentcloud.com/document/product/1219/67648: 43107 "subscription message capability banned — check
+whether the account or the template is banned", 43108 "concurrent message sending", 45168 "sensitive
+words"); the 43108 errmsg as WeChat sends it is quoted in a developers.weixin.qq.com community thread;
+45009's errmsg "reach max api daily quota limit" and its "daily" scope from WeChat's API-limits page
+(developers.weixin.qq.com/doc/service/Message_Management/API_Call_Limits.html, 每日限额). The reset hour is
+not printed there: midnight Beijing time is what the team's reference (protocols.md §1.3) records.
 
 A worker killed mid-send loses nothing: its rows stay `sending` until the lease ends, then the next pass
 takes them again (counted in `recoveries`). Because each outcome is written right after its send, the
@@ -34,21 +57,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.selectors import wechat_recipients
-from notifications.formatting import fit_keyword_value, keyword_type_of
+from notifications.formatting import BEIJING, fit_keyword_value, keyword_type_of
 from notifications.models import (
     SENDER_STATES,
     Notification,
     NotificationPreference,
     NotificationState,
     NotificationTemplate,
+    WeChatErrcode,
 )
 from notifications.services import (
     notification_wanted,
@@ -63,10 +89,14 @@ logger = logging.getLogger(__name__)
 
 SUBSCRIBE_SEND_PATH = "cgi-bin/message/subscribe/send"
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
-NO_QUOTA = 43101
+NO_QUOTA = WeChatErrcode.NO_SUBSCRIPTION.value
+CONCURRENT_SEND = WeChatErrcode.CONCURRENT_SEND.value
+DAILY_QUOTA = WeChatErrcode.DAILY_QUOTA.value
 # Transient: WeChat is busy or rate-limiting us; the same message may well go through later.
-RETRYABLE_ERRORS = frozenset({-1, 45009, 45011})
-NETWORK_ERRCODE = -2  # our own code for "no answer" (timeout, connection refused), never sent by WeChat
+RETRYABLE_ERRORS = frozenset({-1, 45011})
+NETWORK_ERRCODE = WeChatErrcode.NO_ANSWER.value  # our own code for "no answer", never sent by WeChat
+# Set when WeChat answers 45009, until the next midnight Beijing time: every worker holds its sends.
+DAILY_QUOTA_USED_UP_KEY = "notifications:wechat-daily-quota-used-up"
 WECHAT_LANG = {"zh-hans": "zh_CN", "en": "en_US"}
 # Event fields every notification has; the rest come from its payload.
 _NOTIFICATION_FIELDS = ("title", "body", "created_at")
@@ -94,6 +124,8 @@ class SendReport:
     recovered: int = 0
     released: int = 0
     errcodes: dict[int, int] = field(default_factory=dict)
+    # When (time.monotonic) the earliest 43108 retry of this pass is due, so the pass can wait for it.
+    busy_retry_due: float | None = field(default=None, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # Outcomes that leave a row handled for this pass (a recovery is also counted by its outcome).
@@ -104,6 +136,12 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for errcode, count in other.errcodes.items():
             self.errcodes[errcode] = self.errcodes.get(errcode, 0) + count
+        if other.busy_retry_due is not None:
+            self.busy_retry_due = min(self.busy_retry_due or other.busy_retry_due, other.busy_retry_due)
+
+    def busy_retry_at(self, due: float) -> None:
+        with self._lock:
+            self.busy_retry_due = due if self.busy_retry_due is None else min(self.busy_retry_due, due)
 
     def count(self, outcome: str, errcode: int | None = None) -> None:
         """One more of `outcome` (sender threads share a batch's report)."""
@@ -154,6 +192,10 @@ def message_data(template: NotificationTemplate, notification: Notification, lan
             value: object = texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
         else:
             value = _event_value(notification, spec["field"], keyword_type)
+        if keyword_type == "enum":  # the event's words, mapped onto the template's enumerated values
+            value = spec.get("map", {}).get(str(value), value)
+            data[keyword] = {"value": fit_keyword_value(keyword_type, value, choices=spec["values"])}
+            continue
         data[keyword] = {"value": fit_keyword_value(keyword_type, value)}
     return data
 
@@ -345,7 +387,8 @@ def deliver(client, token: _Token, claimed: Claimed) -> Outcome:
         errmsg = str(error.errmsg or "")[:300]
         if errcode == NO_QUOTA:
             return Outcome(NotificationState.NO_CREDIT, errcode, errmsg)
-        if errcode in RETRYABLE_ERRORS or errcode in TOKEN_ERRORS or errcode == NETWORK_ERRCODE:
+        if errcode in (CONCURRENT_SEND, DAILY_QUOTA) or errcode in RETRYABLE_ERRORS or errcode in TOKEN_ERRORS \
+                or errcode == NETWORK_ERRCODE:
             return Outcome(NotificationState.RETRY, errcode, errmsg)
         return Outcome(NotificationState.FAILED, errcode, errmsg)
     except requests.RequestException as error:
@@ -357,6 +400,32 @@ def retry_delay_seconds(attempts: int) -> float:
     """Exponential backoff with full jitter: up to base·2^(n-1), capped, never less than half of it."""
     ceiling = min(settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.NOTIFY_RETRY_MAX_SECONDS)
     return random.uniform(ceiling / 2, ceiling)
+
+
+def busy_retry_delay_seconds(busy_retries: int) -> float:
+    """After the n-th 43108: seconds, doubling from NOTIFY_BUSY_RETRY_SECONDS to its ceiling, with jitter."""
+    ceiling = min(settings.NOTIFY_BUSY_RETRY_SECONDS * 2 ** max(busy_retries - 1, 0),
+                  settings.NOTIFY_BUSY_RETRY_MAX_SECONDS)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def next_quota_reset(at: datetime) -> datetime:
+    """The first midnight in Beijing after `at`: when WeChat's daily quotas start again."""
+    local_day = at.astimezone(BEIJING).date()
+    return datetime.combine(local_day + timedelta(days=1), clock_time.min, tzinfo=BEIJING)
+
+
+def daily_quota_used_up(*, at: datetime) -> datetime:
+    """Record for every worker that WeChat's daily quota is used up; returns when it resets."""
+    reset_at = next_quota_reset(at)
+    cache.set(DAILY_QUOTA_USED_UP_KEY, reset_at.isoformat(), timeout=max(int((reset_at - at).total_seconds()), 1))
+    return reset_at
+
+
+def daily_quota_reset_at() -> datetime | None:
+    """When the used-up daily quota resets, or None while it lasts."""
+    reset_at = cache.get(DAILY_QUOTA_USED_UP_KEY)
+    return datetime.fromisoformat(reset_at) if reset_at else None
 
 
 def _write_outcome(notification: Notification, changes: dict) -> int:
@@ -380,10 +449,20 @@ def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
     """Write one outcome at once (so a crash can repeat at most the message in flight)."""
     notification, now = claimed.notification, timezone.now()
     state = outcome.state
-    if state == NotificationState.RETRY and notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        state = NotificationState.FAILED
     changes: dict = {"state": state, "errcode": outcome.errcode, "error": outcome.error}
-    if state == NotificationState.RETRY:
+    if outcome.errcode == CONCURRENT_SEND:  # not this message's fault: seconds, outside the attempt budget
+        delay = busy_retry_delay_seconds(notification.busy_retries + 1)
+        changes.update(attempts=notification.attempts - 1, busy_retries=notification.busy_retries + 1,
+                       next_attempt_at=now + timedelta(seconds=delay))
+        report.busy_retry_at(time.monotonic() + delay)
+    elif outcome.errcode == DAILY_QUOTA:  # nothing goes out before the quota resets: wait for it, uncounted
+        reset_at = daily_quota_used_up(at=now)
+        jitter = random.uniform(0, settings.NOTIFY_QUOTA_RESET_JITTER_SECONDS)
+        changes.update(attempts=notification.attempts - 1, next_attempt_at=reset_at + timedelta(seconds=jitter))
+    elif state == NotificationState.RETRY and notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        state = changes["state"] = NotificationState.FAILED
+        changes["settled_at"] = now
+    elif state == NotificationState.RETRY:
         changes["next_attempt_at"] = now + timedelta(seconds=retry_delay_seconds(notification.attempts))
     else:
         changes["settled_at"] = now
@@ -424,6 +503,8 @@ class _Senders:
         self.threads = threads
         self.jobs: queue.Queue = queue.Queue()
         self.workers: list[threading.Thread] = []
+        # Set once WeChat answers 45009 in this pass: the rest of the batch is held without calling WeChat.
+        self.quota_used_up = threading.Event()
 
     def __enter__(self) -> _Senders:
         if self.threads == 1:
@@ -453,13 +534,18 @@ class _Senders:
             self.jobs.put((item, report, send_until))
         self.jobs.join()
 
-    @staticmethod
-    def _one(client, token: _Token, item: Claimed, report: SendReport, send_until: float) -> None:
+    def _one(self, client, token: _Token, item: Claimed, report: SendReport, send_until: float) -> None:
         # Stop before a row's lease could end mid-send: a row sent after that could go out twice.
         if time.monotonic() > send_until:
             release(item, report)
+        elif self.quota_used_up.is_set():
+            record(item, Outcome(NotificationState.RETRY, DAILY_QUOTA,
+                                 "held without sending: WeChat's daily quota is used up"), report)
         else:
-            record(item, deliver(client, token, item), report)
+            outcome = deliver(client, token, item)
+            if outcome.errcode == DAILY_QUOTA:
+                self.quota_used_up.set()
+            record(item, outcome, report)
 
     def _work(self) -> None:
         client = wechat_client()
@@ -493,6 +579,9 @@ def notifications_send_due(*, batch_size: int | None = None, max_seconds: float 
     with _commits_without_waiting_for_disk(), _Senders(threads) as senders:
         batches = 0
         while time.monotonic() - started < max_seconds and batches != max_batches:
+            if senders.quota_used_up.is_set() or daily_quota_reset_at() is not None:
+                logger.warning("notifications sender: WeChat's daily quota is used up; sending waits for its reset")
+                break
             batches += 1
             batch = SendReport()
             claimed = claim_due(batch_size=batch_size, report=batch)
@@ -500,7 +589,11 @@ def notifications_send_due(*, batch_size: int | None = None, max_seconds: float 
             senders.send(claimed, batch, send_until)
             report.add(batch)
             if batch.handled == 0 and batch.recovered == 0:
-                break
+                # Nothing due now; a 43108 retry due within this pass's time is worth waiting for.
+                wake, report.busy_retry_due = report.busy_retry_due, None
+                if wake is None or wake - started > max_seconds:
+                    break
+                time.sleep(max(wake - time.monotonic(), 0) + 0.01)
     if report.handled:
         logger.info("notifications sender: %s", report.as_dict())
     return report

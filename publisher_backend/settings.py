@@ -268,9 +268,14 @@ CIRCUIT_COOLDOWN_SECONDS = 300
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
 NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)
 NOTIFY_LEASE_SECONDS = 120  # a row left in `sending` this long by a dead worker is recovered and sent again
-NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45009, -1, network) becomes failed
+NOTIFY_MAX_ATTEMPTS = 6  # sends of one notice before a transient error (45011, -1, network) becomes failed
 NOTIFY_RETRY_BASE_SECONDS = 30  # backoff base after a transient error (doubles, with jitter)
 NOTIFY_RETRY_MAX_SECONDS = 3600
+# 43108 (another message to the same user in flight): retried this soon (doubling, jittered, capped), uncounted.
+NOTIFY_BUSY_RETRY_SECONDS = 2.0
+NOTIFY_BUSY_RETRY_MAX_SECONDS = 60.0
+# 45009 (daily quota used up): held notices go out this long at most after midnight Beijing time (spread).
+NOTIFY_QUOTA_RESET_JITTER_SECONDS = 600
 # A notice that found no credit goes out after all if the researcher allows its template this soon after.
 NOTIFY_LATE_CONSENT_SECONDS = 300
 # Which version of the Mini Program a message's card opens: developer, trial or formal.

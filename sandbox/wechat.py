@@ -8,9 +8,16 @@ are both alice), and openids are stable per (appid, user) across runs. Codes sta
 
 subscribeMessage.send is checked as WeChat checks it (../shared/reference/protocols.md §1.3), in WeChat's
 order: token (41001/40001/42001), openid (40003), template (40037), page (41030), data (47003), quota (43101).
+Answers that depend on WeChat's own state are injected through the faults route (``POST
+/__sandbox__/wechat/faults {"path": "/cgi-bin/message/subscribe/send", "errcode": N, "times": k}``): 43107
+(subscription messages banned for the Mini Program or template), 43108 (another send to the same user in
+flight), 45009 (the day's quota used up) and 45168 (a value hit the content check).
 
 - Templates are the Mini Program's, read from ``notifications/fixtures/subscription_templates.json`` (the
-  fixture the product loads), not through Django. WeChat walks the *template's* keywords: one missing from
+  fixture the product loads), not through Django. An ``enum`` keyword (WeChat's ``enum.DATA``: "只能上传枚举值
+  范围内的字段值", values fixed per template and listed by WeChat's template API as ``keywordEnumValueList``)
+  takes exactly one of its template's values: the fixture's ``values`` for it, or ``set_templates(...,
+  enum_values=...)``. WeChat walks the *template's* keywords: one missing from
   ``data`` is ``data.<key>.value is empty``, one whose value breaks its type's rule (thing ≤ 20 UTF-16
   units, phrase ≤ 5 Chinese characters, time/date formats, ...) is ``data.<key>.value invalid``; keys the
   template lacks are ignored, as WeChat ignores them. The rules are implemented here independently of the
@@ -79,8 +86,14 @@ ERRMSG: dict[int, str] = {
     41030: "invalid page",
     42001: "access_token expired",
     43101: "user refuse to accept the msg",
+    # 43107/45168: meaning from WeChat's send page as mirrored by Tencent Cloud (document 1219/67648); the
+    # exact errmsg texts were not found in a public source, so these are descriptive stand-ins.
+    43107: "subscribe message capability banned",
+    # As WeChat writes it (quoted in a developers.weixin.qq.com community thread).
+    43108: "Cannot make concurrent calls to the same OpenID, please try again",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit mustslower retry next minute",
+    45168: "message content hit sensitive words",
     47001: "data format error",
     47003: "argument invalid!",
 }
@@ -102,16 +115,25 @@ APP_JSON = REPO_ROOT / "miniprogram" / "src" / "app.json"
 ACCEPT, BAN = "accept", "ban"
 
 
+def _template_rows(path: Path) -> list[dict[str, Any]]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return [row["fields"] for row in rows if row.get("model") == "notifications.notificationtemplate"]
+
+
 def load_templates(path: Path = TEMPLATES_FIXTURE) -> dict[str, tuple[str, ...]]:
     """``{template_id: keyword names}`` from a Django fixture of notifications.notificationtemplate rows.
 
     Disabled rows are included: ``enabled`` is the product's switch, WeChat still has the template.
     """
-    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {row["template_id"]: tuple(spec["keyword"] for spec in row["keywords"]) for row in _template_rows(path)}
+
+
+def load_enum_values(path: Path = TEMPLATES_FIXTURE) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``{template_id: {enum keyword: its enumerated values}}`` from the same fixture."""
     return {
-        row["fields"]["template_id"]: tuple(spec["keyword"] for spec in row["fields"]["keywords"])
-        for row in rows
-        if row.get("model") == "notifications.notificationtemplate"
+        row["template_id"]: {spec["keyword"]: tuple(spec["values"]) for spec in row["keywords"]
+                             if spec["keyword"].rstrip(string.digits) == "enum" and "values" in spec}
+        for row in _template_rows(path)
     }
 
 
@@ -239,17 +261,25 @@ KEYWORD_RULES: dict[str, Callable[[str], bool]] = {
 }
 
 
-def keyword_value_ok(keyword: str, value: object) -> bool:
+def keyword_value_ok(keyword: str, value: object, enum_values: Iterable[str] = ()) -> bool:
     """Whether WeChat accepts ``value`` for template keyword ``keyword`` (``thing1``: type thing, and so on).
 
-    Unknown types (including ``enum``, whose allowed values this sandbox does not model) accept nothing.
+    An ``enum`` keyword takes exactly one of ``enum_values`` (the template's list; none accepts nothing).
+    Unknown types accept nothing.
     """
+    if keyword[-1:].isdigit() and keyword.rstrip(string.digits) == "enum":
+        return isinstance(value, str) and value in tuple(enum_values)
     rule = KEYWORD_RULES.get(keyword.rstrip(string.digits)) if keyword[-1:].isdigit() else None
     if rule is None or not isinstance(value, str) or not value.strip():
         return False
     if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
         return False
     return rule(value)
+
+
+def _enum_table(enum_values: Mapping[str, Mapping[str, Iterable[str]]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    return {(template_id, keyword): tuple(values)
+            for template_id, keywords in enum_values.items() for keyword, values in keywords.items()}
 
 
 class WeChatError(Exception):
@@ -323,6 +353,7 @@ class WeChatSandbox:
         *,
         templates: Mapping[str, Iterable[str]] | None = None,
         pages: Iterable[str] | None = None,
+        enum_values: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
     ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
@@ -331,6 +362,9 @@ class WeChatSandbox:
             for template_id, keywords in (load_templates() if templates is None else templates).items()
         }
         self._templates = dict(self._configured_templates)
+        self._configured_enums = _enum_table(
+            load_enum_values() if enum_values is None and templates is None else enum_values or {})
+        self._enums = dict(self._configured_enums)
         self.pages = frozenset(load_pages() if pages is None else pages)
         self.token_ttl_seconds = 7200
         # Longer than any sensible client timeout (the product defaults to 5 s).
@@ -362,11 +396,22 @@ class WeChatSandbox:
         with self._lock:
             self._clear()
             self._templates = dict(self._configured_templates)
+            self._enums = dict(self._configured_enums)
 
-    def set_templates(self, templates: Mapping[str, Iterable[str]]) -> None:
-        """Add or replace templates: ``{template_id: [keyword names, e.g. "thing1", "time2"]}`` (until reset)."""
+    def set_templates(self, templates: Mapping[str, Iterable[str]],
+                      enum_values: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> None:
+        """Add or replace templates: ``{template_id: [keyword names, e.g. "thing1", "time2"]}`` (until reset),
+        with ``enum_values`` ``{template_id: {"enum3": [its values]}}`` for their enum keywords."""
         with self._lock:
             self._templates.update({template_id: tuple(keywords) for template_id, keywords in templates.items()})
+            for template_id in templates:
+                self._enums = {key: values for key, values in self._enums.items() if key[0] != template_id}
+            self._enums.update(_enum_table(enum_values or {}))
+
+    def enum_values(self, template_id: str, keyword: str) -> tuple[str, ...]:
+        """The values WeChat accepts for an enum keyword of a template (empty if none are configured)."""
+        with self._lock:
+            return self._enums.get((template_id, keyword), ())
 
     @property
     def templates(self) -> dict[str, tuple[str, ...]]:
@@ -622,7 +667,7 @@ class WeChatSandbox:
             item = data.get(keyword)
             if not isinstance(item, dict) or "value" not in item:
                 raise WeChatError(47003, f"argument invalid! data.{keyword}.value is empty")
-            if not keyword_value_ok(keyword, item["value"]):
+            if not keyword_value_ok(keyword, item["value"], self._enums.get((template_id, keyword), ())):
                 raise WeChatError(47003, f"argument invalid! data.{keyword}.value invalid")
         return touser, template_id
 

@@ -1,11 +1,13 @@
-"""Shared fixtures: the WeChat sandbox over real HTTP, a clean Redis per test, API clients,
-and real Celery worker processes pointed at pytest's test database."""
+"""Shared fixtures: the WeChat sandbox over real HTTP, a clean cache per test (this run's keys only), API
+clients, and real Celery worker processes pointed at pytest's test database."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,6 +35,14 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 _codes = itertools.count(1)
 
+# Each run writes its cache keys under a prefix of its own (CACHE_KEY_PREFIX plus a random suffix) and clears
+# only those, so it never touches another run's keys or the Celery broker's, which may share its Redis
+# database. The worker processes the tests start inherit the prefix through the environment. The cache
+# handler reads this settings dict whenever it opens a connection, and none is open yet.
+RUN_KEY_PREFIX = f"{settings.CACHES['default'].get('KEY_PREFIX') or 'scholarlink-test'}-{secrets.token_hex(4)}"
+settings.CACHES["default"]["KEY_PREFIX"] = RUN_KEY_PREFIX
+os.environ["CACHE_KEY_PREFIX"] = RUN_KEY_PREFIX
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
@@ -43,10 +53,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
         test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
 
 
+def clear_run_cache() -> int:
+    """Delete this run's cache keys and nothing else (SCAN + DEL over "<prefix>:*", never FLUSHDB: the
+    database may hold other runs' keys and the Celery broker's queues). Returns how many were deleted."""
+    if not settings.REDIS_URL:  # the database cache lives in this run's own test database
+        cache.clear()
+        return 0
+    client = cache._cache.get_client(write=True)  # Django's RedisCache: the redis-py client it uses
+    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", cache.key_prefix) + ":*"
+    deleted, batch = 0, []
+    for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) == 1000:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Rate-limit counters and tokens live in Redis (db 15 in tests): start every test empty."""
-    cache.clear()
+    """Rate-limit counters, tokens and flags live in the cache (Redis): every test starts without this run's."""
+    clear_run_cache()
     yield
 
 
