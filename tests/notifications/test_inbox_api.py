@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Researcher
 from notifications.models import Notification
 from notifications.services import notification_create
-from tests.manuscripts.factories import make_researcher
+from tests.factories import ResearcherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_mark_all_read(inbox):
 
 def test_another_researchers_notifications_are_invisible(inbox):
     client, _researcher, _notices = inbox
-    other = notify(make_researcher().pk, 99)
+    other = notify(ResearcherFactory().pk, 99)
 
     assert client.post(f"/api/v1/notifications/{other.pk}/read").status_code == 404
     assert "Notice 99" not in str(client.get("/api/v1/notifications").json())

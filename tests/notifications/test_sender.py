@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import WeChatIdentity
 from notifications.formatting import BEIJING
@@ -15,7 +15,7 @@ from notifications.models import Notification, NotificationPreference, Notificat
 from notifications.sender import notifications_send_due
 from notifications.services import notification_create, subscriptions_record
 from tests.conftest import TEMPLATE_IDS, wait_until
-from tests.manuscripts.factories import make_researcher
+from tests.factories import ResearcherFactory, WeChatIdentityFactory
 
 STATUS_TEMPLATE = TEMPLATE_IDS["status_changed"]
 SEND = "/cgi-bin/message/subscribe/send"
@@ -34,12 +34,9 @@ def sandbox(wechat_sandbox):
 
 
 def make_recipient(sandbox, user: str = "alice", language: str = "zh-hans"):
-    researcher = make_researcher()
-    researcher.language = language
-    researcher.save(update_fields=["language"])
-    WeChatIdentity.objects.create(researcher=researcher, appid=settings.WECHAT_APP_ID,
-                                  openid=sandbox.register_user(user))
-    return researcher
+    """A researcher whose WeChat identity is the sandbox user `user` (so messages reach them)."""
+    return WeChatIdentityFactory(researcher=ResearcherFactory(language=language),
+                                 openid=sandbox.register_user(user)).researcher
 
 
 def accept(sandbox, researcher, user: str = "alice", kind: str = "status_changed", times: int = 1) -> None:
@@ -243,7 +240,7 @@ def test_a_retry_whose_template_staff_switched_off_gives_its_credit_back(sandbox
     researcher = make_recipient(sandbox)
     accept(sandbox, researcher)
     notification = status_notice(researcher)
-    sandbox.inject_fault(SEND, 45009)
+    sandbox.inject_fault(SEND, 45011)
     notifications_send_due()
     assert (reload(notification).state, credits(researcher)) == ("retry", 0)
 
@@ -304,7 +301,7 @@ def test_permanent_errors_fail_with_wechats_errmsg_kept_and_the_credit_given_bac
     assert SubscriptionGrant.objects.get(researcher=researcher).credits == before  # spent, then given back
 
 
-@pytest.mark.parametrize("fault, errcode", [(45009, 45009), (-1, -1), ("timeout", -2)])
+@pytest.mark.parametrize("fault, errcode", [(45011, 45011), (-1, -1), ("timeout", -2)])
 def test_transient_errors_retry_later_with_backoff_and_the_same_credit(sandbox, settings, fault, errcode):
     settings.WECHAT_TIMEOUT_SECONDS = 0.5
     sandbox.timeout_fault_seconds = 1.0
@@ -338,15 +335,160 @@ def test_transient_errors_end_in_failed_after_the_last_attempt(sandbox, settings
     researcher = make_recipient(sandbox)
     accept(sandbox, researcher)
     notification = status_notice(researcher)
-    sandbox.inject_fault(SEND, 45009, times=2)
+    sandbox.inject_fault(SEND, -1, times=2)
 
     notifications_send_due()
     make_due(notification)
     notifications_send_due()
 
     notification = reload(notification)
-    assert (notification.state, notification.errcode, notification.attempts) == ("failed", 45009, 2)
+    assert (notification.state, notification.errcode, notification.attempts) == ("failed", -1, 2)
     assert credits(researcher) == 1  # never delivered: the credit is back
+
+
+# --- 43108: another message to the same user was in flight ------------------------------------------------
+
+def test_43108_is_retried_within_seconds_outside_the_attempt_budget_and_never_fails(sandbox, settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 2
+    settings.NOTIFY_BUSY_RETRY_SECONDS, settings.NOTIFY_BUSY_RETRY_MAX_SECONDS = 0.05, 0.2
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, 43108, times=3)  # more than NOTIFY_MAX_ATTEMPTS
+
+    report = notifications_send_due()  # the pass waits the few seconds for each retry
+
+    notification = reload(notification)
+    assert (notification.state, notification.attempts, notification.busy_retries) == ("sent", 1, 3)
+    assert (report.sent, report.retry, report.failed, report.errcodes) == (1, 3, 0, {43108: 3})
+    assert sandbox.call_count(SEND) == 4 and len(sandbox.sent_messages) == 1
+    assert credits(researcher) == 0  # one credit for the one message
+
+
+def test_a_43108_retry_is_due_in_seconds_with_its_own_backoff(sandbox, settings):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, 43108)
+
+    report = notifications_send_due(max_batches=1)
+
+    notification = reload(notification)
+    assert (report.retry, notification.state, notification.errcode) == (1, "retry", 43108)
+    assert (notification.attempts, notification.busy_retries) == (0, 1)
+    delay = (notification.next_attempt_at - timezone.now()).total_seconds()
+    assert delay <= settings.NOTIFY_BUSY_RETRY_SECONDS < settings.NOTIFY_RETRY_BASE_SECONDS
+    assert "Cannot make concurrent calls to the same OpenID" in notification.error
+    with translation.override("en"):
+        assert notification.errcode_reason.startswith("Another message to this researcher was in flight")
+
+
+def test_43108_backoff_doubles_from_seconds_to_its_ceiling_with_jitter(settings):
+    from notifications.sender import busy_retry_delay_seconds
+
+    settings.NOTIFY_BUSY_RETRY_SECONDS, settings.NOTIFY_BUSY_RETRY_MAX_SECONDS = 2, 60
+    for busy_retries, ceiling in [(1, 2), (2, 4), (3, 8), (5, 32), (6, 60), (40, 60)]:
+        delays = {busy_retry_delay_seconds(busy_retries) for _ in range(50)}
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1
+
+
+# --- 45009: the day's quota is used up ---------------------------------------------------------------------
+
+def test_45009_holds_notices_until_the_quota_resets_at_midnight_beijing_time_without_failing(sandbox, settings):
+    from notifications.sender import DAILY_QUOTA_USED_UP_KEY, next_quota_reset
+
+    settings.NOTIFY_MAX_ATTEMPTS = 1  # a counted attempt would end in failed
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, times=3)
+    first, second = status_notice(researcher, manuscript_id=1), status_notice(researcher, manuscript_id=2)
+    sandbox.inject_fault(SEND, 45009)
+
+    report = notifications_send_due()
+
+    assert sandbox.call_count(SEND) == 1  # the second is held without asking WeChat again
+    assert report.errcodes == {45009: 2} and report.failed == 0
+    reset_at = next_quota_reset(timezone.now())
+    assert reset_at.astimezone(BEIJING).time().isoformat() == "00:00:00" and reset_at > timezone.now()
+    for notification in (reload(first), reload(second)):
+        assert (notification.state, notification.errcode, notification.attempts) == ("retry", 45009, 0)
+        assert reset_at <= notification.next_attempt_at <= reset_at + timedelta(
+            seconds=settings.NOTIFY_QUOTA_RESET_JITTER_SECONDS)
+        assert notification.credit_spent
+        with translation.override("en"):
+            assert notification.errcode_reason.startswith("WeChat's daily quota is used up")
+    assert credits(researcher) == 1
+
+    # Until midnight no pass of any worker sends, even what becomes due meanwhile.
+    third = status_notice(researcher, manuscript_id=3)
+    assert notifications_send_due().handled == 0
+    assert reload(third).state == "pending" and sandbox.call_count(SEND) == 1
+
+    cache.delete(DAILY_QUOTA_USED_UP_KEY)  # midnight in Beijing: the flag's expiry
+    make_due(first)
+    make_due(second)
+    notifications_send_due()
+
+    assert [reload(n).state for n in (first, second, third)] == ["sent", "sent", "sent"]
+    assert reload(first).attempts == 1  # the held try did not count
+    assert credits(researcher) == 0 and len(sandbox.sent_messages) == 3
+
+
+@pytest.mark.parametrize("now_utc, reset_utc", [
+    ("2026-12-01T03:00:00+00:00", "2026-12-01T16:00:00+00:00"),  # 11:00 in Beijing: tonight
+    ("2026-12-01T15:59:59+00:00", "2026-12-01T16:00:00+00:00"),  # 23:59:59 in Beijing: in a second
+    ("2026-12-01T16:00:00+00:00", "2026-12-02T16:00:00+00:00"),  # 00:00 in Beijing: the next midnight
+    ("2026-12-31T20:00:00+00:00", "2027-01-01T16:00:00+00:00"),  # already 1 January in Beijing
+])
+def test_the_quota_resets_at_the_next_midnight_in_beijing(now_utc, reset_utc):
+    from datetime import datetime
+
+    from notifications.sender import next_quota_reset
+
+    assert next_quota_reset(datetime.fromisoformat(now_utc)) == datetime.fromisoformat(reset_utc)
+
+
+# --- 43107 and 45168: refused for a reason of its own ---------------------------------------------------------
+
+@pytest.mark.parametrize("errcode, reason", [
+    (43107, "WeChat has banned subscription messages for this Mini Program or template"),
+    (45168, "WeChat's content check refused a word in the message"),
+])
+def test_43107_and_45168_fail_at_once_with_their_own_reason_and_the_credit_back(sandbox, errcode, reason):
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher)
+    notification = status_notice(researcher)
+    sandbox.inject_fault(SEND, errcode)
+
+    report = notifications_send_due()
+
+    notification = reload(notification)
+    assert (report.failed, notification.state, notification.errcode, notification.attempts) == (1, "failed", errcode, 1)
+    with translation.override("en"):
+        assert notification.errcode_reason == reason
+    assert sandbox.call_count(SEND) == 1  # not retried: the same message would be refused again
+    assert credits(researcher) == 1
+
+
+# --- enum keywords -------------------------------------------------------------------------------------------
+
+def test_an_enum_keyword_gets_the_templates_enumerated_value_for_the_event(sandbox):
+    values = ["待处理", "审稿中", "已录用", "未录用"]
+    sandbox.set_templates({STATUS_TEMPLATE: ["thing1", "enum2"]}, enum_values={STATUS_TEMPLATE: {"enum2": values}})
+    NotificationTemplate.objects.filter(kind="status_changed").update(keywords=[
+        {"keyword": "thing1", "field": "body"},
+        {"keyword": "enum2", "field": "to_status", "values": values,
+         "map": {"under_review": "审稿中", "accepted": "已录用", "rejected": "未录用"}},
+    ])
+    researcher = make_recipient(sandbox)
+    accept(sandbox, researcher, times=2)
+    status_notice(researcher, manuscript_id=1, to_status="accepted")
+    status_notice(researcher, manuscript_id=2, to_status="withdrawn")  # not mapped: the first, neutral value
+
+    report = notifications_send_due()
+
+    assert report.sent == 2
+    assert sorted(message["data"]["enum2"]["value"] for message in sandbox.sent_messages) == ["已录用", "待处理"]
 
 
 def test_retry_delays_grow_exponentially_with_jitter_and_a_ceiling(settings):

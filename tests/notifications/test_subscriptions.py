@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from accounts.models import Researcher
 from notifications.models import NotificationTemplate, SubscriptionGrant
 from notifications.services import subscription_credits_spend_many, subscriptions_record
-from tests.manuscripts.factories import make_researcher
+from tests.factories import ResearcherFactory
 
 URL = "/api/v1/notifications/subscriptions"
 
@@ -77,7 +77,7 @@ def test_spending_never_goes_below_zero(researcher_client, templates):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_acceptances_and_spends_never_lose_or_overdraw_a_credit(templates):
-    researcher = make_researcher()
+    researcher = ResearcherFactory()
     subscriptions_record(researcher_id=researcher.pk, results={"TPL_STATUS": "accept"})
     spent = []
     barrier = threading.Barrier(6)
