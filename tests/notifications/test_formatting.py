@@ -72,6 +72,42 @@ def test_the_wechat_sandbox_accepts_every_formatted_time_date_and_amount(moment,
     assert keyword_value_ok("amount1", fit_keyword_value("amount", amount_fen))
 
 
+# An enum keyword's values as a template lists them: one line each, distinct (notifications.models checks this).
+ENUM_CHOICES = st.lists(MIXED_TEXT.filter(lambda text: text.strip() != "" and text.isprintable()),
+                        min_size=1, max_size=6, unique=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.one_of(MIXED_TEXT, st.integers(), st.none()), choices=ENUM_CHOICES)
+def test_any_value_becomes_one_of_an_enum_keywords_values_which_the_sandbox_accepts(value, choices):
+    fitted = fit_keyword_value("enum", value, choices=choices)
+
+    assert fitted in choices
+    assert keyword_value_ok("enum1", fitted, choices), (value, choices, fitted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(choices=ENUM_CHOICES, data=st.data())
+def test_an_enumerated_value_is_kept_as_it_is(choices, data):
+    value = data.draw(st.sampled_from(choices))
+
+    assert fit_keyword_value("enum", value, choices=choices) == value
+
+
+def test_an_enum_value_outside_the_list_becomes_the_first_listed_and_the_sandbox_refuses_the_original():
+    choices = ["待处理", "审稿中", "已录用"]
+
+    assert fit_keyword_value("enum", "  审稿中 ", choices=choices) == "审稿中"  # one line, trimmed
+    assert fit_keyword_value("enum", "withdrawn", choices=choices) == "待处理"
+    assert not keyword_value_ok("enum1", "withdrawn", choices)
+    assert not keyword_value_ok("enum1", "审稿中", [])  # a template without values takes nothing
+
+
+def test_an_enum_keyword_without_its_values_is_an_error():
+    with pytest.raises(ValueError, match="enumerated values"):
+        fit_keyword_value("enum", "审稿中")
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("Accepted", "Accepted"),
     ("一二三四五六七八九十一二三四五六七八九十", "一二三四五六七八九十一二三四五六七八九十"),  # exactly 20
@@ -137,7 +173,7 @@ def test_car_number_keeps_a_leading_province_then_letters_and_digits():
 
 
 @pytest.mark.parametrize(("keyword", "keyword_type"), [("thing1", "thing"), ("character_string19", "character_string"),
-                                                      ("phrase16", "phrase"), ("time2", "time")])
+                                                      ("phrase16", "phrase"), ("time2", "time"), ("enum5", "enum")])
 def test_keyword_names_carry_their_type(keyword, keyword_type):
     assert keyword_type_of(keyword) == keyword_type
 

@@ -227,12 +227,52 @@ def test_keyword_wechats_template_has_but_our_data_lacks_is_47003(server: Sandbo
     assert_error(send(server, status_message(accepted(server))), 47003, "argument invalid! data.thing9.value is empty")
 
 
-@pytest.mark.parametrize("keyword", ["enum1", "colour2", "thing", "const3"])
+@pytest.mark.parametrize("keyword", ["colour2", "thing", "const3"])
 def test_unknown_keyword_type_is_47003(server: SandboxServer, keyword: str) -> None:
     server.wechat.set_templates({TYPES_TEMPLATE: [keyword]})
     body = {"touser": accepted(server, template_id=TYPES_TEMPLATE), "template_id": TYPES_TEMPLATE,
             "data": {keyword: {"value": "x"}}}
     assert_error(send(server, body), 47003, f"argument invalid! data.{keyword}.value invalid")
+
+
+ENUM_VALUES = ["待处理", "审稿中", "已录用"]
+
+
+@pytest.mark.parametrize(("value", "ok"), [("审稿中", True), ("已录用", True), ("审稿中 ", False), ("审稿", False),
+                                           ("Under review", False), ("", False)])
+def test_enum_keyword_takes_exactly_one_of_its_templates_values(server: SandboxServer, value: str, ok: bool) -> None:
+    server.wechat.set_templates({TYPES_TEMPLATE: ["thing1", "enum2"]},
+                                enum_values={TYPES_TEMPLATE: {"enum2": ENUM_VALUES}})
+    body = {"touser": accepted(server, template_id=TYPES_TEMPLATE), "template_id": TYPES_TEMPLATE,
+            "data": {"thing1": {"value": "Manuscript"}, "enum2": {"value": value}}}
+    result = send(server, body)
+    if ok:
+        assert result["errcode"] == 0 and server.wechat.sent_messages[0]["data"]["enum2"] == {"value": value}
+    else:
+        assert_error(result, 47003, "argument invalid! data.enum2.value invalid")
+
+
+def test_enum_keyword_without_values_takes_nothing_and_reset_forgets_set_values(server: SandboxServer) -> None:
+    server.wechat.set_templates({TYPES_TEMPLATE: ["enum1"]}, enum_values={TYPES_TEMPLATE: {"enum1": ENUM_VALUES}})
+    assert server.wechat.enum_values(TYPES_TEMPLATE, "enum1") == tuple(ENUM_VALUES)
+    server.wechat.set_templates({TYPES_TEMPLATE: ["enum1"]})  # replaced without values
+    body = {"touser": accepted(server, template_id=TYPES_TEMPLATE), "template_id": TYPES_TEMPLATE,
+            "data": {"enum1": {"value": "审稿中"}}}
+    assert_error(send(server, body), 47003, "argument invalid! data.enum1.value invalid")
+    server.reset()
+    assert server.wechat.enum_values(TYPES_TEMPLATE, "enum1") == ()
+
+
+def test_enum_values_come_from_the_templates_fixture(tmp_path) -> None:
+    fixture = tmp_path / "templates.json"
+    fixture.write_text(json.dumps([{"model": "notifications.notificationtemplate", "fields": {
+        "kind": "status_changed", "template_id": "TPL-enum", "keywords": [
+            {"keyword": "thing1", "field": "body"}, {"keyword": "enum2", "field": "to_status", "values": ENUM_VALUES}],
+    }}]))
+    from sandbox.wechat import load_enum_values, load_templates
+
+    assert load_templates(fixture) == {"TPL-enum": ("thing1", "enum2")}
+    assert load_enum_values(fixture) == {"TPL-enum": {"enum2": tuple(ENUM_VALUES)}}
 
 
 # (keyword, value, accepted): each type at its limit and just beyond it, with Chinese, English and emoji input.
@@ -486,7 +526,13 @@ def test_subscriptions_route_answers_400_without_exactly_one_of_user_and_openid(
 # --- faults on subscribeMessage.send -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("errcode", "errmsg"), [(45009, "reach max api daily quota limit"), (-1, "system error")])
+@pytest.mark.parametrize(("errcode", "errmsg"), [
+    (45009, "reach max api daily quota limit"),
+    (-1, "system error"),
+    (43107, "subscribe message capability banned"),
+    (43108, "Cannot make concurrent calls to the same OpenID, please try again"),
+    (45168, "message content hit sensitive words"),
+])
 def test_injected_error_is_answered_without_spending_quota(server: SandboxServer, errcode: int, errmsg: str) -> None:
     openid, access_token = accepted(server), token(server)
     server.wechat.inject_fault(SEND, errcode)
@@ -505,6 +551,17 @@ def test_error_injected_over_http_applies_to_send(server: SandboxServer) -> None
     for _ in range(2):
         assert_error(send(server, status_message(openid), access_token), 45009, "reach max api daily quota limit")
     assert send(server, status_message(openid), access_token)["errcode"] == 0
+
+
+@pytest.mark.parametrize("errcode", [43107, 43108, 45009, 45168])
+def test_each_send_error_the_sender_handles_can_be_injected_over_http(server: SandboxServer, errcode: int) -> None:
+    openid = accepted(server)
+    injected = requests.post(f"{server.base_url}/__sandbox__/wechat/faults",
+                             json={"path": SEND, "errcode": errcode}, timeout=5)
+    assert injected.status_code == 200
+    result = send(server, status_message(openid))
+    assert result["errcode"] == errcode and "sandbox injected error" not in result["errmsg"]
+    assert server.wechat.quota("alice", STATUS) == 1  # nothing was delivered
 
 
 def test_expired_token_is_42001_without_spending_quota(server: SandboxServer) -> None:
