@@ -580,7 +580,7 @@ def notifications_send_due(*, batch_size: int | None = None, max_seconds: float 
         batches = 0
         while time.monotonic() - started < max_seconds and batches != max_batches:
             if senders.quota_used_up.is_set() or daily_quota_reset_at() is not None:
-                logger.warning("notifications sender: WeChat's daily quota is used up; sending waits for its reset")
+                logger.info("notifications sender: WeChat's daily quota is used up; sending waits for its reset")
                 break
             batches += 1
             batch = SendReport()
