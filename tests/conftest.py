@@ -79,6 +79,13 @@ def _clean_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _run_cache_removed_at_the_end() -> Iterator[None]:
+    """No key of this run outlives it (its prefix is random, so no later run would ever clear them)."""
+    yield
+    clear_run_cache()
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     server = SandboxServer(host="127.0.0.1", port=0, wechat_app_id=settings.WECHAT_APP_ID,

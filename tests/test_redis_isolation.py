@@ -44,7 +44,8 @@ def test_cleanup_deletes_this_runs_keys_and_leaves_another_runs_and_the_brokers(
         assert redis_client.llen(probe_queue) == 1  # the queued task is still there
         assert redis_client.exists(f"_kombu.binding.{probe_queue}")  # and the broker's routing for it
     finally:
-        redis_client.delete(other_run_key, probe_queue, f"_kombu.binding.{probe_queue}")
+        redis_client.delete(other_run_key, probe_queue, f"_kombu.binding.{probe_queue}",
+                            f"_kombu.binding_permanent.{probe_queue}")
 
 
 @pytest.mark.django_db
