@@ -63,7 +63,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from accounts.selectors import wechat_recipients
@@ -124,8 +124,8 @@ class SendReport:
     recovered: int = 0
     released: int = 0
     errcodes: dict[int, int] = field(default_factory=dict)
-    # When (time.monotonic) the earliest 43108 retry of this pass is due, so the pass can wait for it.
-    busy_retry_due: float | None = field(default=None, repr=False, compare=False)
+    # Whether WeChat answered 43108 in this pass: then the pass waits for those retries (seconds away).
+    busy_retried: bool = field(default=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # Outcomes that leave a row handled for this pass (a recovery is also counted by its outcome).
@@ -136,12 +136,7 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for errcode, count in other.errcodes.items():
             self.errcodes[errcode] = self.errcodes.get(errcode, 0) + count
-        if other.busy_retry_due is not None:
-            self.busy_retry_due = min(self.busy_retry_due or other.busy_retry_due, other.busy_retry_due)
-
-    def busy_retry_at(self, due: float) -> None:
-        with self._lock:
-            self.busy_retry_due = due if self.busy_retry_due is None else min(self.busy_retry_due, due)
+        self.busy_retried = self.busy_retried or other.busy_retried
 
     def count(self, outcome: str, errcode: int | None = None) -> None:
         """One more of `outcome` (sender threads share a batch's report)."""
@@ -454,7 +449,7 @@ def record(claimed: Claimed, outcome: Outcome, report: SendReport) -> None:
         delay = busy_retry_delay_seconds(notification.busy_retries + 1)
         changes.update(attempts=notification.attempts - 1, busy_retries=notification.busy_retries + 1,
                        next_attempt_at=now + timedelta(seconds=delay))
-        report.busy_retry_at(time.monotonic() + delay)
+        report.busy_retried = True
     elif outcome.errcode == DAILY_QUOTA:  # nothing goes out before the quota resets: wait for it, uncounted
         reset_at = daily_quota_used_up(at=now)
         jitter = random.uniform(0, settings.NOTIFY_QUOTA_RESET_JITTER_SECONDS)
@@ -497,7 +492,11 @@ def release(claimed: Claimed, report: SendReport) -> None:
 
 class _Senders:
     """Sends claimed rows: inline, or on `threads` threads, each with its own WeChat client (HTTP session)
-    and database connection, so one worker keeps several messages in flight while rows are written."""
+    and database connection, so one worker keeps several messages in flight while rows are written.
+
+    One thread sends all of a batch's rows for one recipient, one after the other: WeChat refuses a send
+    to a user while another to the same user is in flight (43108), so parallel sends to one user would
+    only cost retries."""
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
@@ -530,8 +529,11 @@ class _Senders:
             for item in claimed:
                 self._one(client, token, item, report, send_until)
             return
+        by_recipient: dict[str, list[Claimed]] = {}
         for item in claimed:
-            self.jobs.put((item, report, send_until))
+            by_recipient.setdefault(item.openid, []).append(item)
+        for items in by_recipient.values():
+            self.jobs.put((items, report, send_until))
         self.jobs.join()
 
     def _one(self, client, token: _Token, item: Claimed, report: SendReport, send_until: float) -> None:
@@ -553,11 +555,13 @@ class _Senders:
         try:
             with _commits_without_waiting_for_disk():
                 while (job := self.jobs.get()) is not None:
-                    item, report, send_until = job
+                    items, report, send_until = job
                     try:
-                        self._one(client, token, item, report, send_until)
-                    except Exception:  # noqa: BLE001 - the row stays `sending`; its lease brings it back
-                        logger.exception("notification %s: sending failed", item.notification.pk)
+                        for item in items:
+                            try:
+                                self._one(client, token, item, report, send_until)
+                            except Exception:  # noqa: BLE001 - the row stays `sending`; its lease brings it back
+                                logger.exception("notification %s: sending failed", item.notification.pk)
                     finally:
                         self.jobs.task_done()
         finally:
@@ -590,13 +594,22 @@ def notifications_send_due(*, batch_size: int | None = None, max_seconds: float 
             report.add(batch)
             if batch.handled == 0 and batch.recovered == 0:
                 # Nothing due now; a 43108 retry due within this pass's time is worth waiting for.
-                wake, report.busy_retry_due = report.busy_retry_due, None
-                if wake is None or wake - started > max_seconds:
+                wait = _seconds_to_next_busy_retry() if report.busy_retried else None
+                if wait is None or time.monotonic() - started + wait > max_seconds:
                     break
-                time.sleep(max(wake - time.monotonic(), 0) + 0.01)
+                # One already due (it became due after the claim looked, or another worker is claiming it:
+                # then it is `sending` by the next look) is taken by the next batch.
+                time.sleep(max(wait, 0) + 0.01)
     if report.handled:
         logger.info("notifications sender: %s", report.as_dict())
     return report
+
+
+def _seconds_to_next_busy_retry() -> float | None:
+    """How long until the next 43108 retry is due (None if there is none)."""
+    due = (Notification.objects.filter(state=NotificationState.RETRY, errcode=CONCURRENT_SEND)
+           .aggregate(soonest=Min("next_attempt_at"))["soonest"])
+    return None if due is None else (due - timezone.now()).total_seconds()
 
 
 @contextmanager

@@ -11,7 +11,9 @@ order: token (41001/40001/42001), openid (40003), template (40037), page (41030)
 Answers that depend on WeChat's own state are injected through the faults route (``POST
 /__sandbox__/wechat/faults {"path": "/cgi-bin/message/subscribe/send", "errcode": N, "times": k}``): 43107
 (subscription messages banned for the Mini Program or template), 43108 (another send to the same user in
-flight), 45009 (the day's quota used up) and 45168 (a value hit the content check).
+flight), 45009 (the day's quota used up) and 45168 (a value hit the content check). With
+``send_latency_seconds`` set, each send takes that long and one to a user who already has a send in
+progress answers 43108, as WeChat does.
 
 - Templates are the Mini Program's, read from ``notifications/fixtures/subscription_templates.json`` (the
   fixture the product loads), not through Django. An ``enum`` keyword (WeChat's ``enum.DATA``: "只能上传枚举值
@@ -369,6 +371,9 @@ class WeChatSandbox:
         self.token_ttl_seconds = 7200
         # Longer than any sensible client timeout (the product defaults to 5 s).
         self.timeout_fault_seconds = 10.0
+        # How long a send takes. While one send to a user is in progress, WeChat refuses another to the same
+        # user with 43108; with the default 0 sends take no time, so none overlap.
+        self.send_latency_seconds = 0.0
         self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
         self._clear()
@@ -384,6 +389,7 @@ class WeChatSandbox:
         self._faults: dict[str, deque[Fault]] = {}
         self._quota: dict[tuple[str, str], int] = {}  # (openid, template_id) -> messages still allowed
         self._banned: set[tuple[str, str]] = set()
+        self._sending_to: set[str] = set()  # openids with a send in progress (only while sends take time)
 
     # --- Python API for tests -------------------------------------------------------------------------
 
@@ -395,6 +401,7 @@ class WeChatSandbox:
         """
         with self._lock:
             self._clear()
+            self.send_latency_seconds = 0.0
             self._templates = dict(self._configured_templates)
             self._enums = dict(self._configured_enums)
 
@@ -674,6 +681,22 @@ class WeChatSandbox:
     def _subscribe_send(self, request: Request) -> Response:
         self._check_token(request)
         body = _json_object(request)
+        latency = self.send_latency_seconds
+        if latency > 0:
+            with self._lock:
+                self._validate_subscribe_locked(body)
+                if body["touser"] in self._sending_to:
+                    raise WeChatError(43108)
+                self._sending_to.add(body["touser"])
+            try:
+                time.sleep(latency)  # outside the lock: sends to other users go on meanwhile
+                return self._deliver(body)
+            finally:
+                with self._lock:
+                    self._sending_to.discard(body["touser"])
+        return self._deliver(body)
+
+    def _deliver(self, body: dict[str, Any]) -> Response:
         with self._lock:
             key = self._validate_subscribe_locked(body)
             # Checked and spent in the same locked section: concurrent sends can never overdraw.

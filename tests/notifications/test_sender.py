@@ -383,6 +383,25 @@ def test_a_43108_retry_is_due_in_seconds_with_its_own_backoff(sandbox, settings)
         assert notification.errcode_reason.startswith("Another message to this researcher was in flight")
 
 
+@pytest.mark.django_db(transaction=True)  # the send threads need their own connections to see the rows
+def test_parallel_send_threads_never_send_to_one_researcher_at_once(sandbox, settings, monkeypatch):
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks.send_due, "delay", lambda: None)  # this test runs the pass itself
+    sandbox.send_latency_seconds = 0.2  # a send takes a while; WeChat answers 43108 to an overlapping one
+    alice, bob = make_recipient(sandbox, "alice"), make_recipient(sandbox, "bob")
+    accept(sandbox, alice, "alice", times=3)
+    accept(sandbox, bob, "bob", times=3)
+    for manuscript_id in range(3):
+        status_notice(alice, manuscript_id=manuscript_id)
+        status_notice(bob, manuscript_id=manuscript_id)
+
+    report = notifications_send_due(threads=4)
+
+    assert report.sent == 6
+    assert [call["errcode"] for call in sandbox.calls if call["path"] == SEND] == [0] * 6
+
+
 def test_43108_backoff_doubles_from_seconds_to_its_ceiling_with_jitter(settings):
     from notifications.sender import busy_retry_delay_seconds
 

@@ -628,3 +628,25 @@ def test_concurrent_acceptances_are_all_counted(server: SandboxServer) -> None:
     responses = run_together(24, lambda _: subscribe_over_http(server, body).status_code)
     assert responses == [200] * 24
     assert server.wechat.quota("alice", STATUS) == 24
+
+
+def test_a_send_to_a_user_with_a_send_in_progress_is_43108_and_other_users_are_not_held_up(
+        server: SandboxServer) -> None:
+    server.wechat.send_latency_seconds = 0.5
+    alice, bob = accepted(server, "alice", times=2), accepted(server, "bob")
+    access_token = token(server)
+    messages = [status_message(alice), status_message(alice), status_message(bob)]
+
+    results = run_together(3, lambda n: send(server, messages[n], access_token, timeout=20))
+
+    assert sorted(result["errcode"] for result in results) == [0, 0, 43108]
+    assert_error(next(r for r in results if r["errcode"]), 43108,
+                 "Cannot make concurrent calls to the same OpenID, please try again")
+    assert server.wechat.quota("alice", STATUS) == 1 and server.wechat.quota("bob", STATUS) == 0
+    assert send(server, status_message(alice), access_token)["errcode"] == 0  # once the first is done
+
+
+def test_reset_makes_sends_instant_again(server: SandboxServer) -> None:
+    server.wechat.send_latency_seconds = 0.5
+    server.reset()
+    assert server.wechat.send_latency_seconds == 0.0
