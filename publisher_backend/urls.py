@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("notifications.urls")),
 ]
 
+handler400 = "publisher_backend.errors.handler400"
 handler404 = "publisher_backend.errors.handler404"
 handler500 = "publisher_backend.errors.handler500"
 

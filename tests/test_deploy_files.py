@@ -77,15 +77,20 @@ def _environment(service: dict) -> dict[str, str | None]:
     return dict(environment)
 
 
+# settings.py's reader of the variables that production must set (a function taking the variable's name).
+REQUIRED_VARIABLE_READER = "_required_outside_debug"
+
+
 def _settings_variables() -> set[str]:
-    """Names passed to `env(...)` / `env.<cast>(...)` in settings.py: every variable it reads."""
+    """Names passed to `env(...)` / `env.<cast>(...)` (or the required-variable reader) in settings.py:
+    every variable it reads."""
     tree = ast.parse(SETTINGS_FILE.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        calls_env = (isinstance(func, ast.Name) and func.id == "env") or (
+        calls_env = (isinstance(func, ast.Name) and func.id in ("env", REQUIRED_VARIABLE_READER)) or (
             isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
         )
         if not calls_env:
