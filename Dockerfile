@@ -18,6 +18,11 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 
 WORKDIR /app
+# Exact versions and hashes of every dependency (and of the build backend), from requirements.lock:
+# the same image from the same commit, whatever PyPI has published since. `make lock` refreshes it.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
 COPY pyproject.toml manage.py ./
 COPY publisher_backend ./publisher_backend
 COPY accounts ./accounts
@@ -33,7 +38,9 @@ COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 # publisher_backend/, and locale/ lives beside the packages, not inside them. A regular install
 # would put the packages in site-packages, away from locale/. The editable install records
 # /app as their home, and the runtime stage keeps both /opt/venv and /app at the same paths.
-RUN pip install --editable . \
+# --no-deps: everything it needs came from the lock; --no-build-isolation: the locked setuptools
+# builds it, rather than whatever version an isolated build would fetch.
+RUN pip install --no-deps --no-build-isolation --editable . \
     && python -m compileall -q /app
 
 # --- runtime: slim, non-root, only the venv and the sources ----------------------------------
