@@ -238,7 +238,8 @@ DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(DEV_SECRET_KE
 _field_keys_text = _required_outside_debug("FIELD_ENCRYPTION_KEY", dev_value=DEV_FIELD_ENCRYPTION_KEY)
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in _field_keys_text.split(",") if key.strip()]
 if not DEBUG and DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds the development key; set real keys when DJANGO_DEBUG is off.")
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds the development key; set real keys when "
+                               "DJANGO_DEBUG is off.")
 
 # Admin sign-in: counted per client address and per username before the password is checked.
 ADMIN_LOGIN_RATE_PER_CLIENT = env.str("ADMIN_LOGIN_RATE_PER_CLIENT", default="20/hour")

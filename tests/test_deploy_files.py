@@ -488,7 +488,8 @@ def _pytest_default(variable: str) -> str:
 
 
 def test_dev_compose_file_is_valid_against_the_compose_specification(dev_compose, compose_validator):
-    assert [f"{list(error.absolute_path)}: {error.message}" for error in compose_validator.iter_errors(dev_compose)] == []
+    errors = [f"{list(error.absolute_path)}: {error.message}" for error in compose_validator.iter_errors(dev_compose)]
+    assert errors == []
 
 
 def test_dev_compose_runs_only_postgres_and_redis_and_needs_no_variable(dev_compose):
