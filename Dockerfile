@@ -4,8 +4,9 @@
 # migrate (manage.py) services of docker-compose.yml; each service picks its own command.
 #
 # Build: docker build -t scholar-link .
-# The image holds no secrets and runs no manage.py command: settings refuse to load without
-# DJANGO_SECRET_KEY and FIELD_ENCRYPTION_KEY, so migrate/collectstatic run in the `migrate` service.
+# The image holds no secrets and runs no manage.py command: settings refuse to load without the
+# production secrets (DJANGO_SECRET_KEY, FIELD_ENCRYPTION_KEY, WECHAT_APP_ID, WECHAT_APP_SECRET), so
+# migrate/collectstatic run in the `migrate` service.
 
 # --- builder: a virtualenv with the project and its dependencies ------------------------------
 FROM python:3.11-slim AS builder
