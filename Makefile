@@ -48,9 +48,10 @@ test-miniprogram: $(MP)/node_modules/.package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# DEBUG on: settings need no production secrets to run these commands.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='miniprogram/*' --ignore='sandbox/*'
-	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='miniprogram/*' --ignore='sandbox/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore='.venv/*'
 
 # requirements.lock: exact versions and hashes of pyproject's dependencies, which the Dockerfile installs.
 # Run after changing pyproject.toml's dependencies (it also takes the newest versions they allow).
