@@ -4,8 +4,9 @@
 # migrate (manage.py) services of docker-compose.yml; each service picks its own command.
 #
 # Build: docker build -t scholar-link .
-# The image holds no secrets and runs no manage.py command: settings refuse to load without
-# DJANGO_SECRET_KEY and FIELD_ENCRYPTION_KEY, so migrate/collectstatic run in the `migrate` service.
+# The image holds no secrets and runs no manage.py command: settings refuse to load without the
+# production secrets (DJANGO_SECRET_KEY, FIELD_ENCRYPTION_KEY, WECHAT_APP_ID, WECHAT_APP_SECRET), so
+# migrate/collectstatic run in the `migrate` service.
 
 # --- builder: a virtualenv with the project and its dependencies ------------------------------
 FROM python:3.11-slim AS builder
@@ -18,6 +19,11 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 
 WORKDIR /app
+# Exact versions and hashes of every dependency (and of the build backend), from requirements.lock:
+# the same image from the same commit, whatever PyPI has published since. `make lock` refreshes it.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
 COPY pyproject.toml manage.py ./
 COPY publisher_backend ./publisher_backend
 COPY accounts ./accounts
@@ -33,7 +39,9 @@ COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 # publisher_backend/, and locale/ lives beside the packages, not inside them. A regular install
 # would put the packages in site-packages, away from locale/. The editable install records
 # /app as their home, and the runtime stage keeps both /opt/venv and /app at the same paths.
-RUN pip install --editable . \
+# --no-deps: everything it needs came from the lock; --no-build-isolation: the locked setuptools
+# builds it, rather than whatever version an isolated build would fetch.
+RUN pip install --no-deps --no-build-isolation --editable . \
     && python -m compileall -q /app
 
 # --- runtime: slim, non-root, only the venv and the sources ----------------------------------

@@ -14,7 +14,7 @@ RUN_ENV := DJANGO_DEBUG=1 DATABASE_URL= REDIS_URL= CELERY_BROKER_URL= \
 	WECHAT_API_BASE=http://127.0.0.1:$${SANDBOX_PORT:-8025} SANDBOX_URL=http://127.0.0.1:$${SANDBOX_PORT:-8025} \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: run test test-miniprogram lint install messages clean
+.PHONY: run test test-miniprogram lint install messages lock clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 2; }
@@ -48,9 +48,20 @@ test-miniprogram: $(MP)/node_modules/.package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# DEBUG on: settings need no production secrets to run these commands.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='miniprogram/*' --ignore='sandbox/*'
-	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore='.venv/*' --ignore='miniprogram/*' --ignore='sandbox/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+# requirements.lock: exact versions and hashes of pyproject's dependencies, which the Dockerfile installs.
+# Run after changing pyproject.toml's dependencies (it also takes the newest versions they allow).
+LOCK_VENV := var/pip-tools
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet 'pip-tools>=7.4,<8'
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --upgrade --generate-hashes \
+	  --allow-unsafe --strip-extras --build-deps-for editable --no-emit-index-url --no-emit-find-links \
+	  --no-emit-trusted-host -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf var

@@ -62,7 +62,7 @@ class AuthTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Revoke selected tokens"))
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": count})
@@ -86,7 +86,7 @@ class JournalAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Verify selected accounts (identity checked by staff)"))
+    @admin.action(description=_("Verify selected accounts (identity checked by staff)"), permissions=["change"])
     def verify_by_staff(self, request, queryset):
         verified, conflicts = 0, []
         for account in queryset.exclude(status=JournalAccountStatus.VERIFIED):

@@ -53,6 +53,7 @@ def main() -> None:
         "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_API_BASE": sandbox.base_url,
         "LOGIN_RATE_PER_CLIENT": "1000000/min", "LOGIN_RATE_PER_WECHAT_USER": "1000000/min",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # the benchmark speaks plain http to gunicorn
     }
     recreate_database(DATABASE_URL)
     print("migrating the benchmark database…", flush=True)

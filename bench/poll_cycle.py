@@ -71,6 +71,8 @@ FIELD_ENCRYPTION_KEY = "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4="
 BENCH_ENV = {
     "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
     "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY, "LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    # DEBUG off refuses the sandbox's WeChat credentials: bench-only ones (WeChat is not called here).
+    "WECHAT_APP_ID": "wxbench000000000003", "WECHAT_APP_SECRET": "bench-secret",
 }
 SEED = 20240601
 FULL_USERS_PER_SITE = 10_000

@@ -154,7 +154,7 @@ class JournalSystemAdmin(admin.ModelAdmin):
     def stored_credentials(self, journal_system):
         return masked_credentials(journal_system)
 
-    @admin.action(description=_("Test connection"))
+    @admin.action(description=_("Test connection"), permissions=["change"])
     def test_connection(self, request, queryset):
         for journal_system in queryset:
             try:

@@ -1,5 +1,4 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.linking import email_hint
@@ -68,7 +67,8 @@ class JournalAccountSerializer(serializers.Serializer):
     email_hint = serializers.SerializerMethodField()
     verification_method = serializers.CharField()
     verified_at = serializers.DateTimeField(allow_null=True)
-    last_synced_at = serializers.SerializerMethodField()
+    # A DateTimeField, like every timestamp: it renders in Beijing time (a raw datetime would leave as UTC).
+    last_synced_at = serializers.DateTimeField(source="sync_state.last_synced_at", allow_null=True, default=None)
     sync_error = serializers.SerializerMethodField()
     manuscript_count = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -81,11 +81,6 @@ class JournalAccountSerializer(serializers.Serializer):
             return account.sync_state
         except account.__class__.sync_state.RelatedObjectDoesNotExist:
             return None
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_last_synced_at(self, account):
-        state = self._sync_state(account)
-        return state.last_synced_at if state else None
 
     def get_sync_error(self, account) -> str:
         state = self._sync_state(account)

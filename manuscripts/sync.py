@@ -107,7 +107,8 @@ def _notify_transitions(transitions: list[tuple[Manuscript, StatusEvent]],
                             "to_status": event.to_status, "platform_status": event.raw_status,
                             "status_phrase": STATUS_PHRASES[event.to_status],
                             "journal": journal_name_by_language.get(language, ""),
-                            "occurred_at": event.occurred_at.isoformat()},
+                            # Beijing time, like every timestamp the API shows (the inbox shows this payload).
+                            "occurred_at": timezone.localtime(event.occurred_at).isoformat()},
                 "page": f"pages/manuscript/detail?id={manuscript.pk}",
                 "thread": f"manuscript:{manuscript.pk}",
             })

@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from notifications import selectors, services
 from notifications.formatting import UnknownKeywordType, keyword_type_of
@@ -67,7 +69,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def wechat_answer(self, notification):
         return "" if notification.errcode is None else _errcode_label(notification.errcode)
 
-    @admin.action(description=_("Send the selected failed notifications again"))
+    @admin.action(description=_("Send the selected failed notifications again"), permissions=["change"])
     def resend(self, request, queryset):
         count = services.notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
         skipped = queryset.count() - count
@@ -106,12 +108,14 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
                            _("Delivery stats"))
 
     def get_urls(self):
-        stats = path("delivery-stats/", self.admin_site.admin_view(self.delivery_stats),
+        stats = path("delivery-stats/", self.admin_site.admin_view(require_safe(self.delivery_stats)),
                      name="notifications_delivery_stats")
         return [stats, *super().get_urls()]
 
     def delivery_stats(self, request):
         """Per template: sent, no credit, skipped and failed (by WeChat errcode), over 24 hours and 7 days."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         now = timezone.now()
         windows = [{"label": label, "rows": selectors.delivery_stats(since=now - length)}
                    for label, length in STATS_WINDOWS]

@@ -3,7 +3,8 @@
 Every error is `{"code": "<stable_snake_case>", "message": "<text in the request's language>",
 "fields": {"<field>": ["<message>", ...]}}`. Services raise `ApiError` subclasses (a machine code,
 an HTTP status and a translated message); DRF's own exceptions and Django's 404/500 handlers are
-converted here, so no other shape ever reaches a client.
+converted here. Whatever answers outside them (Django's debug pages under DEBUG, a middleware's refusal)
+is replaced by `ApiErrorEnvelopeMiddleware`, so no other shape ever reaches a client.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults as django_defaults
@@ -71,6 +74,22 @@ _DRF_CODES: dict[type[drf_exceptions.APIException], tuple[str, Any]] = {
     drf_exceptions.Throttled: ("throttled", _("Too many requests. Please try again later.")),
 }
 
+# Error statuses Django itself answers (handlers, debug pages, middleware), as stable codes and messages.
+_STATUS_CODES: dict[int, tuple[str, Any]] = {
+    400: ("invalid", _("The request could not be processed.")),
+    403: ("permission_denied", _("You are not allowed to do this.")),
+    404: ("not_found", _("Not found.")),
+    405: ("method_not_allowed", _("This method is not allowed here.")),
+    413: ("request_too_large", _("The request body is too large.")),
+    500: ("server_error", _("Something went wrong on our side. Please try again later.")),
+}
+
+
+class RequestTooLarge(ApiError):
+    status_code = 413
+    code = "request_too_large"
+    default_message = _("The request body is too large.")
+
 
 def error_body(code: str, message: Any, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"code": code, "message": force_str(message), "fields": fields or {}}
@@ -102,6 +121,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, met by request.data
+        exc = RequestTooLarge()
 
     if isinstance(exc, ApiError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code,
@@ -123,20 +144,30 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return None  # unexpected: Django's handler500 answers (in the envelope for API paths)
 
 
-def _is_api_path(path: str) -> bool:
-    return path.startswith("/api/v") or path == "/healthz"
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/") or path == "/healthz"
+
+
+def envelope_response(request, status: int) -> JsonResponse:
+    """The envelope for an error status Django answered, in the request's language."""
+    code, message = _STATUS_CODES.get(status) or _STATUS_CODES[500 if status >= 500 else 400]
+    with translation.override(translation.get_language_from_request(request)):
+        return JsonResponse(error_body(code, message), status=status)
+
+
+def handler400(request, exception=None):
+    if is_api_path(request.path):
+        return envelope_response(request, 400)
+    return django_defaults.bad_request(request, exception)
 
 
 def handler404(request, exception=None):
-    if _is_api_path(request.path):
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    if is_api_path(request.path):
+        return envelope_response(request, 404)
     return django_defaults.page_not_found(request, exception)
 
 
 def handler500(request):
-    if _is_api_path(request.path):
-        return JsonResponse(
-            error_body("server_error", _("Something went wrong on our side. Please try again later.")),
-            status=500,
-        )
+    if is_api_path(request.path):
+        return envelope_response(request, 500)
     return django_defaults.server_error(request)

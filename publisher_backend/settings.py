@@ -1,8 +1,10 @@
 """Scholar Link settings: one module, every value from the environment (django-environ).
 
-`.env.example` documents each variable. Production needs DJANGO_SECRET_KEY and
-FIELD_ENCRYPTION_KEY; with DJANGO_DEBUG on (the `make run` path) development values
-are derived so a newcomer can start without configuring anything.
+`.env.example` documents each variable. Production needs DJANGO_SECRET_KEY, FIELD_ENCRYPTION_KEY,
+WECHAT_APP_ID and WECHAT_APP_SECRET; with DJANGO_DEBUG on (the `make run` path) development and
+sandbox values are used so a newcomer can start without configuring anything. With DJANGO_DEBUG off
+those values are refused by name: a server that silently ran on them would sign sessions and encrypt
+secrets with keys anyone can read in this repository.
 """
 
 import base64
@@ -20,11 +22,29 @@ VAR_DIR = Path(env.str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-secret-key-for-make-run"
+# The development and sandbox values (the WeChat ones are sandbox/wechat.py's defaults), and the
+# placeholders .env.example shows: never accepted with DJANGO_DEBUG off.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-for-make-run"
+SANDBOX_WECHAT_APP_ID = "wxsandbox0000000001"
+SANDBOX_WECHAT_APP_SECRET = "sandbox-secret"
+_EXAMPLE_PLACEHOLDERS = {"change-me", "wx0000000000000000"}
+
+
+def _required_outside_debug(name: str, *, dev_value: str) -> str:
+    """`name` from the environment; under DEBUG it falls back to `dev_value`. Outside DEBUG it must be set,
+    and to neither the development value nor a placeholder, else the start fails naming the variable."""
+    value = env.str(name, default="")
+    if DEBUG:
+        return value or dev_value
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when DJANGO_DEBUG is off.")
+    if value == dev_value or value in _EXAMPLE_PLACEHOLDERS:
+        raise ImproperlyConfigured(f"{name} is a development or sandbox value; set the real one when "
+                                   "DJANGO_DEBUG is off.")
+    return value
+
+
+SECRET_KEY = _required_outside_debug("DJANGO_SECRET_KEY", dev_value=DEV_SECRET_KEY)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -50,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "publisher_backend.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "publisher_backend.middleware.MethodOverrideMiddleware",
@@ -195,27 +216,43 @@ STORAGES = {
 }
 
 # --- Security -------------------------------------------------------------------------------
+# `manage.py check --deploy --fail-level WARNING` passes with DEBUG off (tests/test_production_settings.py).
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container healthcheck asks over plain http from inside; a redirect would fail it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies of ours put X-Forwarded-For (and -Proto) in front of the web server. Only then
+# is X-Forwarded-Proto believed: without a proxy, any client could claim https by sending it.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NUM_PROXIES else None
 
-_field_keys = env.list("FIELD_ENCRYPTION_KEY", default=[])
-if not _field_keys:
-    if not DEBUG:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
-    # Development only: a Fernet key derived from the development secret key.
-    _field_keys = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
-FIELD_ENCRYPTION_KEYS = _field_keys
+# Development only: a Fernet key derived from the development secret key.
+DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(DEV_SECRET_KEY.encode()).digest()).decode()
+_field_keys_text = _required_outside_debug("FIELD_ENCRYPTION_KEY", dev_value=DEV_FIELD_ENCRYPTION_KEY)
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in _field_keys_text.split(",") if key.strip()]
+if not DEBUG and DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds the development key; set real keys when "
+                               "DJANGO_DEBUG is off.")
+
+# Admin sign-in: counted per client address and per username before the password is checked.
+ADMIN_LOGIN_RATE_PER_CLIENT = env.str("ADMIN_LOGIN_RATE_PER_CLIENT", default="20/hour")
+ADMIN_LOGIN_RATE_PER_USERNAME = env.str("ADMIN_LOGIN_RATE_PER_USERNAME", default="10/hour")
 
 # --- WeChat ---------------------------------------------------------------------------------
-WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="wxsandbox0000000001")
-WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="sandbox-secret")
+WECHAT_APP_ID = _required_outside_debug("WECHAT_APP_ID", dev_value=SANDBOX_WECHAT_APP_ID)
+WECHAT_APP_SECRET = _required_outside_debug("WECHAT_APP_SECRET", dev_value=SANDBOX_WECHAT_APP_SECRET)
 WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com").rstrip("/")
 WECHAT_TIMEOUT_SECONDS = env.float("WECHAT_TIMEOUT_SECONDS", default=5.0)
 
+# WeChat Pay is optional: with any of its required values unset it is switched off, and admin's index
+# says so (publisher_backend/integrations.py). There are no sandbox fallbacks.
 WECHATPAY_MCH_ID = env.str("WECHATPAY_MCH_ID", default="")
 WECHATPAY_API_V3_KEY = env.str("WECHATPAY_API_V3_KEY", default="")
 WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
@@ -292,7 +329,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "publisher_backend.pagination.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "publisher_backend.errors.api_exception_handler",
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Scholar Link API",
@@ -314,4 +351,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's default config gives `django` a console handler of its own (under DEBUG) that also
+    # propagates to root: every warning was printed twice. Root's handler alone prints it.
+    # (`django.server`, runserver's request lines, keeps Django's own handler and does not propagate.)
+    "loggers": {"django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
 }

@@ -14,8 +14,11 @@ urlpatterns = [
     path("api/v1/", include("notifications.urls")),
 ]
 
+handler400 = "publisher_backend.errors.handler400"
 handler404 = "publisher_backend.errors.handler404"
 handler500 = "publisher_backend.errors.handler500"
 
 admin.site.site_header = "Scholar Link"
 admin.site.site_title = "Scholar Link"
+# The index also lists the optional integrations that are switched off (publisher_backend/integrations.py).
+admin.site.index_template = "admin/scholar_link_index.html"

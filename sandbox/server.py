@@ -8,6 +8,7 @@ module that registers its routes on the :class:`Router` and owns its own thread-
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 import sys
@@ -67,6 +68,10 @@ class Router:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern))
         self._routes.append((method, pattern, re.compile(f"^{regex}$"), handler))
 
+    def routes(self) -> list[tuple[str, str]]:
+        """(method, pattern) of every route, in the order they were added."""
+        return [(method, pattern) for method, pattern, _, _ in self._routes]
+
     def dispatch(self, request: Request) -> Response:
         for method, _, regex, handler in self._routes:
             match = regex.match(request.path)
@@ -90,6 +95,11 @@ class Platform(Protocol):
     def register(self, router: Router) -> None: ...
 
     def reset(self) -> None: ...
+
+
+def _platform_title(platform: Platform) -> str:
+    """A platform's name on the index page: its `title`, or its class name without "Sandbox"."""
+    return getattr(platform, "title", None) or type(platform).__name__.removesuffix("Sandbox")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -182,8 +192,13 @@ class SandboxServer:
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)
+        # The index page lists each platform's routes as it registered them.
+        self._routes_by_platform = [("Sandbox", self.router.routes())]
         for platform in self.platforms:
+            registered_before = len(self.router.routes())
             platform.register(self.router)
+            self._routes_by_platform.append((_platform_title(platform), self.router.routes()[registered_before:]))
+        self.router.add("GET", "/", self._index_route)
         self._httpd = _HTTPServer((host, port), self.router, quiet)
         self._thread: threading.Thread | None = None
 
@@ -227,6 +242,24 @@ class SandboxServer:
         """Forget all recorded state in every platform (configuration such as app secrets is kept)."""
         for platform in self.platforms:
             platform.reset()
+
+    def _index_route(self, request: Request) -> Response:
+        """What this sandbox offers: every platform with its routes (GETs without parameters are links)."""
+        sections = []
+        for title, routes in self._routes_by_platform:
+            items = "".join(
+                f'<li><code>{method}</code> <a href="{html.escape(pattern)}">{html.escape(pattern)}</a></li>'
+                if method == "GET" and "{" not in pattern else
+                f"<li><code>{method}</code> {html.escape(pattern)}</li>"
+                for method, pattern in routes
+            )
+            sections.append(f'<section id="{html.escape(title.lower())}"><h2>{html.escape(title)}</h2>'
+                            f"<ul>{items}</ul></section>")
+        smtp = f"<p>SMTP (the mail catcher): port {self.smtp_port}</p>" if self.smtp_port else ""
+        page = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Scholar Link sandbox</title></head>"
+                "<body><h1>Scholar Link sandbox</h1><p>Local stand-ins for the outside platforms, each reached "
+                f"by the product only through its configured base URL.</p>{smtp}{''.join(sections)}</body></html>")
+        return Response(200, page.encode("utf-8"), content_type="text/html; charset=utf-8")
 
     def _reset_route(self, request: Request) -> Response:
         self.reset()

@@ -22,4 +22,4 @@ def test_unreachable_services_name_what_to_start(settings, monkeypatch):
     message = str(failure.value)
     assert "PostgreSQL at 127.0.0.1" in message
     assert "Redis at redis://127.0.0.1" in message
-    assert "docker compose up -d postgres redis" in message
+    assert "docker compose -f docker-compose.dev.yml up -d" in message

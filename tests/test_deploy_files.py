@@ -13,14 +13,21 @@ import importlib.util
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+DEV_COMPOSE_FILE = ROOT / "docker-compose.dev.yml"
+LOCK_FILE = ROOT / "requirements.lock"
+PYPROJECT = ROOT / "pyproject.toml"
 COMPOSE_SCHEMA = ROOT / "deploy" / "compose-spec.json"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
@@ -31,7 +38,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 LONG_RUNNING_SERVICES = ("postgres", "redis", "web", "worker", "beat")
 # Secrets the host must provide: compose has to refuse to start without them.
-REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
+REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "EMAIL_URL")
 # Parts of the repository that are not part of the image.
 NOT_IN_IMAGE = ("miniprogram", "tests", "bench")
 
@@ -77,15 +84,20 @@ def _environment(service: dict) -> dict[str, str | None]:
     return dict(environment)
 
 
+# settings.py's reader of the variables that production must set (a function taking the variable's name).
+REQUIRED_VARIABLE_READER = "_required_outside_debug"
+
+
 def _settings_variables() -> set[str]:
-    """Names passed to `env(...)` / `env.<cast>(...)` in settings.py: every variable it reads."""
+    """Names passed to `env(...)` / `env.<cast>(...)` (or the required-variable reader) in settings.py:
+    every variable it reads."""
     tree = ast.parse(SETTINGS_FILE.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        calls_env = (isinstance(func, ast.Name) and func.id == "env") or (
+        calls_env = (isinstance(func, ast.Name) and func.id in ("env", REQUIRED_VARIABLE_READER)) or (
             isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
         )
         if not calls_env:
@@ -388,3 +400,136 @@ def test_dockerfile_default_command_serves_the_wsgi_application_with_gunicorn():
 def test_dockerfile_exposes_the_web_port():
     exposed = [arguments for keyword, arguments in _dockerfile_stages()[-1] if keyword == "EXPOSE"]
     assert "8000" in " ".join(exposed).split()
+
+
+def test_dockerfile_installs_the_locked_dependencies_with_their_hashes_then_the_project_alone():
+    runs = [arguments for stage in _dockerfile_stages() for keyword, arguments in stage if keyword == "RUN"]
+    pip_installs = [shlex.split(command) for run in runs for command in run.split("&&") if "pip install" in command]
+    locked = [argv for argv in pip_installs if "requirements.lock" in argv]
+    project = [argv for argv in pip_installs if "." in argv]
+
+    assert locked and {"--require-hashes", "-r"} <= set(locked[0])
+    assert project and "--no-deps" in project[0]
+    # Nothing else is installed by name, which would bypass the lock.
+    assert len(pip_installs) == 2
+    assert "requirements.lock" in _copy_sources()
+
+
+# --- requirements.lock --------------------------------------------------------------------------
+
+
+def _locked_versions() -> dict[str, tuple[str, int]]:
+    """{canonical name: (version, number of hashes)} from requirements.lock."""
+    locked: dict[str, tuple[str, int]] = {}
+    current = None
+    for line in LOCK_FILE.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", line)
+        if match:
+            current = canonicalize_name(match.group(1))
+            locked[current] = (match.group(2), 0)
+        elif current and line.strip().startswith("--hash=sha256:"):
+            version, hashes = locked[current]
+            locked[current] = (version, hashes + 1)
+    return locked
+
+
+def _pyproject_requirements() -> list[Requirement]:
+    pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    return [Requirement(text) for text in pyproject["project"]["dependencies"] + pyproject["build-system"]["requires"]]
+
+
+def test_lock_pins_every_pyproject_dependency_within_its_range():
+    locked = _locked_versions()
+    problems = []
+    for requirement in _pyproject_requirements():
+        name = canonicalize_name(requirement.name)
+        if name not in locked:
+            problems.append(f"{name} is not in requirements.lock")
+        elif not requirement.specifier.contains(locked[name][0], prereleases=True):
+            problems.append(f"{name}=={locked[name][0]} is outside {requirement.specifier}")
+    assert problems == []
+
+
+def test_every_locked_package_has_a_hash():
+    locked = _locked_versions()
+    assert len(locked) > len(_pyproject_requirements())  # transitive dependencies are pinned too
+    assert [name for name, (_version, hashes) in locked.items() if hashes == 0] == []
+
+
+# --- docker-compose.yml: what production needs passed ------------------------------------------
+
+
+def test_app_environment_passes_the_proxy_count_defaulting_to_the_host_proxy(compose):
+    assert compose["x-app-env"]["DJANGO_NUM_PROXIES"] == "${DJANGO_NUM_PROXIES:-1}"
+
+
+@pytest.mark.parametrize("variable", ("DJANGO_CSRF_TRUSTED_ORIGINS", "WECHAT_MINIPROGRAM_STATE"))
+def test_app_environment_passes(compose, variable):
+    assert re.fullmatch(rf"\$\{{{variable}(:-[^}}]*)?\}}", compose["x-app-env"][variable])
+
+
+def test_web_port_is_published_on_the_loopback_only(compose):
+    assert all(port.startswith("127.0.0.1:") for port in compose["services"]["web"]["ports"])
+
+
+# --- docker-compose.dev.yml: the test dependencies, without production secrets ------------------
+
+
+@pytest.fixture(scope="module")
+def dev_compose() -> dict:
+    return yaml.safe_load(DEV_COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+def _pytest_default(variable: str) -> str:
+    """A variable's default in pyproject's pytest env (`D:NAME=value`)."""
+    pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    entries = pyproject["tool"]["pytest"]["ini_options"]["env"]
+    return next(entry.split("=", 1)[1] for entry in entries if entry.removeprefix("D:").startswith(f"{variable}="))
+
+
+def test_dev_compose_file_is_valid_against_the_compose_specification(dev_compose, compose_validator):
+    errors = [f"{list(error.absolute_path)}: {error.message}" for error in compose_validator.iter_errors(dev_compose)]
+    assert errors == []
+
+
+def test_dev_compose_runs_only_postgres_and_redis_and_needs_no_variable(dev_compose):
+    assert [service["image"].split(":")[0] for service in dev_compose["services"].values()] == ["postgres", "redis"]
+    # Compose interpolates the whole file before starting anything: one `${SECRET:?}` would stop both.
+    assert "${" not in DEV_COMPOSE_FILE.read_text(encoding="utf-8")
+
+
+def test_dev_compose_shares_no_service_or_volume_name_with_production(dev_compose, compose):
+    # Both files run as the same compose project (the folder's name): a shared name would replace a
+    # production container or mount its data.
+    assert not set(dev_compose["services"]) & set(compose["services"])
+    assert not set(dev_compose.get("volumes") or {}) & set(compose.get("volumes") or {})
+
+
+def test_dev_postgres_is_what_the_tests_connect_to(dev_compose):
+    database = urlsplit(_pytest_default("DATABASE_URL"))
+    postgres = dev_compose["services"]["test-postgres"]
+    environment = _environment(postgres)
+
+    assert f"{database.hostname}:{database.port}:5432" in postgres["ports"]
+    assert database.hostname == "127.0.0.1"
+    assert environment.get("POSTGRES_USER", "postgres") == database.username
+    assert database.password is None and environment["POSTGRES_HOST_AUTH_METHOD"] == "trust"
+    assert environment["POSTGRES_DB"] == database.path.lstrip("/")
+    assert postgres["healthcheck"]["test"]
+
+
+def test_dev_redis_is_what_the_tests_connect_to(dev_compose):
+    redis_url = urlsplit(_pytest_default("REDIS_URL"))
+    redis = dev_compose["services"]["test-redis"]
+
+    assert f"{redis_url.hostname}:{redis_url.port}:6379" in redis["ports"]
+    assert redis["healthcheck"]["test"]
+
+
+def test_the_hint_for_starting_test_services_names_the_dev_file():
+    hint = "docker compose -f docker-compose.dev.yml up -d"
+    command = ROOT / "publisher_backend" / "management" / "commands" / "check_services.py"
+
+    assert hint in command.read_text(encoding="utf-8")
+    assert hint in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docker compose up -d postgres redis" not in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,5 +1,7 @@
 """Every error under /api/ has one shape, in the request's language."""
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,51 @@ def test_server_error_under_api_is_the_envelope(rf):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert b'"code": "server_error"' in response.content
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_body_over_the_upload_limit_is_413_in_the_envelope(client, settings, debug):
+    settings.DEBUG = debug
+    body = json.dumps({"code": "x" * (12 * 1024 * 1024)})  # over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 413
+    assert response.json() == {"code": "request_too_large", "message": "The request body is too large.",
+                               "fields": {}}
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_unknown_api_path_is_json_404_whatever_debug_says(client, settings, debug):
+    settings.DEBUG = debug  # under DEBUG Django would answer its page listing every URL pattern
+
+    response = client.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+def test_unknown_path_outside_the_api_keeps_django_pages(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_server_error_page_under_debug_becomes_the_envelope(rf, settings):
+    """A view's crash under DEBUG renders Django's traceback page; the client still gets the envelope."""
+    from django.http import HttpResponseServerError
+
+    from publisher_backend.middleware import ApiErrorEnvelopeMiddleware
+
+    settings.DEBUG = True
+    middleware = ApiErrorEnvelopeMiddleware(lambda request: HttpResponseServerError("<html>Traceback</html>"))
+
+    response = middleware(rf.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert response.status_code == 500
+    assert json.loads(response.content)["code"] == "server_error"

@@ -1,4 +1,6 @@
-"""Staff see researchers and WeChat identities in admin; the session key never appears."""
+"""Staff see researchers and WeChat identities in admin; the session key never appears; sign-in is throttled."""
+
+import re
 
 import pytest
 
@@ -76,3 +78,92 @@ def test_non_staff_cannot_open_admin(client, django_user_model):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- sign-in throttle ---------------------------------------------------------------------------------
+
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
+
+
+@pytest.fixture
+def staff_password(django_user_model) -> str:
+    password = "a-long-staff-password"
+    django_user_model.objects.create_user("staff", password=password, is_staff=True)
+    return password
+
+
+@pytest.fixture
+def failed_logins():
+    """Usernames whose password was checked and refused: a throttled attempt never gets that far."""
+    from django.contrib.auth.signals import user_login_failed
+
+    usernames: list[str] = []
+
+    def record(sender, credentials, **kwargs):
+        usernames.append(credentials.get("username"))
+
+    user_login_failed.connect(record)
+    yield usernames
+    user_login_failed.disconnect(record)
+
+
+def _sign_in(client, username: str, password: str, address: str = "203.0.113.9"):
+    return client.post(ADMIN_LOGIN, {"username": username, "password": password}, secure=True,
+                       REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_admin_sign_in_is_throttled_per_username_across_addresses(client, settings, staff_password, failed_logins):
+    settings.ADMIN_LOGIN_RATE_PER_USERNAME = "3/hour"
+    guesses = [_sign_in(client, "staff", f"guess-{n}", address=f"198.51.100.{n}") for n in range(3)]
+
+    throttled = _sign_in(client, "Staff", staff_password, address="198.51.100.99")  # even the right password
+
+    assert [response.status_code for response in guesses] == [200, 200, 200]
+    assert throttled.status_code == 200  # the admin's own sign-in page, with the reason
+    # The window is a fixed hour: what is left of it, in whole minutes.
+    assert re.search(r"Too many sign-in attempts\. Please wait ([1-9]|[1-5][0-9]|60) min and try again\.",
+                     throttled.content.decode())
+    assert "_auth_user_id" not in client.session
+    assert failed_logins == ["staff", "staff", "staff"]  # the throttled attempt never checked a password
+
+
+def test_admin_sign_in_is_throttled_per_client_address(client, settings, staff_password):
+    settings.ADMIN_LOGIN_RATE_PER_CLIENT = "3/hour"
+    for n in range(3):
+        _sign_in(client, f"someone{n}", "wrong-password")
+
+    from_same_address = _sign_in(client, "staff", staff_password)
+    from_elsewhere = _sign_in(client, "staff", staff_password, address="203.0.113.10")
+
+    assert "Too many sign-in attempts" in from_same_address.content.decode()
+    assert from_elsewhere.status_code == 302
+    assert from_elsewhere["Location"] == "/admin/"
+
+
+def test_admin_sign_in_behind_a_proxy_counts_the_client(client, settings, staff_password):
+    settings.NUM_PROXIES = 1
+    settings.ADMIN_LOGIN_RATE_PER_CLIENT = "2/hour"
+    for n in range(2):
+        client.post(ADMIN_LOGIN, {"username": "staff", "password": "wrong"}, secure=True, REMOTE_ADDR="10.0.0.2",
+                    HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.9")
+
+    other_client = client.post(ADMIN_LOGIN, {"username": "staff", "password": staff_password}, secure=True,
+                               REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.10")
+
+    assert other_client.status_code == 302
+
+
+def test_admin_sign_in_within_the_limits_goes_straight_through(client, staff_password):
+    response = _sign_in(client, "staff", staff_password)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_throttle_message_follows_the_request_language(client, settings, staff_password):
+    settings.ADMIN_LOGIN_RATE_PER_USERNAME = "1/hour"
+    _sign_in(client, "staff", "wrong")
+
+    response = client.post(ADMIN_LOGIN, {"username": "staff", "password": "wrong"}, secure=True)
+
+    assert "登录尝试次数过多" in response.content.decode()

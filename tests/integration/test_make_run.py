@@ -69,11 +69,17 @@ def test_make_run_serves_login_and_its_worker_runs_tasks(embedded_stack):
                       timeout=5)
     assert me.json()["id"] == researcher_id
     assert requests.get(f"{base_url}/api/docs/", timeout=5).status_code == 200
-    assert "password" in log_path.read_text()  # the staff credentials are printed for the newcomer
+    # DEBUG is on under make run, and an unknown API path still gets the envelope, not the debug page.
+    unknown = requests.get(f"{base_url}/api/v1/no-such-thing", timeout=5)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    # The staff credentials are printed for the newcomer: the password kept in var/ (the same at every run).
+    kept_password = (database_path.parent / "admin-password").read_text().strip()
+    assert f"password '{kept_password}'" in log_path.read_text()
 
 
 def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stack):
     base_url, _database_path, _log_path, sandbox_url = embedded_stack
+    assert "<h1>Scholar Link sandbox</h1>" in requests.get(f"{sandbox_url}/", timeout=5).text  # README lists it
     token = requests.post(f"{base_url}/api/v1/auth/login", json={"code": "demo-1"}, timeout=10).json()["token"]
     session = requests.Session()
     session.headers.update({"Authorization": f"Bearer {token}", "Accept-Language": "en"})

@@ -1,7 +1,12 @@
-"""Demo data for `make run`: a staff user (credentials printed) and a demo researcher. Idempotent."""
+"""Demo data for `make run`: a staff user (credentials printed) and a demo researcher. Idempotent.
+
+The staff password is made once and kept in `var/admin-password` (mode 600), so every `make run` prints
+the same one and a password staff set in admin is never reset.
+"""
 
 import os
 import secrets
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -17,14 +22,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
-        parser.add_argument("--password", default="", help="Default: a new random password each run.")
+        parser.add_argument("--password", default="",
+                            help="Set (and keep) this password. Default: the kept one, made at the first run.")
 
     @transaction.atomic
     def handle(self, *args, username, password, **options):
-        password = password or secrets.token_urlsafe(9)
-        staff, _created = User.objects.get_or_create(username=username, defaults={"email": "admin@example.org"})
+        password_file = Path(settings.VAR_DIR) / "admin-password"
+        staff, created = User.objects.get_or_create(username=username, defaults={"email": "admin@example.org"})
+        if password or not password_file.exists():
+            password = password or secrets.token_urlsafe(12)
+            self._keep(password_file, password)
+            staff.set_password(password)
+        else:
+            password = password_file.read_text(encoding="utf-8").strip()
+            if created:  # a fresh database beside an old var/: the kept password still opens admin
+                staff.set_password(password)
         staff.is_staff = staff.is_superuser = True
-        staff.set_password(password)
         staff.save()
 
         demo_user, _created = User.objects.get_or_create(username="demo_researcher")
@@ -43,7 +56,8 @@ class Command(BaseCommand):
 
         web = f"http://127.0.0.1:{self._port()}"
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"  Admin:       {web}/admin/   user '{username}'  password '{password}'")
+        self.stdout.write(f"  Admin:       {web}/admin/   user '{username}'  password '{password}' "
+                          f"(kept in {password_file})")
         self.stdout.write(f"  API docs:    {web}/api/docs/")
         self.stdout.write(f"  Health:      {web}/healthz")
         self.stdout.write(f"  WeChat sandbox: {settings.WECHAT_API_BASE}")
@@ -55,6 +69,15 @@ class Command(BaseCommand):
             f"  Try a login: curl -s -X POST {web}/api/v1/auth/login "
             "-H 'Content-Type: application/json' -d '{\"code\": \"alice-1\"}'"
         )
+
+    @staticmethod
+    def _keep(password_file: Path, password: str) -> None:
+        """Write the password readable by its owner only (the mode is set at creation, never after)."""
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.unlink(missing_ok=True)
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(password + "\n")
 
     @staticmethod
     def _port() -> str:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(
                 "Not reachable: " + "; ".join(problems) + ".\n"
-                "Start them with:  docker compose up -d postgres redis\n"
+                "Start them with:  docker compose -f docker-compose.dev.yml up -d\n"
                 "or point DATABASE_URL / REDIS_URL at running servers."
             )
         self.stdout.write(self.style.SUCCESS("PostgreSQL and Redis are reachable."))
