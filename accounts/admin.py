@@ -86,8 +86,10 @@ class JournalAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Verify selected accounts (identity checked by staff)"))
+    @admin.action(description=_("Verify selected accounts (identity checked by staff)"), permissions=["change"])
     def verify_by_staff(self, request, queryset):
+        # The researcher's path (accounts.linking): the first sync and the "account linked" notice follow
+        # through accounts.events after commit.
         verified, conflicts = 0, []
         for account in queryset.exclude(status=JournalAccountStatus.VERIFIED):
             try:

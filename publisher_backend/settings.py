@@ -227,6 +227,16 @@ WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weix
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8025)
 
+# --- ORCID (proof of a researcher's iD, 3-legged OAuth with the /authenticate scope) ---------------
+# Optional: without a client id and secret, proving an iD is switched off (POST /api/v1/me/orcid
+# answers 503 orcid_unavailable), and Crossref accounts cannot be linked. Never a sandbox fallback.
+ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default="")
+ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default="")
+ORCID_BASE_URL = env.str("ORCID_BASE_URL", default="https://orcid.org").rstrip("/")
+ORCID_TIMEOUT_SECONDS = 10.0
+ORCID_PROOF_TTL_SECONDS = 600  # a ticket, and then the OAuth state, live this long
+ORCID_PROOFS_PER_RESEARCHER = "10/hour"
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
