@@ -62,6 +62,11 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return f"{url}{joiner}{urlencode(params)}"
 
 
+def _form(request: Request) -> dict[str, str]:
+    """A form-encoded body, first value of each field (as ORCID's server reads it)."""
+    return {name: values[0] for name, values in parse_qs(request.body.decode("utf-8"), keep_blank_values=True).items()}
+
+
 def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     return json_response({"error": error, "error_description": description}, status=status)
 
@@ -154,7 +159,7 @@ class OrcidSandbox:
         return ""
 
     def _authorize_decision(self, request: Request) -> Response:
-        form = {name: values[0] for name, values in parse_qs(request.body.decode("utf-8"), keep_blank_values=True).items()}
+        form = _form(request)
         problem = self._authorize_problem(form)
         if problem:
             return _page("ORCID: invalid authorization request", f"<p>{html.escape(problem)}</p>", status=400)
@@ -170,7 +175,7 @@ class OrcidSandbox:
         return _redirect(_with_query(redirect_uri, {"code": code, **echo_state}))
 
     def _token(self, request: Request) -> Response:
-        form = {name: values[0] for name, values in parse_qs(request.body.decode("utf-8"), keep_blank_values=True).items()}
+        form = _form(request)
         with self._lock:
             self._token_requests.append({name: value for name, value in form.items() if name != "client_secret"})
         if form.get("client_id") != self.client_id or not secrets.compare_digest(
