@@ -156,7 +156,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Subscription messages have a queue of their own, so a notice never waits behind a long journal poll.
 # Workers consume both queues (docker-compose.yml, Procfile.dev): `-Q celery,notifications`.
-CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
+# Link-code mails ride the same queue: a researcher waiting for a code never waits behind a poll either.
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"},
+                      "accounts.tasks.send_link_code": {"queue": "notifications"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
