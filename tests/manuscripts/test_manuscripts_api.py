@@ -255,3 +255,25 @@ def test_an_editorial_account_of_their_own_shows_them_the_timeline_too(reached_b
     body = client.get(f"/api/v1/manuscripts/{manuscript.pk}").json()
 
     assert body["public_record_only"] is False and len(body["timeline"]) == 2
+
+
+def test_a_reader_through_crossref_only_hears_of_no_editorial_change(researcher_client, system):
+    from notifications.models import Notification
+
+    _client, _body = researcher_client
+    bob = make_account(make_researcher("Bob"), system, email="bob@example.org", user_id="8")
+    snapshots_apply(journal_system=system, seen_by=bob, snapshots=[
+        snapshot("1", status="under_review", minutes=1, emails=("bob@example.org",))])
+    crossref = make_journal_system(key="crossref", platform="crossref", credentials={"mailto": "ops@example.org"})
+    reader = JournalAccount.objects.create(
+        researcher=Researcher.objects.get(user__username__startswith="wx_"), journal_system=crossref,
+        identity="0000-0002-1825-0097", identity_kind="orcid", platform_user_id="0000-0002-1825-0097",
+        status="verified", verification_method="orcid_match")
+    ManuscriptAccess.objects.create(journal_account=reader, manuscript=Manuscript.objects.get())
+    Notification.objects.all().delete()
+
+    snapshots_apply(journal_system=system, snapshots=[
+        snapshot("1", status="revision_requested", raw="Revisions requested", minutes=30,
+                 emails=("bob@example.org",))])
+
+    assert list(Notification.objects.values_list("researcher_id", flat=True)) == [bob.researcher_id]
