@@ -119,7 +119,7 @@ def _decoy_email_hint(journal_system: JournalSystem, identity: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"decoy:{journal_system.pk}:{identity}".encode(),
                       hashlib.sha256).digest()
     first = identity[:1].lower()
-    if not (first.isascii() and first.isalnum()):
+    if not (first.isascii() and first.isalpha()):  # an ORCID iD starts with a digit; addresses rarely do
         first = "abcdefghijklmnopqrstuvwxyz"[digest[0] % 26]
     on_file = (JournalAccount.objects.filter(journal_system=journal_system).exclude(email_on_file="")
                .order_by("-id").values_list("email_on_file", flat=True)[:1000])
@@ -136,13 +136,14 @@ def _decoy_email_hint(journal_system: JournalSystem, identity: str) -> str:
     return f"{first}***@{chosen}"
 
 
-def _hint_for(*, journal_system: JournalSystem, identity_kind: str, identity: str, found: FoundIdentity | None) -> str:
+def _hint_for(*, journal_system: JournalSystem, identity_kind: str, identity: str, found: FoundIdentity | None,
+              by_orcid: bool) -> str:
+    if by_orcid:
+        return ""  # proven by the researcher's ORCID iD: no e-mail is involved
     if identity_kind == IdentityKind.EMAIL:
         return mask_email(identity)  # the typed address, known or not: the reply cannot tell them apart
     if found and found.email:
         return mask_email(found.email)
-    if identity_kind == IdentityKind.ORCID:
-        return ""
     minted = (JournalAccount.objects.filter(journal_system=journal_system, identity=identity, platform_user_id="")
               .exclude(email_hint="").values_list("email_hint", flat=True).first())
     return minted or _decoy_email_hint(journal_system, identity)
@@ -286,7 +287,7 @@ def journal_account_start(*, researcher: Researcher, journal_system: JournalSyst
     account.platform_user_id = found.platform_user_id if found else ""
     account.email_on_file = found.email if found else ""
     account.email_hint = _hint_for(journal_system=journal_system, identity_kind=identity_kind, identity=identity,
-                                   found=found)
+                                   found=found, by_orcid=by_orcid)
     if _verified_by_someone_else(account):
         raise Conflict(_("Another researcher has already linked this account. "
                          "Ask the publisher's staff if it is yours."))

@@ -34,7 +34,8 @@ class Researcher(models.Model):
                              help_text=_("16 characters in groups of four, e.g. 0000-0002-1825-0097."))
     # Set when the researcher signed in at ORCID and ORCID answered with this iD (accounts.orcid);
     # a typed iD proves nothing. Cleared when the researcher types another iD.
-    orcid_verified_at = models.DateTimeField(_("ORCID iD proven at"), null=True, blank=True)
+    # Not editable: only ORCID's answer sets it (admin forms leave it out).
+    orcid_verified_at = models.DateTimeField(_("ORCID iD proven at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, db_index=True)
     last_login_at = models.DateTimeField(_("last login at"), null=True, blank=True)

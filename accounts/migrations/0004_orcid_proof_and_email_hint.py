@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='researcher',
             name='orcid_verified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ORCID iD proven at'),
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='ORCID iD proven at'),
         ),
         migrations.AddConstraint(
             model_name='researcher',

@@ -233,3 +233,9 @@ def test_unlinking_deletes_only_that_account(started):
 
     assert JournalAccount.objects.count() == 0
     assert Researcher.objects.count() == 1
+
+
+def test_an_orcid_id_the_platform_does_not_know_gets_a_hint_like_a_known_one(system):
+    account = start(make_researcher(), system, identity="0000-0002-1825-0097", found=None)
+
+    assert re.fullmatch(r"[a-z]\*\*\*@[a-z0-9.]+", linking.email_hint(account))
