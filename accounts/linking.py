@@ -196,7 +196,9 @@ def _issue_code(account: JournalAccount) -> None:
 
         send_link_code.delay(account_id, sealed_code)
 
-    transaction.on_commit(enqueue_code_mail)
+    # robust: a broker outage is logged and never turns the committed request into a 500 (the researcher can
+    # ask for the code again).
+    transaction.on_commit(enqueue_code_mail, robust=True)
 
 
 def journal_account_code_mail_send(*, account_id: int, sealed_code: str) -> bool:
