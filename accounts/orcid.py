@@ -194,3 +194,11 @@ def orcid_proof_complete(*, state: str, code: str, error: str, browser_nonce: st
     except IntegrityError as exc:  # a concurrent proof of the same iD by another researcher won
         raise fail(OrcidProofFailed.TAKEN) from exc
     return researcher
+
+
+def orcid_proofs_purge(*, older_than_days: int = 30) -> int:
+    """Delete proof attempts (spent or not) older than `older_than_days`; their tickets and states expired long
+    ago. Returns the count."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _by_model = OrcidProof.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

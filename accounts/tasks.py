@@ -3,7 +3,7 @@ import smtplib
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from accounts import linking, services
+from accounts import linking, orcid, services
 
 
 @shared_task(ignore_result=True)
@@ -15,6 +15,11 @@ def record_login(researcher_id: int, client_address: str | None, logged_in_at: s
 @shared_task(ignore_result=True)
 def purge_expired_tokens() -> int:
     return services.auth_tokens_purge_expired()
+
+
+@shared_task(ignore_result=True)
+def purge_orcid_proofs() -> int:
+    return orcid.orcid_proofs_purge()
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=5,

@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,
     },
+    "accounts-purge-orcid-proofs": {
+        "task": "accounts.tasks.purge_orcid_proofs",
+        "schedule": 60 * 60 * 24,
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -243,3 +243,16 @@ def test_the_pages_are_not_cached_and_never_under_the_api_envelope(orcid_sandbox
     assert page["Content-Type"].startswith("text/html")
     assert "no-cache" in page["Cache-Control"] or "no-store" in page["Cache-Control"]
     assert "This link has expired or was already used" in page.content.decode()
+
+
+def test_old_proof_attempts_are_purged(orcid_sandbox, signed_in):
+    from accounts.tasks import purge_orcid_proofs
+
+    api = signed_in("alice")
+    api.post("/api/v1/me/orcid")
+    api.post("/api/v1/me/orcid")
+    OrcidProof.objects.filter(pk=OrcidProof.objects.order_by("pk").first().pk).update(
+        created_at=timezone.now() - timedelta(days=31))
+
+    assert purge_orcid_proofs() == 1
+    assert OrcidProof.objects.count() == 1
