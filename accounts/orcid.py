@@ -57,7 +57,7 @@ class OrcidUnavailable(ApiError):
 
 
 class OrcidProofFailed(Exception):
-    """Why a proof did not complete: ``reason`` is one of the REASONS; ``language`` the researcher's, when known."""
+    """Why a proof did not complete: ``reason`` is one of the constants below; ``language`` the researcher's."""
 
     EXPIRED, OTHER_BROWSER, DENIED, UNAVAILABLE, TAKEN = "expired", "other_browser", "denied", "unavailable", "taken"
 
