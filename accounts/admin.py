@@ -88,6 +88,8 @@ class JournalAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify selected accounts (identity checked by staff)"), permissions=["change"])
     def verify_by_staff(self, request, queryset):
+        # The researcher's path (accounts.linking): the first sync and the "account linked" notice follow
+        # through accounts.events after commit.
         verified, conflicts = 0, []
         for account in queryset.exclude(status=JournalAccountStatus.VERIFIED):
             try:

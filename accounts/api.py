@@ -6,11 +6,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import orcid, selectors, services
 from accounts.serializers import (
     JournalSystemSerializer,
     LoginRequestSerializer,
     LoginResponseSerializer,
+    OrcidProofStartSerializer,
     ResearcherSerializer,
 )
 from publisher_backend.http import client_address
@@ -60,6 +61,15 @@ class MeView(APIView):
         researcher = services.researcher_update_profile(researcher=request.user.researcher,
                                                         changes=serializer.validated_data)
         return Response(ResearcherSerializer(researcher).data)
+
+
+class MeOrcidView(APIView):
+    @extend_schema(request=None, responses={201: OrcidProofStartSerializer, **error_responses(401, 429, 503)},
+                   summary="Start proving the researcher's ORCID iD (sign-in at ORCID in a web-view)", tags=["me"])
+    def post(self, request):
+        authorize_url, expires_at = orcid.orcid_proof_start(researcher=request.user.researcher)
+        return Response(OrcidProofStartSerializer({"authorize_url": authorize_url, "expires_at": expires_at}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class JournalSystemListView(ListAPIView):

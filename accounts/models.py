@@ -32,6 +32,10 @@ class Researcher(models.Model):
                                 default=Language.ZH_HANS)
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid],
                              help_text=_("16 characters in groups of four, e.g. 0000-0002-1825-0097."))
+    # Set when the researcher signed in at ORCID and ORCID answered with this iD (accounts.orcid);
+    # a typed iD proves nothing. Cleared when the researcher types another iD.
+    # Not editable: only ORCID's answer sets it (admin forms leave it out).
+    orcid_verified_at = models.DateTimeField(_("ORCID iD proven at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, db_index=True)
     last_login_at = models.DateTimeField(_("last login at"), null=True, blank=True)
@@ -42,9 +46,46 @@ class Researcher(models.Model):
         verbose_name = _("researcher")
         verbose_name_plural = _("researchers")
         ordering = ["-created_at"]
+        constraints = [
+            # An iD is proven by one researcher only, even under concurrent callbacks.
+            models.UniqueConstraint(fields=["orcid"], condition=models.Q(orcid_verified_at__isnull=False),
+                                    name="researcher_orcid_proven_once"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or _("Researcher #%(id)s") % {"id": self.pk}
+
+    @property
+    def orcid_verified(self) -> bool:
+        return bool(self.orcid) and self.orcid_verified_at is not None
+
+
+class OrcidProof(models.Model):
+    """One attempt to prove an ORCID iD: a one-time ticket (opens the start page), then an OAuth state.
+
+    Only SHA-256 digests are stored. The ticket is bound to the researcher who asked for it; the state
+    also to the browser that consumed the ticket (a cookie nonce), so a link forwarded to someone else
+    cannot prove *their* iD onto the sender's profile.
+    """
+
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="orcid_proofs",
+                                   verbose_name=_("researcher"))
+    ticket_hash = models.CharField(max_length=64, unique=True, editable=False)
+    ticket_expires_at = models.DateTimeField(_("ticket expires at"))
+    ticket_used_at = models.DateTimeField(_("ticket used at"), null=True, blank=True)
+    state_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    browser_hash = models.CharField(max_length=64, blank=True, editable=False)
+    state_expires_at = models.DateTimeField(_("state expires at"), null=True, blank=True)
+    state_used_at = models.DateTimeField(_("state used at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ORCID proof attempt")
+        verbose_name_plural = _("ORCID proof attempts")
+
+    def __str__(self) -> str:
+        return f"{self.researcher_id}:{self.created_at:%Y-%m-%d %H:%M}"
 
 
 class WeChatIdentity(models.Model):
@@ -170,7 +211,7 @@ class JournalAccountStatus(models.TextChoices):
 
 class VerificationMethod(models.TextChoices):
     EMAIL_CODE = "email_code", _("Code sent to the e-mail on file")
-    ORCID_MATCH = "orcid_match", _("The platform's ORCID record")
+    ORCID_MATCH = "orcid_match", _("The researcher's ORCID iD, proven at ORCID")
     STAFF = "staff", _("Verified by staff")
 
 
@@ -196,6 +237,8 @@ class JournalAccount(models.Model):
     # Empty while the platform does not know the identity: such an account can never be verified.
     platform_user_id = models.CharField(_("platform user id"), max_length=128, blank=True, db_index=True)
     email_on_file = models.EmailField(_("e-mail on file"), blank=True)
+    # What the researcher is told about where the code went, fixed when the link starts (accounts.linking).
+    email_hint = models.CharField(_("e-mail hint"), max_length=254, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=JournalAccountStatus.choices,
                               default=JournalAccountStatus.PENDING, db_index=True)
     verification_method = models.CharField(_("verification method"), max_length=16,

@@ -26,12 +26,22 @@ class OrcidField(serializers.CharField):
 
 
 class ResearcherSerializer(serializers.ModelSerializer):
-    orcid = OrcidField(required=False, help_text=_("ORCID iD, e.g. 0000-0002-1825-0097."))
+    orcid = OrcidField(required=False, help_text=_("ORCID iD, e.g. 0000-0002-1825-0097. Typing another iD drops "
+                                                   "the proof."))
+    orcid_verified = serializers.BooleanField(read_only=True, help_text=_(
+        "True once the researcher proved the iD by signing in at ORCID (POST /api/v1/me/orcid)."))
 
     class Meta:
         model = Researcher
-        fields = ["id", "display_name", "institution", "language", "orcid", "created_at", "last_seen_at"]
-        read_only_fields = ["id", "created_at", "last_seen_at"]
+        fields = ["id", "display_name", "institution", "language", "orcid", "orcid_verified", "created_at",
+                  "last_seen_at"]
+        read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at"]
+
+
+class OrcidProofStartSerializer(serializers.Serializer):
+    authorize_url = serializers.URLField(help_text=_("Open in a web-view: it signs the researcher in at ORCID. "
+                                                     "One use only."))
+    expires_at = serializers.DateTimeField()
 
 
 class LoginRequestSerializer(serializers.Serializer):

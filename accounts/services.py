@@ -183,11 +183,18 @@ def researcher_record_login(*, researcher_id: int, client_address: str | None, l
 
 
 def researcher_update_profile(*, researcher: Researcher, changes: dict) -> Researcher:
-    """Apply profile changes already validated by the API (display name, institution, language, ORCID iD)."""
+    """Apply profile changes already validated by the API (display name, institution, language, ORCID iD).
+
+    Typing an iD other than the proven one drops the proof (orcid_verified becomes false)."""
     editable = {"display_name", "institution", "language", "orcid"}
     fields = [name for name in changes if name in editable]
+    if "orcid" in fields and changes["orcid"] != researcher.orcid and researcher.orcid_verified_at is not None:
+        # A typed iD proves nothing: another iD than the proven one drops the proof.
+        researcher.orcid_verified_at = None
+        fields.append("orcid_verified_at")
     for name in fields:
-        setattr(researcher, name, changes[name])
+        if name in changes:
+            setattr(researcher, name, changes[name])
     if fields:
         researcher.save(update_fields=fields)
     return researcher

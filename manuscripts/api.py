@@ -79,8 +79,8 @@ class JournalAccountVerifyView(APIView):
         account = _own_account(request, account_id)
         serializer = VerifyCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # What follows a verification (first sync, "account linked" notice) hears accounts' event after commit.
         account = linking.journal_account_verify(account=account, code=serializer.validated_data["code"])
-        tracking_linking.journal_account_verified(account=account)
         return Response(_account_body(request, account.pk))
 
 

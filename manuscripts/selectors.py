@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
+from manuscripts.services.platforms import PUBLICATION_SOURCES
+from manuscripts.status import CanonicalStatus
 
 
 def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None = None) -> QuerySet[Manuscript]:
     """Manuscripts listed on any of the researcher's verified accounts, newest activity first.
 
-    Filters: status (canonical code), journal (id), account (id), search (title text).
+    Each carries `editorial_view`: True when a verified account on an editorial platform (OJS, ScholarOne…)
+    lists the researcher on it. A manuscript reached only through a public bibliographic record (a Crossref
+    account, matched by DOI) has it False and is shown with its public facts only (serializers).
+
+    Filters: status (canonical code; public-only manuscripts count as published), journal (id), account (id),
+    search (title text).
     """
     filters = filters or {}
-    visible_through = ManuscriptAccess.objects.filter(
+    verified_accesses = ManuscriptAccess.objects.filter(
         manuscript=OuterRef("pk"), journal_account__researcher=researcher,
         journal_account__status=JournalAccountStatus.VERIFIED,
     )
+    visible_through = verified_accesses
     if filters.get("account"):
         visible_through = visible_through.filter(journal_account_id=filters["account"])
+    editorial_accesses = verified_accesses.exclude(journal_account__journal_system__platform__in=PUBLICATION_SOURCES)
     manuscripts = (Manuscript.objects.filter(Exists(visible_through))
+                   .annotate(editorial_view=Exists(editorial_accesses))
                    .select_related("journal", "journal_system")
                    .order_by("-last_activity_at", "-id"))
     if filters.get("status"):
-        manuscripts = manuscripts.filter(canonical_status=filters["status"])
+        seen_as = Q(canonical_status=filters["status"], editorial_view=True)
+        if filters["status"] == CanonicalStatus.PUBLISHED:
+            seen_as |= Q(editorial_view=False)
+        manuscripts = manuscripts.filter(seen_as)
     if filters.get("journal"):
         manuscripts = manuscripts.filter(journal_id=filters["journal"])
     if filters.get("search"):

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, time
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -18,8 +20,34 @@ class ManuscriptSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     last_activity_at = serializers.DateTimeField()
     doi = serializers.CharField()
+    published_on = serializers.DateField(allow_null=True)
     url = serializers.CharField()
     missing_on_platform = serializers.SerializerMethodField()
+    public_record_only = serializers.SerializerMethodField(help_text=_(
+        "True when the researcher sees this manuscript only through a public bibliographic record (Crossref): "
+        "then only its public facts are shown (title, journal, DOI, published), never a platform's editorial "
+        "status or timeline."))
+
+    def get_public_record_only(self, manuscript) -> bool:
+        return not getattr(manuscript, "editorial_view", True)
+
+    def to_representation(self, manuscript):
+        shown = super().to_representation(manuscript)
+        if not self.get_public_record_only(manuscript):
+            return shown
+        # Reached through a public record only: what the record says, nothing of the editorial platform.
+        published = CanonicalStatus.PUBLISHED
+        published_at = (datetime.combine(manuscript.published_on, time.min, tzinfo=UTC)
+                        if manuscript.published_on else manuscript.created_at)
+        shown.update({
+            "status": published, "status_label": status_label(published),
+            "status_explanation": status_explanation(published), "platform_status": "", "submitted_at": None,
+            "last_activity_at": serializers.DateTimeField().to_representation(published_at),
+            "url": f"https://doi.org/{manuscript.doi}" if manuscript.doi else "", "missing_on_platform": False,
+        })
+        if "timeline" in shown:
+            shown["timeline"] = []
+        return shown
 
     def get_title(self, manuscript) -> str:
         titles = manuscript.titles or {}

@@ -24,6 +24,7 @@ from psycopg2.extras import Json, execute_values
 from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
+from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import PROGRESS_ORDER, STATUS_PHRASES, CanonicalStatus, status_label
 from notifications.services import notifications_create_many
 
@@ -86,11 +87,18 @@ def _notify_transitions(transitions: list[tuple[Manuscript, StatusEvent]],
     if not transitions:
         return 0
     readers: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for manuscript_id, researcher_id, language in (
+    for manuscript_id, researcher_id, language, platform, account_system_id, manuscript_system_id in (
             JournalAccount.objects.filter(manuscript_accesses__manuscript_id__in=[m.pk for m, _event in transitions],
                                           status=JournalAccountStatus.VERIFIED)
-            .values_list("manuscript_accesses__manuscript_id", "researcher_id", "researcher__language").distinct()):
-        readers[manuscript_id].append((researcher_id, language))
+            .values_list("manuscript_accesses__manuscript_id", "researcher_id", "researcher__language",
+                         "journal_system__platform", "journal_system_id",
+                         "manuscript_accesses__manuscript__journal_system_id").distinct()):
+        # A reader who reaches another platform's manuscript only through a public record (Crossref) sees its
+        # public facts only, so never hears of its editorial changes (identity item of issue 9).
+        if platform in PUBLICATION_SOURCES and account_system_id != manuscript_system_id:
+            continue
+        if (researcher_id, language) not in readers[manuscript_id]:
+            readers[manuscript_id].append((researcher_id, language))
     titles: dict[tuple[str, str], str] = {}
     notifications = []
     for manuscript, event in transitions:

@@ -177,7 +177,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Subscription messages have a queue of their own, so a notice never waits behind a long journal poll.
 # Workers consume both queues (docker-compose.yml, Procfile.dev): `-Q celery,notifications`.
-CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
+# Link-code mails ride the same queue: a researcher waiting for a code never waits behind a poll either.
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"},
+                      "accounts.tasks.send_link_code": {"queue": "notifications"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
@@ -196,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-purge-expired-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,
+    },
+    "accounts-purge-orcid-proofs": {
+        "task": "accounts.tasks.purge_orcid_proofs",
+        "schedule": 60 * 60 * 24,
     },
 }
 
@@ -263,6 +269,16 @@ WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weix
 
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8025)
+
+# --- ORCID (proof of a researcher's iD, 3-legged OAuth with the /authenticate scope) ---------------
+# Optional: without a client id and secret, proving an iD is switched off (POST /api/v1/me/orcid
+# answers 503 orcid_unavailable), and Crossref accounts cannot be linked. Never a sandbox fallback.
+ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default="")
+ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default="")
+ORCID_BASE_URL = env.str("ORCID_BASE_URL", default="https://orcid.org").rstrip("/")
+ORCID_TIMEOUT_SECONDS = 10.0
+ORCID_PROOF_TTL_SECONDS = 600  # a ticket, and then the OAuth state, live this long
+ORCID_PROOFS_PER_RESEARCHER = "10/hour"
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")

@@ -2,7 +2,10 @@
 token matches deploy/journals.sandbox.yaml, and authors with manuscripts in several states.
 
 Try it: link the account `li.wei@example.org` on "Demo Press OJS" in the Mini Program or the API docs,
-read the code at http://127.0.0.1:8025/__sandbox__/mail, and watch the manuscripts appear.
+read the code at http://127.0.0.1:8025/__sandbox__/mail, and watch the manuscripts appear. Li Wei's ORCID iD
+`0000-0002-1825-0097` is also a person of the ORCID stand-in (sandbox/orcid.py): prove it there
+(`POST /api/v1/me/orcid`, open the authorize URL, choose Wei Li), then link "Crossref" with it to see the
+published article below.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ class Router:
 from sandbox.crossref import CrossrefSandbox  # noqa: E402
 from sandbox.mail import MailSandbox, SmtpListener  # noqa: E402
 from sandbox.ojs import OjsSandbox  # noqa: E402
+from sandbox.orcid import OrcidSandbox  # noqa: E402
 from sandbox.scholarone import ScholarOneSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
 
@@ -188,7 +189,8 @@ class SandboxServer:
         self.ojs = OjsSandbox()
         self.scholarone = ScholarOneSandbox()
         self.crossref = CrossrefSandbox()
-        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref]
+        self.orcid = OrcidSandbox()
+        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref, self.orcid]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)

@@ -30,7 +30,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytes
 @pytest.fixture
 def notification_worker(sandbox_with_smtp: SandboxServer) -> Iterator[subprocess.Popen]:
     """A worker on the notifications queue that sends to this test's sandbox."""
-    worker = start_celery_worker("pytest-notify-e2e", {"WECHAT_API_BASE": sandbox_with_smtp.base_url},
+    worker = start_celery_worker("pytest-notify-e2e", {"WECHAT_API_BASE": sandbox_with_smtp.base_url,
+                                                       # link-code mails ride this queue too
+                                                       "EMAIL_URL": f"smtp://127.0.0.1:{sandbox_with_smtp.smtp_port}"},
                                  queues="notifications")
     yield worker
     stop_process(worker)

@@ -167,3 +167,29 @@ def test_throttle_message_follows_the_request_language(client, settings, staff_p
     response = client.post(ADMIN_LOGIN, {"username": "staff", "password": "wrong"}, secure=True)
 
     assert "登录尝试次数过多" in response.content.decode()
+
+
+def test_staff_verification_goes_the_researchers_way(staff_client, django_capture_on_commit_callbacks):
+    """Staff verifying an account by hand: the same first sync and "account linked" notice as a mailed code."""
+    from accounts.models import JournalAccount
+    from manuscripts.models import AccountSyncState
+    from notifications.models import Notification
+    from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
+
+    account = make_account(make_researcher("Li Wei"), make_journal_system(), email="li.wei@example.org",
+                           user_id="5", status="manual_review")
+
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = staff_client.post("/admin/accounts/journalaccount/",
+                                     {"action": "verify_by_staff", "_selected_action": [account.pk]})
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks() as after_event:
+        for callback in after_commit:
+            callback()
+
+    account.refresh_from_db()
+    assert (account.status, account.verification_method) == ("verified", "staff")
+    assert [callback.__name__ for callback in after_event] == ["enqueue", "_sender_kick"]  # first sync, sender
+    assert AccountSyncState.objects.filter(journal_account=account).exists()
+    assert Notification.objects.get(researcher=account.researcher).kind == "account_linked"
+    assert JournalAccount.objects.filter(status="verified").count() == 1

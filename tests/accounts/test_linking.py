@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import linking
 from accounts.models import JournalAccount, Researcher
 from publisher_backend.errors import Conflict, Throttled
+from tests.accounts.tasks_inline import tasks_inline
 from tests.manuscripts.factories import make_journal_system, make_researcher
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def mailed_code() -> str:
 @pytest.fixture
 def started(system, django_capture_on_commit_callbacks):
     researcher = make_researcher()
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_inline(), django_capture_on_commit_callbacks(execute=True):
         account = start(researcher, system)
     return account
 
@@ -99,7 +100,7 @@ def test_resend_after_a_minute_sends_a_new_code_and_the_old_one_stops_working(st
     old_code = mailed_code()
     JournalAccount.objects.update(code_sent_at=timezone.now() - timedelta(seconds=settings.LINK_CODE_RESEND_SECONDS))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_inline(), django_capture_on_commit_callbacks(execute=True):
         linking.journal_account_resend(account=started)
 
     new_code = mailed_code()
@@ -111,14 +112,53 @@ def test_resend_after_a_minute_sends_a_new_code_and_the_old_one_stops_working(st
 
 
 def test_unknown_identity_gets_the_same_kind_of_reply_and_no_mail(system, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_inline(), django_capture_on_commit_callbacks(execute=True) as after_commit:
         account = start(make_researcher(), system, identity="nobody@nowhere.example", found=None)
 
     assert account.status == "pending"
-    assert re.fullmatch(r"[a-z]\*\*\*@[a-z0-9.]+", linking.email_hint(account))
+    assert linking.email_hint(account) == "n***@nowhere.example"  # the typed address, masked
+    assert [callback.__name__ for callback in after_commit] == ["enqueue_code_mail"]  # the same path as a known one
     assert mail.outbox == []
     with pytest.raises(linking.CodeInvalid):
         linking.journal_account_verify(account=account, code="123456")
+
+
+def test_the_code_mail_leaves_after_commit_through_a_task_never_inside_the_request(
+        system, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as after_commit:
+        start(make_researcher(), system)
+
+    assert mail.outbox == []  # nothing was sent while the request ran
+    assert [callback.__name__ for callback in after_commit] == ["enqueue_code_mail"]
+
+
+def test_a_code_replaced_by_a_resend_is_not_mailed_by_a_late_task(system, settings,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as first_commit:
+        account = start(make_researcher(), system)
+    JournalAccount.objects.update(code_sent_at=timezone.now() - timedelta(seconds=settings.LINK_CODE_RESEND_SECONDS))
+    with django_capture_on_commit_callbacks() as resend_commit:
+        linking.journal_account_resend(account=account)
+
+    with tasks_inline():
+        first_commit[0]()  # the first task arrives late, after the resend
+        assert mail.outbox == []
+        resend_commit[0]()
+
+    assert len(mail.outbox) == 1
+    assert linking.journal_account_verify(account=account, code=mailed_code()).status == "verified"
+
+
+def test_a_username_the_platform_does_not_know_gets_a_decoy_like_a_real_hint(system):
+    from tests.manuscripts.factories import make_account
+
+    for number in range(3):
+        make_account(make_researcher(), system, email=f"user{number}@univ.example.edu", user_id=str(100 + number))
+
+    account = start(make_researcher(), system, identity="wzhang", found=None)
+
+    # The username's first letter and a domain of this platform's own addresses: nothing marks it as a decoy.
+    assert linking.email_hint(account) == "w***@univ.example.edu"
 
 
 def test_decoy_hint_is_stable_for_the_same_identity(system):
@@ -138,20 +178,22 @@ def test_identity_verified_by_another_researcher_is_a_conflict(started, system):
 def test_link_attempts_per_researcher_are_limited(system, settings):
     settings.LINK_ATTEMPTS_PER_RESEARCHER = "2/hour"
     researcher = make_researcher()
-    start(researcher, system, identity="a@example.org", found=None)
-    start(researcher, system, identity="b@example.org", found=None)
+    linking.journal_account_link_limit(researcher=researcher, journal_system=system, identity="a@example.org")
+    linking.journal_account_link_limit(researcher=researcher, journal_system=system, identity="b@example.org")
 
     with pytest.raises(Throttled):
-        start(researcher, system, identity="c@example.org", found=None)
+        linking.journal_account_link_limit(researcher=researcher, journal_system=system, identity="c@example.org")
 
 
 def test_codes_per_identity_are_limited_across_researchers(system, settings):
     settings.LINK_CODES_PER_IDENTITY = "2/day"
-    start(make_researcher(), system)
-    start(make_researcher(), system)
+    for _attempt in range(2):
+        linking.journal_account_link_limit(researcher=make_researcher(), journal_system=system,
+                                           identity="zhang.wei@univ.example.org")
 
     with pytest.raises(Throttled):
-        start(make_researcher(), system)
+        linking.journal_account_link_limit(researcher=make_researcher(), journal_system=system,
+                                           identity="zhang.wei@univ.example.org")
 
 
 def test_manual_review_moves_the_account_to_the_staff_queue(started):
@@ -191,3 +233,9 @@ def test_unlinking_deletes_only_that_account(started):
 
     assert JournalAccount.objects.count() == 0
     assert Researcher.objects.count() == 1
+
+
+def test_an_orcid_id_the_platform_does_not_know_gets_a_hint_like_a_known_one(system):
+    account = start(make_researcher(), system, identity="0000-0002-1825-0097", found=None)
+
+    assert re.fullmatch(r"[a-z]\*\*\*@[a-z0-9.]+", linking.email_hint(account))

@@ -1,7 +1,8 @@
 """The newcomer's path: `make run` starts web, worker, beat and the WeChat sandbox on SQLite and a
 filesystem broker; a login through it works, its worker records the login, syncs a linked account and
-sends the subscription message."""
+sends the subscription message; the demo ORCID iD is proven at the sandbox's ORCID and links Crossref."""
 
+import html
 import os
 import re
 import signal
@@ -117,3 +118,40 @@ def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stac
     listed = wait_until(lambda: len(manuscripts()) == 3 and manuscripts(), timeout=60,
                         message="the embedded worker to sync the demo account")
     assert {item["status"] for item in listed} == {"under_review", "revision_requested", "with_editor"}
+
+
+def test_make_run_proves_the_demo_orcid_id_and_links_crossref(embedded_stack):
+    """The newcomer proves the demo iD at the sandbox's ORCID (as the Mini Program's web-view would, with its own
+    cookies) and links Crossref with it; the worker then finds the published article."""
+    base_url, _database_path, _log_path, sandbox_url = embedded_stack
+    token = requests.post(f"{base_url}/api/v1/auth/login", json={"code": "orcid-1"}, timeout=10).json()["token"]
+    api = requests.Session()
+    api.headers.update({"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+
+    started = api.post(f"{base_url}/api/v1/me/orcid", timeout=10)
+    assert started.status_code == 201, started.text
+    web_view = requests.Session()
+    to_orcid = web_view.get(started.json()["authorize_url"], allow_redirects=False, timeout=10)
+    assert to_orcid.status_code == 302 and to_orcid.headers["Location"].startswith(f"{sandbox_url}/orcid/oauth/")
+    page = web_view.get(to_orcid.headers["Location"], timeout=10)
+    fields = {name: html.unescape(value)
+              for name, value in re.findall(r"<input type='hidden' name='(\w+)' value='([^']*)'>", page.text)}
+    back = web_view.post(f"{sandbox_url}/orcid/oauth/authorize", allow_redirects=False, timeout=10,
+                         data={**fields, "orcid": "0000-0002-1825-0097", "decision": "authorize"})
+    done = web_view.get(back.headers["Location"], timeout=10)
+    assert done.status_code == 200, done.text
+    assert api.get(f"{base_url}/api/v1/me", timeout=5).json()["orcid_verified"] is True
+
+    systems = api.get(f"{base_url}/api/v1/journal-systems", timeout=5).json()["results"]
+    crossref = next(system for system in systems if system["key"] == "demo-crossref")
+    linked = api.post(f"{base_url}/api/v1/journal-accounts", timeout=10,
+                      json={"journal_system": crossref["id"], "identity": "0000-0002-1825-0097"})
+    assert linked.status_code == 201, linked.text
+    assert linked.json()["status"] == "verified"
+
+    def published() -> list[dict]:
+        return [item for item in api.get(f"{base_url}/api/v1/manuscripts", timeout=5).json()["results"]
+                if item["title"] == "Drought Legacy Effects on Soil Fungi"]
+
+    [article] = wait_until(published, timeout=60, message="the embedded worker to sync the Crossref account")
+    assert (article["status"], article["doi"]) == ("published", "10.5555/jas.2025.042")

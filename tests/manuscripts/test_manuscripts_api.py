@@ -1,12 +1,14 @@
 """GET /api/v1/manuscripts and /manuscripts/{id}, /journal-systems: what a researcher sees, and only that."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts.models import Researcher
-from manuscripts.models import Manuscript
+from accounts.models import JournalAccount, Researcher
+from manuscripts.models import Manuscript, ManuscriptAccess
 from manuscripts.sync import snapshots_apply
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
 
@@ -171,3 +173,107 @@ def test_disabled_journal_systems_are_not_offered(researcher_client, system):
     system.save()
 
     assert client.get("/api/v1/journal-systems").json()["results"] == []
+
+
+# --- a manuscript reached only through a public bibliographic record ---------------------------------------
+
+
+@pytest.fixture
+def reached_by_crossref_only(researcher_client, system):
+    """Bob's OJS manuscript, published, with its editorial timeline; the signed-in researcher sees it only
+    through a verified Crossref account (the published article lists their proven ORCID iD, matched by DOI)."""
+    client, _body = researcher_client
+    bob = make_account(make_researcher("Bob"), system, email="bob@example.org", user_id="8")
+    snapshots_apply(journal_system=system, seen_by=bob, snapshots=[
+        snapshot("1", status="under_review", raw="Under review", minutes=1, emails=("bob@example.org",))])
+    snapshots_apply(journal_system=system, seen_by=bob, snapshots=[
+        snapshot("1", status="revision_requested", raw="Revisions requested", minutes=30,
+                 emails=("bob@example.org",))])
+    manuscript = Manuscript.objects.get()
+    Manuscript.objects.filter(pk=manuscript.pk).update(canonical_status="published", doi="10.5555/jas.2026.9",
+                                                       published_on=date(2026, 11, 20))
+    crossref = make_journal_system(key="crossref", platform="crossref", credentials={"mailto": "ops@example.org"})
+    reader = JournalAccount.objects.create(
+        researcher=Researcher.objects.get(user__username__startswith="wx_"), journal_system=crossref,
+        identity="0000-0002-1825-0097", identity_kind="orcid", platform_user_id="0000-0002-1825-0097",
+        status="verified", verification_method="orcid_match")
+    ManuscriptAccess.objects.create(journal_account=reader, manuscript=manuscript)
+    return client, manuscript, bob
+
+
+def test_a_manuscript_reached_through_crossref_only_lists_its_public_facts(reached_by_crossref_only):
+    client, manuscript, _bob = reached_by_crossref_only
+
+    [item] = client.get("/api/v1/manuscripts", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+
+    assert (item["id"], item["title"], item["journal"]["key"]) == (
+        manuscript.pk, "Soil Microbiome Shifts Under Drought", "jas")
+    assert (item["status"], item["status_label"], item["doi"], item["published_on"]) == (
+        "published", "Published", "10.5555/jas.2026.9", "2026-11-20")
+    assert item["platform_status"] == "" and item["submitted_at"] is None
+    assert item["url"] == "https://doi.org/10.5555/jas.2026.9"
+    assert item["public_record_only"] is True
+    assert "Revisions requested" not in str(item)
+
+
+def test_its_detail_shows_no_editorial_timeline(reached_by_crossref_only):
+    client, manuscript, _bob = reached_by_crossref_only
+
+    body = client.get(f"/api/v1/manuscripts/{manuscript.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert body["timeline"] == []
+    assert body["platform_status"] == "" and body["status"] == "published"
+    assert "Revisions requested" not in str(body) and "Under review" not in str(body)
+
+
+def test_its_status_filter_sees_only_the_public_status(reached_by_crossref_only):
+    client, manuscript, _bob = reached_by_crossref_only
+    Manuscript.objects.filter(pk=manuscript.pk).update(canonical_status="revision_requested")
+
+    assert ids(client.get("/api/v1/manuscripts", {"status": "revision_requested"})) == []
+    assert ids(client.get("/api/v1/manuscripts", {"status": "published"})) == ["1"]
+
+
+def test_the_author_listed_on_the_editorial_platform_still_sees_the_timeline(reached_by_crossref_only):
+    _client, manuscript, bob = reached_by_crossref_only
+    bobs_client = APIClient()
+    bobs_client.force_authenticate(user=bob.researcher.user)
+
+    body = bobs_client.get(f"/api/v1/manuscripts/{manuscript.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert body["public_record_only"] is False
+    assert [event["to_status"] for event in body["timeline"]] == ["revision_requested", "under_review"]
+    assert body["platform_status"] == "Revisions requested"
+
+
+def test_an_editorial_account_of_their_own_shows_them_the_timeline_too(reached_by_crossref_only, system):
+    client, manuscript, _bob = reached_by_crossref_only
+    own = make_account(Researcher.objects.get(user__username__startswith="wx_"), system, email="me@example.org",
+                       user_id="9")
+    ManuscriptAccess.objects.create(journal_account=own, manuscript=manuscript)
+
+    body = client.get(f"/api/v1/manuscripts/{manuscript.pk}").json()
+
+    assert body["public_record_only"] is False and len(body["timeline"]) == 2
+
+
+def test_a_reader_through_crossref_only_hears_of_no_editorial_change(researcher_client, system):
+    from notifications.models import Notification
+
+    _client, _body = researcher_client
+    bob = make_account(make_researcher("Bob"), system, email="bob@example.org", user_id="8")
+    snapshots_apply(journal_system=system, seen_by=bob, snapshots=[
+        snapshot("1", status="under_review", minutes=1, emails=("bob@example.org",))])
+    crossref = make_journal_system(key="crossref", platform="crossref", credentials={"mailto": "ops@example.org"})
+    reader = JournalAccount.objects.create(
+        researcher=Researcher.objects.get(user__username__startswith="wx_"), journal_system=crossref,
+        identity="0000-0002-1825-0097", identity_kind="orcid", platform_user_id="0000-0002-1825-0097",
+        status="verified", verification_method="orcid_match")
+    ManuscriptAccess.objects.create(journal_account=reader, manuscript=Manuscript.objects.get())
+    Notification.objects.all().delete()
+
+    snapshots_apply(journal_system=system, snapshots=[
+        snapshot("1", status="revision_requested", raw="Revisions requested", minutes=30,
+                 emails=("bob@example.org",))])
+
+    assert list(Notification.objects.values_list("researcher_id", flat=True)) == [bob.researcher_id]

@@ -1,10 +1,12 @@
 """Crossref marks manuscripts published (by DOI, or by the researcher's ORCID iD and the title) and fills
-the DOI and publication date; linking by ORCID iD is proven by Crossref's own record."""
+the DOI and publication date; a Crossref account links only the researcher's ORCID iD proven at ORCID."""
 
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
+from accounts.linking import OrcidNotProven
 from accounts.models import Journal, JournalSystem, Researcher
 from manuscripts.models import Manuscript, StatusEvent
 from manuscripts.services.linking import journal_account_link
@@ -73,13 +75,19 @@ def test_an_unknown_doi_changes_nothing(crossref, tracked):
     assert Manuscript.objects.get(pk=manuscript.pk).canonical_status == "in_production"
 
 
-def test_linking_crossref_by_orcid_is_verified_by_the_record_and_marks_the_manuscript(crossref, tracked,
-                                                                                     wechat_sandbox):
+def proven(researcher: Researcher) -> Researcher:
+    """The researcher signed in at ORCID as ORCID (accounts.orcid stores exactly this)."""
+    Researcher.objects.filter(pk=researcher.pk).update(orcid=ORCID, orcid_verified_at=timezone.now())
+    return Researcher.objects.get(pk=researcher.pk)
+
+
+def test_linking_crossref_with_the_proven_orcid_id_verifies_and_marks_the_manuscript(crossref, tracked,
+                                                                                      wechat_sandbox):
     account, manuscript = tracked
     wechat_sandbox.crossref.add_work("10.5555/jas.2026.9", "Soil microbiome shifts under drought!", "1234-5678",
                                      authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}],
                                      published="2026-11-20")
-    researcher = Researcher.objects.get(pk=account.researcher_id)
+    researcher = proven(Researcher.objects.get(pk=account.researcher_id))
 
     linked = journal_account_link(researcher=researcher, journal_system_id=crossref.pk, identity=ORCID)
     account_sync(account_id=linked.pk)
@@ -91,10 +99,26 @@ def test_linking_crossref_by_orcid_is_verified_by_the_record_and_marks_the_manus
     assert Manuscript.objects.count() == 1  # no duplicate row for the same article
 
 
+def test_a_typed_orcid_id_on_crossref_proves_nothing(crossref, tracked, wechat_sandbox):
+    """Typing someone else's iD used to verify at once and show their manuscripts: now it is refused."""
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.9", "Soil microbiome shifts under drought!", "1234-5678",
+                                     authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}],
+                                     published="2026-11-20")
+    squatter = make_researcher("Mallory")
+    Researcher.objects.filter(pk=squatter.pk).update(orcid=ORCID)  # typed on the profile, never proven
+
+    with pytest.raises(OrcidNotProven):
+        journal_account_link(researcher=Researcher.objects.get(pk=squatter.pk), journal_system_id=crossref.pk,
+                             identity=ORCID)
+
+    assert not squatter.journal_accounts.exists()
+
+
 def test_a_published_work_no_platform_tracks_becomes_its_own_manuscript(crossref, wechat_sandbox):
     wechat_sandbox.crossref.add_work("10.5555/jas.2025.1", "An Older Paper", "1234-5678",
                                      authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}], published="2025-05")
-    linked = journal_account_link(researcher=make_researcher(), journal_system_id=crossref.pk, identity=ORCID)
+    linked = journal_account_link(researcher=proven(make_researcher()), journal_system_id=crossref.pk,
+                                  identity=ORCID)
 
     account_sync(account_id=linked.pk)
 

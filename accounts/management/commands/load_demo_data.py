@@ -65,6 +65,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Sent mail (linking codes): {settings.WECHAT_API_BASE}/__sandbox__/mail")
         self.stdout.write(f"  Sent subscription messages: {settings.WECHAT_API_BASE}/__sandbox__/wechat/messages")
         self.stdout.write("  Demo journal account to link: li.wei@example.org on 'Demo Press OJS'.")
+        self.stdout.write("  Demo ORCID iD 0000-0002-1825-0097: prove it (POST /api/v1/me/orcid, open the "
+                          "authorize_url, choose Wei Li at the sandbox's ORCID), then link 'Crossref' with it.")
         self.stdout.write(
             f"  Try a login: curl -s -X POST {web}/api/v1/auth/login "
             "-H 'Content-Type: application/json' -d '{\"code\": \"alice-1\"}'"
