@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+from typing import Any
 
 import environ
 import psycopg2
@@ -41,3 +43,24 @@ def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
         process.wait(timeout=timeout)
     except ProcessLookupError:
         pass
+
+
+def json_ready(value: Any) -> Any:
+    """A dict or list as JSON text (what a jsonb column takes from COPY or a plain parameter); others unchanged."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def columns_with_defaults(model, given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The model's other concrete columns and their defaults, for raw INSERTs and COPYs that name only ``given``.
+
+    Django keeps field defaults in Python, not in the table, so a raw write that omits a column the product has
+    just added (``attempts`` on notifications, say) fails with a NotNullViolation. Writing every column the
+    model has, with the model's own default where the benchmark gives none, keeps the raw rows what the ORM
+    would write. Needs django.setup().
+    """
+    rest = [field for field in model._meta.concrete_fields
+            if field.column not in given and not field.primary_key]
+    unknown = set(given) - {field.column for field in model._meta.concrete_fields}
+    if unknown:
+        raise RuntimeError(f"{model._meta.db_table} has no column {sorted(unknown)}: update the benchmark")
+    return tuple(field.column for field in rest), tuple(json_ready(field.get_default()) for field in rest)
