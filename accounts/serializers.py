@@ -1,3 +1,4 @@
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -5,9 +6,17 @@ from rest_framework import serializers
 
 from accounts.models import Researcher
 from accounts.validators import normalize_orcid, validate_orcid
+from publisher_backend.request_fields import StrictCharField
+
+# What OrcidField reads as an iD (normalize_orcid): the bare iD, with or without dashes, or its orcid.org URL.
+ORCID_INPUT_PATTERN = r"^\s*((https?://)?orcid\.org/)?[0-9]{4}-?[0-9]{4}-?[0-9]{4}-?[0-9]{3}[0-9Xx]\s*$"
 
 
-class OrcidField(serializers.CharField):
+@extend_schema_field({"type": "string", "format": "orcid", "maxLength": 64, "pattern": ORCID_INPUT_PATTERN,
+                      "description": (
+    "An ORCID iD, e.g. 0000-0002-1825-0097 (also as https://orcid.org/… or without dashes); empty clears it. "
+    "Its last character is the ISO 7064 11-2 check digit of the other 15: a wrong one is a 400.")})
+class OrcidField(StrictCharField):
     """Accepts an ORCID iD as typed or pasted (URL form, no dashes), stores the canonical form."""
 
     def __init__(self, **kwargs):
@@ -26,6 +35,8 @@ class OrcidField(serializers.CharField):
 
 
 class ResearcherSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.CharField: StrictCharField}  # JSON strings only
     orcid = OrcidField(required=False, help_text=_("ORCID iD, e.g. 0000-0002-1825-0097."))
 
     class Meta:
@@ -35,7 +46,7 @@ class ResearcherSerializer(serializers.ModelSerializer):
 
 
 class LoginRequestSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=128, trim_whitespace=True,
+    code = StrictCharField(max_length=128, trim_whitespace=True,
                                  help_text=_("The code from wx.login()."))
 
 
