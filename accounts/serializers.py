@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,14 +13,15 @@ from publisher_backend.request_fields import StrictCharField
 ORCID_INPUT_PATTERN = r"^\s*((https?://)?orcid\.org/)?[0-9]{4}-?[0-9]{4}-?[0-9]{4}-?[0-9]{3}[0-9Xx]\s*$"
 
 
-@extend_schema_field({"type": "string", "format": "orcid", "maxLength": 64, "pattern": ORCID_INPUT_PATTERN,
-                      "description": (
-    "An ORCID iD, e.g. 0000-0002-1825-0097 (also as https://orcid.org/… or without dashes); empty clears it. "
-    "Its last character is the ISO 7064 11-2 check digit of the other 15: a wrong one is a 400.")})
+@extend_schema_field({"type": "string", "format": "orcid", "maxLength": 64, "pattern": ORCID_INPUT_PATTERN})
 class OrcidField(StrictCharField):
     """Accepts an ORCID iD as typed or pasted (URL form, no dashes), stores the canonical form."""
 
     def __init__(self, **kwargs):
+        # The schema's pattern cannot state the check digit: the description does (a wrong one is a 400).
+        kwargs["help_text"] = format_lazy("{} {}", kwargs.get("help_text", ""), _(
+            "Also accepted as https://orcid.org/… or without dashes; empty clears it. The last character is the "
+            "ISO 7064 11-2 check digit of the other 15: a wrong one is a 400."))
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("validators", [validate_orcid])

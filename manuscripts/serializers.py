@@ -62,7 +62,8 @@ class ManuscriptFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CanonicalStatus.choices, required=False)
     journal = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
     account = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
-    search = serializers.CharField(required=False, max_length=200)
+    # Whitespace is trimmed; what is left empty searches for nothing in particular (no filter), not a 400.
+    search = serializers.CharField(required=False, max_length=200, allow_blank=True)
 
 
 class JournalAccountSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ class NotificationSerializer(serializers.Serializer):
 
 class InboxFilterSerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
-    kind = serializers.CharField(required=False, max_length=32)
+    kind = serializers.CharField(required=False, max_length=32, allow_blank=True)  # blank after trimming: no filter
 
 
 class UnreadCountSerializer(serializers.Serializer):

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from accounts.validators import orcid_check_digit
 from publisher_backend.schema import RULES_BEYOND_SCHEMA
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 50
 
 
 class DjangoApp:
