@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import time
 
 import pytest
 import schemathesis
+from django.core.management import call_command
 from django.test.client import ClientHandler
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck
@@ -23,8 +25,12 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from accounts.models import Researcher
 from accounts.validators import orcid_check_digit
+from manuscripts.sync import snapshots_apply
+from notifications.models import Notification, NotificationPreference
 from publisher_backend.schema import RULES_BEYOND_SCHEMA
+from tests.manuscripts.factories import make_account, make_journal_system, snapshot
 
 EXAMPLES_PER_OPERATION = 50
 
@@ -72,7 +78,20 @@ def positive_data_acceptance_but_documented_rules(ctx, response, case):
 
 @pytest.fixture
 def bearer_token(login) -> str:
-    return login("fuzzer")["token"]
+    """A researcher with something in every list, so response bodies are checked item by item: a verified
+    account, manuscripts with timelines, status-change notices, quiet hours, subscription templates."""
+    body = login("fuzzer")
+    researcher = Researcher.objects.get(pk=body["researcher"]["id"])
+    system = make_journal_system()
+    account = make_account(researcher, system, email="fuzzer@example.org", user_id="7")
+    for minutes, status in ((0, "under_review"), (5, "accepted")):
+        snapshots_apply(journal_system=system, seen_by=account, snapshots=[
+            snapshot(str(number), status=status, minutes=minutes + number, emails=("fuzzer@example.org",))
+            for number in (1, 2)])
+    NotificationPreference.objects.create(researcher=researcher, quiet_start=time(22), quiet_end=time(8))
+    call_command("loaddata", "subscription_templates", verbosity=0)
+    assert Notification.objects.filter(researcher=researcher).exists()
+    return body["token"]
 
 
 @pytest.mark.django_db
