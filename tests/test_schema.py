@@ -1,6 +1,10 @@
 """The OpenAPI schema is complete and warning-free, and the API answers the edge cases a schema-driven fuzzer
 found as the schema documents them (tests/test_schemathesis.py fuzzes every operation)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -9,6 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from manuscripts.serializers import ManuscriptFilterSerializer
 from publisher_backend.schema import RULES_BEYOND_SCHEMA
+from tests.conftest import REPO_ROOT
 
 
 def test_schema_generates_without_warnings(tmp_path):
@@ -62,6 +67,32 @@ def test_manuscript_filters_beyond_64_bits_answer_400(researcher_client, query):
 
     assert response.status_code == 400
     assert list(response.json()["fields"]) == [query.split("=")[0]]
+
+
+# Runs in a process of its own on the embedded SQLite database `make run` uses (the suite's is PostgreSQL).
+_SQLITE_FILTERS = """
+import sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from rest_framework.test import APIClient
+from tests.manuscripts.factories import make_researcher
+client = APIClient(raise_request_exception=False)
+client.force_authenticate(user=make_researcher().user)
+print([client.get("/api/v1/manuscripts?" + query).status_code for query in sys.argv[1:]])
+"""
+
+
+def test_filter_ids_beyond_64_bits_are_400_on_sqlite_too(tmp_path):
+    queries = ["account=9223372036854775808", "journal=9223372036854775808", "account=9223372036854775807"]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_ALLOWED_HOSTS": "testserver"}
+
+    result = subprocess.run([sys.executable, "-c", _SQLITE_FILTERS, *queries], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[400, 400, 200]", result.stderr[-3000:]
 
 
 @pytest.mark.django_db
