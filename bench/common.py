@@ -1,4 +1,5 @@
-"""What every benchmark needs: a free port, a fresh database of its own, and a clean stop of a child."""
+"""What every benchmark needs: a free port, a fresh database of its own, Redis keys of its own, and a clean stop
+of a child."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from typing import Any
 
 import environ
 import psycopg2
+import redis
+
+# Set when the benchmark shares a Redis database (a test run's, tests/test_benchmarks.py): its cache keys and its
+# Celery broker's keys go under this prefix, and only those are deleted, never the whole database.
+REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "")
 
 
 def free_port() -> int:
@@ -29,6 +35,29 @@ def recreate_database(url: str) -> None:
         cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
         cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
     admin.close()
+
+
+def redis_env() -> dict[str, str]:
+    """Environment for every process of the benchmark: with BENCH_REDIS_PREFIX, the cache and the broker use it."""
+    if not REDIS_PREFIX:
+        return {}
+    return {"CACHE_KEY_PREFIX": f"{REDIS_PREFIX}cache", "CELERY_BROKER_KEY_PREFIX": f"{REDIS_PREFIX}broker:"}
+
+
+def redis_clear(url: str) -> None:
+    """No key of an earlier run left: the benchmark's own database flushed (BENCH_REDIS_URL), or, with
+    BENCH_REDIS_PREFIX, the keys under the prefix deleted and nothing else."""
+    client = redis.Redis.from_url(url)
+    try:
+        if not REDIS_PREFIX:
+            client.flushdb()
+            return
+        pattern = "".join(f"\\{char}" if char in "*?[]\\" else char for char in REDIS_PREFIX) + "*"
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+    finally:
+        client.close()
 
 
 def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:

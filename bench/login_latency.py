@@ -23,7 +23,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import free_port, recreate_database, stop_process  # noqa: E402
+from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_bench")
@@ -58,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
         "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=", "WECHAT_APP_ID": APP_ID,
         "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_API_BASE": sandbox.base_url,
         "LOGIN_RATE_PER_CLIENT": "1000000/min", "LOGIN_RATE_PER_WECHAT_USER": "1000000/min",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", **redis_env(),
     }
     recreate_database(DATABASE_URL)
+    redis_clear(REDIS_URL)  # logins enqueue record_login tasks: none of an earlier run's may be waiting
     print("migrating the benchmark database…", flush=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
 
@@ -109,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop_process(server, timeout=20)
         sandbox.stop()
+        if REDIS_PREFIX:  # in a shared Redis database nothing of the run stays behind
+            redis_clear(REDIS_URL)
 
     raw_median, login_median = statistics.median(raw_ms), statistics.median(login_ms)
     print(f"raw jscode2session (baseline): median {raw_median:.2f} ms, p95 {percentile(raw_ms, 0.95):.2f} ms")

@@ -57,7 +57,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import free_port, recreate_database, stop_process  # noqa: E402
+from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_notify_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -67,6 +67,7 @@ BENCH_ENV = {
     "CACHE_KEY_PREFIX": "notify-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
     "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "LOG_LEVEL": "WARNING",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
+    **redis_env(),
 }
 NOTICES_PER_RESEARCHER = 10
 PROFILE_BATCHES = 10
@@ -433,6 +434,8 @@ class Resources:
                 process.terminate()
             process.join(timeout=15)
         stop_process(self.sandbox)
+        if REDIS_PREFIX:  # in a shared Redis database nothing of the run stays behind
+            redis_clear(REDIS_URL)
 
 
 def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
@@ -441,9 +444,7 @@ def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
     print("migrating the benchmark database…", flush=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT,
                    env={**os.environ, **BENCH_ENV}, check=True)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis_clear(REDIS_URL)
     resources.sandbox, sandbox_url = start_sandbox(log_dir)
     os.environ["WECHAT_API_BASE"] = sandbox_url  # inherited by the sender processes
     django_setup()

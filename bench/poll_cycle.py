@@ -56,9 +56,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.common import (  # noqa: E402
+    REDIS_PREFIX,
     columns_with_defaults,
     free_port,
     recreate_database,
+    redis_clear,
+    redis_env,
     stop_process,
 )
 from sandbox.ojs import (  # noqa: E402
@@ -76,6 +79,7 @@ FIELD_ENCRYPTION_KEY = "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4="
 BENCH_ENV = {
     "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
     "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY, "LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    **redis_env(),
 }
 SEED = 20240601
 FULL_USERS_PER_SITE = 10_000
@@ -732,6 +736,8 @@ class Resources:
         stop_process(self.sandbox_process)
         if self.server is not None:
             self.server.stop()
+        if REDIS_PREFIX:  # in a shared Redis database nothing of the run stays behind
+            redis_clear(REDIS_URL)
 
 
 def run(args: argparse.Namespace, env: dict[str, str], log_dir: Path, resources: Resources) -> int:
@@ -741,9 +747,7 @@ def run(args: argparse.Namespace, env: dict[str, str], log_dir: Path, resources:
     print("migrating the benchmark database…", flush=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env,
                    check=True)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis_clear(REDIS_URL)
     resources.server, resources.sandbox_process, base_url = start_sandbox(args.sandbox, log_dir)
     resources.workers, timing_paths = start_workers(args.workers, log_dir, env)
 
