@@ -15,7 +15,7 @@ from accounts.serializers import (
     ResearcherSerializer,
 )
 from publisher_backend.http import client_address
-from publisher_backend.schema import error_responses
+from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 
 
 class LoginView(APIView):
@@ -25,6 +25,7 @@ class LoginView(APIView):
     @extend_schema(
         request=LoginRequestSerializer,
         responses={200: LoginResponseSerializer, **error_responses(400, 429, 503)},
+        extensions={RULES_BEYOND_SCHEMA: ["wechat_code_invalid"]},  # WeChat decides whether a code is good
         summary="Log in with a wx.login code",
         tags=["auth"],
     )
@@ -54,7 +55,7 @@ class MeView(APIView):
         return Response(ResearcherSerializer(request.user.researcher).data)
 
     @extend_schema(request=ResearcherSerializer, responses={200: ResearcherSerializer, **error_responses(400, 401)},
-                   tags=["me"])
+                   tags=["me"], extensions={RULES_BEYOND_SCHEMA: ["orcid"]})
     def patch(self, request):
         serializer = ResearcherSerializer(request.user.researcher, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

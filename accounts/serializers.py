@@ -1,16 +1,27 @@
+from django.db import models
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Researcher
 from accounts.validators import normalize_orcid, validate_orcid
+from publisher_backend.request_fields import StrictCharField
+
+# What OrcidField reads as an iD (normalize_orcid): the bare iD, with or without dashes, or its orcid.org URL.
+ORCID_INPUT_PATTERN = r"^\s*((https?://)?orcid\.org/)?[0-9]{4}-?[0-9]{4}-?[0-9]{4}-?[0-9]{3}[0-9Xx]\s*$"
 
 
-class OrcidField(serializers.CharField):
+@extend_schema_field({"type": "string", "format": "orcid", "maxLength": 64, "pattern": ORCID_INPUT_PATTERN})
+class OrcidField(StrictCharField):
     """Accepts an ORCID iD as typed or pasted (URL form, no dashes), stores the canonical form."""
 
     def __init__(self, **kwargs):
+        # The schema's pattern cannot state the check digit: the description does (a wrong one is a 400).
+        kwargs["help_text"] = format_lazy("{} {}", kwargs.get("help_text", ""), _(
+            "Also accepted as https://orcid.org/… or without dashes; empty clears it. The last character is the "
+            "ISO 7064 11-2 check digit of the other 15: a wrong one is a 400."))
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("validators", [validate_orcid])
@@ -26,6 +37,8 @@ class OrcidField(serializers.CharField):
 
 
 class ResearcherSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.CharField: StrictCharField}  # JSON strings only
     orcid = OrcidField(required=False, help_text=_("ORCID iD, e.g. 0000-0002-1825-0097. Typing another iD drops "
                                                    "the proof."))
     orcid_verified = serializers.BooleanField(read_only=True, help_text=_(
@@ -45,7 +58,7 @@ class OrcidProofStartSerializer(serializers.Serializer):
 
 
 class LoginRequestSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=128, trim_whitespace=True,
+    code = StrictCharField(max_length=128, trim_whitespace=True,
                                  help_text=_("The code from wx.login()."))
 
 

@@ -1,14 +1,22 @@
-"""What every benchmark needs: a free port, a fresh database of its own, and a clean stop of a child."""
+"""What every benchmark needs: a free port, a fresh database of its own, Redis keys of its own, and a clean stop
+of a child."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+from typing import Any
 
 import environ
 import psycopg2
+import redis
+
+# Set when the benchmark shares a Redis database (a test run's, tests/test_benchmarks.py): its cache keys and its
+# Celery broker's keys go under this prefix, and only those are deleted, never the whole database.
+REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "")
 
 
 def free_port() -> int:
@@ -29,6 +37,29 @@ def recreate_database(url: str) -> None:
     admin.close()
 
 
+def redis_env() -> dict[str, str]:
+    """Environment for every process of the benchmark: with BENCH_REDIS_PREFIX, the cache and the broker use it."""
+    if not REDIS_PREFIX:
+        return {}
+    return {"CACHE_KEY_PREFIX": f"{REDIS_PREFIX}cache", "CELERY_BROKER_KEY_PREFIX": f"{REDIS_PREFIX}broker:"}
+
+
+def redis_clear(url: str) -> None:
+    """No key of an earlier run left: the benchmark's own database flushed (BENCH_REDIS_URL), or, with
+    BENCH_REDIS_PREFIX, the keys under the prefix deleted and nothing else."""
+    client = redis.Redis.from_url(url)
+    try:
+        if not REDIS_PREFIX:
+            client.flushdb()
+            return
+        pattern = "".join(f"\\{char}" if char in "*?[]\\" else char for char in REDIS_PREFIX) + "*"
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+    finally:
+        client.close()
+
+
 def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
     """SIGTERM to the child's process group, SIGKILL if it lingers."""
     if process is None or process.poll() is not None:
@@ -41,3 +72,24 @@ def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
         process.wait(timeout=timeout)
     except ProcessLookupError:
         pass
+
+
+def json_ready(value: Any) -> Any:
+    """A dict or list as JSON text (what a jsonb column takes from COPY or a plain parameter); others unchanged."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def columns_with_defaults(model, given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The model's other concrete columns and their defaults, for raw INSERTs and COPYs that name only ``given``.
+
+    Django keeps field defaults in Python, not in the table, so a raw write that omits a column the product has
+    just added (``attempts`` on notifications, say) fails with a NotNullViolation. Writing every column the
+    model has, with the model's own default where the benchmark gives none, keeps the raw rows what the ORM
+    would write. Needs django.setup().
+    """
+    rest = [field for field in model._meta.concrete_fields
+            if field.column not in given and not field.primary_key]
+    unknown = set(given) - {field.column for field in model._meta.concrete_fields}
+    if unknown:
+        raise RuntimeError(f"{model._meta.db_table} has no column {sorted(unknown)}: update the benchmark")
+    return tuple(field.column for field in rest), tuple(json_ready(field.get_default()) for field in rest)

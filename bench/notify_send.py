@@ -57,7 +57,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import free_port, recreate_database, stop_process  # noqa: E402
+from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_notify_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -67,6 +67,7 @@ BENCH_ENV = {
     "CACHE_KEY_PREFIX": "notify-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
     "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "LOG_LEVEL": "WARNING",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
+    **redis_env(),
 }
 NOTICES_PER_RESEARCHER = 10
 PROFILE_BATCHES = 10
@@ -433,6 +434,8 @@ class Resources:
                 process.terminate()
             process.join(timeout=15)
         stop_process(self.sandbox)
+        if REDIS_PREFIX:  # in a shared Redis database nothing of the run stays behind
+            redis_clear(REDIS_URL)
 
 
 def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
@@ -441,9 +444,7 @@ def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
     print("migrating the benchmark database…", flush=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT,
                    env={**os.environ, **BENCH_ENV}, check=True)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis_clear(REDIS_URL)
     resources.sandbox, sandbox_url = start_sandbox(log_dir)
     os.environ["WECHAT_API_BASE"] = sandbox_url  # inherited by the sender processes
     django_setup()
@@ -481,9 +482,10 @@ def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
     print(f"raw loop: {fmt(raw_before)} messages/s", flush=True)
 
     # One batch inline, its SQL counted; then (--profile) ten more under cProfile; neither is in the timing.
-    batch_size = min(settings.NOTIFY_BATCH_SIZE, args.count)
+    # Batches small enough to leave the timed round at least as much as the untimed ones took.
+    batch_size = min(settings.NOTIFY_BATCH_SIZE, args.count // (2 + (PROFILE_BATCHES if args.profile else 0)))
     with CaptureQueriesContext(connection) as queries:
-        sample = notifications_send_due(threads=1, max_batches=1).sent
+        sample = notifications_send_due(batch_size=batch_size, threads=1, max_batches=1).sent
     queries_per_message = len(queries.captured_queries) / max(sample, 1)
     query_kinds = statement_kinds(queries.captured_queries)
     profiled = 0
@@ -491,7 +493,7 @@ def run(args: argparse.Namespace, log_dir: Path, resources: Resources) -> int:
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()
-        profiled = notifications_send_due(threads=1, max_batches=PROFILE_BATCHES).sent
+        profiled = notifications_send_due(batch_size=batch_size, threads=1, max_batches=PROFILE_BATCHES).sent
         profile.disable()
 
     print(f"sender, 1 process: {fmt(args.count - sample - profiled)} messages…", flush=True)
@@ -582,7 +584,12 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true",
                         help=f"send {PROFILE_BATCHES} batches inline under cProfile before the timed round")
     parser.add_argument("--no-check", action="store_true", help="report missed targets without failing")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a smoke run (the test suite's): 200 notices, raw loops of 100, 2 sender processes, "
+                             "targets only reported; the checks as at full scale, the figures meaningless")
     args = parser.parse_args()
+    if args.tiny:
+        args.count, args.raw, args.workers, args.no_check = 200, 100, 2, True
     minimum = (2 + PROFILE_BATCHES if args.profile else 2) * 100
     if args.count < minimum or args.raw < 100 or args.workers < 0:
         parser.error(f"--count must be ≥ {minimum} (a sample, then the timed round), --raw ≥ 100, --workers ≥ 0")

@@ -55,7 +55,15 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import free_port, recreate_database, stop_process  # noqa: E402
+from bench.common import (  # noqa: E402
+    REDIS_PREFIX,
+    columns_with_defaults,
+    free_port,
+    recreate_database,
+    redis_clear,
+    redis_env,
+    stop_process,
+)
 from sandbox.ojs import (  # noqa: E402
     REVIEW_STAGES,
     STAGE_SUBMISSION,
@@ -73,6 +81,7 @@ BENCH_ENV = {
     "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY, "LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     # DEBUG off refuses the sandbox's WeChat credentials: bench-only ones (WeChat is not called here).
     "WECHAT_APP_ID": "wxbench000000000003", "WECHAT_APP_SECRET": "bench-secret",
+    **redis_env(),
 }
 SEED = 20240601
 FULL_USERS_PER_SITE = 10_000
@@ -83,6 +92,9 @@ CHUNK_USERS = 2_000  # users (and their manuscripts) per COPY transaction
 REREAD_UNCHANGED_MAX = 500  # seeded, unchanged items per journal read again in the zero-write round
 CYCLE_TARGET_SECONDS = 300
 INGEST_TARGET_RATIO = 0.25
+# What the raw baseline gives each notification; the model's defaults fill its other columns.
+NOTIFICATION_COLUMNS = ("researcher_id", "kind", "dedupe_key", "title", "body", "payload", "page", "state",
+                        "created_at")
 TABLES_WATCHED = ("manuscripts_manuscript", "manuscripts_statusevent", "manuscripts_manuscriptaccess",
                   "notifications_notification")
 
@@ -201,15 +213,21 @@ def copy_text(value: Any) -> str:
 
 
 class CopyBuffer:
-    """Rows for one table in COPY text format, sent with copy_expert."""
+    """Rows for one model's table in COPY text format, sent with copy_expert.
 
-    def __init__(self, table: str, columns: tuple[str, ...]) -> None:
-        self.table, self.columns = table, columns
+    The benchmark gives ``columns``; every other column of the model gets the model's default in each row.
+    """
+
+    def __init__(self, model, columns: tuple[str, ...]) -> None:
+        default_columns, defaults = columns_with_defaults(model, columns)
+        self.table, self.columns = model._meta.db_table, columns + default_columns
+        self.defaults_text = "".join("\t" + copy_text(value) for value in defaults)
         self.buffer = io.StringIO()
         self.rows = 0
 
     def add(self, *values: Any) -> None:
         self.buffer.write("\t".join(map(copy_text, values)))
+        self.buffer.write(self.defaults_text)
         self.buffer.write("\n")
         self.rows += 1
 
@@ -261,25 +279,27 @@ def seed_sites(plan: Plan, sites: list[int], system_ids: dict[int, tuple[int, in
     Returns the manuscripts written and the seconds spent in COPY (the rest is generation).
     """
     django_setup()
+    from accounts.models import JournalAccount, Researcher, User
+    from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
     from manuscripts.sync import _manuscript_fields
 
     mirror = build_mirror(plan)
     connection = pg_connect()
-    users = CopyBuffer("accounts_user", (
+    users = CopyBuffer(User, (
         "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
         "is_active", "date_joined"))
-    researchers = CopyBuffer("accounts_researcher", (
+    researchers = CopyBuffer(Researcher, (
         "id", "user_id", "display_name", "institution", "language", "orcid", "created_at", "login_count"))
-    accounts = CopyBuffer("accounts_journalaccount", (
+    accounts = CopyBuffer(JournalAccount, (
         "id", "researcher_id", "journal_system_id", "identity", "identity_kind", "platform_user_id", "email_on_file",
         "status", "verification_method", "code_hash", "code_attempts", "manual_review_note", "verified_at",
         "created_at"))
-    manuscripts = CopyBuffer("manuscripts_manuscript", (
+    manuscripts = CopyBuffer(Manuscript, (
         "id", "journal_system_id", "journal_id", "platform_id", "title", "titles", "canonical_status", "raw_status",
         "submitted_at", "last_activity_at", "status_changed_at", "doi", "published_on", "url", "snapshot_digest",
         "missing_since", "created_at", "updated_at"))
-    accesses = CopyBuffer("manuscripts_manuscriptaccess", ("id", "journal_account_id", "manuscript_id", "created_at"))
-    events = CopyBuffer("manuscripts_statusevent", (
+    accesses = CopyBuffer(ManuscriptAccess, ("id", "journal_account_id", "manuscript_id", "created_at"))
+    events = CopyBuffer(StatusEvent, (
         "id", "manuscript_id", "from_status", "to_status", "raw_status", "occurred_at", "seen_at"))
     buffers = (users, researchers, accounts, manuscripts, accesses, events)
     written, copy_seconds = 0, 0.0
@@ -532,17 +552,20 @@ class RawRows:
 
     updates: list[tuple]
     events: list[tuple]
-    notifications: list[tuple]
+    notifications: list[tuple]  # NOTIFICATION_COLUMNS, then notification_default_columns
     expected: list[tuple[int, int, str]]  # (site, index, snapshot digest) of every changed manuscript
+    notification_default_columns: tuple[str, ...] = ()
 
 
 def raw_rows(plan: Plan, mirror: OjsSandbox, changed: dict[int, int], system_ids: dict[int, tuple[int, int]],
              db) -> RawRows:
     """The changed manuscripts' new state (from the sandbox's data) and the events and notifications it makes."""
     from manuscripts.sync import _manuscript_fields
+    from notifications.models import Notification
 
     now = datetime.now(UTC)
-    rows = RawRows([], [], [], [])
+    default_columns, defaults = columns_with_defaults(Notification, NOTIFICATION_COLUMNS)
+    rows = RawRows([], [], [], [], default_columns)
     with db.cursor() as cursor:
         for site, count in changed.items():
             catalog = mirror._site(plan.context(site)).catalog
@@ -572,7 +595,7 @@ def raw_rows(plan: Plan, mirror: OjsSandbox, changed: dict[int, int], system_ids
                         json.dumps({"manuscript_id": manuscript_id, "from_status": before[manuscript_id],
                                     "to_status": snapshot.canonical_status, "platform_status": fields["raw_status"],
                                     "occurred_at": snapshot.last_activity_at.isoformat()}),
-                        f"pages/manuscript/detail?id={manuscript_id}", "pending", now))
+                        f"pages/manuscript/detail?id={manuscript_id}", "pending", now, *defaults))
     db.commit()
     return rows
 
@@ -589,9 +612,10 @@ def raw_write(rows: RawRows, db) -> float:
         cursor.executemany(
             "INSERT INTO manuscripts_statusevent (manuscript_id, from_status, to_status, raw_status, occurred_at, "
             "seen_at) VALUES (%s, %s, %s, %s, %s, %s)", rows.events)
+        columns = NOTIFICATION_COLUMNS + rows.notification_default_columns
         cursor.executemany(
-            "INSERT INTO notifications_notification (researcher_id, kind, dedupe_key, title, body, payload, page, "
-            "state, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows.notifications)
+            f"INSERT INTO notifications_notification ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})", rows.notifications)
         seconds = time.perf_counter() - started
     db.rollback()
     vacuum_written(db)
@@ -714,6 +738,8 @@ class Resources:
         stop_process(self.sandbox_process)
         if self.server is not None:
             self.server.stop()
+        if REDIS_PREFIX:  # in a shared Redis database nothing of the run stays behind
+            redis_clear(REDIS_URL)
 
 
 def run(args: argparse.Namespace, env: dict[str, str], log_dir: Path, resources: Resources) -> int:
@@ -723,9 +749,7 @@ def run(args: argparse.Namespace, env: dict[str, str], log_dir: Path, resources:
     print("migrating the benchmark database…", flush=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env,
                    check=True)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis_clear(REDIS_URL)
     resources.server, resources.sandbox_process, base_url = start_sandbox(args.sandbox, log_dir)
     resources.workers, timing_paths = start_workers(args.workers, log_dir, env)
 
@@ -912,6 +936,8 @@ def run(args: argparse.Namespace, env: dict[str, str], log_dir: Path, resources:
           f"({'PASS' if not zero_written else 'FAIL'})")
     print(f"load average (1 min) at start {load_at_start:.1f}, at the end {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} cores; anything else running skews every figure); logs: {log_dir}")
+    print(f"checks: changed manuscripts, status events, notifications, zero-write re-poll: "
+          f"{'PASS' if not problems else 'FAIL'}")
     for problem in problems:
         print(f"PROBLEM: {problem}")
     return 1 if problems else 0
@@ -927,12 +953,17 @@ def main() -> int:
     parser.add_argument("--sandbox", choices=("process", "thread"), default="process",
                         help="run the sandbox in its own process (default) or in a thread of this one")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a poll round may take at most")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a smoke run (the test suite's): 2 journals × 5 users × 10 submissions, 10%% changed, "
+                             "1 worker; the checks as at full scale, the figures meaningless")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--timing-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         run_worker(args.worker, args.timing_file)
         return 0
+    if args.tiny:
+        args.scale, args.sites, args.changed, args.workers, args.timeout = 0.0005, 2, 0.1, 1, 120
     if not 0 < args.scale <= 10 or not 0 < args.changed <= 0.5 or not 1 <= args.sites <= 99 or args.workers < 1:
         parser.error("--scale must be in (0, 10], --changed in (0, 0.5], --sites in [1, 99], --workers ≥ 1")
 

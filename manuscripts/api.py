@@ -21,7 +21,7 @@ from manuscripts.serializers import (
 )
 from manuscripts.services import linking as tracking_linking
 from manuscripts.services import polling
-from publisher_backend.schema import error_responses
+from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 
 TAGS = ["tracking"]
 
@@ -50,6 +50,7 @@ class JournalAccountListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=JournalAccountCreateSerializer,
+                   extensions={RULES_BEYOND_SCHEMA: ["journal_system", "identity"]},
                    responses={201: JournalAccountSerializer, **error_responses(400, 401, 409, 429, 503)},
                    summary="Link an account: a code goes to the e-mail the platform has on file", tags=TAGS)
     def post(self, request):
@@ -116,7 +117,7 @@ class ManuscriptListView(ListAPIView):
     queryset = Manuscript.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        filters = ManuscriptFilterSerializer(data=self.request.query_params)
+        filters = ManuscriptFilterSerializer(data=self.request.query_params.dict())  # "?status=" is no filter: 400
         filters.is_valid(raise_exception=True)
         return selectors.manuscripts_for_researcher(researcher=self.request.user.researcher,
                                                     filters=filters.validated_data)

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.linking import email_hint
 from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer, request_language
 from manuscripts.status import CanonicalStatus, status_explanation, status_label
+from publisher_backend.request_fields import StrictCharField, StrictIntegerField
 
 
 class ManuscriptSerializer(serializers.Serializer):
@@ -80,11 +81,16 @@ class ManuscriptDetailSerializer(ManuscriptSerializer):
     timeline = StatusEventSerializer(many=True, source="events.all")
 
 
+# Ids are 64-bit (BigAutoField): a larger number names nothing, and SQLite cannot even bind it (a 500 there).
+LARGEST_ID = 2**63 - 1
+
+
 class ManuscriptFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CanonicalStatus.choices, required=False)
-    journal = serializers.IntegerField(required=False, min_value=1)
-    account = serializers.IntegerField(required=False, min_value=1)
-    search = serializers.CharField(required=False, max_length=200)
+    journal = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
+    account = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
+    # Whitespace is trimmed; what is left empty searches for nothing in particular (no filter), not a 400.
+    search = serializers.CharField(required=False, max_length=200, allow_blank=True)
 
 
 class JournalAccountSerializer(serializers.Serializer):
@@ -119,8 +125,8 @@ class JournalAccountSerializer(serializers.Serializer):
 
 
 class JournalAccountCreateSerializer(serializers.Serializer):
-    journal_system = serializers.IntegerField(min_value=1)
-    identity = serializers.CharField(max_length=254, help_text=_("The e-mail, username or ORCID iD used there."))
+    journal_system = StrictIntegerField(min_value=1)
+    identity = StrictCharField(max_length=254, help_text=_("The e-mail, username or ORCID iD used there."))
 
 
 class VerifyCodeSerializer(serializers.Serializer):
@@ -128,7 +134,7 @@ class VerifyCodeSerializer(serializers.Serializer):
 
 
 class ManualReviewSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RefreshQueuedSerializer(serializers.Serializer):

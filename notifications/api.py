@@ -15,7 +15,7 @@ from notifications.serializers import (
     SubscriptionStateSerializer,
     UnreadCountSerializer,
 )
-from publisher_backend.schema import error_responses
+from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 
 TAGS = ["inbox"]
 
@@ -27,7 +27,7 @@ class InboxView(ListAPIView):
     queryset = Notification.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        filters = InboxFilterSerializer(data=self.request.query_params)
+        filters = InboxFilterSerializer(data=self.request.query_params.dict())  # "?kind=" is no filter: 400
         filters.is_valid(raise_exception=True)
         return selectors.inbox_for_researcher(researcher_id=self.request.user.researcher.pk,
                                               filters=filters.validated_data)
@@ -87,7 +87,7 @@ class PreferencesView(APIView):
         return Response(self._body(request.user.researcher.pk))
 
     @extend_schema(request=PreferenceSerializer, responses={200: PreferenceSerializer, **error_responses(400, 401)},
-                   tags=TAGS)
+                   tags=TAGS, extensions={RULES_BEYOND_SCHEMA: ["quiet_end"]})
     def patch(self, request):
         researcher_id = request.user.researcher.pk
         current = NotificationPreference.objects.filter(researcher_id=researcher_id).first()

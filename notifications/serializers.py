@@ -1,4 +1,8 @@
+import re
+from datetime import time
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import EventKind, NotificationTemplate, SubscriptionResult
@@ -25,7 +29,7 @@ class NotificationSerializer(serializers.Serializer):
 
 class InboxFilterSerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
-    kind = serializers.CharField(required=False, max_length=32)
+    kind = serializers.CharField(required=False, max_length=32, allow_blank=True)  # blank after trimming: no filter
 
 
 class UnreadCountSerializer(serializers.Serializer):
@@ -56,6 +60,9 @@ class SubscriptionResultSerializer(serializers.Serializer):
         known = set(NotificationTemplate.objects.values_list("template_id", flat=True))
         results, errors = {}, {}
         for key, value in data.items():
+            if not isinstance(value, str):  # the schema: an object of strings
+                errors[key] = [_("Expected one of: accept, reject, ban, filter.")]
+                continue
             if key not in known:
                 continue
             if value not in SubscriptionResult.values:
@@ -67,14 +74,43 @@ class SubscriptionResultSerializer(serializers.Serializer):
         return results
 
 
+# A time of day on the Beijing clock, "HH:MM" (seconds, if sent, must be :00): no offset, since quiet hours are
+# always in Beijing time and an offset we dropped would silently shift them.
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):([0-5][0-9])(:00)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": CLOCK_PATTERN, "example": "22:00",
+                      "description": "A time of day in Beijing time (UTC+8), HH:MM, without an offset."})
+class BeijingClockField(serializers.Field):
+    default_error_messages = {
+        "invalid": _("Give a time of day as HH:MM in Beijing time, without a time zone (e.g. 22:00)."),
+    }
+
+    def to_internal_value(self, data):
+        match = re.match(CLOCK_PATTERN, data) if isinstance(data, str) else None
+        if match is None:
+            self.fail("invalid")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
+
 class PreferenceSerializer(serializers.Serializer):
+    """Quiet hours are a pair: give both ends or neither (null for both switches them off), and they must differ;
+    a request that breaks this is a 400 naming quiet_end."""
+
+
     disabled_kinds = serializers.ListField(child=serializers.ChoiceField(choices=EventKind.choices), required=False,
                                            help_text="Event kinds not to send to WeChat (the inbox keeps them).")
     status_alerts = serializers.ListField(child=serializers.ChoiceField(choices=CanonicalStatusChoices),
                                           required=False,
                                           help_text="Statuses that alert on a status change; empty: all of them.")
-    quiet_start = serializers.TimeField(required=False, allow_null=True, help_text="Beijing time, e.g. 22:00")
-    quiet_end = serializers.TimeField(required=False, allow_null=True, help_text="Beijing time, e.g. 08:00")
+    quiet_start = BeijingClockField(required=False, allow_null=True, help_text=(
+        "Start of the quiet hours, Beijing time HH:MM, e.g. 22:00; null with quiet_end switches them off."))
+    quiet_end = BeijingClockField(required=False, allow_null=True, help_text=(
+        "End of the quiet hours, Beijing time HH:MM, e.g. 08:00. Must be given (or stored) together with "
+        "quiet_start, both or neither, and differ from it: otherwise 400 naming quiet_end."))
 
     def validate(self, attrs):
         start = attrs.get("quiet_start", getattr(self.instance, "quiet_start", None))

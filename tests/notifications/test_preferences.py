@@ -27,7 +27,7 @@ def test_patch_saves_preferences(researcher_client):
 
     assert response.status_code == 200
     assert response.json() == {"disabled_kinds": ["campaign"], "status_alerts": ["accepted", "rejected"],
-                               "quiet_start": "22:00:00", "quiet_end": "08:00:00"}
+                               "quiet_start": "22:00", "quiet_end": "08:00"}
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -1,0 +1,22 @@
+"""Serializer fields for JSON request bodies that take only the JSON type the schema states.
+
+DRF's own CharField turns 0 into "0" and its IntegerField takes "7" and 7.0: a client that sends the wrong type
+gets a 400 naming the field instead of a silent conversion the schema does not promise. (Query parameters are
+always text, so filter serializers keep DRF's fields.)
+"""
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
