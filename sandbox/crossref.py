@@ -265,21 +265,24 @@ class CrossrefSandbox(PlatformSandbox):
             with self._lock:
                 wait, fault = admit(self._bucket, self._faults, request.path)
                 advertised = self._advertised
+                epoch = self._epoch
             if wait is not None:
                 response = _text(429, TOO_MANY_TEXT, {"Retry-After": str(max(1, round(wait)))})
             else:
-                response = self._answer(request, handler, fault)
+                response = self._answer(request, handler, fault, epoch)
             response = replace(response, headers={**response.headers, "X-Rate-Limit-Limit": str(advertised[0]),
                                                   "X-Rate-Limit-Interval": f"{advertised[1]}s"})
             # What the polite pool and Metadata Plus look at (the token itself is not kept).
-            self._log_call(request, endpoint, response, fault, wait, user_agent=request.headers.get("user-agent", ""),
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch,
+                           user_agent=request.headers.get("user-agent", ""),
                            plus_token="crossref-plus-api-token" in request.headers)
             return response
 
         return wrapped
 
-    def _answer(self, request: Request, handler: Callable[[Request], Any], fault: Fault | None) -> Response:
-        injected = self._misbehave(fault, _text_error)
+    def _answer(self, request: Request, handler: Callable[[Request], Any], fault: Fault | None,
+                epoch: int) -> Response:
+        injected = self._misbehave(fault, _text_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None

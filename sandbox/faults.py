@@ -176,6 +176,9 @@ class PlatformSandbox:
     def _clear(self) -> None:
         self._calls: list[dict[str, Any]] = []
         self._clock = SandboxClock()
+        # Which reset the state belongs to. A call admitted before a reset (one sleeping on a timeout fault,
+        # say) must neither answer from nor be logged into the state scripted after it: see `_epoch_changed`.
+        self._epoch = getattr(self, "_epoch", 0) + 1
 
     def reset(self) -> None:
         """Forget everything scripted, every fault, rate limit and call; the clock follows real time again."""
@@ -215,10 +218,13 @@ class PlatformSandbox:
                                                      for name, value in wanted.items())]
 
     def _log_call(self, request: Request, endpoint: str, response: Response, fault: Fault | None,
-                  wait: float | None, *, site: dict[str, str] | None = None, **extra: Any) -> None:
+                  wait: float | None, *, epoch: int, site: dict[str, str] | None = None, **extra: Any) -> None:
         """Log an API call: the site's key first (``site``), then the request, the answer and what misbehaved
-        (the fault's kind, or "rate_limit"), then the platform's ``extra`` fields."""
+        (the fault's kind, or "rate_limit"), then the platform's ``extra`` fields. ``epoch`` is
+        :attr:`_epoch` when the call was admitted: a call admitted before a reset is not logged after it."""
         with self._lock:
+            if epoch != self._epoch:
+                return
             self._calls.append({
                 **(site or {}), "method": request.method, "path": request.path, "endpoint": endpoint,
                 "query": dict(request.query), "status": response.status,
@@ -227,14 +233,20 @@ class PlatformSandbox:
 
     # --- misbehaving ------------------------------------------------------------------------------------------
 
-    def _misbehave(self, fault: Fault | None,
-                   error_page: Callable[[int, str, int | None], Response]) -> Response | None:
+    def _misbehave(self, fault: Fault | None, error_page: Callable[[int, str, int | None], Response], *,
+                   epoch: int) -> Response | None:
         """Sleep for a timeout or slow fault (call it outside the lock); an HTTP fault's error page, in the
-        platform's own format (Retry-After for 503 and 429 when the fault has one); else None: answer."""
+        platform's own format (Retry-After for 503 and 429 when the fault has one); else None: answer.
+
+        A call that slept through a reset (``epoch``, as for :meth:`_log_call`, no longer current) answers 503
+        instead of reading the state scripted after the reset."""
         kind = fault.kind if fault else None
         if kind in (Fault.TIMEOUT, Fault.SLOW):
             default = self.timeout_fault_seconds if kind == Fault.TIMEOUT else self.slow_fault_seconds
             time.sleep(fault.seconds if fault.seconds is not None else default)
+            with self._lock:
+                if epoch != self._epoch:
+                    return error_page(503, "Service Unavailable", None)
         if kind in Fault.HTTP_ERRORS:
             status, reason = Fault.HTTP_ERRORS[kind]
             return error_page(status, reason, fault.retry_after if kind != Fault.HTTP_500 else None)

@@ -902,20 +902,21 @@ class OjsSandbox(PlatformSandbox):
             with self._lock:
                 site = self._sites.get(context_path)
                 wait, fault = admit(site.rate_limit, site.faults, request.path) if site is not None else (None, None)
+                epoch = self._epoch
             if site is None:
                 response = Response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
             elif wait is not None:
                 response = _html_error(429, "Too Many Requests", retry_after=math.ceil(wait))
             else:
-                response = self._answer(request, site, handler, fault)
-            self._log_call(request, endpoint, response, fault, wait, site={"context_path": context_path})
+                response = self._answer(request, site, handler, fault, epoch)
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch, site={"context_path": context_path})
             return response
 
         return wrapped
 
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], Any],
-                fault: Fault | None) -> Response:
-        injected = self._misbehave(fault, _html_error)
+                fault: Fault | None, epoch: int) -> Response:
+        injected = self._misbehave(fault, _html_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None

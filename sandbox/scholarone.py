@@ -733,6 +733,7 @@ class ScholarOneSandbox(PlatformSandbox):
                 if challenge is None and site is not None:
                     wait, fault = admit(site.rate_limit, site.faults, request.path)
                 now = self._clock.now()
+                epoch = self._epoch
             if challenge is not None:
                 response = challenge
             elif endpoint == "unknown":
@@ -743,16 +744,16 @@ class ScholarOneSandbox(PlatformSandbox):
             elif wait is not None:
                 response = self._envelope(request, as_json, None, _throttled(now + timedelta(seconds=wait)))
             else:
-                response = self._answer(request, site, handler, fault, as_json, now)
-            self._log_call(request, endpoint, response, fault, wait, site={"site_name": site_name},
+                response = self._answer(request, site, handler, fault, as_json, now, epoch)
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch, site={"site_name": site_name},
                            authenticated=challenge is None)
             return response
 
         return wrapped
 
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], _Result],
-                fault: Fault | None, as_json: bool, now: datetime) -> Response:
-        injected = self._misbehave(fault, _tomcat_error)
+                fault: Fault | None, as_json: bool, now: datetime, epoch: int) -> Response:
+        injected = self._misbehave(fault, _tomcat_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None

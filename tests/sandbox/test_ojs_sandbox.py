@@ -6,6 +6,7 @@ No Django here on purpose: the sandbox is a standalone process the product only 
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -766,3 +767,26 @@ def test_control_route_reports_bad_input_as_400(server: SandboxServer) -> None:
     response = requests.post(f"{server.base_url}/__sandbox__/ojs/sites", json={"context_path": "x",
                                                                                 "version": "2.4"}, timeout=5)
     assert response.status_code == 400 and "version" in response.json()["error"]
+
+
+def test_a_call_sleeping_through_a_reset_neither_answers_from_nor_logs_into_the_new_state(
+        server: SandboxServer) -> None:
+    """The flake behind ``[503, 403, 200] == [503, 200]``: a call of an earlier test, asleep on a timeout
+    fault, woke after the next test's reset, answered from that test's state (403: its token was unknown
+    there) and was logged among that test's calls."""
+    journal(server, "demo")
+    server.ojs.inject_fault("demo", "timeout", seconds=2.0)
+    stale: dict[str, int] = {}
+    sleeper = threading.Thread(target=lambda: stale.update(status=api(server, "demo", "submissions").status_code))
+    sleeper.start()
+    try:
+        while server.ojs.pending_faults("demo"):  # until the sleeper's call has taken the fault
+            time.sleep(0.01)
+        server.reset()
+        server.ojs.set_clock(T0)
+        server.ojs.add_site("demo", version="3.3", manager_token="another-token")
+        assert api(server, "demo", "submissions", token="another-token").status_code == 200
+    finally:
+        sleeper.join()
+    assert stale["status"] == 503
+    assert [call["status"] for call in server.ojs.calls("demo")] == [200]
