@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import JournalSystem
 from manuscripts.connectors.base import ConnectorError, PlatformUnavailable
+from manuscripts.connectors.http import safe_error_text
 from manuscripts.models import SystemPollState
 from publisher_backend.ratelimit import rate_limit_hit
 
@@ -91,6 +92,12 @@ def take_token(journal_system: JournalSystem) -> None:
         time.sleep(wait)
 
 
+def platform_error_text(journal_system: JournalSystem, exc: Exception) -> str:
+    """A failure as admin shows and stores it (last_error, Test connection): the error's kind and message,
+    bounded, without the system's credentials or anything shaped like one (see ``safe_error_text``)."""
+    return safe_error_text(f"{type(exc).__name__}: {exc}", credentials=journal_system.credentials or {})
+
+
 def _record_success(journal_system: JournalSystem) -> None:
     SystemPollState.objects.filter(pk=journal_system.pk).update(
         calls_total=F("calls_total") + 1, consecutive_failures=0, circuit_open_until=None,
@@ -103,7 +110,7 @@ def _record_failure(journal_system: JournalSystem, exc: ConnectorError) -> None:
     failures = state.consecutive_failures + 1
     changes = {"calls_total": F("calls_total") + 1, "failures_total": F("failures_total") + 1,
                "consecutive_failures": F("consecutive_failures") + 1, "last_failure_at": now,
-               "last_error": f"{type(exc).__name__}: {exc}"[:500]}
+               "last_error": platform_error_text(journal_system, exc)}
     if failures >= settings.CIRCUIT_FAILURE_THRESHOLD:
         changes["circuit_open_until"] = now + timedelta(seconds=settings.CIRCUIT_COOLDOWN_SECONDS)
         logger.warning("circuit opened for %s after %s failures", journal_system.key, failures)
@@ -133,7 +140,8 @@ def platform_call(journal_system: JournalSystem, call: Callable[..., Result], *a
                 _record_failure(journal_system, exc)
                 raise
             delay = backoff_seconds(attempt, exc.retry_after_seconds)
-            logger.info("retrying %s in %.2fs after %s", journal_system.key, delay, exc)
+            logger.info("retrying %s in %.2fs after %s", journal_system.key, delay,
+                        platform_error_text(journal_system, exc))
             time.sleep(delay)
         else:
             _record_success(journal_system)

@@ -263,6 +263,10 @@ PLATFORM_RETRY_BASE_SECONDS = 0.5
 PLATFORM_RETRY_MAX_SECONDS = 30.0
 CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal system
 CIRCUIT_COOLDOWN_SECONDS = 300
+# Journal-system base URLs may point at private, loopback and link-local addresses (and use plain http there):
+# only for the sandbox, tests and a platform on the same private network. Off, such URLs are refused when saved
+# and on every connection.
+PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=False)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

@@ -72,6 +72,9 @@ class Fault:
     HTTP_ERRORS = {HTTP_500: (500, "Internal Server Error"), HTTP_503: (503, "Service Unavailable"),
                    HTTP_429: (429, "Too Many Requests")}
 
+    # A redirect to ``location`` (302): clients must not follow it (a platform must not steer our requests).
+    REDIRECT = "redirect"
+
     kind: str
     remaining: int
     path_contains: str | None = None
@@ -79,6 +82,7 @@ class Fault:
     retry_after: int | None = None  # 429 / 503 / throttling: what to tell the client
     field_name: str | None = None  # renamed_field / missing_field
     new_name: str | None = None  # renamed_field
+    location: str | None = None  # redirect
 
     def __post_init__(self) -> None:
         if isinstance(self.remaining, bool) or not isinstance(self.remaining, int) or self.remaining < 1:
@@ -100,7 +104,7 @@ class Fault:
         return {k: v for k, v in {
             "kind": self.kind, "remaining": self.remaining, "path_contains": self.path_contains,
             "seconds": self.seconds, "retry_after": self.retry_after, "field": self.field_name,
-            "new_name": self.new_name}.items() if v is not None}
+            "new_name": self.new_name, "location": self.location}.items() if v is not None}
 
 
 @dataclass
@@ -247,6 +251,8 @@ class PlatformSandbox:
             with self._lock:
                 if epoch != self._epoch:
                     return error_page(503, "Service Unavailable", None)
+        if kind == Fault.REDIRECT:
+            return Response(302, b"", "text/html; charset=utf-8", {"Location": fault.location or "/"})
         if kind in Fault.HTTP_ERRORS:
             status, reason = Fault.HTTP_ERRORS[kind]
             return error_page(status, reason, fault.retry_after if kind != Fault.HTTP_500 else None)
@@ -268,7 +274,8 @@ class PlatformSandbox:
             lambda body, params: {"faults": self.pending_faults(params[param])}))
         router.add("POST", f"{site_route}/faults", self._control(lambda body, params: self.inject_fault(
             params[param], body["kind"], int(body.get("times", 1)), body.get("path_contains"),
-            **{name: body[name] for name in ("seconds", "retry_after", "field", "new_name") if name in body},
+            **{name: body[name] for name in ("seconds", "retry_after", "field", "new_name", "location")
+               if name in body},
         ) or {"faults": self.pending_faults(params[param])}))
         router.add("POST", f"{site_route}/rate-limit", self._control(
             lambda body, params: self.set_rate_limit(params[param], body.get("per_minute")) or {"ok": True}))

@@ -174,7 +174,7 @@ ERROR_MESSAGES = {
 
 MALFORMED_JSON = "malformed_json"
 FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED_JSON,
-               Fault.RENAMED_FIELD, Fault.MISSING_FIELD)
+               Fault.RENAMED_FIELD, Fault.MISSING_FIELD, Fault.REDIRECT)
 
 # --- decisions move() understands: (new status, new stage, new round status); None = unchanged -----------
 
@@ -807,14 +807,15 @@ class OjsSandbox(PlatformSandbox):
 
     def inject_fault(self, context_path: str, kind: str | int, times: int = 1, path_contains: str | None = None, *,
                      seconds: float | None = None, retry_after: int | None = None, field: str | None = None,
-                     new_name: str | None = None) -> None:
+                     new_name: str | None = None, location: str | None = None) -> None:
         """Make the next ``times`` API calls to a journal (whose path contains ``path_contains``) misbehave.
 
         Kinds: ``timeout`` (sleep ``seconds`` or :attr:`timeout_fault_seconds`, then answer), ``slow`` (the
         same with :attr:`slow_fault_seconds`), ``500``, ``503`` (optionally with Retry-After), ``429`` (with
         Retry-After, default 30), ``malformed_json`` (a PHP warning before the JSON, as with display_errors on),
         ``renamed_field`` (``field`` -> ``new_name``; default ``items`` -> ``data``) and ``missing_field``
-        (default ``lastModified``), applied at the top level and in each of ``items``.
+        (default ``lastModified``), applied at the top level and in each of ``items``; ``redirect`` (302 to
+        ``location``, as a hijacked or moved site would answer).
         """
         kind = fault_kind(kind, FAULT_KINDS)
         if kind == Fault.RENAMED_FIELD:
@@ -823,7 +824,7 @@ class OjsSandbox(PlatformSandbox):
             field = field or "lastModified"
         if kind == Fault.HTTP_429 and retry_after is None:
             retry_after = 30
-        fault = Fault(kind, times, path_contains, seconds, retry_after, field, new_name)
+        fault = Fault(kind, times, path_contains, seconds, retry_after, field, new_name, location)
         with self._lock:
             self._site(context_path).faults.add(fault)
 

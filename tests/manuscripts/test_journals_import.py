@@ -135,5 +135,5 @@ def test_relative_folder_is_an_error(tmp_path):
       - {key: em, name: EM, platform: editorial_manager, base_url: "file://exports"}
     """)
 
-    with pytest.raises(CommandError, match="line 2: base_url 'file://exports' is not an http"):
+    with pytest.raises(CommandError, match="line 2: journal system 'em': base_url: "):
         run(path)

@@ -154,3 +154,19 @@ def test_the_rate_limit_counts_every_http_request_of_a_poll(settings, wechat_san
     state = SystemPollState.objects.get(pk=polled.pk)
     assert state.claimed_until is None and state.next_poll_at > timezone.now()
     assert state.consecutive_failures == 0  # our own limit is not the platform failing
+
+
+def test_last_error_is_bounded_and_never_carries_credentials(system):
+    """A platform may echo what we sent; what admin stores and shows keeps none of it."""
+    echoed = (f"OJS at http://manager:pa55word@ojs.example.org?apiToken=eyJhbGciOiJIUzI1NiJ9.e30.c2ln refused "
+              f"token {system.credentials['token']} " + "x" * 1000)
+    call = Platform([PlatformAuthError(echoed)])
+
+    with pytest.raises(PlatformAuthError):
+        platform_call(system, call, "ok")
+
+    last_error = SystemPollState.objects.get(pk=system.pk).last_error
+    assert last_error.startswith("PlatformAuthError: OJS at http://***@ojs.example.org?apiToken=*** refused token ***")
+    assert len(last_error) == 300
+    assert not {"pa55word", "eyJhbGciOiJIUzI1NiJ9", system.credentials["token"]} & set(last_error.split())
+    assert "pa55word" not in last_error and system.credentials["token"] not in last_error
