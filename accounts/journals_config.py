@@ -157,7 +157,9 @@ def journals_config_load(path: Path) -> list[dict]:
             problems = "; ".join(f"{name}: {' '.join(str(m) for m in messages)}"
                                  for name, messages in error.message_dict.items())
             _fail(line, f"journal system {key!r}: {problems}")
-        rate = entry.get("rate_limit_per_minute", 60)
+        # Crossref's polite pool allows 3 list requests a second (since December 2025); other platforms publish
+        # no limit, so a modest default.
+        rate = entry.get("rate_limit_per_minute", 180 if platform == "crossref" else 60)
         if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
             _fail(line, "'rate_limit_per_minute' must be a positive whole number")
         name_en, name_zh = _names(entry.get("name", key), line, "journal system")

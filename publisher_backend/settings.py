@@ -258,6 +258,7 @@ POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
 SYSTEM_POLL_INTERVAL_SECONDS = 60  # platform-wide incremental polls (OJS)
 PLATFORM_BURST = 10  # token-bucket capacity per journal system
 PLATFORM_MAX_TOKEN_WAIT_SECONDS = 5.0  # longer waits reschedule instead of blocking a worker
+PLATFORM_SLOT_TTL_SECONDS = 60.0  # a concurrency slot (Crossref) held longer than this is freed (a dead worker's)
 PLATFORM_RETRY_ATTEMPTS = 3
 PLATFORM_RETRY_BASE_SECONDS = 0.5
 PLATFORM_RETRY_MAX_SECONDS = 30.0

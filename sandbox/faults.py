@@ -222,9 +222,11 @@ class PlatformSandbox:
                                                      for name, value in wanted.items())]
 
     def _log_call(self, request: Request, endpoint: str, response: Response, fault: Fault | None,
-                  wait: float | None, *, epoch: int, site: dict[str, str] | None = None, **extra: Any) -> None:
+                  wait: float | None, *, epoch: int, site: dict[str, str] | None = None, refused: str | None = None,
+                  **extra: Any) -> None:
         """Log an API call: the site's key first (``site``), then the request, the answer and what misbehaved
-        (the fault's kind, or "rate_limit"), then the platform's ``extra`` fields. ``epoch`` is
+        (``refused``: which of the platform's limits refused it; else the fault's kind, or "rate_limit"), then the
+        platform's ``extra`` fields. ``epoch`` is
         :attr:`_epoch` when the call was admitted: a call admitted before a reset is not logged after it."""
         with self._lock:
             if epoch != self._epoch:
@@ -232,7 +234,7 @@ class PlatformSandbox:
             self._calls.append({
                 **(site or {}), "method": request.method, "path": request.path, "endpoint": endpoint,
                 "query": dict(request.query), "status": response.status,
-                "fault": fault.kind if fault else ("rate_limit" if wait is not None else None), **extra,
+                "fault": refused or (fault.kind if fault else ("rate_limit" if wait is not None else None)), **extra,
             })
 
     # --- misbehaving ------------------------------------------------------------------------------------------

@@ -7,10 +7,31 @@ below. The sync service knows no platform.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What a platform allows one client: requests a second and requests at the same time (None: no limit of its
+    own beyond the journal system's configured rate). Connectors state their platform's published limits;
+    platforms that advertise a limit in their answers (Crossref's X-Rate-Limit-*) are followed as well."""
+
+    per_second: float | None = None
+    concurrent: int | None = None
+
+
+class RequestGate(Protocol):
+    """How every HTTP request to a platform waits its turn, shared by all workers (manuscripts.resilience)."""
+
+    def __call__(self, limits: RequestLimits) -> AbstractContextManager[None]:
+        """Wait for a token of the system's rate limit (never faster than ``limits``) and, when ``limits`` caps
+        concurrency, for a slot that the returned context holds until the request is done."""
+
+    def advise(self, limits: RequestLimits) -> None:
+        """The platform advertised its limit in an answer: follow it from now on."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +45,9 @@ class PlatformConfig:
     timeout_seconds: float = 10.0
     # journal key -> the platform's journal/context identifier (OJS context path, ScholarOne site name…)
     journal_paths: dict[str, str] = field(default_factory=dict)
-    # Called before every HTTP request to the platform: the journal system's shared rate limit waits here.
-    request_gate: Callable[[], None] | None = None
+    # Entered around every HTTP request to the platform: the journal system's shared rate limit and
+    # concurrency wait here.
+    request_gate: RequestGate | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -39,7 +40,13 @@ from urllib3.exceptions import NameResolutionError
 from urllib3.util.connection import create_connection
 
 from accounts.validators import platform_address_refusal
-from manuscripts.connectors.base import ConnectorError, PlatformDataError, PlatformUnavailable
+from manuscripts.connectors.base import (
+    ConnectorError,
+    PlatformDataError,
+    PlatformUnavailable,
+    RequestGate,
+    RequestLimits,
+)
 
 USER_AGENT = "ScholarLink/1.0 (+journal status sync)"
 SNIPPET_CHARS = 120  # of an unreadable body, quoted in error messages
@@ -181,20 +188,24 @@ class PlatformHttpClient:
 
     def __init__(self, *, platform: str, timeout_seconds: float, headers: dict[str, str] | None = None,
                  session: requests.Session | None = None, expect_json: bool = True,
-                 request_gate: Callable[[], None] | None = None) -> None:
+                 request_gate: RequestGate | None = None, limits: RequestLimits | None = None) -> None:
         self.platform = platform
-        self.request_gate = request_gate  # the journal system's rate limit: one token per request
+        self.request_gate = request_gate  # the journal system's rate limit and concurrency, around each request
+        self.limits = limits or RequestLimits()  # what the platform itself allows
         self.timeout_seconds = timeout_seconds
         self.expect_json = expect_json  # False: the body is left to the connector (content), never parsed here
         self.session = guarded_session(session)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})})
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> HttpAnswer:
+    def get(self, url: str, params: dict[str, Any] | None = None, *, limits: RequestLimits | None = None) -> HttpAnswer:
+        """GET ``url``; ``limits`` overrides the client's for this request (a platform that limits its routes
+        differently, as Crossref does lists and single works)."""
         where = _without_query(url)  # never echo query strings: some platforms take credentials there
-        if self.request_gate is not None:
-            self.request_gate()
+        turn = self.request_gate(limits or self.limits) if self.request_gate is not None else nullcontext()
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout_seconds, allow_redirects=False)
+            with turn:
+                response = self.session.get(url, params=params, timeout=self.timeout_seconds,
+                                            allow_redirects=False)
         except AddressRefused as error:
             raise AddressRefused(f"{self.platform}: GET {where} refused: {error}") from None
         except requests.Timeout:
@@ -206,6 +217,9 @@ class PlatformHttpClient:
             raise PlatformUnavailable(f"{self.platform} request failed: GET {where} ({_reason(error)})") from None
         status = response.status_code
         body = response.content
+        advertised = advertised_limits(response.headers)
+        if advertised is not None and self.request_gate is not None:
+            self.request_gate.advise(advertised)
         text = body.decode("utf-8", errors="replace")
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -236,6 +250,20 @@ class PlatformHttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def advertised_limits(headers: CaseInsensitiveDict) -> RequestLimits | None:
+    """``X-Rate-Limit-Limit: 3`` with ``X-Rate-Limit-Interval: 1s`` as 3 requests a second (Crossref's rest-api-doc
+    README, "Rate limits": the interval is always in seconds); None when absent or unreadable."""
+    limit, interval = headers.get("X-Rate-Limit-Limit"), headers.get("X-Rate-Limit-Interval")
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*s?\s*", interval or "")
+    try:
+        count, seconds = float(limit or ""), float(match.group(1)) if match else 0.0
+    except ValueError:
+        return None
+    if count <= 0 or seconds <= 0:
+        return None
+    return RequestLimits(per_second=count / seconds)
 
 
 def _without_query(url: str) -> str:
