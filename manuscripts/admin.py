@@ -75,6 +75,7 @@ def masked_credentials(journal_system: JournalSystem) -> str:
     return json.dumps(masked, ensure_ascii=False) if masked else "—"
 
 
+TEST_CONNECTION_CHARS = 1000  # of a Test connection answer shown in admin
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -188,10 +189,11 @@ class JournalSystemAdmin(admin.ModelAdmin):
                 shown = safe_error_text(problems, credentials=credentials)
                 self.message_user(request, f"{journal_system.key}: {shown}", level=messages.ERROR)
             except (ConnectorError, ValueError) as exc:
-                self.message_user(request, f"{journal_system.key}: {platform_error_text(journal_system, exc)}",
-                                  level=messages.ERROR)
+                # Longer than a stored last_error: what the site answered is the point of the test.
+                shown = platform_error_text(journal_system, exc, limit=TEST_CONNECTION_CHARS)
+                self.message_user(request, f"{journal_system.key}: {shown}", level=messages.ERROR)
             else:
-                shown = safe_error_text(str(result), credentials=credentials, limit=2000)
+                shown = safe_error_text(str(result), credentials=credentials, limit=TEST_CONNECTION_CHARS)
                 self.message_user(request, f"{journal_system.key}: {shown}", level=messages.SUCCESS)
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from accounts.models import JournalSystem
 from manuscripts.connectors.base import ConnectorError, PlatformUnavailable, RequestLimits
-from manuscripts.connectors.http import safe_error_text
+from manuscripts.connectors.http import ERROR_TEXT_CHARS, safe_error_text
 from manuscripts.models import SystemPollState
 from publisher_backend.ratelimit import rate_limit_hit
 
@@ -191,10 +191,11 @@ def take_token(journal_system: JournalSystem, limits: RequestLimits | None = Non
         time.sleep(wait)
 
 
-def platform_error_text(journal_system: JournalSystem, exc: Exception) -> str:
+def platform_error_text(journal_system: JournalSystem, exc: Exception, *, limit: int = ERROR_TEXT_CHARS) -> str:
     """A failure as admin shows and stores it (last_error, Test connection): the error's kind and message,
     bounded, without the system's credentials or anything shaped like one (see ``safe_error_text``)."""
-    return safe_error_text(f"{type(exc).__name__}: {exc}", credentials=journal_system.credentials or {})
+    return safe_error_text(f"{type(exc).__name__}: {exc}", credentials=journal_system.credentials or {},
+                           limit=limit)
 
 
 def _record_success(journal_system: JournalSystem) -> None:

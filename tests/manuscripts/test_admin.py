@@ -115,6 +115,23 @@ def test_the_journal_system_form_checks_where_it_may_call(staff_client, settings
     assert not JournalSystem.objects.filter(key="new-system").exists()
 
 
+def test_test_connection_reports_what_a_scholarone_site_answers_to_the_criteria(staff_client, wechat_sandbox):
+    from sandbox.scholarone import DEFAULT_API_KEY, DEFAULT_USERNAME
+
+    wechat_sandbox.scholarone.add_site("jas", criteria=["datetime_submitted"])
+    system = make_journal_system(key="demo-s1", platform="scholarone", base_url=wechat_sandbox.base_url,
+                                 credentials={"username": DEFAULT_USERNAME, "api_key": DEFAULT_API_KEY})
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+
+    [message] = [str(message) for message in response.context["messages"]]
+    assert "did not accept getIDsByDate criteria 'datetime_last_updated'" in message, message
+    assert "Unknown criteria datetime_last_updated; expected one of datetime_added, datetime_submitted" in message
+    assert DEFAULT_API_KEY not in message
+
+
 def test_system_list_shows_polling_health(staff_client):
     system = make_journal_system()
     SystemPollState.objects.create(journal_system=system, calls_total=20, failures_total=5,
