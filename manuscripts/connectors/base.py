@@ -7,6 +7,7 @@ below. The sync service knows no platform.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -132,3 +133,32 @@ class Connector(Protocol):
 
     def changed_since(self, cursor: str | None) -> SnapshotPage:
         """Every manuscript changed since `cursor` across the system's journals (platform-wide polling)."""
+
+
+class PushConnector(Protocol):
+    """A platform that tells us about changes (webhooks) instead of waiting to be polled.
+
+    The place for Editorial Manager's "EM Notification Services" (decision, task-status, submission and transfer
+    events, sent to an endpoint the publication configures; see ``file_export``'s docstring) once its message
+    format is in hand: no platform has one yet, and the registry's ``PUSH_CONNECTORS`` is empty, so nothing
+    receives webhooks today. What one must do:
+
+    - ``verify`` an incoming request before anything is read from it (the platform's signature or shared secret,
+      from the journal system's credentials) and raise :class:`PlatformAuthError` otherwise;
+    - turn a verified body into snapshots with ``snapshots_from``, in the same :class:`ManuscriptSnapshot` shape
+      the pollers produce, so the sync service applies them like a poll (idempotent, older never over newer);
+    - leave polling (or exports) in place: a missed webhook is caught by the next full read.
+
+    The receiving endpoint belongs in ``manuscripts`` (one URL per journal system), answering fast and applying
+    the snapshots in a task after commit.
+    """
+
+    platform: str
+
+    def __init__(self, config: PlatformConfig) -> None: ...
+
+    def verify(self, *, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise PlatformAuthError unless the request provably comes from the platform."""
+
+    def snapshots_from(self, *, headers: Mapping[str, str], body: bytes) -> list[ManuscriptSnapshot]:
+        """The manuscripts a verified notification is about, as snapshots."""
