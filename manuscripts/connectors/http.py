@@ -126,10 +126,17 @@ _SECRET_PATTERNS = (
 )
 
 
+# Credentials that are settings, not secrets: shown as they are (a contact address, a time zone…). Every other
+# credential value counts as a secret, whatever its name.
+NON_SECRET_CREDENTIALS = frozenset({"mailto", "timezone", "version", "format", "rows", "ids_by_date_criteria",
+                                    "history_start", "clock_skew_seconds", "settle_seconds", "status_map"})
+
+
 def _secret_values(credentials: Any) -> Iterable[str]:
     if isinstance(credentials, dict):
-        for value in credentials.values():
-            yield from _secret_values(value)
+        for name, value in credentials.items():
+            if name not in NON_SECRET_CREDENTIALS:
+                yield from _secret_values(value)
     elif isinstance(credentials, list | tuple):
         for value in credentials:
             yield from _secret_values(value)

@@ -157,6 +157,13 @@ def test_error_text_never_carries_credentials(text: str) -> None:
     assert "SECRETVALUE" not in shown and "***" in shown
 
 
+def test_error_text_keeps_credentials_that_are_settings() -> None:
+    shown = safe_error_text("polite pool as ops@example.org, time zone Asia/Shanghai, token SECRETVALUE",
+                            credentials={"mailto": "ops@example.org", "timezone": "Asia/Shanghai",
+                                         "token": "SECRETVALUE"})
+    assert shown == "polite pool as ops@example.org, time zone Asia/Shanghai, token ***"
+
+
 def test_error_text_is_bounded() -> None:
     shown = safe_error_text("x" * 10_000)
     assert len(shown) == 300 and shown.endswith("…")
