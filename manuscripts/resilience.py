@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from functools import lru_cache
 from typing import TypeVar
@@ -84,7 +84,7 @@ SLOT_POLL_SECONDS = 0.05  # how often a caller waiting for a concurrency slot as
 ADVERTISED_LIMIT_TTL_SECONDS = 3600  # an advertised limit is followed this long after the platform last said it
 # We aim a little below a platform's own limit: requests spaced at exactly its rate can arrive closer together
 # than they left (network jitter) and be counted in one window.
-PLATFORM_LIMIT_MARGIN = 0.9
+PLATFORM_LIMIT_MARGIN = 0.8
 
 
 @lru_cache(maxsize=4)
@@ -165,18 +165,19 @@ class PlatformGate:
         self.journal_system = journal_system
 
     def __call__(self, limits: RequestLimits) -> AbstractContextManager[None]:
-        take_token(self.journal_system, limits)
-        if limits.concurrent:
-            return concurrency_slot(self.journal_system, limits.concurrent)
-        return _no_slot()
+        return self._turn(limits)
+
+    @contextmanager
+    def _turn(self, limits: RequestLimits) -> Iterator[None]:
+        # The slot first, the token last: a token taken before waiting for a slot would let requests that waited
+        # leave together, closer than the rate allows.
+        slot = concurrency_slot(self.journal_system, limits.concurrent) if limits.concurrent else nullcontext()
+        with slot:
+            take_token(self.journal_system, limits)
+            yield
 
     def advise(self, limits: RequestLimits) -> None:
         advertise_limit(self.journal_system, limits)
-
-
-@contextmanager
-def _no_slot() -> Iterator[None]:
-    yield
 
 
 def take_token(journal_system: JournalSystem, limits: RequestLimits | None = None) -> None:

@@ -158,6 +158,7 @@ class CrossrefSandbox(PlatformSandbox):
         self._bucket: TokenBucket | None = None
         self._advertised = ADVERTISED_RATE_LIMIT
         self._enforce_pools = False
+        self._pool_window = 1.0
         self._pool_admitted: dict[tuple[str, str], list[float]] = {}  # (pool, kind) -> admission times, last second
         self._in_flight: dict[tuple[str, str], int] = {}
         self._most_in_flight: dict[tuple[str, str], int] = {}
@@ -260,10 +261,17 @@ class CrossrefSandbox(PlatformSandbox):
                 per_minute = max(1, round(limit * 60 / interval_seconds))
                 self._bucket, self._advertised = TokenBucket(per_minute), (limit, interval_seconds)
 
-    def enforce_pools(self, enabled: bool = True) -> None:
-        """Enforce (or stop enforcing) the public and polite pools' limits (see the module docstring)."""
+    def enforce_pools(self, enabled: bool = True, *, window_seconds: float = 1.0) -> None:
+        """Enforce (or stop enforcing) the public and polite pools' limits (see the module docstring).
+
+        ``window_seconds`` stretches the second the rates are counted over, so a test can make sequential calls
+        fall in one window however slowly the machine runs them (answers still advertise a one-second interval).
+        """
+        if window_seconds <= 0:
+            raise ValueError(f"window_seconds must be positive, not {window_seconds!r}")
         with self._lock:
             self._enforce_pools = bool(enabled)
+            self._pool_window = float(window_seconds)
 
     def most_in_flight(self, pool: str, kind: str = "list") -> int:
         """The most requests of a pool and route kind ("list" or "work") ever in flight at once since the reset."""
@@ -274,7 +282,7 @@ class CrossrefSandbox(PlatformSandbox):
         """Under the lock: None when the call may run (it is counted in flight), else what it exceeds."""
         per_second, at_once = POOL_LIMITS[key]
         now = time.monotonic()
-        recent = [moment for moment in self._pool_admitted.get(key, []) if moment > now - 1.0]
+        recent = [moment for moment in self._pool_admitted.get(key, []) if moment > now - self._pool_window]
         if self._in_flight.get(key, 0) >= at_once:
             return "pool_concurrency"
         if len(recent) >= per_second:
@@ -439,7 +447,9 @@ class CrossrefSandbox(PlatformSandbox):
         router.add("POST", f"{prefix}/rate-limit", self._control(lambda body, params: self.set_rate_limit(
             body.get("limit"), int(body.get("interval_seconds", 1))) or {"ok": True}))
         router.add("POST", f"{prefix}/pools", self._control(
-            lambda body, params: self.enforce_pools(bool(body.get("enforce", True))) or {"ok": True}))
+            lambda body, params: self.enforce_pools(bool(body.get("enforce", True)),
+                                                    window_seconds=float(body.get("window_seconds", 1.0)))
+            or {"ok": True}))
 
 
 # --- wire format ------------------------------------------------------------------------------------------------
