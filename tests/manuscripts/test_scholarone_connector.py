@@ -110,7 +110,8 @@ def test_unknown_response_format_is_a_configuration_error(server: SandboxServer,
         connector(server, format="yaml").test_connection()
 
 
-def test_connection_names_the_sites_reached_and_their_recent_documents(server: SandboxServer, s1: Any) -> None:
+def test_connection_names_the_sites_reached_and_their_recent_documents(server: SandboxServer, s1: Any,
+                                                                       english: None) -> None:
     author = journal(s1, "jas")
     journal(s1, "jbs")
     submit(s1, author, 2, "jas")
@@ -131,7 +132,7 @@ def test_connection_reports_a_site_that_refuses_the_criteria(server: SandboxServ
     assert "jas (0;" in connector(server, ids_by_date_criteria="datetime_added").test_connection()
 
 
-def test_connection_says_when_documents_lack_last_updated(server: SandboxServer, s1: Any) -> None:
+def test_connection_says_when_documents_lack_last_updated(server: SandboxServer, s1: Any, english: None) -> None:
     author = journal(s1, "jas", last_updated_field=False)
     submit(s1, author, 1)
     message = connector(server).test_connection()
