@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Journal, JournalSystem, Platform
-from accounts.validators import validate_platform_url
+from accounts.validators import validate_platform_settings
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ISSN = re.compile(r"^\d{4}-\d{3}[\dXx]$")
@@ -148,14 +148,18 @@ def journals_config_load(path: Path) -> list[dict]:
         if platform not in Platform.values:
             _fail(line, f"unknown platform {platform!r} (expected one of: {', '.join(Platform.values)})")
         base_url = str(_expand_env(_require(entry, "base_url", f"journal system {key!r}"), line))
-        try:
-            validate_platform_url(base_url)
-        except ValidationError:
-            _fail(line, f"base_url {base_url!r} is not an http(s) URL or a file:/// folder")
         credentials = _expand_env(entry.get("credentials") or {}, line)
         if not isinstance(credentials, dict):
             _fail(line, "'credentials' must be a mapping")
-        rate = entry.get("rate_limit_per_minute", 60)
+        try:
+            validate_platform_settings(platform=platform, base_url=base_url, credentials=credentials)
+        except ValidationError as error:
+            problems = "; ".join(f"{name}: {' '.join(str(m) for m in messages)}"
+                                 for name, messages in error.message_dict.items())
+            _fail(line, f"journal system {key!r}: {problems}")
+        # Crossref's polite pool allows 3 list requests a second (since December 2025); other platforms publish
+        # no limit, so a modest default.
+        rate = entry.get("rate_limit_per_minute", 180 if platform == "crossref" else 60)
         if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
             _fail(line, "'rate_limit_per_minute' must be a positive whole number")
         name_en, name_zh = _names(entry.get("name", key), line, "journal system")

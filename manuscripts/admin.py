@@ -2,7 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -11,9 +11,12 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Journal, JournalSystem
+from accounts.validators import validate_platform_settings
 from manuscripts.connectors.base import ConnectorError
+from manuscripts.connectors.http import safe_error_text
 from manuscripts.connectors.registry import connector_for
 from manuscripts.models import CircuitState, Manuscript, StatusEvent, SystemPollState
+from manuscripts.resilience import platform_error_text
 from manuscripts.services import exports
 from manuscripts.services.platforms import platform_config_for
 from publisher_backend.errors import ApiError
@@ -44,6 +47,22 @@ class JournalSystemForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter a JSON object, e.g. {\"token\": \"…\"}."))
         return value
 
+    def clean(self):
+        """The base URL, folder and credentials the platform needs, checked together (validate_platform_settings)."""
+        cleaned = super().clean()
+        if self.errors.get("base_url") or not cleaned.get("platform"):
+            return cleaned
+        credentials = cleaned.get("new_credentials")
+        if credentials is None:
+            credentials = self.instance.credentials or {}
+        try:
+            validate_platform_settings(platform=cleaned["platform"], base_url=cleaned.get("base_url") or "",
+                                       credentials=credentials)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error("new_credentials" if name == "credentials" else name, messages)
+        return cleaned
+
     def save(self, commit=True):
         if self.cleaned_data.get("new_credentials") is not None:
             self.instance.credentials = self.cleaned_data["new_credentials"]
@@ -56,6 +75,7 @@ def masked_credentials(journal_system: JournalSystem) -> str:
     return json.dumps(masked, ensure_ascii=False) if masked else "—"
 
 
+TEST_CONNECTION_CHARS = 1000  # of a Test connection answer shown in admin
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -156,13 +176,25 @@ class JournalSystemAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Test connection"), permissions=["change"])
     def test_connection(self, request, queryset):
+        """Calls each platform with its stored credentials and says what it answered. What is shown is bounded and
+        never carries a credential (platform_error_text): a platform may echo what we sent."""
         for journal_system in queryset:
+            credentials = journal_system.credentials or {}
             try:
+                validate_platform_settings(platform=journal_system.platform, base_url=journal_system.base_url,
+                                           credentials=credentials)
                 result = connector_for(platform_config_for(journal_system)).test_connection()
+            except ValidationError as exc:
+                problems = " ".join(str(text) for texts in exc.message_dict.values() for text in texts)
+                shown = safe_error_text(problems, credentials=credentials)
+                self.message_user(request, f"{journal_system.key}: {shown}", level=messages.ERROR)
             except (ConnectorError, ValueError) as exc:
-                self.message_user(request, f"{journal_system.key}: {type(exc).__name__}: {exc}", level=messages.ERROR)
+                # Longer than a stored last_error: what the site answered is the point of the test.
+                shown = platform_error_text(journal_system, exc, limit=TEST_CONNECTION_CHARS)
+                self.message_user(request, f"{journal_system.key}: {shown}", level=messages.ERROR)
             else:
-                self.message_user(request, f"{journal_system.key}: {result}", level=messages.SUCCESS)
+                shown = safe_error_text(str(result), credentials=credentials, limit=TEST_CONNECTION_CHARS)
+                self.message_user(request, f"{journal_system.key}: {shown}", level=messages.SUCCESS)
 
 
 @admin.register(Journal)

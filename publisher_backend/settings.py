@@ -315,11 +315,16 @@ POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
 SYSTEM_POLL_INTERVAL_SECONDS = 60  # platform-wide incremental polls (OJS)
 PLATFORM_BURST = 10  # token-bucket capacity per journal system
 PLATFORM_MAX_TOKEN_WAIT_SECONDS = 5.0  # longer waits reschedule instead of blocking a worker
+PLATFORM_SLOT_TTL_SECONDS = 60.0  # a concurrency slot (Crossref) held longer than this is freed (a dead worker's)
 PLATFORM_RETRY_ATTEMPTS = 3
 PLATFORM_RETRY_BASE_SECONDS = 0.5
 PLATFORM_RETRY_MAX_SECONDS = 30.0
 CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal system
 CIRCUIT_COOLDOWN_SECONDS = 300
+# Journal-system base URLs may point at private, loopback and link-local addresses (and use plain http there):
+# only for the sandbox, tests and a platform on the same private network. Off, such URLs are refused when saved
+# and on every connection.
+PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=False)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

@@ -24,7 +24,15 @@ the reference, §4), because the connector must meet it:
 - An unknown DOI is a 404 with the plain-text body ``Resource not found.``; throttling is a 429 with a plain-text
   body. Every answer advertises ``X-Rate-Limit-Limit`` and ``X-Rate-Limit-Interval``.
 
-Sandbox simplifications, said plainly: no ``query``, ``select``, ``facet`` or ``sample``; cursors are stateless
+- ``select=field,…`` on list queries keeps only those fields of each item (an unknown field is a 400
+  ``parameter-not-allowed``).
+- With :meth:`CrossrefSandbox.enforce_pools` on, the limits in force since 1 December 2025: the public pool 1
+  list request a second and 1 at a time (single works 5 a second, 1 at a time), the polite pool (``mailto``
+  parameter or ``mailto:`` in the User-Agent) 3 list requests a second and 3 at a time (single works 10, 3);
+  beyond them a 429 with ``Retry-After: 1``; answers then advertise the pool's limit in ``X-Rate-Limit-Limit``
+  / ``X-Rate-Limit-Interval``.
+
+Sandbox simplifications, said plainly: no ``query``, ``facet`` or ``sample``; cursors are stateless
 (they encode where the page ended) and never expire; the wording of validation failures other than Crossref's
 ``integer-not-valid`` and ``unknown-parameter`` is ours; the default order is by update (deposit) date, newest
 first, then DOI.
@@ -41,6 +49,7 @@ import binascii
 import copy
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -55,13 +64,29 @@ MESSAGE_VERSION = "1.0.0"
 DEFAULT_ROWS, MAX_ROWS, MAX_OFFSET = 20, 1000, 10_000
 KNOWN_PARAMETERS = {"filter", "rows", "offset", "cursor", "sort", "order", "mailto", "query", "select", "facet",
                     "sample"}
-UNSUPPORTED_PARAMETERS = {"query", "select", "facet", "sample"}  # real Crossref parameters the sandbox lacks
+UNSUPPORTED_PARAMETERS = {"query", "facet", "sample"}  # real Crossref parameters the sandbox lacks
 SORTS = {"updated": "deposited", "deposited": "deposited", "indexed": "indexed", "created": "created",
          "published": "issued", "issued": "issued"}
 DATE_FILTERS = {"index": "indexed", "update": "deposited", "deposit": "deposited", "created": "created",
                 "pub": "issued"}
 VALUE_FILTERS = ("orcid", "doi", "issn", "type", "has-orcid")
-ADVERTISED_RATE_LIMIT = (50, 1)  # X-Rate-Limit-Limit per X-Rate-Limit-Interval seconds, as Crossref advertises
+ADVERTISED_RATE_LIMIT = (50, 1)  # X-Rate-Limit-Limit per X-Rate-Limit-Interval seconds, as Crossref advertised
+# Since 1 December 2025 (Crossref blog, "Announcing changes to REST API rate limits", 2025-11-05): requests a
+# second and requests at a time, per pool (polite: a mailto parameter or a mailto: in the User-Agent) and per
+# kind of route (list queries on /works, single works on /works/{doi}). Metadata Plus is not limited here.
+POOL_LIMITS = {("public", "list"): (1, 1), ("public", "work"): (5, 1),
+               ("polite", "list"): (3, 3), ("polite", "work"): (10, 3)}
+# Fields a list query may select (rest-api-doc README, "Field queries and selecting": the work's top-level keys).
+SELECTABLE_FIELDS = {
+    "DOI", "ISBN", "ISSN", "URL", "abstract", "accepted", "alternative-id", "approved", "archive", "article-number",
+    "assertion", "author", "chair", "clinical-trial-number", "container-title", "content-created",
+    "content-domain", "created", "degree", "deposited", "editor", "event", "funder", "group-title", "indexed",
+    "is-referenced-by-count", "issn-type", "issue", "issued", "license", "link", "member", "original-title",
+    "page", "posted", "prefix", "published", "published-online", "published-print", "publisher",
+    "publisher-location", "reference", "references-count", "relation", "score", "short-container-title",
+    "short-title", "standards-body", "subject", "subtitle", "title", "translator", "type", "update-policy",
+    "update-to", "updated-by", "volume",
+}
 
 HTTP_400, MALFORMED_JSON = "400", "malformed_json"
 FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, HTTP_400, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED_JSON,
@@ -132,6 +157,11 @@ class CrossrefSandbox(PlatformSandbox):
         self._faults = FaultQueue()
         self._bucket: TokenBucket | None = None
         self._advertised = ADVERTISED_RATE_LIMIT
+        self._enforce_pools = False
+        self._pool_window = 1.0
+        self._pool_admitted: dict[tuple[str, str], list[float]] = {}  # (pool, kind) -> admission times, last second
+        self._in_flight: dict[tuple[str, str], int] = {}
+        self._most_in_flight: dict[tuple[str, str], int] = {}
 
     # --- scripting: works ---------------------------------------------------------------------------------
 
@@ -231,9 +261,40 @@ class CrossrefSandbox(PlatformSandbox):
                 per_minute = max(1, round(limit * 60 / interval_seconds))
                 self._bucket, self._advertised = TokenBucket(per_minute), (limit, interval_seconds)
 
+    def enforce_pools(self, enabled: bool = True, *, window_seconds: float = 1.0) -> None:
+        """Enforce (or stop enforcing) the public and polite pools' limits (see the module docstring).
+
+        ``window_seconds`` stretches the second the rates are counted over, so a test can make sequential calls
+        fall in one window however slowly the machine runs them (answers still advertise a one-second interval).
+        """
+        if window_seconds <= 0:
+            raise ValueError(f"window_seconds must be positive, not {window_seconds!r}")
+        with self._lock:
+            self._enforce_pools = bool(enabled)
+            self._pool_window = float(window_seconds)
+
+    def most_in_flight(self, pool: str, kind: str = "list") -> int:
+        """The most requests of a pool and route kind ("list" or "work") ever in flight at once since the reset."""
+        with self._lock:
+            return self._most_in_flight.get((pool, kind), 0)
+
+    def _admit_to_pool(self, key: tuple[str, str]) -> str | None:
+        """Under the lock: None when the call may run (it is counted in flight), else what it exceeds."""
+        per_second, at_once = POOL_LIMITS[key]
+        now = time.monotonic()
+        recent = [moment for moment in self._pool_admitted.get(key, []) if moment > now - self._pool_window]
+        if self._in_flight.get(key, 0) >= at_once:
+            return "pool_concurrency"
+        if len(recent) >= per_second:
+            return "pool_rate"
+        self._pool_admitted[key] = [*recent, now]
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        self._most_in_flight[key] = max(self._most_in_flight.get(key, 0), self._in_flight[key])
+        return None
+
     def calls(self) -> list[dict[str, Any]]:
-        """Every API call as {method, path, endpoint, query, status, fault, user_agent, plus_token}, oldest
-        first."""
+        """Every API call as {method, path, endpoint, query, status, fault, user_agent, plus_token, pool}, oldest
+        first (fault "pool_rate" / "pool_concurrency": refused by the pool's limits)."""
         with self._lock:
             return copy.deepcopy(self._calls)
 
@@ -262,24 +323,40 @@ class CrossrefSandbox(PlatformSandbox):
         """Wrap an API handler with the rate limit, faults, Crossref's error formats and the call log."""
 
         def wrapped(request: Request) -> Response:
+            pool = _pool(request)
+            pool_key = (pool, "list" if endpoint == "GET /works" else "work")
+            limited = pool != "plus"
             with self._lock:
-                wait, fault = admit(self._bucket, self._faults, request.path)
+                refused = self._admit_to_pool(pool_key) if self._enforce_pools and limited else None
+                wait, fault = admit(self._bucket, self._faults, request.path) if refused is None else (None, None)
                 advertised = self._advertised
-            if wait is not None:
-                response = _text(429, TOO_MANY_TEXT, {"Retry-After": str(max(1, round(wait)))})
-            else:
-                response = self._answer(request, handler, fault)
+                if self._bucket is None and self._enforce_pools and limited:
+                    advertised = (POOL_LIMITS[pool_key][0], 1)
+                epoch = self._epoch
+            try:
+                if refused is not None:
+                    response = _text(429, TOO_MANY_TEXT, {"Retry-After": "1"})
+                elif wait is not None:
+                    response = _text(429, TOO_MANY_TEXT, {"Retry-After": str(max(1, round(wait)))})
+                else:
+                    response = self._answer(request, handler, fault, epoch)
+            finally:
+                if refused is None and self._enforce_pools and limited:
+                    with self._lock:
+                        self._in_flight[pool_key] = max(0, self._in_flight.get(pool_key, 0) - 1)
             response = replace(response, headers={**response.headers, "X-Rate-Limit-Limit": str(advertised[0]),
                                                   "X-Rate-Limit-Interval": f"{advertised[1]}s"})
             # What the polite pool and Metadata Plus look at (the token itself is not kept).
-            self._log_call(request, endpoint, response, fault, wait, user_agent=request.headers.get("user-agent", ""),
-                           plus_token="crossref-plus-api-token" in request.headers)
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch,
+                           user_agent=request.headers.get("user-agent", ""),
+                           plus_token="crossref-plus-api-token" in request.headers, pool=pool, refused=refused)
             return response
 
         return wrapped
 
-    def _answer(self, request: Request, handler: Callable[[Request], Any], fault: Fault | None) -> Response:
-        injected = self._misbehave(fault, _text_error)
+    def _answer(self, request: Request, handler: Callable[[Request], Any], fault: Fault | None,
+                epoch: int) -> Response:
+        injected = self._misbehave(fault, _text_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None
@@ -340,7 +417,14 @@ class CrossrefSandbox(PlatformSandbox):
             message["next-cursor"] = _encode_cursor(sort_key(page[-1])) if page else cursor
         else:
             page = matches[offset:offset + rows]
-        message.update({"items": [_record(work) for work in page], "items-per-page": rows,
+        selected = [name for name in query.get("select", "").split(",") if name] if "select" in query else None
+        for name in selected or []:
+            if name not in SELECTABLE_FIELDS:
+                raise _ValidationFailure("parameter-not-allowed", name, f"Field {name} is not a valid select field")
+        records = [_record(work) for work in page]
+        if selected is not None:
+            records = [{name: value for name, value in record.items() if name in selected} for record in records]
+        message.update({"items": records, "items-per-page": rows,
                         "query": {"start-index": 0 if cursor is not None else offset, "search-terms": None}})
         return _envelope("work-list", message)
 
@@ -362,9 +446,22 @@ class CrossrefSandbox(PlatformSandbox):
         ) or {"faults": self.pending_faults()}))
         router.add("POST", f"{prefix}/rate-limit", self._control(lambda body, params: self.set_rate_limit(
             body.get("limit"), int(body.get("interval_seconds", 1))) or {"ok": True}))
+        router.add("POST", f"{prefix}/pools", self._control(
+            lambda body, params: self.enforce_pools(bool(body.get("enforce", True)),
+                                                    window_seconds=float(body.get("window_seconds", 1.0)))
+            or {"ok": True}))
 
 
 # --- wire format ------------------------------------------------------------------------------------------------
+
+
+def _pool(request: Request) -> str:
+    """Which pool a call is in: "plus" (a Metadata Plus token), "polite" (a contact address) or "public"."""
+    if "crossref-plus-api-token" in request.headers:
+        return "plus"
+    if request.query.get("mailto") or "mailto:" in request.headers.get("user-agent", ""):
+        return "polite"
+    return "public"
 
 
 def _envelope(message_type: str, message: Any) -> dict[str, Any]:

@@ -72,6 +72,9 @@ class Fault:
     HTTP_ERRORS = {HTTP_500: (500, "Internal Server Error"), HTTP_503: (503, "Service Unavailable"),
                    HTTP_429: (429, "Too Many Requests")}
 
+    # A redirect to ``location`` (302): clients must not follow it (a platform must not steer our requests).
+    REDIRECT = "redirect"
+
     kind: str
     remaining: int
     path_contains: str | None = None
@@ -79,6 +82,7 @@ class Fault:
     retry_after: int | None = None  # 429 / 503 / throttling: what to tell the client
     field_name: str | None = None  # renamed_field / missing_field
     new_name: str | None = None  # renamed_field
+    location: str | None = None  # redirect
 
     def __post_init__(self) -> None:
         if isinstance(self.remaining, bool) or not isinstance(self.remaining, int) or self.remaining < 1:
@@ -100,7 +104,7 @@ class Fault:
         return {k: v for k, v in {
             "kind": self.kind, "remaining": self.remaining, "path_contains": self.path_contains,
             "seconds": self.seconds, "retry_after": self.retry_after, "field": self.field_name,
-            "new_name": self.new_name}.items() if v is not None}
+            "new_name": self.new_name, "location": self.location}.items() if v is not None}
 
 
 @dataclass
@@ -176,6 +180,9 @@ class PlatformSandbox:
     def _clear(self) -> None:
         self._calls: list[dict[str, Any]] = []
         self._clock = SandboxClock()
+        # Which reset the state belongs to. A call admitted before a reset (one sleeping on a timeout fault,
+        # say) must neither answer from nor be logged into the state scripted after it: see `_epoch_changed`.
+        self._epoch = getattr(self, "_epoch", 0) + 1
 
     def reset(self) -> None:
         """Forget everything scripted, every fault, rate limit and call; the clock follows real time again."""
@@ -215,26 +222,39 @@ class PlatformSandbox:
                                                      for name, value in wanted.items())]
 
     def _log_call(self, request: Request, endpoint: str, response: Response, fault: Fault | None,
-                  wait: float | None, *, site: dict[str, str] | None = None, **extra: Any) -> None:
+                  wait: float | None, *, epoch: int, site: dict[str, str] | None = None, refused: str | None = None,
+                  **extra: Any) -> None:
         """Log an API call: the site's key first (``site``), then the request, the answer and what misbehaved
-        (the fault's kind, or "rate_limit"), then the platform's ``extra`` fields."""
+        (``refused``: which of the platform's limits refused it; else the fault's kind, or "rate_limit"), then the
+        platform's ``extra`` fields. ``epoch`` is
+        :attr:`_epoch` when the call was admitted: a call admitted before a reset is not logged after it."""
         with self._lock:
+            if epoch != self._epoch:
+                return
             self._calls.append({
                 **(site or {}), "method": request.method, "path": request.path, "endpoint": endpoint,
                 "query": dict(request.query), "status": response.status,
-                "fault": fault.kind if fault else ("rate_limit" if wait is not None else None), **extra,
+                "fault": refused or (fault.kind if fault else ("rate_limit" if wait is not None else None)), **extra,
             })
 
     # --- misbehaving ------------------------------------------------------------------------------------------
 
-    def _misbehave(self, fault: Fault | None,
-                   error_page: Callable[[int, str, int | None], Response]) -> Response | None:
+    def _misbehave(self, fault: Fault | None, error_page: Callable[[int, str, int | None], Response], *,
+                   epoch: int) -> Response | None:
         """Sleep for a timeout or slow fault (call it outside the lock); an HTTP fault's error page, in the
-        platform's own format (Retry-After for 503 and 429 when the fault has one); else None: answer."""
+        platform's own format (Retry-After for 503 and 429 when the fault has one); else None: answer.
+
+        A call that slept through a reset (``epoch``, as for :meth:`_log_call`, no longer current) answers 503
+        instead of reading the state scripted after the reset."""
         kind = fault.kind if fault else None
         if kind in (Fault.TIMEOUT, Fault.SLOW):
             default = self.timeout_fault_seconds if kind == Fault.TIMEOUT else self.slow_fault_seconds
             time.sleep(fault.seconds if fault.seconds is not None else default)
+            with self._lock:
+                if epoch != self._epoch:
+                    return error_page(503, "Service Unavailable", None)
+        if kind == Fault.REDIRECT:
+            return Response(302, b"", "text/html; charset=utf-8", {"Location": fault.location or "/"})
         if kind in Fault.HTTP_ERRORS:
             status, reason = Fault.HTTP_ERRORS[kind]
             return error_page(status, reason, fault.retry_after if kind != Fault.HTTP_500 else None)
@@ -256,7 +276,8 @@ class PlatformSandbox:
             lambda body, params: {"faults": self.pending_faults(params[param])}))
         router.add("POST", f"{site_route}/faults", self._control(lambda body, params: self.inject_fault(
             params[param], body["kind"], int(body.get("times", 1)), body.get("path_contains"),
-            **{name: body[name] for name in ("seconds", "retry_after", "field", "new_name") if name in body},
+            **{name: body[name] for name in ("seconds", "retry_after", "field", "new_name", "location")
+               if name in body},
         ) or {"faults": self.pending_faults(params[param])}))
         router.add("POST", f"{site_route}/rate-limit", self._control(
             lambda body, params: self.set_rate_limit(params[param], body.get("per_minute")) or {"ok": True}))

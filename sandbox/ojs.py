@@ -1,6 +1,7 @@
-"""Stand-in for Open Journal Systems' REST API v1 (OJS 3.4, and 3.3 where it differs), in its wire format.
+"""Stand-in for Open Journal Systems' REST API v1 (OJS 3.4, and 3.3 and 3.5 where they differ), in its wire format.
 
-What is faithful to pkp-lib (branches stable-3_4_0 / stable-3_3_0), because the connector must meet it:
+What is faithful to pkp-lib (branches stable-3_3_0 / stable-3_4_0 / stable-3_5_0), because the connector must
+meet it:
 
 - Paths ``/index.php/{contextPath}/api/v1/...``; ``Authorization: Bearer <token>`` or the deprecated
   ``?apiToken=``. Tokens are HS256 JWTs over the user's API key, signed with the installation's secret
@@ -22,7 +23,12 @@ What is faithful to pkp-lib (branches stable-3_4_0 / stable-3_3_0), because the 
 - ``GET /users`` for managers, sub-editors and admins only, with ``searchPhrase`` matched word by word,
   case-insensitively, as a substring of username, e-mail, names, affiliation, biography or ORCID — fuzzy, as in
   OJS, so callers must filter exactly themselves. Items are the user schema's summary fields.
-- Dates are ``Y-m-d H:i:s`` in the site's timezone.
+- Dates are ``Y-m-d H:i:s`` in the site's timezone. ``dateLastActivity`` moves with every event of the
+  submission log (reviews in, an author's revised files, decisions); ``lastModified`` only when the submission
+  record is edited (status, stage): see :meth:`OjsSandbox.move`.
+- 3.5 (``classes/submission/maps/Schema.php``): the summary adds ``editorAssigned``, ``recommendationsIn``,
+  ``reviewersNotAssigned``, ``revisionsRequested`` and ``revisionsSubmitted``; ``stages[]`` carry an
+  ``editorAssigned`` flag and no ``statusId``/``status``; ``orderBy`` accepts the 3.4 values.
 
 Sandbox simplifications, said plainly: one sandbox is one OJS installation (user and submission ids are
 shared by its journals, as in OJS) whose journals may each behave as 3.3 or 3.4; review round and stage
@@ -137,9 +143,9 @@ USERS_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER, ROLE_SUB_EDITOR}
 SUBMISSIONS_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER, ROLE_SUB_EDITOR, ROLE_ASSISTANT, ROLE_REVIEWER, ROLE_AUTHOR}
 UNRESTRICTED_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER}  # may list submissions they are not assigned to
 
-VERSIONS = ("3.3", "3.4")
-DEFAULT_LOCALES = {"3.3": ("en_US", "zh_CN"), "3.4": ("en", "zh_CN")}
-DEFAULT_COUNT = {"3.3": 20, "3.4": 30}
+VERSIONS = ("3.3", "3.4", "3.5")
+DEFAULT_LOCALES = {"3.3": ("en_US", "zh_CN"), "3.4": ("en", "zh_CN"), "3.5": ("en", "zh_CN")}
+DEFAULT_COUNT = {"3.3": 20, "3.4": 30, "3.5": 30}
 MAX_COUNT = 100
 ORDER_BY = {  # accepted orderBy value -> the date or text the sandbox sorts on
     "3.3": {"dateSubmitted": "date_submitted", "dateLastActivity": "date_last_activity",
@@ -148,6 +154,8 @@ ORDER_BY = {  # accepted orderBy value -> the date or text the sandbox sorts on
             "lastModified": "last_modified", "title": "title", "datePublished": "date_published",
             "sequence": "date_submitted"},
 }
+# 3.5 adds orderBy=id (Collector::ORDERBY_ID); the handler (PKPSubmissionController) still accepts the 3.4 list only.
+ORDER_BY["3.5"] = dict(ORDER_BY["3.4"])
 
 ERROR_MESSAGES = {
     "api.403.unauthorized": "You are not authorized to access the requested resource.",
@@ -166,7 +174,7 @@ ERROR_MESSAGES = {
 
 MALFORMED_JSON = "malformed_json"
 FAULT_KINDS = (Fault.TIMEOUT, Fault.SLOW, Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429, MALFORMED_JSON,
-               Fault.RENAMED_FIELD, Fault.MISSING_FIELD)
+               Fault.RENAMED_FIELD, Fault.MISSING_FIELD, Fault.REDIRECT)
 
 # --- decisions move() understands: (new status, new stage, new round status); None = unchanged -----------
 
@@ -681,7 +689,11 @@ class OjsSandbox(PlatformSandbox):
         """Change a submission as an editor's decision (or an author's upload) would; returns its new state.
 
         ``decision`` is one of :data:`DECISIONS`; ``status``, ``stage_id`` and ``review_round_status`` then
-        override what it set. lastModified and dateLastActivity become the sandbox clock.
+        override what it set. dateLastActivity becomes the sandbox clock, as every event written to the
+        submission log stamps it (3.3 ``SubmissionLog::logEvent``, 3.4+ ``log/event/Repository::add`` call
+        ``stampLastActivity``); lastModified only when the submission record itself changes (status, stage,
+        DOI, publication date: ``submission/Repository::edit``/``updateStatus``). So reviews coming in, an
+        author's revised files and decisions that keep the stage (revisions requested) move only the former.
         """
         if decision is not None and decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}")
@@ -692,6 +704,7 @@ class OjsSandbox(PlatformSandbox):
                 raise KeyError(f"no submission {submission_id} in {context_path!r} (generated submissions change "
                                "only through change_generated)")
             now = self.now()
+            record_before = (submission.status, submission.stage_id, submission.doi, submission.date_published)
             new_status, new_stage, new_round_status = DECISIONS.get(decision or "", (None, None, None))
             if decision == "assign_editor":
                 submission.editor_assigned = True
@@ -729,7 +742,9 @@ class OjsSandbox(PlatformSandbox):
                 submission.date_published = date_published
             if doi is not None:
                 submission.doi = doi
-            submission.last_modified = submission.date_last_activity = now
+            submission.date_last_activity = now
+            if (submission.status, submission.stage_id, submission.doi, submission.date_published) != record_before:
+                submission.last_modified = now
             return self._state(submission)
 
     # --- scripting: generated journals ----------------------------------------------------------------------
@@ -792,14 +807,15 @@ class OjsSandbox(PlatformSandbox):
 
     def inject_fault(self, context_path: str, kind: str | int, times: int = 1, path_contains: str | None = None, *,
                      seconds: float | None = None, retry_after: int | None = None, field: str | None = None,
-                     new_name: str | None = None) -> None:
+                     new_name: str | None = None, location: str | None = None) -> None:
         """Make the next ``times`` API calls to a journal (whose path contains ``path_contains``) misbehave.
 
         Kinds: ``timeout`` (sleep ``seconds`` or :attr:`timeout_fault_seconds`, then answer), ``slow`` (the
         same with :attr:`slow_fault_seconds`), ``500``, ``503`` (optionally with Retry-After), ``429`` (with
         Retry-After, default 30), ``malformed_json`` (a PHP warning before the JSON, as with display_errors on),
         ``renamed_field`` (``field`` -> ``new_name``; default ``items`` -> ``data``) and ``missing_field``
-        (default ``lastModified``), applied at the top level and in each of ``items``.
+        (default ``lastModified``), applied at the top level and in each of ``items``; ``redirect`` (302 to
+        ``location``, as a hijacked or moved site would answer).
         """
         kind = fault_kind(kind, FAULT_KINDS)
         if kind == Fault.RENAMED_FIELD:
@@ -808,7 +824,7 @@ class OjsSandbox(PlatformSandbox):
             field = field or "lastModified"
         if kind == Fault.HTTP_429 and retry_after is None:
             retry_after = 30
-        fault = Fault(kind, times, path_contains, seconds, retry_after, field, new_name)
+        fault = Fault(kind, times, path_contains, seconds, retry_after, field, new_name, location)
         with self._lock:
             self._site(context_path).faults.add(fault)
 
@@ -865,6 +881,7 @@ class OjsSandbox(PlatformSandbox):
             "review_rounds": [{"round": r.round, "stage_id": r.stage_id, "status_id": r.status_id}
                               for r in submission.rounds],
             "last_modified": submission.last_modified.isoformat(),
+            "date_last_activity": submission.date_last_activity.isoformat(),
             "date_published": submission.date_published.isoformat() if submission.date_published else None,
             "doi": submission.doi,
         }
@@ -902,20 +919,21 @@ class OjsSandbox(PlatformSandbox):
             with self._lock:
                 site = self._sites.get(context_path)
                 wait, fault = admit(site.rate_limit, site.faults, request.path) if site is not None else (None, None)
+                epoch = self._epoch
             if site is None:
                 response = Response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
             elif wait is not None:
                 response = _html_error(429, "Too Many Requests", retry_after=math.ceil(wait))
             else:
-                response = self._answer(request, site, handler, fault)
-            self._log_call(request, endpoint, response, fault, wait, site={"context_path": context_path})
+                response = self._answer(request, site, handler, fault, epoch)
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch, site={"context_path": context_path})
             return response
 
         return wrapped
 
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], Any],
-                fault: Fault | None) -> Response:
-        injected = self._misbehave(fault, _html_error)
+                fault: Fault | None, epoch: int) -> Response:
+        injected = self._misbehave(fault, _html_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None
@@ -1003,7 +1021,7 @@ class OjsSandbox(PlatformSandbox):
         offset = max(0, _php_int(query.get("offset"), 0))
         order_column = ORDER_BY[site.version].get(query.get("orderBy", ""), "date_submitted")
         ascending = query.get("orderDirection") == "ASC"
-        if site.version == "3.4" and query.get("orderBy") not in ORDER_BY["3.4"]:
+        if site.version != "3.3" and query.get("orderBy") not in ORDER_BY[site.version]:
             ascending = False  # 3.4 reads orderDirection only together with a valid orderBy
         filters = _SubmissionFilters(
             assigned_to=assigned_to, statuses=_int_list(query, "status"), stage_ids=_int_list(query, "stageIds"),
@@ -1157,9 +1175,18 @@ class OjsSandbox(PlatformSandbox):
             "urlWorkflow": f"{base}/workflow/access/{sid}" if is_editorial
             else f"{base}/authorDashboard/submission/{sid}",
         }
-        if site.version == "3.4":
+        if site.version != "3.3":
             summary["urlSubmissionWizard"] = f"{base}/submission?id={sid}"
-        else:  # 3.3 keeps the wizard step as an integer, 0 once submitted
+        if site.version == "3.5":  # 3.5's apiSummary adds the workflow flags (classes/submission/maps/Schema.php)
+            last_round = submission.rounds[-1].status_id if submission.rounds else None
+            summary.update({
+                "editorAssigned": submission.editor_assigned,
+                "recommendationsIn": last_round in (ROUND_RECOMMENDATIONS_READY, ROUND_RECOMMENDATIONS_COMPLETED),
+                "reviewersNotAssigned": last_round == ROUND_PENDING_REVIEWERS,
+                "revisionsRequested": last_round in (ROUND_REVISIONS_REQUESTED, ROUND_RESUBMIT_FOR_REVIEW),
+                "revisionsSubmitted": last_round in (ROUND_REVISIONS_SUBMITTED, ROUND_RESUBMIT_FOR_REVIEW_SUBMITTED),
+            })
+        if site.version == "3.3":  # 3.3 keeps the wizard step as an integer, 0 once submitted
             summary["submissionProgress"] = 1 if submission.submission_progress else 0
         return dict(sorted(summary.items()))
 
@@ -1189,7 +1216,15 @@ class OjsSandbox(PlatformSandbox):
                 "id": stage_id, "label": STAGE_LABELS[stage_id], "isActiveStage": submission.stage_id == stage_id,
                 "currentUserAssignedRoles": own_roles, "files": {"count": 0},
             }
-            if site.version == "3.4":
+            if site.version == "3.5":
+                # 3.5 (Schema::getPropertyStages): no stage statusId/status any more; whether an editor is assigned
+                # is a flag on each stage, and the review state is read from reviewRounds[] alone.
+                stage["editorAssigned"] = submission.editor_assigned
+                stage["uploadedFilesCount"] = None
+                del stage["files"]
+                stages.append(stage)
+                continue
+            if site.version != "3.3":
                 stage["openQueryCount"] = 0
             else:
                 stage["queries"] = []
@@ -1204,7 +1239,7 @@ class OjsSandbox(PlatformSandbox):
                     stage["currentUserCanRecommendOnly"] = False
             stages.append(stage)
         full["stages"] = stages
-        if site.version == "3.4":
+        if site.version != "3.3":
             full["commentsForTheEditors"] = None
             full["userGroupId"] = site.group_id("author")
         return dict(sorted(full.items()))
@@ -1245,7 +1280,7 @@ class OjsSandbox(PlatformSandbox):
             else f"{base}/article/view/{sid}",
             "version": 1,
         }
-        if site.version == "3.4":
+        if site.version != "3.3":
             publication["authorsStringIncludeInBrowse"] = publication["authorsString"]
             publication["doiObject"] = None if not submission.doi else {
                 "id": pid, "contextId": site.context_id, "doi": submission.doi,
@@ -1265,7 +1300,7 @@ class OjsSandbox(PlatformSandbox):
                 "pages": None, "rights": _localized({}, locales), "sectionId": site.context_id, "seq": 0,
                 "urlPath": None,
             })
-            if site.version == "3.4":
+            if site.version != "3.3":
                 publication["doiId"] = pid if submission.doi else None
         return dict(sorted(publication.items()))
 
@@ -1284,7 +1319,7 @@ class OjsSandbox(PlatformSandbox):
             "seq": seq,
             "userGroupId": site.group_id("author"),
         }
-        if site.version == "3.4":
+        if site.version != "3.3":
             record.update({"country": contributor.country or None, "fullName": _contributor_name(contributor, locales),
                            "locale": submission.locale, "userGroupName": _localized({"en": "Author"}, locales)})
         else:
@@ -1306,7 +1341,7 @@ class OjsSandbox(PlatformSandbox):
             "fullName": user.full_name(site.locales), "groups": groups, "id": user.id, "orcid": user.orcid,
             "userName": user.username,
         }
-        if site.version == "3.4":
+        if site.version != "3.3":
             summary.update({
                 "affiliation": _localized(user.affiliation, site.locales),
                 "biography": _localized({}, site.locales), "gossip": None, "interests": [],

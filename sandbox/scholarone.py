@@ -226,6 +226,10 @@ class _Site:
     max_ids_by_date: int
     print_issn: str | None
     digital_issn: str | None
+    # What no public source confirms, scriptable per site to play a real one: the getIDsByDate criteria it
+    # accepts, and whether its documents carry lastUpdated.
+    criteria: tuple[str, ...] = ()
+    last_updated_field: bool = True
     faults: FaultQueue = field(default_factory=FaultQueue)
     rate_limit: TokenBucket | None = None
     custom_status_ids: dict[str, int] = field(default_factory=dict)
@@ -368,8 +372,13 @@ class ScholarOneSandbox(PlatformSandbox):
 
     def add_site(self, site_name: str, *, journal_name: str | None = None, prefix: str | None = None,
                  status_labels: dict[str, str] | None = None, max_ids_by_date: int = MAX_IDS_BY_DATE,
-                 print_issn: str | None = None, digital_issn: str | None = None) -> str:
+                 print_issn: str | None = None, digital_issn: str | None = None,
+                 criteria: Iterable[str] | None = None, last_updated_field: bool = True) -> str:
         """A journal answering to ``site_name``.
+
+        ``criteria`` narrows the getIDsByDate criteria the site accepts (default: all of :data:`CRITERIA`; the
+        documented default ``datetime_added`` always); ``last_updated_field=False`` leaves ``lastUpdated`` out of
+        its documents. Neither is confirmed by a public source: these play a site that differs from our guess.
 
         ``status_labels`` renames standard statuses for this journal (``{"Awaiting Reviewer Scores": "Under
         Review"}``), as journals configure their author-dashboard names; ``max_ids_by_date`` lowers getIDsByDate's
@@ -386,6 +395,8 @@ class ScholarOneSandbox(PlatformSandbox):
                 name=site_name, journal_name=journal_name or site_name.replace("_", " ").title(),
                 prefix=prefix or site_name.upper(), status_labels=dict(status_labels or {}),
                 max_ids_by_date=max_ids_by_date, print_issn=print_issn, digital_issn=digital_issn,
+                criteria=tuple(dict.fromkeys(("datetime_added", *(CRITERIA if criteria is None else criteria)))),
+                last_updated_field=last_updated_field,
             )
             return site_name
 
@@ -733,6 +744,7 @@ class ScholarOneSandbox(PlatformSandbox):
                 if challenge is None and site is not None:
                     wait, fault = admit(site.rate_limit, site.faults, request.path)
                 now = self._clock.now()
+                epoch = self._epoch
             if challenge is not None:
                 response = challenge
             elif endpoint == "unknown":
@@ -743,16 +755,16 @@ class ScholarOneSandbox(PlatformSandbox):
             elif wait is not None:
                 response = self._envelope(request, as_json, None, _throttled(now + timedelta(seconds=wait)))
             else:
-                response = self._answer(request, site, handler, fault, as_json, now)
-            self._log_call(request, endpoint, response, fault, wait, site={"site_name": site_name},
+                response = self._answer(request, site, handler, fault, as_json, now, epoch)
+            self._log_call(request, endpoint, response, fault, wait, epoch=epoch, site={"site_name": site_name},
                            authenticated=challenge is None)
             return response
 
         return wrapped
 
     def _answer(self, request: Request, site: _Site, handler: Callable[[Request, _Site], _Result],
-                fault: Fault | None, as_json: bool, now: datetime) -> Response:
-        injected = self._misbehave(fault, _tomcat_error)
+                fault: Fault | None, as_json: bool, now: datetime, epoch: int) -> Response:
+        injected = self._misbehave(fault, _tomcat_error, epoch=epoch)
         if injected is not None:
             return injected
         kind = fault.kind if fault else None
@@ -869,9 +881,9 @@ class ScholarOneSandbox(PlatformSandbox):
         if start > end:
             raise _bad_request(DETAIL_BAD_PARAMETER, "from_time must not be after to_time")
         criterion = query.get("criteria") or "datetime_added"
-        if criterion not in CRITERIA:
+        if criterion not in site.criteria:
             raise _bad_request(DETAIL_BAD_PARAMETER, f"Unknown criteria {criterion}; expected one of "
-                                                     f"{', '.join(CRITERIA)}")
+                                                     f"{', '.join(site.criteria)}")
         statuses = {s.strip().upper() for s in query.get("document_status", "").split(",") if s.strip()}
         manual = [d for d in self._documents.values() if d.family.site_name == site.name
                   and (when := d.criterion(criterion)) is not None and start <= when <= end
@@ -915,7 +927,7 @@ class ScholarOneSandbox(PlatformSandbox):
                 body["username"], body["api_key"]) or {"ok": True}),
             ("POST", f"{prefix}/sites", lambda body, params: {"site_name": self.add_site(
                 body["site_name"], **_pick(body, "journal_name", "prefix", "status_labels", "max_ids_by_date",
-                                           "print_issn", "digital_issn"))}),
+                                           "print_issn", "digital_issn", "criteria", "last_updated_field"))}),
             ("POST", f"{site}/persons", lambda body, params: {"person_id": self.add_person(
                 params["site"], **_pick(body, "email", "first_name", "last_name", "orcid"))}),
             ("POST", f"{site}/submissions", lambda body, params: {"submission_id": self.add_submission(
@@ -966,7 +978,7 @@ def _author_record(number: int, authorship: _Authorship) -> dict[str, Any]:
 def _full_record(document: _Document, site: _Site, index: int) -> dict[str, Any]:
     family = document.family
     latest, original = family.documents[-1], family.documents[0]
-    return {
+    record = {
         "inputIndex": index,
         "documentId": document.document_id,
         "documentIdLatest": latest.document_id,
@@ -987,6 +999,9 @@ def _full_record(document: _Document, site: _Site, index: int) -> dict[str, Any]
         "submissionStatus": _status(document),
         "authors": {"author": [_author_record(n, a) for n, a in enumerate(family.authors, start=1)]},
     }
+    if not site.last_updated_field:
+        del record["lastUpdated"]
+    return record
 
 
 def _basic_record(document: _Document, index: int) -> dict[str, Any]:

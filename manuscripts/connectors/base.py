@@ -7,10 +7,32 @@ below. The sync service knows no platform.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What a platform allows one client: requests a second and requests at the same time (None: no limit of its
+    own beyond the journal system's configured rate). Connectors state their platform's published limits;
+    platforms that advertise a limit in their answers (Crossref's X-Rate-Limit-*) are followed as well."""
+
+    per_second: float | None = None
+    concurrent: int | None = None
+
+
+class RequestGate(Protocol):
+    """How every HTTP request to a platform waits its turn, shared by all workers (manuscripts.resilience)."""
+
+    def __call__(self, limits: RequestLimits) -> AbstractContextManager[None]:
+        """Wait for a token of the system's rate limit (never faster than ``limits``) and, when ``limits`` caps
+        concurrency, for a slot that the returned context holds until the request is done."""
+
+    def advise(self, limits: RequestLimits) -> None:
+        """The platform advertised its limit in an answer: follow it from now on."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +46,9 @@ class PlatformConfig:
     timeout_seconds: float = 10.0
     # journal key -> the platform's journal/context identifier (OJS context path, ScholarOne site name…)
     journal_paths: dict[str, str] = field(default_factory=dict)
-    # Called before every HTTP request to the platform: the journal system's shared rate limit waits here.
-    request_gate: Callable[[], None] | None = None
+    # Entered around every HTTP request to the platform: the journal system's shared rate limit and
+    # concurrency wait here.
+    request_gate: RequestGate | None = None
 
 
 @dataclass(frozen=True)
@@ -110,3 +133,32 @@ class Connector(Protocol):
 
     def changed_since(self, cursor: str | None) -> SnapshotPage:
         """Every manuscript changed since `cursor` across the system's journals (platform-wide polling)."""
+
+
+class PushConnector(Protocol):
+    """A platform that tells us about changes (webhooks) instead of waiting to be polled.
+
+    The place for Editorial Manager's "EM Notification Services" (decision, task-status, submission and transfer
+    events, sent to an endpoint the publication configures; see ``file_export``'s docstring) once its message
+    format is in hand: no platform has one yet, and the registry's ``PUSH_CONNECTORS`` is empty, so nothing
+    receives webhooks today. What one must do:
+
+    - ``verify`` an incoming request before anything is read from it (the platform's signature or shared secret,
+      from the journal system's credentials) and raise :class:`PlatformAuthError` otherwise;
+    - turn a verified body into snapshots with ``snapshots_from``, in the same :class:`ManuscriptSnapshot` shape
+      the pollers produce, so the sync service applies them like a poll (idempotent, older never over newer);
+    - leave polling (or exports) in place: a missed webhook is caught by the next full read.
+
+    The receiving endpoint belongs in ``manuscripts`` (one URL per journal system), answering fast and applying
+    the snapshots in a task after commit.
+    """
+
+    platform: str
+
+    def __init__(self, config: PlatformConfig) -> None: ...
+
+    def verify(self, *, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise PlatformAuthError unless the request provably comes from the platform."""
+
+    def snapshots_from(self, *, headers: Mapping[str, str], body: bytes) -> list[ManuscriptSnapshot]:
+        """The manuscripts a verified notification is about, as snapshots."""

@@ -13,8 +13,17 @@ also ``sandbox/crossref.py``):
   plain-text body ``Resource not found.``; a rejected parameter a 400 ``validation-failure`` JSON listing the
   problems; throttling a 429, with ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Interval`` advertising the limit
   (keep the journal system's rate limit below it).
-- The polite pool: a ``mailto`` parameter and a ``User-Agent`` naming a contact (credentials ``mailto``); a
-  Metadata Plus token (credentials ``plus_token``) goes in ``Crossref-Plus-API-Token``.
+- The polite pool: a ``mailto`` parameter and a ``User-Agent`` naming a contact (credentials ``mailto``,
+  required); a Metadata Plus token (credentials ``plus_token``) goes in ``Crossref-Plus-API-Token``.
+- Limits since 1 December 2025 (Crossref blog, "Announcing changes to REST API rate limits", 2025-11-05):
+  the public pool allows 1 list request a second and 1 at a time (single works: 5 a second, 1 at a time), the
+  polite pool 3 list requests a second and 3 at a time (single works: 10 a second, 3 at a time). We always
+  use the polite pool and state these as :data:`LIST_LIMITS` / :data:`WORK_LIMITS`; the request gate spaces
+  requests and holds a concurrency slot shared by all workers, and follows ``X-Rate-Limit-Limit`` /
+  ``X-Rate-Limit-Interval`` ("the interval is always in seconds": rest-api-doc README, "Rate limits") when an
+  answer carries them. A 429 is retried with backoff (Retry-After when sent) by ``platform_call``.
+- ``select=`` trims list answers to the fields read here (:data:`SELECT_FIELDS`; rest-api-doc README,
+  "Field queries and selecting"); single-work answers are whole records (``select`` is for lists).
 - Incremental listing uses ``from-index-date``, not ``from-update-date``: Crossref's notes on incremental
   updates say the index date is the one guaranteed to move with every change (the update date is the deposit
   date, which a late-indexed deposit can carry from before our last poll). The cursor is the newest ``indexed``
@@ -24,8 +33,9 @@ also ``sandbox/crossref.py``):
   ``published-print``, else ``published``, else ``issued``.
 
 Configuration: ``base_url`` is the API origin (``https://api.crossref.org``); the journal system's journals
-carry their ISSNs as platform path (at least one: the listing keeps to them); credentials, all optional:
-``mailto``, ``plus_token``, ``rows`` (page size, default 100). Snapshots are keyed by the lower-cased DOI.
+carry their ISSNs as platform path (at least one: the listing keeps to them); credentials: ``mailto``
+(required), optional ``plus_token`` and ``rows`` (page size, default 100). Snapshots are keyed by the
+lower-cased DOI.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from manuscripts.connectors.base import (
     PlatformConfig,
     PlatformDataError,
     PlatformIdentity,
+    RequestLimits,
     SnapshotPage,
 )
 from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, parse_cursor, plain_text, title_language
@@ -60,6 +71,13 @@ ISSN_RE = re.compile(r"^\d{4}-\d{3}[\dX]$")
 DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 # Where a publication date may be, in order of preference after the earlier of online and print.
 PUBLICATION_DATE_FIELDS = ("published-online", "published-print", "published", "issued")
+# The polite pool's limits (see the module docstring); Metadata Plus has its own, higher ones.
+LIST_LIMITS = RequestLimits(per_second=3, concurrent=3)
+WORK_LIMITS = RequestLimits(per_second=10, concurrent=3)
+# Every field this module reads of a listed work.
+SELECT_FIELDS = ("DOI", "title", "original-title", "ISSN", "author", "URL", "created", "deposited", "indexed",
+                 *PUBLICATION_DATE_FIELDS)
+MAILTO_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class CrossrefConnector(ConfiguredConnector):
@@ -96,6 +114,10 @@ class CrossrefConnector(ConfiguredConnector):
         if not self.issns:
             self.configuration_error = ConnectorError(
                 f"journal system {config.key!r} has no journals with an ISSN as platform path")
+        if not MAILTO_RE.match(self.mailto):
+            self.configuration_error = ConnectorError(
+                f"journal system {config.key!r}: Crossref needs a contact address in credentials 'mailto' "
+                "(its etiquette, and the polite pool's limits)")
         headers = {}
         if self.mailto:
             product = USER_AGENT.split(" ", 1)[0]  # "ScholarLink/1.0"
@@ -103,6 +125,9 @@ class CrossrefConnector(ConfiguredConnector):
         plus_token = str(credentials.get("plus_token") or "").strip()
         if plus_token:
             headers["Crossref-Plus-API-Token"] = f"Bearer {plus_token}"
+        # Metadata Plus has its own limits, which Crossref advertises in X-Rate-Limit-*.
+        self.list_limits, self.work_limits = (RequestLimits(), RequestLimits()) if plus_token \
+            else (LIST_LIMITS, WORK_LIMITS)
         self.http = PlatformHttpClient(platform="Crossref", timeout_seconds=config.timeout_seconds, headers=headers,
                                        request_gate=config.request_gate)
 
@@ -111,8 +136,7 @@ class CrossrefConnector(ConfiguredConnector):
     def test_connection(self) -> str:
         """One listing of zero rows: how many articles Crossref holds for the system's ISSNs."""
         listing = self._works({"filter": self._filter(), "rows": 0})
-        pool = gettext("polite pool as %(mailto)s") % {"mailto": self.mailto} if self.mailto \
-            else gettext("public pool: set credentials 'mailto' for the polite pool")
+        pool = gettext("polite pool as %(mailto)s") % {"mailto": self.mailto}
         return gettext("Connected to Crossref at %(base_url)s (%(pool)s): %(count)d articles for ISSN %(issns)s.") % {
             "base_url": self.base_url, "pool": pool, "count": _total(listing), "issns": ", ".join(self.issns)}
 
@@ -176,7 +200,7 @@ class CrossrefConnector(ConfiguredConnector):
         bare = DOI_PREFIX_RE.sub("", doi.strip())
         if not bare.startswith("10."):
             raise ConnectorError(f"not a DOI: {doi!r}")
-        answer = self._get(f"/works/{quote(bare, safe='')}", {}, what="GET /works/{doi}")
+        answer = self._get(f"/works/{quote(bare, safe='')}", {}, what="GET /works/{doi}", limits=self.work_limits)
         if answer is None:
             return None
         return self._snapshot(_message(answer, "work", "GET /works/{doi}"))
@@ -193,14 +217,15 @@ class CrossrefConnector(ConfiguredConnector):
 
     def _works(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_configuration()
-        answer = self._get("/works", params, what="GET /works")
+        answer = self._get("/works", {**params, "select": ",".join(SELECT_FIELDS)}, what="GET /works",
+                           limits=self.list_limits)
         if answer is None:
             raise ConnectorError(f"Crossref at {self.base_url} has no /works (HTTP 404): check the base URL")
         return _message(answer, "work-list", "GET /works")
 
-    def _get(self, path: str, params: dict[str, Any], *, what: str) -> HttpAnswer | None:
+    def _get(self, path: str, params: dict[str, Any], *, what: str, limits: RequestLimits) -> HttpAnswer | None:
         """A 2xx answer, or None for a 404; raises for everything else."""
-        answer = self.http.get(self.base_url + path, {**params, "mailto": self.mailto} if self.mailto else params)
+        answer = self.http.get(self.base_url + path, {**params, "mailto": self.mailto}, limits=limits)
         if answer.ok:
             return answer
         if answer.status == 404:

@@ -1,10 +1,18 @@
 """Editorial Manager, Janeway and in-house systems, through the publisher's scheduled export of submissions.
 
-Why files: Editorial Manager offers no machine API for an author's manuscript status that we could find, and
-Janeway's REST API lists published articles only (reference, §5.2 and §5.3). So the publisher exports its
-submissions on a schedule — with the authors' e-mail addresses and the status each author sees — into a folder
-we read (or staff upload an export in admin). Linking works as on every platform: the code goes to the e-mail
-address the export has on file.
+Why files. Editorial Manager does have machine interfaces, through Aries: "EM Web Services" answer GET
+requests for a submission's metadata by document id or manuscript number (XML or JSON, with credentials Aries
+registers for the publication), and "EM Notification Services" send webhooks to endpoints the publication
+configures, at workflow events — decisions, task status (ActionManager events), submissions and transfers
+(emhelp.editorialmanager.com, "EM Web Services and EM Notification Services"; both are enabled per publication
+by the Aries Account Coordinator). Their message formats are not public (Aries gives its specification to
+customers under confidentiality), so we cannot build against them from sources; the place for a connector that
+receives those notifications is :class:`manuscripts.connectors.base.PushConnector` and the registry's
+``PUSH_CONNECTORS``. Janeway's REST API lists published articles only (reference, §5.3). So, for both, the
+publisher exports its submissions on a schedule — with the authors' e-mail addresses and the status each author
+sees — into a folder we read (or staff upload an export in admin); this keeps working alongside a push
+connector, as the full picture a webhook may miss. Linking works as on every platform: the code goes to the
+e-mail address the export has on file.
 
 THE FILE FORMAT IS OUR OWN: no vendor defines one. ``deploy/exports/README.md`` specifies it, with a sample
 per format, and ``sandbox/exports.py`` writes it. In short:

@@ -2,19 +2,29 @@
 
 It turns transport trouble into the errors of :mod:`manuscripts.connectors.base` — timeouts, refused
 connections, 5xx and 429 (with the Retry-After the platform sent) become :class:`PlatformUnavailable`, a
-success whose body is not JSON becomes :class:`PlatformDataError` — and hands every other answer (3xx, 4xx)
-back to the connector, which knows its platform's error format. It never retries: the caller retries with
-backoff and keeps the circuit breaker, so retries never stack.
+redirect a (not retryable) :class:`ConnectorError`, a success whose body is not JSON :class:`PlatformDataError`
+— and hands every other answer (4xx) back to the connector, which knows its platform's error format. It never
+retries: the caller retries with backoff and keeps the circuit breaker, so retries never stack.
 
 Platforms that answer in another format (ScholarOne's XML) build it with ``expect_json=False`` and parse
 ``HttpAnswer.content`` themselves; platforms with another authentication scheme (ScholarOne's HTTP Digest)
 pass a session whose ``auth`` is set.
+
+Where a base URL may point is guarded (SSRF): every connection resolves the host itself and checks the very
+address it connects to (:func:`accounts.validators.platform_address_refusal`: no private, loopback or
+link-local address unless PLATFORM_ALLOW_PRIVATE_URLS, https outside DEBUG), so a name that resolves to a
+public address when saved and to 127.0.0.1 later (DNS rebinding) is refused; redirects are never followed
+(a 3xx goes back to the connector as an answer), and proxies from the environment are not used.
+:func:`safe_error_text` is what an error may show in admin: bounded, without credentials.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+import socket
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,12 +32,129 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NameResolutionError
+from urllib3.util.connection import create_connection
 
-from manuscripts.connectors.base import PlatformDataError, PlatformUnavailable
+from accounts.validators import platform_address_refusal
+from manuscripts.connectors.base import (
+    ConnectorError,
+    PlatformDataError,
+    PlatformUnavailable,
+    RequestGate,
+    RequestLimits,
+)
 
 USER_AGENT = "ScholarLink/1.0 (+journal status sync)"
 SNIPPET_CHARS = 120  # of an unreadable body, quoted in error messages
+ERROR_TEXT_CHARS = 300  # of an error shown in admin (last_error, Test connection)
+
+
+class AddressRefused(ConnectorError):
+    """The base URL leads to an address we do not call (private network, or plain http on the internet)."""
+
+
+class _GuardedConnection:
+    """Resolves the host itself and connects only to addresses :func:`platform_address_refusal` allows."""
+
+    def _new_conn(self) -> socket.socket:
+        plain_http = not isinstance(self, HTTPSConnection)
+        try:
+            infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as error:
+            raise NameResolutionError(self.host, self, error) from error
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:  # every answer must be allowed: a mixed answer is a rebinding attempt
+            refusal = platform_address_refusal(address, plain_http=plain_http)
+            if refusal is not None:
+                raise AddressRefused(f"{self.host} is not called: {refusal}")
+        last_error: OSError | None = None
+        for address in addresses:  # connect to the checked address itself, never to a new lookup of the name
+            try:
+                return create_connection((address, self.port), self.timeout, source_address=self.source_address,
+                                         socket_options=self.socket_options)
+            except OSError as error:
+                last_error = error
+        raise last_error or OSError(f"no address for {self.host}")
+
+
+class _GuardedHTTPConnection(_GuardedConnection, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """requests' adapter with :class:`_GuardedConnection` under both schemes."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
+def guarded_session(session: requests.Session | None = None) -> requests.Session:
+    """``session`` (or a new one) that connects only where platforms may be, and ignores proxy variables."""
+    session = session or requests.Session()
+    session.trust_env = False
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, GuardedAdapter())
+    return session
+
+
+# What carries a credential in an error text: URL user info, token-like query parameters, authorization
+# schemes, HTTP Digest fields, JWTs (OJS API tokens are JWTs).
+_SECRET_PATTERNS = (
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE), r"\1***@"),
+    (re.compile(r"([?&;]\s*(?:api_?token|access_?token|token|api_?key|apikey|key|password|passwd|secret|"
+                r"signature|sig|auth)=)[^&\s'\"]*", re.IGNORECASE), r"\1***"),
+    (re.compile(r"\b(Bearer|Basic|Digest|Api-Key|Token)\s+[^\s,;'\"]+", re.IGNORECASE), r"\1 ***"),
+    (re.compile(r"\b(response|username|cnonce|nonce|opaque)=\"[^\"]*\"", re.IGNORECASE), r'\1="***"'),
+    (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"), "***"),
+)
+
+
+# Credentials that are settings, not secrets: shown as they are (a contact address, a time zone…). Every other
+# credential value counts as a secret, whatever its name.
+NON_SECRET_CREDENTIALS = frozenset({"mailto", "timezone", "version", "format", "rows", "ids_by_date_criteria",
+                                    "history_start", "clock_skew_seconds", "settle_seconds", "status_map"})
+
+
+def _secret_values(credentials: Any) -> Iterable[str]:
+    if isinstance(credentials, dict):
+        for name, value in credentials.items():
+            if name not in NON_SECRET_CREDENTIALS:
+                yield from _secret_values(value)
+    elif isinstance(credentials, list | tuple):
+        for value in credentials:
+            yield from _secret_values(value)
+    elif isinstance(credentials, str | int) and not isinstance(credentials, bool) and len(str(credentials)) >= 4:
+        yield str(credentials)
+
+
+def safe_error_text(text: str, *, credentials: Any = None, limit: int = ERROR_TEXT_CHARS) -> str:
+    """An error as admin may show and store it: every credential value of the journal system and anything shaped
+    like one (tokens in URLs, ``apiToken=`` parameters, Authorization values, Digest fields, JWTs) replaced by
+    ``***``, white space folded, cut at ``limit`` characters. A platform may echo what we sent in its error
+    message, so this runs on the whole text, whatever produced it."""
+    for value in sorted(set(_secret_values(credentials)), key=len, reverse=True):
+        text = text.replace(value, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -68,20 +195,26 @@ class PlatformHttpClient:
 
     def __init__(self, *, platform: str, timeout_seconds: float, headers: dict[str, str] | None = None,
                  session: requests.Session | None = None, expect_json: bool = True,
-                 request_gate: Callable[[], None] | None = None) -> None:
+                 request_gate: RequestGate | None = None, limits: RequestLimits | None = None) -> None:
         self.platform = platform
-        self.request_gate = request_gate  # the journal system's rate limit: one token per request
+        self.request_gate = request_gate  # the journal system's rate limit and concurrency, around each request
+        self.limits = limits or RequestLimits()  # what the platform itself allows
         self.timeout_seconds = timeout_seconds
         self.expect_json = expect_json  # False: the body is left to the connector (content), never parsed here
-        self.session = session or requests.Session()
+        self.session = guarded_session(session)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})})
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> HttpAnswer:
+    def get(self, url: str, params: dict[str, Any] | None = None, *, limits: RequestLimits | None = None) -> HttpAnswer:
+        """GET ``url``; ``limits`` overrides the client's for this request (a platform that limits its routes
+        differently, as Crossref does lists and single works)."""
         where = _without_query(url)  # never echo query strings: some platforms take credentials there
-        if self.request_gate is not None:
-            self.request_gate()
+        turn = self.request_gate(limits or self.limits) if self.request_gate is not None else nullcontext()
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout_seconds)
+            with turn:
+                response = self.session.get(url, params=params, timeout=self.timeout_seconds,
+                                            allow_redirects=False)
+        except AddressRefused as error:
+            raise AddressRefused(f"{self.platform}: GET {where} refused: {error}") from None
         except requests.Timeout:
             raise PlatformUnavailable(
                 f"{self.platform} did not answer within {self.timeout_seconds:g} s: GET {where}") from None
@@ -91,6 +224,9 @@ class PlatformHttpClient:
             raise PlatformUnavailable(f"{self.platform} request failed: GET {where} ({_reason(error)})") from None
         status = response.status_code
         body = response.content
+        advertised = advertised_limits(response.headers)
+        if advertised is not None and self.request_gate is not None:
+            self.request_gate.advise(advertised)
         text = body.decode("utf-8", errors="replace")
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -100,6 +236,12 @@ class PlatformHttpClient:
                 + (f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""),
                 retry_after_seconds=retry_after,
             )
+        if 300 <= status < 400:
+            location = response.headers.get("Location") or ""
+            raise ConnectorError(
+                f"{self.platform} answered GET {where} with a redirect (HTTP {status}"
+                + (f" to {_without_query(location)}" if location else "")
+                + "); redirects are not followed: correct the journal system's base URL")
         try:
             # From bytes: JSON is UTF-8 whatever the Content-Type says (or omits), and PHP may send a BOM.
             payload = json.loads(body) if body.strip() and self.expect_json else None
@@ -117,9 +259,24 @@ class PlatformHttpClient:
         self.session.close()
 
 
+def advertised_limits(headers: CaseInsensitiveDict) -> RequestLimits | None:
+    """``X-Rate-Limit-Limit: 3`` with ``X-Rate-Limit-Interval: 1s`` as 3 requests a second (Crossref's rest-api-doc
+    README, "Rate limits": the interval is always in seconds); None when absent or unreadable."""
+    limit, interval = headers.get("X-Rate-Limit-Limit"), headers.get("X-Rate-Limit-Interval")
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*s?\s*", interval or "")
+    try:
+        count, seconds = float(limit or ""), float(match.group(1)) if match else 0.0
+    except ValueError:
+        return None
+    if count <= 0 or seconds <= 0:
+        return None
+    return RequestLimits(per_second=count / seconds)
+
+
 def _without_query(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    host = parts.netloc.rsplit("@", 1)[-1]  # never the user info either
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def snippet(body: str | bytes) -> str:

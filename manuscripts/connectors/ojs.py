@@ -1,14 +1,26 @@
-"""Open Journal Systems 3.3 and 3.4, through its REST API v1 and the publisher's manager API token.
+"""Open Journal Systems 3.3, 3.4 and 3.5, through its REST API v1 and the publisher's manager API token.
 
-Wire facts this module relies on (pkp-lib stable-3_3_0 / stable-3_4_0; see also ``sandbox/ojs.py``):
+Wire facts this module relies on (pkp-lib stable-3_3_0 / stable-3_4_0 / stable-3_5_0; see also ``sandbox/ojs.py``):
 
 - ``{base}/index.php/{contextPath}/api/v1/...`` with ``Authorization: Bearer <token>``; every authorization
   failure is a 403 ``{"error", "errorMessage"}``; an unknown submission is a 404 with an HTML body.
 - ``GET /users?searchPhrase=`` (managers only) matches substrings of several fields, so we filter exactly.
-- ``GET /submissions`` has no "modified since" filter: we order by ``lastModified`` descending and page with
-  ``count``/``offset`` until we pass the cursor. Its items carry only summary fields; the review round status
-  and whether an editor is assigned are in the full object (``GET /submissions/{id}``), the authors' e-mails
-  in the full publication (``GET /submissions/{id}/publications/{pid}``), read only for changed items.
+- ``GET /submissions`` has no "changed since" filter: we order by last activity descending and page with
+  ``count``/``offset`` until we pass the cursor. Last activity, not ``lastModified``: every event written to the
+  submission log stamps ``dateLastActivity`` (3.3 ``classes/log/SubmissionLog.inc.php``, 3.4 and 3.5
+  ``classes/log/event/Repository.php`` call ``stampLastActivity``) — reviews coming in, an author's revised files,
+  decisions — while ``lastModified`` moves only when the submission record is edited, so a cursor on it misses
+  review events. The field is ``dateLastActivity`` in every version (``schemas/submission.json``); the ``orderBy``
+  value is ``dateLastActivity`` in 3.3 (``api/v1/submissions/PKPSubmissionHandler.inc.php``) and ``lastActivity``
+  in 3.4 and 3.5 (``Collector::ORDERBY_LAST_ACTIVITY``, accepted by ``PKPSubmissionHandler.php`` /
+  ``PKPSubmissionController.php``). An unknown ``orderBy`` is silently ignored (the list is then by date
+  submitted), so the version matters: the credential ``version`` says it, else it is read from the first page
+  (3.4 added ``urlSubmissionWizard`` to the summary; 3.3 lacks it) and a 3.3 page is asked for again.
+- List items carry only summary fields; the review round status and whether an editor is assigned are in the
+  full object (``GET /submissions/{id}``), the authors' e-mails in the full publication
+  (``GET /submissions/{id}/publications/{pid}``), read only for changed items. In 3.3 and 3.4 the submission
+  stage carries ``statusId`` 1 while no editor is assigned; 3.5's stages carry an ``editorAssigned`` flag instead
+  and no ``statusId`` (3.5 ``classes/submission/maps/Schema.php`` getPropertyStages).
 - Dates are ``Y-m-d H:i:s`` in the site's timezone, which the API does not state: the journal system's
   ``timezone`` credential says it (default UTC).
 
@@ -41,6 +53,9 @@ from manuscripts.status import CanonicalStatus
 
 PLATFORM = "ojs"
 PAGE_SIZE = 100  # OJS cuts any larger count to 100
+VERSIONS = ("3.3", "3.4", "3.5")
+# The orderBy value that sorts by dateLastActivity, per version (see the module docstring).
+ORDER_BY_LAST_ACTIVITY = {"3.3": "dateLastActivity", "3.4": "lastActivity", "3.5": "lastActivity"}
 
 # Submission status (PKPSubmission::STATUS_*). Note: OJS has no "withdrawn" status — an author who withdraws
 # asks the editor, who declines the submission (status 4) or deletes it — so OJS never yields WITHDRAWN.
@@ -165,6 +180,16 @@ class OjsConnector(ConfiguredConnector):
         self.journal_paths = list(dict.fromkeys(path for path in config.journal_paths.values() if path))
         self.timezone = UTC
         self.configuration_error: ConnectorError | None = None
+        # journal path -> "3.3" or "3.4+" (3.4 and 3.5 order alike), from credentials 'version' or the first page
+        self._order_families: dict[str, str] = {}
+        version = str(config.credentials.get("version") or "").strip()
+        if version:
+            if version not in VERSIONS:
+                self.configuration_error = ConnectorError(
+                    f"journal system {config.key!r}: credentials 'version' must be one of {', '.join(VERSIONS)}, "
+                    f"not {version!r}")
+            else:
+                self._order_families = {path: _order_family(version) for path in self.journal_paths}
         token = str(config.credentials.get("token") or "").strip()
         timezone_name = str(config.credentials.get("timezone") or "UTC")
         try:
@@ -187,9 +212,10 @@ class OjsConnector(ConfiguredConnector):
         self._check_configuration()
         reached = []
         for path in self.journal_paths:
-            listing = self._listing(path, "submissions", {"count": 1})
+            listing = self._first_page_by_activity(path, {"count": 1})
             self._listing(path, "users", {"count": 1})
-            reached.append(f"{path} ({listing[1]})")
+            family = self._order_families.get(path)
+            reached.append(f"{path} ({listing[1]}" + (f", OJS {family}" if family else "") + ")")
         return gettext("Connected to OJS at %(base_url)s. Journals reached (submissions): %(journals)s.") % {
             "base_url": self.base_url, "journals": ", ".join(reached)}
 
@@ -244,30 +270,30 @@ class OjsConnector(ConfiguredConnector):
     def _changed(self, cursor: str | None, *, assigned_to: str | None, author: PlatformIdentity | None) -> SnapshotPage:
         self._check_configuration()
         since = parse_cursor(cursor, "OJS")
-        # The cursor is the newest lastModified over all journals, read one after another; an edit in one
+        # The cursor is the newest dateLastActivity over all journals, read one after another; an event in one
         # journal after we read it can carry an earlier stamp than another journal's newest item. Reading back
-        # over the span those first reads can take closes that gap (one journal needs no overlap: an edit after
+        # over the span those first reads can take closes that gap (one journal needs no overlap: an event after
         # our read is stamped at or after everything we saw, and we read from the cursor inclusive).
         overlap = timedelta(seconds=self.config.timeout_seconds * len(self.journal_paths)) \
             if len(self.journal_paths) > 1 else timedelta(0)
         threshold = since - overlap if since else None
-        base_params = {"orderBy": "lastModified", "orderDirection": "DESC", "count": PAGE_SIZE}
+        filters: dict[str, Any] = {"orderDirection": "DESC", "count": PAGE_SIZE}
         if assigned_to is not None:
-            base_params["assignedTo"] = assigned_to
+            filters["assignedTo"] = assigned_to
         # Every journal's first page first, so the cursor's newest item comes from reads close in time.
-        first_pages = {path: self._listing(path, "submissions", {**base_params, "offset": 0})
-                       for path in self.journal_paths}
+        first_pages = {path: self._first_page_by_activity(path, filters) for path in self.journal_paths}
         newest = since
         changed: list[tuple[str, dict[str, Any]]] = []
         for path in self.journal_paths:
             items, items_max = first_pages[path]
+            base_params = {"orderBy": self._order_by(path), **filters}
             offset, seen = 0, set()
             while True:
                 passed_cursor = False
                 for item in items:
-                    modified = self._datetime(item, "lastModified", required=True)
-                    newest = modified if newest is None or modified > newest else newest
-                    if threshold is not None and modified < threshold:
+                    active = self._datetime(item, "dateLastActivity", required=True)
+                    newest = active if newest is None or active > newest else newest
+                    if threshold is not None and active < threshold:
                         passed_cursor = True
                         break
                     submission_id = required_field(item, "id", f"OJS submission in journal {path!r}")
@@ -284,6 +310,21 @@ class OjsConnector(ConfiguredConnector):
             if snapshot is not None:
                 snapshots.append(snapshot)
         return SnapshotPage(snapshots=snapshots, next_cursor=newest.astimezone(UTC).isoformat() if newest else None)
+
+    def _order_by(self, path: str) -> str:
+        return ORDER_BY_LAST_ACTIVITY["3.3" if self._order_families.get(path) == "3.3" else "3.4"]
+
+    def _first_page_by_activity(self, path: str, filters: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        """The first page ordered by last activity, learning the journal's version from it when not configured:
+        a 3.3 journal ignores 3.4's ``lastActivity`` (its items lack ``urlSubmissionWizard``), so its page is
+        asked for again with 3.3's name."""
+        known = path in self._order_families
+        page = self._listing(path, "submissions", {"orderBy": self._order_by(path), **filters, "offset": 0})
+        if not known and page[0]:
+            self._order_families[path] = "3.4+" if "urlSubmissionWizard" in page[0][0] else "3.3"
+            if self._order_families[path] == "3.3":
+                page = self._listing(path, "submissions", {"orderBy": self._order_by(path), **filters, "offset": 0})
+        return page
 
     def _snapshot(self, path: str, summary: dict[str, Any],
                   author: PlatformIdentity | None) -> ManuscriptSnapshot | None:
@@ -322,14 +363,13 @@ class OjsConnector(ConfiguredConnector):
         if not titles:
             titles = {language_for_locale(str(summary.get("locale") or "en")): f"#{submission_id}"}
         published = status == STATUS_PUBLISHED
-        modified = self._datetime(summary, "lastModified", required=True)
         return ManuscriptSnapshot(
             platform_id=str(submission_id),
             journal_path=path,
             titles=titles,
             canonical_status=canonical.value,
             raw_status=raw_status,
-            last_activity_at=self._datetime(summary, "dateLastActivity") or modified,
+            last_activity_at=self._datetime(summary, "dateLastActivity", required=True),
             submitted_at=self._datetime(summary, "dateSubmitted"),
             author_emails=emails,
             author_user_ids=(author.platform_user_id,) if author is not None else (),
@@ -404,6 +444,10 @@ class OjsConnector(ConfiguredConnector):
             raise PlatformDataError(f"{what}: {name!r} is not a 'Y-m-d H:i:s' date: {value!r}") from None
 
 
+def _order_family(version: str) -> str:
+    return "3.3" if version == "3.3" else "3.4+"
+
+
 def _int_field(obj: dict[str, Any], name: str, what: str) -> int:
     value = required_field(obj, name, what)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -425,6 +469,9 @@ def _stage_status(full: dict[str, Any], stage_id: int, what: str) -> int | None:
     if stage is None:
         raise PlatformDataError(f"{what}: 'stages' has no stage {stage_id}")
     status_id = stage.get("statusId")
+    if "statusId" not in stage and isinstance(stage.get("editorAssigned"), bool):
+        # 3.5: no stage status any more; the flag says what statusId 1 (unassigned) said before.
+        return None if stage["editorAssigned"] else STAGE_STATUS_SUBMISSION_UNASSIGNED
     return status_id if isinstance(status_id, int) and not isinstance(status_id, bool) else None
 
 

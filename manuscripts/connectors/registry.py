@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manuscripts.connectors.base import Connector, PlatformConfig
+from manuscripts.connectors.base import Connector, PlatformConfig, PushConnector
 from manuscripts.connectors.crossref import CrossrefConnector
 from manuscripts.connectors.file_export import FileExportConnector
 from manuscripts.connectors.ojs import OjsConnector
@@ -14,6 +14,18 @@ CONNECTORS: dict[str, type[Connector]] = {
     "crossref": CrossrefConnector,
     "scholarone": ScholarOneConnector,
 }
+
+
+# Platforms that notify us (webhooks), by platform: see base.PushConnector. Empty until one is built against a
+# platform's documented message format (Editorial Manager's Notification Services are the first candidate);
+# every platform above is still polled, so a push connector only ever adds to what polling finds.
+PUSH_CONNECTORS: dict[str, type[PushConnector]] = {}
+
+
+def push_connector_for(config: PlatformConfig) -> PushConnector | None:
+    """The push connector for the journal system's platform, or None when the platform is only polled."""
+    connector_class = PUSH_CONNECTORS.get(config.platform)
+    return connector_class(config) if connector_class is not None else None
 
 
 def platforms_polled_platform_wide() -> list[str]:

@@ -13,8 +13,14 @@ says which parts are documented and which are our assumptions — check those fi
   code 705 means the date range matched too many documents.
 - There is no "list everything changed since" call and no author-facing API. getIDsByDate lists the documents
   of a date range (fewer than 1000 per call: a range that matches more fails with 705, so we halve it), by the
-  ``criteria`` date — ``datetime_last_updated`` by default (credentials ``ids_by_date_criteria``; the name is
-  our assumption). getSubmissionInfoFull gives a document's status and authors, at most 25 ids per call.
+  ``criteria`` date — ``datetime_last_updated`` by default (credentials ``ids_by_date_criteria``). getSubmission
+  InfoFull gives a document's status and authors, at most 25 ids per call.
+- **Not confirmed by any public source** (developer.scholarone.com documents ``criteria`` with the default
+  ``datetime_added`` only, and no ``lastUpdated`` field): the criteria value ``datetime_last_updated`` and the
+  document field ``lastUpdated``. So "Test connection" asks each site for the configured criteria and reports
+  what it answers (a refusal names the criteria and the site's own message), and says whether its documents
+  carry ``lastUpdated``; a document without it takes the newest date it does carry (``decisionDate``,
+  ``submissionDate``) as its last activity. README lists what to confirm with Clarivate.
 - The range runs from the cursor (our own clock at the previous poll) minus ``clock_skew_seconds`` (default 120:
   ScholarOne's clock and ours differ, and a change stamped just before our last read must not be lost) to our
   clock now; re-read documents produce the same snapshot, which the sync service ignores. The first poll reads
@@ -75,6 +81,9 @@ MAX_IDS_PER_CALL = 25
 DEFAULT_CLOCK_SKEW_SECONDS = 120
 DEFAULT_HISTORY_START = "2000-01-01T00:00:00Z"
 DEFAULT_CRITERIA = "datetime_last_updated"
+DOCUMENTED_CRITERIA = "datetime_added"  # the only criteria value developer.scholarone.com shows
+# A document's last activity: lastUpdated (not confirmed by a public source), else the newest of these it carries.
+LAST_ACTIVITY_FALLBACKS = ("decisionDate", "submissionDate")
 IDS_BY_DATE = "/api/s1m/v4/submissions/full/idsByDate"
 SUBMISSION_INFO_FULL = "/api/s1m/v9/submissions/full/metadata/documentids"
 SUBMISSION_VERSIONS = "/api/s1m/v2/submissions/full/revisions/submissionids"
@@ -231,15 +240,34 @@ class ScholarOneConnector(ConfiguredConnector):
     # --- the Connector interface -----------------------------------------------------------------------------
 
     def test_connection(self) -> str:
-        """One getIDsByDate call per site, over the last day."""
+        """Per site, one getIDsByDate call over the last day with the configured criteria (what the site answers
+        to it is the point: the value is our assumption), then one document's full record, to say whether the
+        site's documents carry ``lastUpdated``."""
         self._check_configuration()
         now = self._now()
         reached = []
         for site in self.sites:
-            records = self._ids_by_date(site, now - timedelta(days=1), now)
-            reached.append(f"{site} ({len(records)})")
-        return gettext("Connected to ScholarOne Manuscripts at %(base_url)s. Sites reached (documents updated in "
-                       "the last day): %(sites)s.") % {"base_url": self.base_url, "sites": ", ".join(reached)}
+            try:
+                records = self._ids_by_date(site, now - timedelta(days=1), now)
+            except (PlatformUnavailable, PlatformAuthError):
+                raise
+            except ConnectorError as error:
+                raise ConnectorError(
+                    f"ScholarOne site {site!r} did not accept getIDsByDate criteria {self.criteria!r}: {error}. "
+                    f"Set credentials 'ids_by_date_criteria' to a value the site accepts ({DOCUMENTED_CRITERIA!r} "
+                    "is the documented default) and confirm with Clarivate which one follows every change"
+                ) from None
+            carried = gettext("no documents in the last day to check lastUpdated")
+            if records:
+                sample = self._full(site, {_text(records[0].get("documentId"))})
+                document = next(iter(sample.values()), None)
+                if document is not None:
+                    carried = gettext("documents carry lastUpdated") if _text(document.get("lastUpdated")).strip() \
+                        else gettext("documents lack lastUpdated: the newest date they carry is used")
+            reached.append(f"{site} ({len(records)}; {carried})")
+        return gettext("Connected to ScholarOne Manuscripts at %(base_url)s with getIDsByDate criteria %(criteria)s. "
+                       "Sites reached (documents updated in the last day): %(sites)s.") % {
+            "base_url": self.base_url, "criteria": self.criteria, "sites": ", ".join(reached)}
 
     def find_identity(self, identity: str) -> PlatformIdentity | None:
         """The person whose primary e-mail address this is, on the first site that has one.
@@ -363,7 +391,7 @@ class ScholarOneConnector(ConfiguredConnector):
             self._reported_unknown.add((site, normalize_status(status_name)))
             logger.warning("ScholarOne site %r: unknown status %r (decision %r) on %s shown as %s", site,
                            status_name, decision_name or None, family, mapped.canonical.value)
-        updated = [_datetime(doc, "lastUpdated", what, required=True) for doc in (document, original)]
+        updated = [_last_activity(doc, what) for doc in (document, original)]
         decision_date = _datetime(document, "decisionDate", what)
         if decision_name and normalize_status(decision_name) == normalize_status(status_name):
             changed_at = decision_date
@@ -572,6 +600,19 @@ def _datetime(obj: dict[str, Any], name: str, what: str, *, required: bool = Fal
         return parse_s1_datetime(value)
     except ValueError:
         raise PlatformDataError(f"{what}: {name!r} is not a date and time: {value!r}") from None
+
+
+def _last_activity(document: dict[str, Any], what: str) -> datetime:
+    """``lastUpdated``, else the newest of :data:`LAST_ACTIVITY_FALLBACKS` the document carries (see the module
+    docstring: ``lastUpdated`` is not confirmed by a public source)."""
+    updated = _datetime(document, "lastUpdated", what)
+    if updated is not None:
+        return updated
+    carried = [moment for name in LAST_ACTIVITY_FALLBACKS if (moment := _datetime(document, name, what))]
+    if not carried:
+        raise PlatformDataError(f"{what} has no date of activity (none of 'lastUpdated', "
+                                f"{', '.join(repr(name) for name in LAST_ACTIVITY_FALLBACKS)})")
+    return max(carried)
 
 
 def _s1_time(value: datetime) -> str:

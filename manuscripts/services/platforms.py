@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from accounts.models import JournalSystem
 from manuscripts.connectors.base import PlatformConfig
-from manuscripts.resilience import take_token
+from manuscripts.resilience import PlatformGate
 
 # Platforms that describe published works only (bibliographic sources), not submissions.
 PUBLICATION_SOURCES = ("crossref",)
@@ -20,5 +18,5 @@ def platform_config_for(journal_system: JournalSystem) -> PlatformConfig:
         credentials=journal_system.credentials or {},
         timeout_seconds=journal_system.timeout_seconds,
         journal_paths={journal.key: journal.platform_path for journal in journal_system.journals.all()},
-        request_gate=partial(take_token, journal_system),
+        request_gate=PlatformGate(journal_system),
     )

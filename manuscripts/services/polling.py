@@ -16,7 +16,7 @@ from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ConnectorError, PlatformIdentity
 from manuscripts.connectors.registry import connector_for, platforms_polled_per_account, platforms_polled_platform_wide
 from manuscripts.models import AccountSyncState, SystemPollState
-from manuscripts.resilience import platform_call
+from manuscripts.resilience import platform_call, platform_error_text
 from manuscripts.services.platforms import PUBLICATION_SOURCES, platform_config_for
 from manuscripts.sync import SyncOutcome, publications_apply, snapshots_apply
 from publisher_backend.errors import ApiError, Throttled
@@ -108,9 +108,10 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
     except ConnectorError as exc:
         failures = state.consecutive_failures + 1
         AccountSyncState.objects.filter(pk=state.pk).update(
-            consecutive_failures=failures, last_error=str(exc)[:500], claimed_until=None,
+            consecutive_failures=failures, last_error=platform_error_text(account.journal_system, exc),
+            claimed_until=None,
             next_sync_at=now + timedelta(seconds=_retry_delay_seconds(failures, exc.retry_after_seconds)))
-        logger.warning("sync of account %s failed (%s): %s", account.pk, type(exc).__name__, exc)
+        logger.warning("sync of account %s failed: %s", account.pk, platform_error_text(account.journal_system, exc))
         return None
     if account.journal_system.platform in PUBLICATION_SOURCES:
         outcome = publications_apply(journal_system=account.journal_system, snapshots=page.snapshots, seen_by=account)

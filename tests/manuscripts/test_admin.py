@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from accounts.models import JournalAccount
+from accounts.models import JournalAccount, JournalSystem
 from manuscripts.models import SystemPollState
 from manuscripts.sync import snapshots_apply
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
@@ -65,6 +65,71 @@ def test_test_connection_action_reports_a_failure(staff_client):
 
     messages = [str(message) for message in response.context["messages"]]
     assert any("PlatformUnavailable" in message for message in messages), messages
+
+
+def test_test_connection_never_shows_credentials(staff_client, wechat_sandbox):
+    """A row saved before URLs were checked: the action says what is wrong and shows no secret."""
+    wechat_sandbox.ojs.add_site("jas", manager_token="manager-token")
+    port = wechat_sandbox.base_url.rsplit(":", 1)[1]
+    system = make_journal_system(base_url=f"http://manager:pa55word@127.0.0.1:{port}",
+                                 credentials={"token": "manager-token"})
+    system.journals.update(platform_path="nope")
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message.startswith("demo-ojs: Put the platform's user name and password in the credentials"), message
+    assert "pa55word" not in message and "manager-token" not in message
+
+
+def test_test_connection_refuses_a_private_address_without_the_setting(staff_client, wechat_sandbox, settings):
+    settings.PLATFORM_ALLOW_PRIVATE_URLS = False
+    wechat_sandbox.ojs.add_site("jas", manager_token="manager-token")
+    system = make_journal_system(base_url=wechat_sandbox.base_url, credentials={"token": "manager-token"})
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+
+    [message] = [str(message) for message in response.context["messages"]]
+    assert "private, loopback or link-local" in message and "PLATFORM_ALLOW_PRIVATE_URLS=true" in message
+    assert wechat_sandbox.ojs.calls("jas") == []
+
+
+@pytest.mark.parametrize(("fields", "complaint"), [
+    ({"base_url": "http://169.254.169.254/latest", "platform": "ojs"}, "private, loopback or link-local"),
+    ({"base_url": "file:///srv/exports", "platform": "ojs"}, "only for platforms read from export files"),
+    ({"base_url": "https://api.crossref.org", "platform": "crossref"}, "Crossref needs a contact e-mail address"),
+])
+def test_the_journal_system_form_checks_where_it_may_call(staff_client, settings, fields, complaint):
+    settings.PLATFORM_ALLOW_PRIVATE_URLS = False
+    form = {"key": "new-system", "name_en": "New", "name_zh_hans": "新", "new_credentials": "",
+            "rate_limit_per_minute": 60, "timeout_seconds": 10, "enabled": "on",
+            "journals-TOTAL_FORMS": 0, "journals-INITIAL_FORMS": 0, **fields}
+
+    response = staff_client.post("/admin/accounts/journalsystem/add/", form, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200 and complaint in response.content.decode()
+    assert not JournalSystem.objects.filter(key="new-system").exists()
+
+
+def test_test_connection_reports_what_a_scholarone_site_answers_to_the_criteria(staff_client, wechat_sandbox):
+    from sandbox.scholarone import DEFAULT_API_KEY, DEFAULT_USERNAME
+
+    wechat_sandbox.scholarone.add_site("jas", criteria=["datetime_submitted"])
+    system = make_journal_system(key="demo-s1", platform="scholarone", base_url=wechat_sandbox.base_url,
+                                 credentials={"username": DEFAULT_USERNAME, "api_key": DEFAULT_API_KEY})
+
+    response = staff_client.post("/admin/accounts/journalsystem/", {"action": "test_connection",
+                                                                    "_selected_action": [system.pk]}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+
+    [message] = [str(message) for message in response.context["messages"]]
+    assert "did not accept getIDsByDate criteria 'datetime_last_updated'" in message, message
+    assert "Unknown criteria datetime_last_updated; expected one of datetime_added, datetime_submitted" in message
+    assert DEFAULT_API_KEY not in message
 
 
 def test_system_list_shows_polling_health(staff_client):

@@ -15,8 +15,9 @@ from manuscripts.connectors.base import (
     PlatformDataError,
     PlatformIdentity,
     PlatformUnavailable,
+    RequestLimits,
 )
-from manuscripts.connectors.crossref import CrossrefConnector, partial_date
+from manuscripts.connectors.crossref import LIST_LIMITS, SELECT_FIELDS, CrossrefConnector, partial_date
 from manuscripts.connectors.registry import connector_for, platforms_polled_per_account
 from sandbox.server import SandboxServer
 
@@ -67,7 +68,7 @@ def test_registry_gives_the_crossref_connector_polled_per_account(server: Sandbo
 
 def test_system_without_journals_is_a_configuration_error_on_every_call(server: SandboxServer, crossref: Any) -> None:
     unusable = CrossrefConnector(PlatformConfig(key="cr", platform="crossref", base_url=server.base_url,
-                                                credentials={}))
+                                                credentials={"mailto": MAILTO}))
     with pytest.raises(ConnectorError, match="has no journals with an ISSN") as raised:
         unusable.find_identity(LI_WEI_ORCID)
     assert not raised.value.retryable and crossref.call_count() == 0
@@ -91,9 +92,16 @@ def test_connection_counts_the_articles_of_our_journals(server: SandboxServer, c
     assert "2 articles for ISSN 1234-5678, 2345-678X" in message and f"polite pool as {MAILTO}" in message
 
 
-def test_connection_without_mailto_says_how_to_join_the_polite_pool(server: SandboxServer, crossref: Any,
-                                                                    english: None) -> None:
-    assert "set credentials 'mailto'" in connector(server, mailto="").test_connection()
+@pytest.mark.parametrize("mailto", ["", "not-an-address"])
+def test_without_mailto_every_call_is_a_configuration_error(server: SandboxServer, crossref: Any,
+                                                            mailto: str) -> None:
+    """Crossref's etiquette asks for a contact, and only the polite pool has workable limits since 2025-12."""
+    unusable = connector(server, mailto=mailto)
+    for call in (unusable.test_connection, lambda: unusable.find_identity(LI_WEI_ORCID)):
+        with pytest.raises(ConnectorError, match="needs a contact address in credentials 'mailto'") as raised:
+            call()
+        assert not raised.value.retryable
+    assert crossref.call_count() == 0
 
 
 # --- the polite pool ----------------------------------------------------------------------------------------------
@@ -105,10 +113,6 @@ def test_every_call_carries_mailto_and_a_user_agent_naming_it(server: SandboxSer
     assert call["query"]["mailto"] == MAILTO and call["user_agent"] == f"ScholarLink/1.0 (mailto:{MAILTO})"
 
 
-def test_without_mailto_no_contact_is_sent(server: SandboxServer, crossref: Any) -> None:
-    connector(server, mailto="").test_connection()
-    call = crossref.calls()[-1]
-    assert "mailto" not in call["query"] and "mailto:" not in call["user_agent"]
 
 
 def test_plus_token_is_sent_in_crossrefs_header(server: SandboxServer, crossref: Any) -> None:
@@ -314,7 +318,7 @@ def test_validation_failure_is_a_connector_error_quoting_crossref(server: Sandbo
 
 def test_wrong_base_url_is_a_connector_error(server: SandboxServer, crossref: Any) -> None:
     wrong = CrossrefConnector(PlatformConfig(key="cr", platform="crossref", base_url=server.base_url + "/nothing",
-                                             credentials={}, journal_paths={"jas": JAS}))
+                                             credentials={"mailto": MAILTO}, journal_paths={"jas": JAS}))
     with pytest.raises(ConnectorError, match="has no /works"):
         wrong.test_connection()
 
@@ -394,6 +398,111 @@ def test_full_page_without_next_cursor_is_a_data_error(server: SandboxServer, cr
 
 def test_connection_refused_is_platform_unavailable(refused_url: str) -> None:
     dead = CrossrefConnector(PlatformConfig(key="cr", platform="crossref", base_url=refused_url,
-                                            credentials={}, timeout_seconds=1, journal_paths={"jas": JAS}))
+                                            credentials={"mailto": MAILTO}, timeout_seconds=1,
+                                            journal_paths={"jas": JAS}))
     with pytest.raises(PlatformUnavailable, match="could not be reached"):
         dead.test_connection()
+
+
+# --- Crossref's limits since December 2025 -------------------------------------------------------------------
+
+
+def test_listings_ask_only_for_the_fields_read(server: SandboxServer, crossref: Any) -> None:
+    publish(crossref, "10.5555/jas.1")
+    page = connector(server).manuscripts_for_identity(li_wei(), None)
+    assert [(s.doi, s.titles, s.published_on is not None) for s in page.snapshots] == [
+        ("10.5555/jas.1", {"en": "Paper 10.5555/jas.1"}, True)]
+    [call] = crossref.calls()
+    assert call["query"]["select"] == ",".join(SELECT_FIELDS) and call["status"] == 200
+
+
+def test_the_connector_states_the_polite_pools_limits(server: SandboxServer) -> None:
+    polite = connector(server)
+    assert (polite.list_limits, polite.work_limits) == (RequestLimits(per_second=3, concurrent=3),
+                                                        RequestLimits(per_second=10, concurrent=3))
+    plus = connector(server, plus_token="plus-token-value")
+    assert (plus.list_limits, plus.work_limits) == (RequestLimits(), RequestLimits())
+
+
+@pytest.fixture
+def crossref_system(db, server: SandboxServer, crossref: Any, settings) -> Any:
+    """A Crossref journal system in the database, its rate set far above Crossref's, the sandbox enforcing the
+    pools' limits."""
+    from accounts.models import Journal, JournalSystem
+
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 10
+    system = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
+                                          base_url=server.base_url, credentials={"mailto": MAILTO},
+                                          rate_limit_per_minute=6000, timeout_seconds=5)
+    Journal.objects.create(journal_system=system, key="jas", platform_path=JAS, name_en="JAS")
+    crossref.enforce_pools()
+    return system
+
+
+def test_requests_through_the_gate_keep_to_three_a_second(server: SandboxServer, crossref: Any,
+                                                          crossref_system: Any) -> None:
+    from manuscripts.services.platforms import platform_config_for
+
+    reader = connector_for(platform_config_for(crossref_system))
+    for _ in range(5):
+        reader.test_connection()
+    assert [call["status"] for call in crossref.calls()] == [200] * 5
+    assert crossref.calls()[0]["pool"] == "polite"
+
+
+def test_without_the_gate_the_sandbox_refuses_the_fourth_request_of_a_second(server: SandboxServer,
+                                                                               crossref: Any) -> None:
+    crossref.enforce_pools(window_seconds=30)  # the four calls in one window, however slow the machine
+    reader = connector(server)
+    with pytest.raises(PlatformUnavailable, match="rate-limited") as refused:
+        for _ in range(4):
+            reader.test_connection()
+    assert refused.value.retry_after_seconds == 1
+    assert [call.get("fault") for call in crossref.calls()][-1] == "pool_rate"
+
+
+def test_workers_share_three_concurrent_requests(server: SandboxServer, crossref: Any,
+                                                 crossref_system: Any) -> None:
+    """Six workers poll at once; each request takes 0.3 s: never more than three are in flight."""
+    import threading
+
+    from manuscripts.services.platforms import platform_config_for
+
+    config = platform_config_for(crossref_system)
+    crossref.inject_fault("slow", times=6, seconds=0.3)
+    failures: list[Exception] = []
+
+    def worker() -> None:
+        try:
+            connector_for(config).test_connection()
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [call["status"] for call in crossref.calls()] == [200] * 6
+    assert crossref.most_in_flight("polite") <= 3
+
+
+def test_an_advertised_limit_is_followed(server: SandboxServer, crossref: Any, crossref_system: Any) -> None:
+    from manuscripts.resilience import PLATFORM_LIMIT_MARGIN, effective_per_minute
+    from manuscripts.services.platforms import platform_config_for
+
+    assert effective_per_minute(crossref_system, LIST_LIMITS) == pytest.approx(180 * PLATFORM_LIMIT_MARGIN)
+    crossref.set_rate_limit(1, interval_seconds=2)  # X-Rate-Limit-Limit: 1, X-Rate-Limit-Interval: 2s
+    connector_for(platform_config_for(crossref_system)).test_connection()
+    assert effective_per_minute(crossref_system, LIST_LIMITS) == pytest.approx(30 * PLATFORM_LIMIT_MARGIN)
+
+
+def test_a_429_is_backed_off_and_retried(server: SandboxServer, crossref: Any, crossref_system: Any,
+                                         settings) -> None:
+    from manuscripts.resilience import platform_call
+
+    settings.PLATFORM_RETRY_MAX_SECONDS = 2
+    crossref.inject_fault(429, retry_after=1)
+    assert "Crossref" in platform_call(crossref_system, connector(server).test_connection)
+    assert [call["status"] for call in crossref.calls()] == [429, 200]

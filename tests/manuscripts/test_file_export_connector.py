@@ -85,6 +85,22 @@ def test_registry_gives_the_file_export_connector(tmp_path: Path, platform: str)
     assert isinstance(built, FileExportConnector) and built.platform == platform
 
 
+@pytest.mark.parametrize("platform", ["editorial_manager", "janeway", "file_export", "ojs", "crossref"])
+def test_no_platform_claims_to_receive_webhooks_yet(tmp_path: Path, platform: str) -> None:
+    """Editorial Manager's Notification Services have a documented place (PushConnector) but no connector: their
+    message format is not public. Exports stay the way in, and nothing pretends otherwise."""
+    from manuscripts.connectors.registry import PUSH_CONNECTORS, push_connector_for
+
+    assert PUSH_CONNECTORS == {} and push_connector_for(config(tmp_path, platform)) is None
+
+
+def test_the_docstring_names_editorial_managers_own_services() -> None:
+    import manuscripts.connectors.file_export as module
+
+    assert "EM Web Services" in module.__doc__ and "EM Notification Services" in module.__doc__
+    assert "offers no machine API" not in module.__doc__
+
+
 def test_export_platforms_are_polled_platform_wide() -> None:
     assert {"editorial_manager", "janeway", "file_export"} <= set(platforms_polled_platform_wide())
 

@@ -135,5 +135,45 @@ def test_relative_folder_is_an_error(tmp_path):
       - {key: em, name: EM, platform: editorial_manager, base_url: "file://exports"}
     """)
 
-    with pytest.raises(CommandError, match="line 2: base_url 'file://exports' is not an http"):
+    with pytest.raises(CommandError, match="line 2: journal system 'em': base_url: "):
         run(path)
+
+
+def test_crossref_needs_a_contact_address(tmp_path):
+    path = write(tmp_path, """\
+    journal_systems:
+      - {key: cr, name: Crossref, platform: crossref, base_url: "https://api.crossref.org"}
+    """)
+
+    with pytest.raises(CommandError, match="line 2: journal system 'cr': credentials: "):
+        run(path)
+    assert not JournalSystem.objects.exists()
+
+
+def test_crossref_defaults_to_the_polite_pools_rate(tmp_path):
+    run(write(tmp_path, """\
+    journal_systems:
+      - {key: cr, name: Crossref, platform: crossref, base_url: "https://api.crossref.org",
+         credentials: {mailto: ops@example.org}}
+    """))
+
+    assert JournalSystem.objects.get(key="cr").rate_limit_per_minute == 180
+
+
+@pytest.mark.parametrize(("base_url", "code_words"), [
+    ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
+    ("https://10.0.0.5", "10.0.0.5"),
+    ("http://93.184.216.34", "https"),
+    ("file:///srv/exports", "file:///"),
+])
+def test_base_urls_that_may_not_be_called_are_refused_naming_the_line(tmp_path, settings, base_url, code_words):
+    settings.PLATFORM_ALLOW_PRIVATE_URLS = False
+    path = write(tmp_path, f"""\
+    journal_systems:
+      - {{key: bad, name: Bad, platform: ojs, base_url: "{base_url}"}}
+    """)
+
+    with pytest.raises(CommandError, match=r"line 2: journal system 'bad': base_url: ") as refused:
+        run(path)
+    assert code_words in str(refused.value)
+    assert not JournalSystem.objects.exists()

@@ -105,7 +105,7 @@ def test_connection_names_the_journals_reached(server: SandboxServer, ojs: Any) 
     journal(ojs, "jbs", version="3.3")
     ojs.add_submission("jas", title="Soil", authors=[author])
     message = connector(server, "jas", "jbs").test_connection()
-    assert "jas (1)" in message and "jbs (0)" in message and server.base_url in message
+    assert "jas (1, OJS 3.4+)" in message and "jbs (0)" in message and server.base_url in message
 
 
 def test_connection_with_a_wrong_token_is_an_auth_error(server: SandboxServer, ojs: Any) -> None:
@@ -370,13 +370,71 @@ def test_first_sync_pages_through_everything(server: SandboxServer, ojs: Any) ->
     assert len(by_id(page.snapshots)) == 250 and ojs.call_count("jas", LIST) == 3
 
 
-def test_list_requests_ask_for_last_modified_newest_first_100_at_a_time(server: SandboxServer, ojs: Any) -> None:
-    author = journal(ojs)
+@pytest.mark.parametrize(("version", "order_by"), [("3.3", "dateLastActivity"), ("3.4", "lastActivity"),
+                                                   ("3.5", "lastActivity")])
+def test_list_requests_ask_for_last_activity_newest_first_100_at_a_time(server: SandboxServer, ojs: Any,
+                                                                         version: str, order_by: str) -> None:
+    author = journal(ojs, version=version)
     make_submissions(ojs, author, 1)
-    connector(server).manuscripts_for_identity(identity_of(author), None)
+    connector(server, version=version).manuscripts_for_identity(identity_of(author), None)
     [call] = [c for c in ojs.calls("jas") if c["endpoint"] == LIST]
-    assert call["query"] == {"orderBy": "lastModified", "orderDirection": "DESC", "count": "100", "offset": "0",
+    assert call["query"] == {"orderBy": order_by, "orderDirection": "DESC", "count": "100", "offset": "0",
                              "assignedTo": str(author)}
+
+
+def test_without_a_configured_version_a_33_journal_is_recognised_and_asked_again(server: SandboxServer,
+                                                                                 ojs: Any) -> None:
+    author = journal(ojs, version="3.3")
+    make_submissions(ojs, author, 3)
+    reader = connector(server)
+    page = reader.changed_since(None)
+    assert [c["query"]["orderBy"] for c in ojs.calls("jas") if c["endpoint"] == LIST] == [
+        "lastActivity", "dateLastActivity"]
+    assert len(page.snapshots) == 3
+    ojs.clear_calls()
+    reader.changed_since(page.next_cursor)  # learnt: one request
+    assert [c["query"]["orderBy"] for c in ojs.calls("jas") if c["endpoint"] == LIST] == ["dateLastActivity"]
+
+
+def test_an_unknown_version_is_a_configuration_error(server: SandboxServer, ojs: Any) -> None:
+    with pytest.raises(ConnectorError, match="'version' must be one of 3.3, 3.4, 3.5"):
+        connector(server, version="3.6").changed_since(None)
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+@pytest.mark.parametrize(("decision", "expected"), [
+    ("review_submitted", "under_review"), ("reviews_completed", "with_editor"),
+    ("request_revisions", "revision_requested"), ("submit_revisions", "revision_submitted"),
+])
+def test_review_events_after_the_cursor_are_seen(server: SandboxServer, ojs: Any, version: str, decision: str,
+                                                 expected: str) -> None:
+    """Reviews in, an author's revised files and decisions that keep the stage move only dateLastActivity."""
+    author = journal(ojs, version=version)
+    round_status = 1 if decision == "submit_revisions" else 7
+    older = [ojs.add_submission("jas", title=f"Older {n}", authors=[author], stage_id=3,
+                                review_round_status=round_status, last_modified=T0 - timedelta(days=1, minutes=n))
+             for n in range(3)]
+    ojs.add_submission("jas", title="Newest", authors=[author], last_modified=T0)
+    reader = connector(server)
+    cursor = reader.changed_since(None).next_cursor
+    ojs.advance_clock(3600)
+    ojs.move("jas", older[-1], decision=decision)
+    page = reader.changed_since(cursor)
+    assert (str(older[-1]), expected) in [(s.platform_id, s.canonical_status) for s in page.snapshots]
+    moved = by_id(page.snapshots)[str(older[-1])]
+    assert moved.last_activity_at == T0 + timedelta(hours=1)
+    assert page.next_cursor == "2026-10-01T09:00:00+00:00"
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+def test_the_submission_stage_maps_alike_on_every_version(server: SandboxServer, ojs: Any, version: str) -> None:
+    author = journal(ojs, version=version)
+    unassigned = ojs.add_submission("jas", title="Waiting", authors=[author])
+    assigned = ojs.add_submission("jas", title="Seen", authors=[author])
+    ojs.move("jas", assigned, decision="assign_editor")
+    snapshots = by_id(connector(server).changed_since(None).snapshots)
+    assert (snapshots[str(unassigned)].canonical_status, snapshots[str(assigned)].canonical_status) == (
+        "submitted", "with_editor")
 
 
 def test_unchanged_journal_rereads_only_what_sits_at_the_cursor(server: SandboxServer, ojs: Any) -> None:
@@ -496,11 +554,11 @@ def test_items_renamed_to_data_is_a_data_error_naming_items(server: SandboxServe
         connector(server).changed_since(None)
 
 
-def test_missing_last_modified_is_a_data_error_naming_it(server: SandboxServer, ojs: Any) -> None:
+def test_missing_last_activity_is_a_data_error_naming_it(server: SandboxServer, ojs: Any) -> None:
     author = journal(ojs)
     make_submissions(ojs, author, 1)
-    ojs.inject_fault("jas", "missing_field", field="lastModified")
-    with pytest.raises(PlatformDataError, match="no 'lastModified'"):
+    ojs.inject_fault("jas", "missing_field", field="dateLastActivity")
+    with pytest.raises(PlatformDataError, match="no 'dateLastActivity'"):
         connector(server).changed_since(None)
 
 

@@ -154,3 +154,50 @@ def test_the_rate_limit_counts_every_http_request_of_a_poll(settings, wechat_san
     state = SystemPollState.objects.get(pk=polled.pk)
     assert state.claimed_until is None and state.next_poll_at > timezone.now()
     assert state.consecutive_failures == 0  # our own limit is not the platform failing
+
+
+def test_last_error_is_bounded_and_never_carries_credentials(system):
+    """A platform may echo what we sent; what admin stores and shows keeps none of it."""
+    echoed = (f"OJS at http://manager:pa55word@ojs.example.org?apiToken=eyJhbGciOiJIUzI1NiJ9.e30.c2ln refused "
+              f"token {system.credentials['token']} " + "x" * 1000)
+    call = Platform([PlatformAuthError(echoed)])
+
+    with pytest.raises(PlatformAuthError):
+        platform_call(system, call, "ok")
+
+    last_error = SystemPollState.objects.get(pk=system.pk).last_error
+    assert last_error.startswith("PlatformAuthError: OJS at http://***@ojs.example.org?apiToken=*** refused token ***")
+    assert len(last_error) == 300
+    assert not {"pa55word", "eyJhbGciOiJIUzI1NiJ9", system.credentials["token"]} & set(last_error.split())
+    assert "pa55word" not in last_error and system.credentials["token"] not in last_error
+
+
+def test_a_concurrency_slot_of_a_dead_worker_expires(system, settings):
+    """A worker killed while holding a slot never releases it: the slot's expiry does."""
+    from manuscripts.resilience import concurrency_slot
+
+    settings.PLATFORM_SLOT_TTL_SECONDS = 0.3
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1
+    system.timeout_seconds = 0.1
+    dead_worker = concurrency_slot(system, 1)
+    dead_worker.__enter__()  # and never leaves
+
+    with pytest.raises(RateLimitWait, match="already has 1 requests in flight"):
+        with concurrency_slot(system, 1):
+            pass
+
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 2
+    with concurrency_slot(system, 1):  # taken once the dead worker's slot expired
+        pass
+
+
+def test_concurrency_slots_are_released_after_use_and_on_errors(system, settings):
+    from manuscripts.resilience import concurrency_slot
+
+    settings.PLATFORM_MAX_TOKEN_WAIT_SECONDS = 0.1
+    with pytest.raises(ValueError):
+        with concurrency_slot(system, 1):
+            raise ValueError("the request failed")
+    for _ in range(3):
+        with concurrency_slot(system, 1):
+            pass

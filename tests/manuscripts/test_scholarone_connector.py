@@ -110,12 +110,46 @@ def test_unknown_response_format_is_a_configuration_error(server: SandboxServer,
         connector(server, format="yaml").test_connection()
 
 
-def test_connection_names_the_sites_reached_and_their_recent_documents(server: SandboxServer, s1: Any) -> None:
+def test_connection_names_the_sites_reached_and_their_recent_documents(server: SandboxServer, s1: Any,
+                                                                       english: None) -> None:
     author = journal(s1, "jas")
     journal(s1, "jbs")
     submit(s1, author, 2, "jas")
     message = connector(server, "jas", "jbs").test_connection()
-    assert "jas (2)" in message and "jbs (0)" in message and server.base_url in message
+    assert "jas (2; documents carry lastUpdated)" in message and "jbs (0;" in message
+    assert server.base_url in message and "criteria datetime_last_updated" in message
+
+
+def test_connection_reports_a_site_that_refuses_the_criteria(server: SandboxServer, s1: Any) -> None:
+    """``datetime_last_updated`` is our assumption: a site that does not know it says so, and so do we."""
+    journal(s1, "jas", criteria=["datetime_submitted", "datetime_decision"])
+    with pytest.raises(ConnectorError) as refused:
+        connector(server).test_connection()
+    message = str(refused.value)
+    assert "did not accept getIDsByDate criteria 'datetime_last_updated'" in message
+    assert "Unknown criteria datetime_last_updated" in message  # the site's own words
+    assert "'ids_by_date_criteria'" in message and "'datetime_added'" in message
+    assert "jas (0;" in connector(server, ids_by_date_criteria="datetime_added").test_connection()
+
+
+def test_connection_says_when_documents_lack_last_updated(server: SandboxServer, s1: Any, english: None) -> None:
+    author = journal(s1, "jas", last_updated_field=False)
+    submit(s1, author, 1)
+    message = connector(server).test_connection()
+    assert "jas (1; documents lack lastUpdated: the newest date they carry is used)" in message
+
+
+def test_a_document_without_last_updated_takes_the_newest_date_it_carries(server: SandboxServer,
+                                                                           s1: Any) -> None:
+    author = journal(s1, "jas", last_updated_field=False)
+    [sid] = submit(s1, author, 1)
+    [before] = connector(server).changed_since(None).snapshots
+    assert before.last_activity_at == T0  # only submissionDate
+    s1.advance_clock(3600)
+    s1.move("jas", sid, decision="Minor Revision")
+    [after] = connector(server).changed_since(None).snapshots
+    assert after.last_activity_at == T0 + timedelta(seconds=60 + 3600)  # decisionDate
+    assert after.canonical_status == "revision_requested"
 
 
 def test_wrong_api_key_is_an_auth_error_without_the_key(server: SandboxServer, s1: Any) -> None:

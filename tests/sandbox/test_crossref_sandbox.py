@@ -405,3 +405,52 @@ def test_scripting_an_unknown_work_is_a_404(server: SandboxServer) -> None:
 def test_dates_may_be_given_as_date_text_or_parts(server: SandboxServer, published: Any) -> None:
     add(server, "10.55555/jas.1", published=published)
     assert server.crossref.work_record("10.55555/jas.1")["published-online"] == {"date-parts": [[2026, 9, 15]]}
+
+
+# --- select and the pools' limits (since December 2025) ----------------------------------------------------------
+
+
+def test_select_keeps_only_the_chosen_fields(server: SandboxServer) -> None:
+    add(server, "10.55555/jas.1")
+    [item] = ok(works(server, select="DOI,title"))["message"]["items"]
+    assert item == {"DOI": "10.55555/jas.1", "title": ["Work 10.55555/jas.1"]}
+    validation_failure(works(server, select="DOI,secret-field"), "parameter-not-allowed")
+
+
+def test_the_public_pool_allows_one_list_request_a_second(server: SandboxServer) -> None:
+    server.crossref.enforce_pools(window_seconds=30)  # both calls in one window, however slow the machine
+    first, second = works(server), works(server)
+    assert first.status_code == 200
+    assert (first.headers["X-Rate-Limit-Limit"], first.headers["X-Rate-Limit-Interval"]) == ("1", "1s")
+    assert second.status_code == 429 and second.headers["Retry-After"] == "1"
+    assert [call["fault"] for call in server.crossref.calls()] == [None, "pool_rate"]
+    assert [call["pool"] for call in server.crossref.calls()] == ["public", "public"]
+
+
+def test_the_polite_pool_allows_three_list_requests_a_second_and_three_at_a_time(server: SandboxServer) -> None:
+    import threading
+
+    server.crossref.enforce_pools(window_seconds=30)
+    answers = [works(server, mailto="ops@example.org") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["X-Rate-Limit-Limit"] == "3"
+    server.reset()
+    server.crossref.enforce_pools(window_seconds=0.01)  # only concurrency can refuse now
+    server.crossref.inject_fault("slow", times=4, seconds=2.0)
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda: statuses.append(works(server, mailto="ops@example.org").status_code))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 200, 429]
+    assert [call["fault"] for call in server.crossref.calls()].count("pool_concurrency") == 1
+    assert server.crossref.most_in_flight("polite") == 3
+
+
+def test_metadata_plus_is_not_held_to_the_pools(server: SandboxServer) -> None:
+    server.crossref.enforce_pools()
+    headers = {"Crossref-Plus-API-Token": "Bearer plus"}
+    statuses = [requests.get(f"{server.base_url}/works", headers=headers, timeout=5).status_code for _ in range(5)]
+    assert statuses == [200] * 5

@@ -6,6 +6,7 @@ No Django here on purpose: the sandbox is a standalone process the product only 
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -423,13 +424,43 @@ def test_users_of_another_journal_are_not_listed(server: SandboxServer) -> None:
 # --- move() ----------------------------------------------------------------------------------------------------
 
 
-def test_move_stamps_last_modified_and_activity_with_the_sandbox_clock(server: SandboxServer) -> None:
+def test_a_stage_change_stamps_last_modified_and_activity_with_the_sandbox_clock(server: SandboxServer) -> None:
     author = journal(server)
     [sid] = submissions(server, 1, author)
     server.ojs.advance_clock(3600)
-    server.ojs.move("jas", sid, decision="assign_editor")
+    server.ojs.move("jas", sid, decision="send_to_review")
     item = ok(api(server, "jas", "submissions"))["items"][0]
     assert item["lastModified"] == item["dateLastActivity"] == "2026-10-01 09:00:00"
+
+
+@pytest.mark.parametrize("decision", ["assign_editor", "assign_reviewer", "review_submitted", "reviews_completed",
+                                      "request_revisions", "submit_revisions"])
+def test_review_events_move_only_the_last_activity(server: SandboxServer, decision: str) -> None:
+    """OJS stamps dateLastActivity for every logged event; lastModified only when the submission is edited."""
+    author = journal(server)
+    [sid] = submissions(server, 1, author, stage_id=3, review_round_status=1 if decision == "submit_revisions" else 6)
+    server.ojs.advance_clock(3600)
+    server.ojs.move("jas", sid, decision=decision)
+    item = ok(api(server, "jas", "submissions"))["items"][0]
+    assert (item["lastModified"], item["dateLastActivity"]) == ("2026-10-01 08:00:00", "2026-10-01 09:00:00")
+
+
+def test_ojs_35_stages_carry_editor_assigned_and_no_status(server: SandboxServer) -> None:
+    author = journal(server, version="3.5")
+    [unassigned, assigned] = submissions(server, 2, author)
+    server.ojs.advance_clock(3600)
+    server.ojs.move("jas", assigned, decision="assign_editor")
+    for sid, expected in ((unassigned, False), (assigned, True)):
+        full = ok(api(server, "jas", f"submissions/{sid}"))
+        stage = next(s for s in full["stages"] if s["id"] == 1)
+        assert stage["editorAssigned"] is expected and "statusId" not in stage and "status" not in stage
+        assert full["editorAssigned"] is expected
+    summary = ok(api(server, "jas", "submissions"))["items"][0]
+    assert set(summary) == SUMMARY_34 | {"editorAssigned", "recommendationsIn", "reviewersNotAssigned",
+                                         "revisionsRequested", "revisionsSubmitted"}
+    orders = [ok(api(server, "jas", "submissions", orderBy=name, orderDirection="ASC"))["items"][0]["id"]
+              for name in ("lastActivity", "dateLastActivity")]
+    assert orders == [unassigned, assigned]  # 3.5 accepts lastActivity; dateLastActivity falls back to DESC
 
 
 def test_move_through_review_adds_rounds_as_decisions_do(server: SandboxServer) -> None:
@@ -766,3 +797,26 @@ def test_control_route_reports_bad_input_as_400(server: SandboxServer) -> None:
     response = requests.post(f"{server.base_url}/__sandbox__/ojs/sites", json={"context_path": "x",
                                                                                 "version": "2.4"}, timeout=5)
     assert response.status_code == 400 and "version" in response.json()["error"]
+
+
+def test_a_call_sleeping_through_a_reset_neither_answers_from_nor_logs_into_the_new_state(
+        server: SandboxServer) -> None:
+    """The flake behind ``[503, 403, 200] == [503, 200]``: a call of an earlier test, asleep on a timeout
+    fault, woke after the next test's reset, answered from that test's state (403: its token was unknown
+    there) and was logged among that test's calls."""
+    journal(server, "demo")
+    server.ojs.inject_fault("demo", "timeout", seconds=2.0)
+    stale: dict[str, int] = {}
+    sleeper = threading.Thread(target=lambda: stale.update(status=api(server, "demo", "submissions").status_code))
+    sleeper.start()
+    try:
+        while server.ojs.pending_faults("demo"):  # until the sleeper's call has taken the fault
+            time.sleep(0.01)
+        server.reset()
+        server.ojs.set_clock(T0)
+        server.ojs.add_site("demo", version="3.3", manager_token="another-token")
+        assert api(server, "demo", "submissions", token="another-token").status_code == 200
+    finally:
+        sleeper.join()
+    assert stale["status"] == 503
+    assert [call["status"] for call in server.ojs.calls("demo")] == [200]
