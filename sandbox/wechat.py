@@ -390,6 +390,10 @@ class WeChatSandbox:
         self._quota: dict[tuple[str, str], int] = {}  # (openid, template_id) -> messages still allowed
         self._banned: set[tuple[str, str]] = set()
         self._sending_to: set[str] = set()  # openids with a send in progress (only while sends take time)
+        # Which reset the state belongs to: a call admitted before a reset (one sleeping on a timeout fault)
+        # neither answers from nor is logged into the state after it, so one test's slow call can't leak into
+        # the next test's call counts.
+        self._epoch = getattr(self, "_epoch", 0) + 1
 
     # --- Python API for tests -------------------------------------------------------------------------
 
@@ -525,8 +529,12 @@ class WeChatSandbox:
             with self._lock:
                 queue = self._faults.get(request.path)
                 fault = queue.popleft() if queue else None
+                epoch = self._epoch
             if fault == TIMEOUT:
                 time.sleep(self.timeout_fault_seconds)  # outside the lock: other calls keep flowing
+                with self._lock:
+                    if epoch != self._epoch:  # slept through a reset: busy, and not part of the new state
+                        return json_response({"errcode": -1, "errmsg": f"system error rid: {_rid()}"})
             try:
                 if isinstance(fault, int):
                     raise WeChatError(fault)
@@ -535,7 +543,8 @@ class WeChatSandbox:
                 errcode = error.errcode
                 response = json_response({"errcode": errcode, "errmsg": f"{error.errmsg} rid: {_rid()}"})
             with self._lock:
-                self._calls.append({"method": request.method, "path": request.path, "errcode": errcode})
+                if epoch == self._epoch:
+                    self._calls.append({"method": request.method, "path": request.path, "errcode": errcode})
             return response
 
         return wrapped

@@ -490,6 +490,24 @@ def test_timeout_fault_answers_after_the_delay(server: SandboxServer) -> None:
     assert time.monotonic() - started >= 0.4
 
 
+def test_a_call_sleeping_through_a_reset_neither_answers_from_nor_logs_into_the_new_state(
+        server: SandboxServer) -> None:
+    import threading
+
+    server.wechat.timeout_fault_seconds = 0.5
+    server.wechat.inject_fault("/sns/jscode2session", "timeout")
+    answers: list[dict] = []
+    slow_call = threading.Thread(target=lambda: answers.append(login(server, "alice-1")))
+    slow_call.start()
+    time.sleep(0.2)  # the call is asleep on its fault
+    server.reset()  # the next test begins
+    slow_call.join(timeout=5)
+
+    assert answers[0]["errcode"] == -1  # busy, not an answer from the new state
+    assert server.wechat.calls == []
+    assert "openid" in login(server, "alice-1")  # the code was never spent in the new state
+
+
 def test_calls_log_records_errcodes(server: SandboxServer) -> None:
     login(server, "alice-1")
     login(server, "bad-1")
