@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from celery import current_app
@@ -37,6 +38,18 @@ def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | Non
     return True
 
 
+@dataclass(frozen=True)
+class TaskAfterCommit:
+    """The on-commit callback that sends one task (tests read `task_name` and `args` off it)."""
+
+    task_name: str
+    args: tuple
+    fallback: Callable[[], object] | None = None
+
+    def __call__(self) -> None:
+        enqueue_now(self.task_name, *self.args, fallback=self.fallback)
+
+
 def enqueue_on_commit(task_name: str, *args: Any, fallback: Callable[[], object] | None = None) -> None:
     """`enqueue_now` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue_now(task_name, *args, fallback=fallback))
+    transaction.on_commit(TaskAfterCommit(task_name, args, fallback))

@@ -47,7 +47,8 @@ def test_verify_with_the_mailed_code_makes_the_account_due_for_sync(pending, dja
     assert response.json()["status"] == "verified"
     assert response.json()["email_hint"] == "a***@example.org"
     # Once the verification commits: the sync task, and the sender for the "account linked" notice.
-    assert [callback.__name__ for callback in after_commit] == ["enqueue", "_sender_kick"]
+    assert [callback.task_name for callback in after_commit] == ["manuscripts.tasks.sync_account",
+                                                                 "notifications.tasks.send_due"]
     assert AccountSyncState.objects.get(journal_account=account).next_sync_at <= timezone.now()
     linked = Notification.objects.get(researcher=account.researcher)
     assert (linked.kind, linked.page, linked.state) == ("account_linked", "pages/accounts/list", "pending")
