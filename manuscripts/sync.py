@@ -135,7 +135,7 @@ def _update_many(manuscripts: list[Manuscript]) -> None:
                                    for name in _UPDATED_FIELDS) + ")"
     rows = [(m.pk, *[Json(m.titles) if name == "titles" else getattr(m, name) for name in _UPDATED_FIELDS])
             for m in manuscripts]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         execute_values(cursor.cursor, f"UPDATE manuscripts_manuscript AS m SET {assignments} FROM (VALUES %s) "
                        f"AS v(id, {', '.join(_UPDATED_FIELDS)}) WHERE m.id = v.id", rows, template=template,
                        page_size=500)
@@ -161,7 +161,9 @@ def _insert_new(manuscripts: list[Manuscript]) -> dict[str, Manuscript]:
                  "VALUES {values} ON CONFLICT (journal_system_id, platform_id) DO NOTHING RETURNING id, platform_id")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            inserted = execute_values(cursor.cursor, statement.format(values="%s"), rows, page_size=500, fetch=True)
+            with connection.wrap_database_errors:  # psycopg2's own cursor: its errors as Django's (DataError…)
+                inserted = execute_values(cursor.cursor, statement.format(values="%s"), rows, page_size=500,
+                                          fetch=True)
         else:  # the embedded SQLite (make run): one writer at a time, one row per statement
             inserted = []
             for row in rows:

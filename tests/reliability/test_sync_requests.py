@@ -1,0 +1,60 @@
+"""A sync asked for (pull to refresh) while another sync of the account runs is not dropped, however long the
+running sync takes: the running sync syncs once more when it ends."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Researcher
+from manuscripts.models import AccountSyncState, Manuscript
+from manuscripts.services.polling import account_sync
+from manuscripts.tasks import sync_account
+from tests.conftest import wait_until
+from tests.manuscripts.factories import make_account, make_journal_system
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def ojs_account(wechat_sandbox, researcher_client, private_broker):
+    """Alice's verified account on an OJS sandbox journal with one submission of hers."""
+    ojs = wechat_sandbox.ojs
+    token = ojs.add_site("jas", manager_token="manager-token-jas")
+    author = ojs.add_user("jas", username="alice", email="alice@example.org", given_name="Alice")
+    ojs.add_submission("jas", title="First Paper", authors=[author], stage_id=3, review_round_status=7)
+    system = make_journal_system(base_url=wechat_sandbox.base_url, credentials={"token": token},
+                                 rate_limit_per_minute=6000, timeout_seconds=10)
+    account = make_account(Researcher.objects.get(), system, email="alice@example.org", user_id=str(author))
+    AccountSyncState.objects.create(journal_account=account)
+    client, _body = researcher_client
+    return client, account, author
+
+
+def test_a_refresh_that_arrives_during_a_long_sync_runs_after_it(ojs_account, wechat_sandbox):
+    client, account, author = ojs_account
+    ojs = wechat_sandbox.ojs
+    # The running sync waits on the platform longer than the old busy-retry window took in a worker (there,
+    # 6 retries 5 s apart; here, retried at once): no window is long enough for every sync.
+    ojs.inject_fault("jas", "slow", seconds=3, path_contains="/submissions")
+    running = threading.Thread(target=lambda: (account_sync(account_id=account.pk), connection.close()))
+    running.start()
+    try:
+        wait_until(lambda: AccountSyncState.objects.filter(journal_account=account,
+                                                           claimed_until__isnull=False).exists(),
+                   message="the long sync to take its lease")
+        ojs.add_submission("jas", title="Second Paper", authors=[author], stage_id=3, review_round_status=7)
+
+        refreshed = client.post(f"/api/v1/journal-accounts/{account.pk}/refresh")
+        # The refresh's own task, run as a worker runs it, while the lease is held.
+        busy = sync_account.apply(args=(account.pk,))
+    finally:
+        running.join()
+
+    assert refreshed.status_code == 202, refreshed.content
+    assert busy.successful()
+    # The running sync synced again when it ended: two reads of the platform, one after the other.
+    assert ojs.call_count("jas", "GET /submissions") == 2
+    assert sorted(Manuscript.objects.values_list("title", flat=True)) == ["First Paper", "Second Paper"]
+    state = AccountSyncState.objects.get(journal_account=account)
+    assert (state.claimed_until, state.sync_requested) == (None, False)
