@@ -106,9 +106,9 @@ def researcher_login_with_wechat(*, code: str, client_address: str | None, user_
     """Flow 1: a wx.login code -> (our own token, the researcher).
 
     Rate limited per client address before WeChat is asked and per WeChat user after. The login
-    record is written by a Celery task after commit (here, when the broker is down). WeChat's failures
-    map to 400 (bad code), 429 (rate limited) and 503 (busy or unreachable) — never 401, which would make the Mini
-    Program log in again in a loop.
+    record is written by a Celery task after commit, or here when the broker is down. WeChat's
+    failures map to 400 (bad code), 429 (rate limited) and 503 (busy or unreachable) — never 401,
+    which would make the Mini Program log in again in a loop.
     """
     if client_address:
         retry_after = rate_limit_hit(key=f"login:client:{client_address}", rate=settings.LOGIN_RATE_PER_CLIENT)

@@ -33,7 +33,10 @@ def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | Non
         logger.warning("could not enqueue %s%r; %s", task_name, args,
                        "running it here" if fallback else "a periodic sweep will pick the work up", exc_info=True)
         if fallback is not None:
-            fallback()
+            try:
+                fallback()
+            except Exception:  # noqa: BLE001 - the request has committed; its answer stands
+                logger.exception("the fallback for %s failed", task_name)
         return False
     return True
 
