@@ -57,9 +57,8 @@ class PrivateRedis:
 
 
 def _drop_broker_connections() -> None:
-    """Forget the producer's pooled connections, so the next message connects to the configured broker."""
-    if current_app._pool is not None:
-        current_app._pool.force_close_all()
+    """Make the producer look its connection pool up again, so the next message goes to the configured broker.
+    (kombu keeps one pool per broker URL for the process: the pools are left open for the next user.)"""
     current_app._pool = None
     current_app.amqp._producer_pool = None
 
