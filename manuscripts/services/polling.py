@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import Error as DatabaseFailure
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,12 +111,31 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__} (internal error, see the worker log)"
 
 
-def _account_sync_failed(account_id: int, failures: int, exc: Exception) -> None:
+def _write_after_failure(write: Callable[[], object]) -> None:
+    """Record a failed sync or poll (and release its lease), even when the failure was the database connection
+    breaking (a restart, a failover): then once more on a new connection. Inside a caller's transaction the
+    connection can't be replaced, and the error is raised."""
+    try:
+        write()
+    except DatabaseFailure:
+        if connection.in_atomic_block:
+            raise
+        logger.warning("recording a failed sync failed; reconnecting to the database once", exc_info=True)
+        connection.close()
+        write()
+
+
+def _account_sync_failed(account_id: int, exc: Exception) -> None:
     """Release the lease after any failure and retry with backoff; a requested sync stays requested."""
     retry_after = exc.retry_after_seconds if isinstance(exc, ConnectorError) else None
-    AccountSyncState.objects.filter(journal_account_id=account_id).update(
-        consecutive_failures=failures, last_error=_error_text(exc), claimed_until=None,
-        next_sync_at=timezone.now() + timedelta(seconds=_retry_delay_seconds(failures, retry_after)))
+
+    def write() -> None:
+        states = AccountSyncState.objects.filter(journal_account_id=account_id)
+        failures = states.values_list("consecutive_failures", flat=True).get() + 1
+        states.update(consecutive_failures=failures, last_error=_error_text(exc), claimed_until=None,
+                      next_sync_at=timezone.now() + timedelta(seconds=_retry_delay_seconds(failures, retry_after)))
+
+    _write_after_failure(write)
 
 
 def _account_sync_once(account: JournalAccount, state: AccountSyncState) -> SyncOutcome:
@@ -153,17 +174,18 @@ def account_sync(*, account_id: int) -> SyncOutcome | None:
     if not _claim(account.pk, lease_seconds):
         raise SyncLeaseHeld(account.pk)
     while True:
-        state = AccountSyncState.objects.get(journal_account=account)
         try:
+            state = AccountSyncState.objects.get(journal_account=account)
             outcome = _account_sync_once(account, state)
+            sync_again = _release_unless_requested(account.pk, lease_seconds)
         except Exception as exc:
-            _account_sync_failed(account.pk, state.consecutive_failures + 1, exc)
+            _account_sync_failed(account.pk, exc)
             if isinstance(exc, ConnectorError):
                 logger.warning("sync of account %s failed (%s): %s", account.pk, type(exc).__name__, exc)
                 return None
             logger.exception("sync of account %s failed", account.pk)
             raise
-        if not _release_unless_requested(account.pk, lease_seconds):
+        if not sync_again:
             return outcome
 
 
@@ -223,7 +245,7 @@ def journal_system_poll(*, journal_system_id: int) -> SyncOutcome | None:
         update = {"claimed_until": None, "next_poll_at": timezone.now() + timedelta(seconds=retry_in)}
         if not isinstance(exc, ConnectorError):  # the platform's own failures are counted by platform_call
             update["last_error"] = _error_text(exc)
-        SystemPollState.objects.filter(pk=state.pk).update(**update)
+        _write_after_failure(lambda: SystemPollState.objects.filter(pk=state.pk).update(**update))
         if isinstance(exc, ConnectorError):
             logger.warning("poll of %s failed (%s): %s", journal_system.key, type(exc).__name__, exc)
             return None

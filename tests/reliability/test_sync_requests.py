@@ -6,29 +6,12 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import Researcher
 from manuscripts.models import AccountSyncState, Manuscript
 from manuscripts.services.polling import account_sync
 from manuscripts.tasks import sync_account
 from tests.conftest import wait_until
-from tests.manuscripts.factories import make_account, make_journal_system
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ojs_account(wechat_sandbox, researcher_client, private_broker):
-    """Alice's verified account on an OJS sandbox journal with one submission of hers."""
-    ojs = wechat_sandbox.ojs
-    token = ojs.add_site("jas", manager_token="manager-token-jas")
-    author = ojs.add_user("jas", username="alice", email="alice@example.org", given_name="Alice")
-    ojs.add_submission("jas", title="First Paper", authors=[author], stage_id=3, review_round_status=7)
-    system = make_journal_system(base_url=wechat_sandbox.base_url, credentials={"token": token},
-                                 rate_limit_per_minute=6000, timeout_seconds=10)
-    account = make_account(Researcher.objects.get(), system, email="alice@example.org", user_id=str(author))
-    AccountSyncState.objects.create(journal_account=account)
-    client, _body = researcher_client
-    return client, account, author
 
 
 def test_a_refresh_that_arrives_during_a_long_sync_runs_after_it(ojs_account, wechat_sandbox):
