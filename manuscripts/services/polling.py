@@ -131,7 +131,7 @@ def _account_sync_failed(account_id: int, exc: Exception) -> None:
 
     def write() -> None:
         states = AccountSyncState.objects.filter(journal_account_id=account_id)
-        failures = states.values_list("consecutive_failures", flat=True).get() + 1
+        failures = (states.values_list("consecutive_failures", flat=True).first() or 0) + 1  # gone if unlinked
         states.update(consecutive_failures=failures, last_error=_error_text(exc), claimed_until=None,
                       next_sync_at=timezone.now() + timedelta(seconds=_retry_delay_seconds(failures, retry_after)))
 

@@ -10,7 +10,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from accounts.models import Journal, JournalSystem, Researcher
-from manuscripts.models import Manuscript
+from manuscripts.models import AccountSyncState, Manuscript
 from manuscripts.tasks import poll_tick
 from notifications.models import Notification
 from notifications.tasks import send_due
@@ -92,12 +92,15 @@ def test_login_verify_and_refresh_answer_while_the_broker_is_down_and_the_sweeps
         # What beat runs: the poll tick every minute, the sender's sweep every 30 s.
         assert poll_tick() == {"systems": 1, "accounts": 1}
         send_due.delay()
-        wait_until(lambda: Manuscript.objects.filter(accesses__journal_account_id=account_id).exists(),
-                   timeout=60, message="the verified account's first sync")
+        wait_until(lambda: AccountSyncState.objects.filter(journal_account_id=account_id, sync_requested=False,
+                                                           last_synced_at__isnull=False).exists(),
+                   timeout=60, message="the sync the verify and the refresh asked for")
         wait_until(lambda: Notification.objects.get(pk=linked.pk).state == "sent", timeout=60,
                    message="the account-linked notice to be sent")
     finally:
         stop_process(worker)
+
+    assert Manuscript.objects.filter(accesses__journal_account_id=account_id).count() == 1
 
     assert [(message["user"], message["template_id"]) for message in wechat_sandbox.wechat.sent_messages] == [
         ("alice", TEMPLATE_IDS["account_linked"])]
