@@ -1,4 +1,5 @@
-"""Polling claims due accounts with SKIP LOCKED, so schedulers never take the same account twice."""
+"""Polling claims due accounts with SKIP LOCKED, so schedulers never take the same account twice; a sync or
+poll releases its lease on any error; a requested sync is claimed whatever the platform."""
 
 import threading
 import time
@@ -13,6 +14,7 @@ from accounts.models import Journal, JournalAccount, JournalSystem
 from manuscripts.models import AccountSyncState, SystemPollState
 from manuscripts.services.linking import journal_account_link
 from manuscripts.services.polling import (
+    SyncLeaseHeld,
     account_sync,
     account_sync_schedule_now,
     accounts_claim_due,
@@ -107,9 +109,7 @@ def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_sync_asked_for_while_another_runs_is_retried_not_dropped(settings):
-    from manuscripts.services.polling import SyncLeaseHeld, account_sync
-
+def test_a_sync_is_refused_while_another_worker_holds_the_lease():
     (account_id,) = make_due_accounts(1)
     AccountSyncState.objects.filter(journal_account_id=account_id).update(
         claimed_until=timezone.now() + timedelta(minutes=5))
