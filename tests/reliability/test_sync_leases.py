@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_sync_whose_database_connection_breaks_releases_its_lease(ojs_account, wechat_sandbox):
     _client, account, _author = ojs_account
-    wechat_sandbox.ojs.inject_fault("jas", "slow", seconds=2, path_contains="/submissions")
+    wechat_sandbox.ojs.inject_fault("jas", "slow", seconds=5, path_contains="/submissions")
     backend_pids: list[int] = []
     errors: list[Exception] = []
 

@@ -19,7 +19,7 @@ def test_a_refresh_that_arrives_during_a_long_sync_runs_after_it(ojs_account, we
     ojs = wechat_sandbox.ojs
     # The running sync waits on the platform longer than the old busy-retry window took in a worker (there,
     # 6 retries 5 s apart; here, retried at once): no window is long enough for every sync.
-    ojs.inject_fault("jas", "slow", seconds=3, path_contains="/submissions")
+    ojs.inject_fault("jas", "slow", seconds=5, path_contains="/submissions")
     running = threading.Thread(target=lambda: (account_sync(account_id=account.pk), connection.close()))
     running.start()
     try:
