@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_refresh_that_arrives_during_a_long_sync_runs_after_it(ojs_account, wechat_sandbox):
     client, account, author = ojs_account
     ojs = wechat_sandbox.ojs
-    # The running sync waits on the platform longer than the old busy-retry window took in a worker (there,
-    # 6 retries 5 s apart; here, retried at once): no window is long enough for every sync.
+    # The running sync waits on the platform for as long as the refresh and its task take: nothing that waits
+    # a fixed time for the lease (a retry window) could be sure to outlast a sync.
     ojs.inject_fault("jas", "slow", seconds=5, path_contains="/submissions")
     running = threading.Thread(target=lambda: (account_sync(account_id=account.pk), connection.close()))
     running.start()
