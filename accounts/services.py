@@ -17,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.models import AuthToken, Language, Researcher, User, WeChatIdentity
 from publisher_backend import wechat
+from publisher_backend.dispatch import enqueue_on_commit
 from publisher_backend.errors import ApiError, Throttled, UpstreamUnavailable
 from publisher_backend.ratelimit import rate_limit_hit
 
@@ -105,9 +106,9 @@ def researcher_login_with_wechat(*, code: str, client_address: str | None, user_
     """Flow 1: a wx.login code -> (our own token, the researcher).
 
     Rate limited per client address before WeChat is asked and per WeChat user after. The login
-    record is written by a Celery task after commit. WeChat's failures map to 400 (bad code),
-    429 (rate limited) and 503 (busy or unreachable) — never 401, which would make the Mini
-    Program log in again in a loop.
+    record is written by a Celery task after commit, or here when the broker is down. WeChat's
+    failures map to 400 (bad code), 429 (rate limited) and 503 (busy or unreachable) — never 401,
+    which would make the Mini Program log in again in a loop.
     """
     if client_address:
         retry_after = rate_limit_hit(key=f"login:client:{client_address}", rate=settings.LOGIN_RATE_PER_CLIENT)
@@ -130,14 +131,11 @@ def researcher_login_with_wechat(*, code: str, client_address: str | None, user_
         researcher = identity.researcher
         raw_token = auth_token_issue(researcher=researcher, user_agent=user_agent)
         logged_in_at = timezone.now()
-        researcher_id = researcher.pk
-
-        def enqueue_login_record() -> None:
-            from accounts.tasks import record_login
-
-            record_login.delay(researcher_id, client_address, logged_in_at.isoformat())
-
-        transaction.on_commit(enqueue_login_record)
+        # No sweep finds a login that was not recorded: with the broker down the one UPDATE runs here instead.
+        enqueue_on_commit("accounts.tasks.record_login", researcher.pk, client_address, logged_in_at.isoformat(),
+                          fallback=lambda: researcher_record_login(researcher_id=researcher.pk,
+                                                                   client_address=client_address,
+                                                                   logged_in_at=logged_in_at))
     return raw_token, researcher
 
 

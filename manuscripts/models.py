@@ -96,6 +96,9 @@ class AccountSyncState(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     refresh_requested_at = models.DateTimeField(_("refresh requested at"), null=True, blank=True)
+    # Someone asked for a sync now (verify, refresh) and none has started since. The poll tick takes such
+    # accounts whatever their platform, and a sync running when it is asked for runs once more when it ends.
+    sync_requested = models.BooleanField(_("sync requested"), default=False)
     # A worker syncing the account holds this lease; a worker killed mid-sync loses it when it expires.
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg2.extras import Json, execute_values
 
-from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem
+from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
 from manuscripts.services.platforms import PUBLICATION_SOURCES
@@ -144,10 +144,44 @@ def _update_many(manuscripts: list[Manuscript]) -> None:
                                    for name in _UPDATED_FIELDS) + ")"
     rows = [(m.pk, *[Json(m.titles) if name == "titles" else getattr(m, name) for name in _UPDATED_FIELDS])
             for m in manuscripts]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         execute_values(cursor.cursor, f"UPDATE manuscripts_manuscript AS m SET {assignments} FROM (VALUES %s) "
                        f"AS v(id, {', '.join(_UPDATED_FIELDS)}) WHERE m.id = v.id", rows, template=template,
                        page_size=500)
+
+
+def _journal_id(journals: dict[str, Journal], snapshot: ManuscriptSnapshot) -> int | None:
+    journal = journals.get(snapshot.journal_path)
+    return journal.pk if journal else None
+
+
+def _insert_new(manuscripts: list[Manuscript]) -> dict[str, Manuscript]:
+    """INSERT … ON CONFLICT (journal_system, platform_id) DO NOTHING; returns the rows this transaction inserted,
+    by platform id, with their ids. A row a concurrent transaction inserted first is left out (the insert waits
+    for that transaction, then skips), never an IntegrityError. Rows go in platform-id order, so two syncs
+    inserting overlapping batches wait on each other instead of deadlocking."""
+    if not manuscripts:
+        return {}
+    manuscripts = sorted(manuscripts, key=lambda m: m.platform_id)
+    fields = [f for f in Manuscript._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    rows = [tuple(f.get_db_prep_save(f.pre_save(m, add=True), connection) for f in fields) for m in manuscripts]
+    statement = (f"INSERT INTO {quote(Manuscript._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                 "VALUES {values} ON CONFLICT (journal_system_id, platform_id) DO NOTHING RETURNING id, platform_id")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with connection.wrap_database_errors:  # psycopg2's own cursor: its errors as Django's (DataError…)
+                inserted = execute_values(cursor.cursor, statement.format(values="%s"), rows, page_size=500,
+                                          fetch=True)
+        else:  # the embedded SQLite (make run): one writer at a time, one row per statement
+            inserted = []
+            for row in rows:
+                cursor.execute(statement.format(values=f"({', '.join(['%s'] * len(fields))})"), row)
+                inserted += cursor.fetchall()
+    by_platform_id = {m.platform_id: m for m in manuscripts}
+    for manuscript_id, platform_id in inserted:
+        by_platform_id[platform_id].pk = manuscript_id
+    return {platform_id: by_platform_id[platform_id] for _id, platform_id in inserted}
 
 
 def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot],
@@ -164,10 +198,24 @@ def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[Manuscript
         by_platform_id[snapshot.platform_id].append(snapshot)
     now = timezone.now()
 
+    for versions in by_platform_id.values():
+        versions.sort(key=lambda s: (s.last_activity_at, PROGRESS_ORDER[s.canonical_status]))
+
     with transaction.atomic():
         existing = {m.platform_id: m for m in Manuscript.objects.select_for_update()
                     .filter(journal_system=journal_system, platform_id__in=list(by_platform_id))}
         journals = {journal.platform_path: journal for journal in journal_system.journals.all()}
+        # New manuscripts are inserted from their oldest snapshot. One that another transaction (a co-author's
+        # sync) inserted meanwhile is skipped by the insert, then read and updated like any existing row.
+        created = _insert_new([
+            Manuscript(journal_system=journal_system, platform_id=platform_id,
+                       **_manuscript_fields(versions[0], _journal_id(journals, versions[0])))
+            for platform_id, versions in by_platform_id.items() if platform_id not in existing])
+        inserted_elsewhere = [platform_id for platform_id in by_platform_id
+                              if platform_id not in existing and platform_id not in created]
+        if inserted_elsewhere:
+            existing.update((m.platform_id, m) for m in Manuscript.objects.select_for_update()
+                            .filter(journal_system=journal_system, platform_id__in=inserted_elsewhere))
         emails = {email for s in snapshots for email in s.author_emails}
         user_ids = {user_id for s in snapshots for user_id in s.author_user_ids}
         matching_accounts = list(JournalAccount.objects.filter(journal_system=journal_system)
@@ -179,21 +227,19 @@ def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[Manuscript
         changed_manuscripts: list[Manuscript] = []
         all_events: list[StatusEvent] = []
         for platform_id, versions in by_platform_id.items():
-            versions.sort(key=lambda s: (s.last_activity_at, PROGRESS_ORDER[s.canonical_status]))
-            manuscript = existing.get(platform_id)
             new_events: list[StatusEvent] = []
             changed = False
-            for snapshot in versions:
-                journal = journals.get(snapshot.journal_path)
-                if manuscript is None:
-                    manuscript = Manuscript.objects.create(journal_system=journal_system, platform_id=platform_id,
-                                                           **_manuscript_fields(snapshot, journal and journal.pk))
-                    outcome.created += 1
-                    new_events.append(StatusEvent(
-                        manuscript=manuscript, from_status="", to_status=snapshot.canonical_status,
-                        raw_status=snapshot.raw_status[:300], seen_at=now,
-                        occurred_at=snapshot.status_changed_at or snapshot.submitted_at or snapshot.last_activity_at))
-                    continue
+            if platform_id in created:
+                manuscript, first = created[platform_id], versions[0]
+                outcome.created += 1
+                new_events.append(StatusEvent(
+                    manuscript=manuscript, from_status="", to_status=first.canonical_status,
+                    raw_status=first.raw_status[:300], seen_at=now,
+                    occurred_at=first.status_changed_at or first.submitted_at or first.last_activity_at))
+                later_versions = versions[1:]
+            else:
+                manuscript, later_versions = existing[platform_id], versions
+            for snapshot in later_versions:
                 digest = snapshot_digest(snapshot)
                 if manuscript.snapshot_digest == digest and manuscript.missing_since is None:
                     outcome.unchanged += 1
@@ -202,7 +248,7 @@ def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[Manuscript
                     outcome.stale += 1
                     continue
                 previous_status = manuscript.canonical_status
-                for name, value in _manuscript_fields(snapshot, journal and journal.pk).items():
+                for name, value in _manuscript_fields(snapshot, _journal_id(journals, snapshot)).items():
                     setattr(manuscript, name, value)
                 changed = True
                 if snapshot.canonical_status != previous_status:
@@ -316,8 +362,9 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
                                                    raw_status=snapshot.raw_status[:300], occurred_at=now, seen_at=now)
                 outcome.events += 1
                 outcome.notifications += _notify_transitions([(target, event)], journal_names)
-            if seen_by is not None:
-                ManuscriptAccess.objects.get_or_create(journal_account=seen_by, manuscript=target)
+            if seen_by is not None:  # ON CONFLICT DO NOTHING: a co-author's sync may add the same row at once
+                ManuscriptAccess.objects.bulk_create([ManuscriptAccess(journal_account=seen_by, manuscript=target)],
+                                                     ignore_conflicts=True)
         if unmatched:
             rest = snapshots_apply(journal_system=journal_system, snapshots=unmatched, seen_by=seen_by)
             for name in ("created", "updated", "unchanged", "stale", "events", "notifications"):

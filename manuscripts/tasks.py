@@ -1,20 +1,25 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from manuscripts.services import polling, publications
+
+logger = logging.getLogger(__name__)
 
 # A poll may legitimately run long (a first full-history read of a big site); it must end before its lease.
 POLL_TIME_LIMITS = {"soft_time_limit": settings.POLL_LEASE_SECONDS - 120,
                     "time_limit": settings.POLL_LEASE_SECONDS - 60}
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=6, **POLL_TIME_LIMITS)
-def sync_account(self, account_id: int) -> None:
+@shared_task(ignore_result=True, **POLL_TIME_LIMITS)
+def sync_account(account_id: int) -> None:
     try:
         polling.account_sync(account_id=account_id)
-    except polling.SyncLeaseHeld as busy:
-        # A pull-to-refresh that arrives during a running sync runs right after it, not never.
-        raise self.retry(countdown=settings.SYNC_BUSY_RETRY_SECONDS, exc=busy) from busy
+    except polling.SyncLeaseHeld:
+        # Another worker is syncing the account: a requested sync (refresh, verify) is recorded on the sync
+        # state, and that worker runs it when it ends, however long it takes.
+        logger.info("account %s is being synced by another worker", account_id)
 
 
 @shared_task(ignore_result=True, **POLL_TIME_LIMITS)

@@ -18,22 +18,14 @@ from notifications.models import (
     SubscriptionGrant,
     SubscriptionResult,
 )
+from publisher_backend.dispatch import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 
-def _sender_kick() -> None:
-    """Ask a worker to send now; if the broker is unreachable the beat sweep sends within a minute anyway."""
-    from notifications.tasks import send_due
-
-    try:
-        send_due.delay()
-    except Exception:  # noqa: BLE001 - a broker hiccup must not fail the request that made the notice
-        logger.warning("could not enqueue the notification sender; the beat sweep will send", exc_info=True)
-
-
 def sender_kick_on_commit() -> None:
-    transaction.on_commit(_sender_kick)
+    """Ask a worker to send after commit; if the broker is unreachable the beat sweep sends within a minute anyway."""
+    enqueue_on_commit("notifications.tasks.send_due")
 
 
 def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title: str, body: str = "",

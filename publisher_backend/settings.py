@@ -152,7 +152,17 @@ else:
     }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+# A request that enqueues after commit waits at most about this long for a broker that is down or hung, then
+# goes on (publisher_backend/dispatch.py). Celery's defaults are a 4 s connection timeout and 3 publish retries
+# (celery/app/defaults.py), and kombu's Redis transport has no socket timeout, so "a publish waits forever on the
+# dead connection" (kombu/transport/redis.py, socket_timeout); measured here: a stopped broker failed a publish in
+# 0.6 s, a hung one (SIGSTOP) never returned.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+                                       "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("processed", "control"):
@@ -310,7 +320,6 @@ SYNC_RETRY_BASE_SECONDS = 30  # backoff base after a failed poll (doubles, with 
 SYNC_RETRY_MAX_SECONDS = 3600
 POLL_LEASE_SECONDS = 3600  # a poll's lease (and, less two minutes, its task time limit); a dead worker's
 # poll is taken over after it
-SYNC_BUSY_RETRY_SECONDS = 5  # a sync asked for while another runs waits this long, then runs
 POLL_BATCH_SIZE = 500  # accounts claimed per scheduler tick
 SYSTEM_POLL_INTERVAL_SECONDS = 60  # platform-wide incremental polls (OJS)
 PLATFORM_BURST = 10  # token-bucket capacity per journal system

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import JournalSystem
+from publisher_backend.dispatch import enqueue_on_commit
 from publisher_backend.errors import ApiError
 
 
@@ -50,12 +50,6 @@ def export_file_store(*, journal_system: JournalSystem, file_name: str, chunks: 
         for chunk in chunks:
             destination.write(chunk)
     os.replace(partial, target)
-    journal_system_id = journal_system.pk
-
-    def enqueue() -> None:
-        from manuscripts.tasks import poll_journal_system
-
-        poll_journal_system.delay(journal_system_id)
-
-    transaction.on_commit(enqueue)
+    # Broker down: the system's next platform-wide poll (every SYSTEM_POLL_INTERVAL_SECONDS) reads the file.
+    enqueue_on_commit("manuscripts.tasks.poll_journal_system", journal_system.pk)
     return target

@@ -18,24 +18,26 @@ logger = logging.getLogger(__name__)
 
 def publications_check(*, limit: int = 500) -> SyncOutcome:
     """Ask each enabled bibliographic source (Crossref) whether accepted or in-production manuscripts with
-    a DOI are published yet, and mark those that are. Bounded by `limit` manuscripts per run."""
+    a DOI are published yet, and mark those that are. Bounded by `limit` manuscripts per run.
+
+    Each work found is applied (and committed) right after its lookup: a run of hundreds of lookups that
+    stops midway (a time limit, a worker restart, a platform failure) keeps what it found.
+    """
     total = SyncOutcome()
     waiting = list(Manuscript.objects.filter(
         canonical_status__in=[CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION], missing_since__isnull=True)
         .exclude(doi="").order_by("last_activity_at").values_list("doi", flat=True)[:limit])
     for source in JournalSystem.objects.filter(enabled=True, platform__in=PUBLICATION_SOURCES):
         connector = connector_for(platform_config_for(source))
-        works = []
         for doi in waiting:
             try:
                 work = platform_call(source, connector.snapshot_for_doi, doi)
             except ConnectorError as exc:
                 logger.warning("publication check of %s on %s failed: %s", doi, source.key, exc)
                 break
-            if work is not None:
-                works.append(work)
-        if works:
-            outcome = publications_apply(journal_system=source, snapshots=works)
+            if work is None:
+                continue
+            outcome = publications_apply(journal_system=source, snapshots=[work])
             total.updated += outcome.updated
             total.events += outcome.events
             total.notifications += outcome.notifications

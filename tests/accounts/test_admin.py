@@ -189,7 +189,8 @@ def test_staff_verification_goes_the_researchers_way(staff_client, django_captur
 
     account.refresh_from_db()
     assert (account.status, account.verification_method) == ("verified", "staff")
-    assert [callback.__name__ for callback in after_event] == ["enqueue", "_sender_kick"]  # first sync, sender
+    assert [callback.task_name for callback in after_event] == ["manuscripts.tasks.sync_account",
+                                                                "notifications.tasks.send_due"]
     assert AccountSyncState.objects.filter(journal_account=account).exists()
     assert Notification.objects.get(researcher=account.researcher).kind == "account_linked"
     assert JournalAccount.objects.filter(status="verified").count() == 1

@@ -197,7 +197,9 @@ def test_staff_upload_an_export_file_into_the_systems_folder(staff_client, tmp_p
     stored = list((tmp_path / "exports").iterdir())
     assert len(stored) == 1 and stored[0].name.startswith("weekly-export-") and stored[0].suffix == ".csv"
     assert stored[0].read_bytes() == b"manuscript_id,journal,title\n"
-    assert len(after_commit) == 1  # the system is polled once the upload is stored
+    # the system is polled once the upload is stored
+    assert [(callback.task_name, callback.args) for callback in after_commit] == [
+        ("manuscripts.tasks.poll_journal_system", (system.pk,))]
 
 
 def test_export_upload_refuses_other_file_types(staff_client, tmp_path):

@@ -54,7 +54,8 @@ def test_verify_with_the_mailed_code_makes_the_account_due_for_sync(pending, dja
     assert [callback.__name__ for callback in after_commit] == ["send"]
     with django_capture_on_commit_callbacks() as after_event:
         after_commit[0]()
-    assert [callback.__name__ for callback in after_event] == ["enqueue", "_sender_kick"]
+    assert [callback.task_name for callback in after_event] == ["manuscripts.tasks.sync_account",
+                                                                "notifications.tasks.send_due"]
     assert AccountSyncState.objects.get(journal_account=account).next_sync_at <= timezone.now()
     linked = Notification.objects.get(researcher=account.researcher)
     assert (linked.kind, linked.page, linked.state) == ("account_linked", "pages/accounts/list", "pending")

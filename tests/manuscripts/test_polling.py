@@ -1,15 +1,27 @@
-"""Polling claims due accounts with SKIP LOCKED, so schedulers never take the same account twice."""
+"""Polling claims due accounts with SKIP LOCKED, so schedulers never take the same account twice; a sync or
+poll releases its lease on any error; a requested sync is claimed whatever the platform."""
 
 import threading
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import DataError, connection
 from django.utils import timezone
 
-from accounts.models import JournalSystem
-from manuscripts.models import AccountSyncState
-from manuscripts.services.polling import accounts_claim_due, systems_claim_due
+from accounts.models import Journal, JournalAccount, JournalSystem
+from manuscripts.models import AccountSyncState, SystemPollState
+from manuscripts.services.linking import journal_account_link
+from manuscripts.services.polling import (
+    SyncLeaseHeld,
+    account_sync,
+    account_sync_schedule_now,
+    accounts_claim_due,
+    journal_system_poll,
+    systems_claim_due,
+)
+from sandbox.exports import write_export
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher
 
 
@@ -97,12 +109,71 @@ def test_platform_wide_systems_are_claimed_once_per_interval(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_sync_asked_for_while_another_runs_is_retried_not_dropped(settings):
-    from manuscripts.services.polling import SyncLeaseHeld, account_sync
-
+def test_a_sync_is_refused_while_another_worker_holds_the_lease():
     (account_id,) = make_due_accounts(1)
     AccountSyncState.objects.filter(journal_account_id=account_id).update(
         claimed_until=timezone.now() + timedelta(minutes=5))
 
     with pytest.raises(SyncLeaseHeld):
         account_sync(account_id=account_id)
+
+
+# --- a lease is released on every error ----------------------------------------------------------------------
+
+ORCID = "0000-0002-1825-0097"
+# Longer than the 128 characters a platform id may have: applying the work fails inside the database.
+OVERLONG_DOI = "10.5555/" + "x" * 150
+
+
+@pytest.mark.django_db
+def test_a_failure_while_applying_a_sync_releases_the_lease_and_retries_with_backoff(wechat_sandbox):
+    crossref = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
+                                            base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
+                                            rate_limit_per_minute=600, timeout_seconds=5)
+    Journal.objects.create(journal_system=crossref, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
+    wechat_sandbox.crossref.add_work(OVERLONG_DOI, "A Paper", "1234-5678",
+                                     authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}], published="2026-05")
+    account = journal_account_link(researcher=make_researcher(), journal_system_id=crossref.pk, identity=ORCID)
+
+    with pytest.raises(DataError):
+        account_sync(account_id=account.pk)
+
+    state = AccountSyncState.objects.get(journal_account=account)
+    assert state.claimed_until is None
+    assert state.next_sync_at > timezone.now() + timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS / 2 - 5)
+    assert state.consecutive_failures == 1
+    assert state.last_error == "DataError (internal error, see the worker log)"  # no SQL or values in admin
+    with pytest.raises(DataError):  # the next attempt runs, it is not refused for an hour as "busy"
+        account_sync(account_id=account.pk)
+
+
+@pytest.mark.django_db
+def test_a_failure_while_applying_a_platform_wide_poll_releases_the_lease(tmp_path):
+    system = make_journal_system(key="em", platform="editorial_manager", base_url=f"file://{tmp_path}",
+                                 credentials={})
+    write_export(tmp_path, [{"manuscript_id": "X" * 200, "journal": "jas", "title": "Too long an id",
+                             "status": "Under Review", "status_date": "2026-10-01T08:00:00+00:00",
+                             "submitted_at": "2026-09-01T08:00:00+00:00", "author_emails": ["li@example.org"]}],
+                 prefix="em", stamp=datetime(2026, 10, 1, 8, tzinfo=UTC), modified_at=time.time() - 3600)
+
+    with pytest.raises(DataError):
+        journal_system_poll(journal_system_id=system.pk)
+
+    state = SystemPollState.objects.get(journal_system=system)
+    assert state.claimed_until is None
+    assert state.next_poll_at > timezone.now()
+    assert state.cursor == ""  # the file is read again next time
+    assert state.last_error == "DataError (internal error, see the worker log)"
+    with pytest.raises(DataError):
+        journal_system_poll(journal_system_id=system.pk)
+
+
+@pytest.mark.django_db
+def test_a_requested_sync_of_any_platform_is_claimed_by_the_tick_when_its_message_was_lost(monkeypatch):
+    monkeypatch.setattr("manuscripts.services.polling.platforms_polled_per_account", lambda: [])
+    (account_id,) = make_due_accounts(1)  # on a platform polled platform-wide (OJS)
+    assert accounts_claim_due(limit=10) == []
+
+    account_sync_schedule_now(account=JournalAccount.objects.get(pk=account_id))
+
+    assert accounts_claim_due(limit=10) == [account_id]

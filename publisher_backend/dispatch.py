@@ -1,0 +1,58 @@
+"""Enqueue a Celery task after the transaction commits, by name, without ever failing the request.
+
+Services enqueue through `enqueue_on_commit("app.tasks.name", *args)`: the message is sent by task name
+(`send_task`; routes in CELERY_TASK_ROUTES apply by name), so a service never imports its app's tasks
+module (which imports the services) and the import circle between them does not exist.
+
+A committed request must not turn into a 500 because the broker is down: the data is written, and the
+work is also found by a periodic sweep (accounts due by `next_sync_at` or with a sync requested, for the
+poll tick; pending notifications, for the sender's 30 s sweep). So a publish that fails is logged and
+dropped, or replaced by `fallback` for quick work no sweep finds. How long a publish may take before it is
+given up is bounded by CELERY_BROKER_CONNECTION_TIMEOUT and CELERY_TASK_PUBLISH_RETRY_POLICY (settings.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | None = None) -> bool:
+    """Send the task `task_name` with `args` now. When the broker can't take it: log, run `fallback` if given,
+    and return False. Never raises a broker or connection error."""
+    try:
+        current_app.send_task(task_name, args=args)
+    except Exception:  # noqa: BLE001 - whatever the broker or its client raises, the request has committed
+        logger.warning("could not enqueue %s%r; %s", task_name, args,
+                       "running it here" if fallback else "a periodic sweep will pick the work up", exc_info=True)
+        if fallback is not None:
+            try:
+                fallback()
+            except Exception:  # noqa: BLE001 - the request has committed; its answer stands
+                logger.exception("the fallback for %s failed", task_name)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TaskAfterCommit:
+    """The on-commit callback that sends one task (tests read `task_name` and `args` off it)."""
+
+    task_name: str
+    args: tuple
+    fallback: Callable[[], object] | None = None
+
+    def __call__(self) -> None:
+        enqueue_now(self.task_name, *self.args, fallback=self.fallback)
+
+
+def enqueue_on_commit(task_name: str, *args: Any, fallback: Callable[[], object] | None = None) -> None:
+    """`enqueue_now` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(TaskAfterCommit(task_name, args, fallback))
