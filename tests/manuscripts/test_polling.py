@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import DataError, connection
 from django.utils import timezone
 
-from accounts.models import Journal, JournalAccount, JournalSystem
+from accounts.models import Journal, JournalAccount, JournalSystem, Researcher
 from manuscripts.models import AccountSyncState, SystemPollState
 from manuscripts.services.linking import journal_account_link
 from manuscripts.services.polling import (
@@ -133,7 +133,10 @@ def test_a_failure_while_applying_a_sync_releases_the_lease_and_retries_with_bac
     Journal.objects.create(journal_system=crossref, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
     wechat_sandbox.crossref.add_work(OVERLONG_DOI, "A Paper", "1234-5678",
                                      authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}], published="2026-05")
-    account = journal_account_link(researcher=make_researcher(), journal_system_id=crossref.pk, identity=ORCID)
+    researcher = make_researcher()
+    Researcher.objects.filter(pk=researcher.pk).update(orcid=ORCID, orcid_verified_at=timezone.now())  # proven
+    researcher.refresh_from_db()
+    account = journal_account_link(researcher=researcher, journal_system_id=crossref.pk, identity=ORCID)
 
     with pytest.raises(DataError):
         account_sync(account_id=account.pk)
