@@ -69,9 +69,9 @@ test("renders in English when that is the researcher's language", async () => {
   expect(sectionTitle(page, 'section-inbox')).toBe('Inbox')
   expect(sectionTitle(page, 'section-orders')).toBe('Orders')
   expect(sectionEmptyText(page, 'section-orders')).toContain('Article processing charges')
-  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: 'Inbox' }))
+  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: 'Me' }))
   expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 0, text: 'Home' }))
-  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Inbox' }))
   expect(meCall().header['Accept-Language']).toBe('en')
 })
 
@@ -309,7 +309,7 @@ describe('inbox preview', () => {
     expect(previewText(page, 5, 'time')).toBe('55 分钟前')
     expect(page.querySelector('#notice-5 .notice').querySelector('.notice-row__dot')).toBeDefined()
     expect(inboxCalls().map((call) => call.url)).toEqual(['http://127.0.0.1:8000/api/v1/notifications?unread=true&page_size=3'])
-    expect(wx.tabBarBadges[2]).toBe('5')
+    expect(wx.tabBarBadges[1]).toBe('5')
     expect(textOf(page, '#see-all-inbox')).toBe('查看全部')
   })
 
@@ -325,7 +325,7 @@ describe('inbox preview', () => {
     expect(previewIds(page)).toEqual([])
     expect(sectionEmptyText(page, 'section-inbox')).toBe('没有未读消息。新的稿件状态变化和缴费通知会显示在这里。')
     expect(page.querySelector('#see-all-inbox')).toBeDefined()
-    expect(wx.tabBarBadges[2]).toBeUndefined()
+    expect(wx.tabBarBadges[1]).toBeUndefined()
   })
 
   test('tapping a notice marks it read, opens its page and takes it out of the preview', async () => {
@@ -335,7 +335,7 @@ describe('inbox preview', () => {
     expect(wx.requests.filter((call) => call.method === 'POST').map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/5/read'])
     expect(backend.state.notifications.find((notice) => notice.id === 5).read_at).not.toBeNull()
     expect(previewIds(page)).toEqual([4, 3])
-    expect(wx.tabBarBadges[2]).toBe('4')
+    expect(wx.tabBarBadges[1]).toBe('4')
 
     await page.instance.onShow() // back on the home tab: the next unread one moves up
     expect(previewIds(page)).toEqual([4, 3, 2])
@@ -344,7 +344,7 @@ describe('inbox preview', () => {
   test('a notice without a page opens its full text', async () => {
     const { page } = await openHome({ notifications: NOTICES })
     page.querySelector('#notice-4').dispatchEvent('tap')
-    await waitFor(() => wx.navigateTo.mock.calls.length === 1 && wx.tabBarBadges[2] === '4', 'navigation and badge')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1 && wx.tabBarBadges[1] === '4', 'navigation and badge')
     expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/inbox/detail?id=4')
   })
 
@@ -354,7 +354,7 @@ describe('inbox preview', () => {
     await page.instance.onShow()
     expect(previewIds(page)).toEqual([7, 5, 4])
     expect(previewText(page, 7, 'time')).toBe('刚刚')
-    expect(wx.tabBarBadges[2]).toBe('6')
+    expect(wx.tabBarBadges[1]).toBe('6')
   })
 
   test('when the preview cannot be loaded it says so, quietly', async () => {
@@ -364,7 +364,7 @@ describe('inbox preview', () => {
     })
     expect(sectionEmptyText(page, 'section-inbox')).toBe('消息加载失败。')
     expect(toastTitles()).toEqual([])
-    expect(wx.tabBarBadges[2]).toBe('5')
+    expect(wx.tabBarBadges[1]).toBe('5')
   })
 
   test('in English', async () => {
@@ -384,6 +384,6 @@ describe('inbox preview', () => {
     expect(wx.requests).toHaveLength(0)
     expect(sectionEmptyText(page, 'section-inbox')).toBe('还没有消息。稿件状态变化、待缴费用提醒和付款结果等通知会显示在这里。')
     expect(page.querySelector('#see-all-inbox')).toBeUndefined()
-    expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2 }))
+    expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 1 }))
   })
 })

@@ -32,7 +32,7 @@ test('asks the backend for the notice (marking it read) and shows its full text'
   expect(textOf(page, '#notice-body')).toBe('本周内缴纳文章处理费可享 8 折优惠。\n详情请咨询编辑部。')
   expect(page.querySelector('#open-link-button')).toBeUndefined()
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '消息详情' }))
-  expect(wx.tabBarBadges[2]).toBeUndefined() // the badge was refreshed after the read: nothing unread
+  expect(wx.tabBarBadges[1]).toBeUndefined() // the badge was refreshed after the read: nothing unread
   expect(wx.removeTabBarBadge).toHaveBeenCalled()
 })
 

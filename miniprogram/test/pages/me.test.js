@@ -119,7 +119,7 @@ test('switching to English re-renders every text at once and saves the language'
   expect(buttonText(page, 'edit-button')).toBe('Edit profile')
   expect(buttonText(page, 'logout-button')).toBe('Log out')
   expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 0, text: 'Home' }))
-  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 2, text: 'Me' }))
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: 'Me' }))
 
   await waitFor(() => backend.state.researcher.language === 'en', 'the PATCH')
