@@ -198,7 +198,6 @@ const STRINGS = {
     detailAlertBanned: '稿件状态提醒已在微信中关闭',
     actionAlertMe: '提醒我',
     actionAlertMore: '多提醒一次',
-    actionReenable: '重新开启',
     toastAlertsOn: '已开启提醒',
 
 
@@ -429,7 +428,6 @@ const STRINGS = {
     detailAlertBanned: 'Status alerts are turned off in WeChat',
     actionAlertMe: 'Alert me',
     actionAlertMore: 'One more alert',
-    actionReenable: 'Turn on again',
     toastAlertsOn: 'Alerts on',
 
 

@@ -200,7 +200,7 @@ Page({
 
   onCodeChange(event) {
     this.update({ code: String(event.detail.value || '').replace(/\s+/g, ''), codeErrors: [], formError: '' })
-    if (!this.alertStateReady) this.alertStateReady = subscribe.fetchState()
+    this.prepareAlertState()
   },
 
   async onVerify() {
@@ -218,6 +218,7 @@ Page({
       if (err.statusCode === 429) {
         // No attempts left for this code: offer publisher staff (a new code from "resend" also works).
         this.update({ busy: '', attemptsUsedUp: true, manualOpen: true, code: '' })
+        this.prepareAlertState()
         return
       }
       this.update({
@@ -247,16 +248,28 @@ Page({
 
   onOpenManual() {
     this.update({ manualOpen: true })
+    this.prepareAlertState()
+  },
+
+  /** Fetch the subscription state before the tap that needs it, so WeChat's popup opens within that tap. */
+  prepareAlertState() {
+    if (!this.alertStateReady) this.alertStateReady = subscribe.fetchState()
   },
 
   onNoteChange(event) {
     this.update({ note: event.detail.value })
   },
 
-  /** The e-mail on file is dead (or attempts are used up): publisher staff verify by hand. */
+  /**
+   * The e-mail on file is dead (or attempts are used up): publisher staff verify by hand. The researcher will want
+   * to hear when they did, so this tap first asks for the "account linked" alert (and status changes), with the
+   * state fetched when the form opened, so WeChat's popup opens within the tap; then the request goes out.
+   */
   async onRequestManualReview() {
     if (this.data.busy) return
     this.update({ busy: 'requesting', formError: '' })
+    const state = this.alertStateReady ? await this.alertStateReady : null
+    await subscribe.askForManualReview({ state })
     try {
       const account = await api.request(`${ACCOUNTS_PATH}/${this.data.account.id}/manual-review`, {
         method: 'POST',

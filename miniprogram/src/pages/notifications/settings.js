@@ -93,7 +93,7 @@ function kindView(entry, form) {
   if (entry.banned) creditText = i18n.t('alertBanned')
   else if (credits > 0) creditText = i18n.t('alertCredits', { count: credits })
   let askKey = 'actionAlertMe'
-  if (entry.banned) askKey = 'actionReenable'
+  if (entry.banned) askKey = 'actionOpenSettings'
   else if (credits > 0) askKey = 'actionAlertMore'
   return {
     kind: entry.kind,
@@ -252,14 +252,19 @@ Page({
     }
   },
 
-  /** "提醒我" / "多提醒一次" / "重新开启": WeChat's consent popup for this kind, within the tap. */
+  /**
+   * "提醒我" / "多提醒一次": WeChat's consent popup for this kind, within the tap; "去设置中开启" (banned): WeChat's
+   * settings, where only the researcher can allow it again.
+   */
   async onAskMore(event) {
     const kind = event.currentTarget.dataset.kind
     const entry = subscribe.kindState(this.subscriptions, kind)
     if (this.data.asking || !entry) return
     const before = this.subscriptions
     this.setData({ asking: kind })
-    const { state } = await subscribe.requestAlerts([kind], { state: before, includeBanned: entry.banned })
+    const { state } = entry.banned
+      ? await subscribe.reenableInSettings(kind, { state: before })
+      : await subscribe.requestAlerts([kind], { state: before })
     if (state) this.subscriptions = state
     this.setData({ asking: '' })
     this.render()
