@@ -357,7 +357,7 @@ test('signed out: nothing is asked, the badge is removed and logging in loads th
   expect(wx.requests).toHaveLength(0)
   expect(badge()).toBeUndefined()
   expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: INBOX_TAB }))
-  expect(textOf(page.querySelector('#signed-out'), '.t-empty__description')).toContain('你已退出登录')
+  expect(pageState(page, '#signed-out').text).toContain('你已退出登录')
   tapButton(page, 'login-button')
   await waitFor(() => rowIds(page).length === 4 && badge() === '2', 'the inbox after login')
 })

@@ -1,6 +1,6 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, makeManuscript, TEMPLATE_IDS } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 const status = require('../../src/utils/status')
 
 const MANUSCRIPT = {
@@ -107,7 +107,7 @@ test('in English the labels, the platform line and the toast are English', async
 test('an unknown manuscript shows a not-found state instead of an error toast', async () => {
   const { page } = await openDetail({ query: { id: '999' } })
   expect(page.data.state).toBe('not_found')
-  expect(textOf(page.querySelector('#detail-not-found'), '.t-empty__description')).toContain('找不到这篇稿件')
+  expect(pageState(page, '#detail-state').text).toContain('找不到这篇稿件')
   expect(wx.showToast).not.toHaveBeenCalled()
 })
 
@@ -123,7 +123,7 @@ test('a network failure is told in a toast and can be retried', async () => {
   expect(page.data.state).toBe('error')
   expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
   offline = false
-  page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+  pageState(page, '#detail-state').retry()
   await waitFor(() => page.data.state === 'ready', 'the manuscript')
   expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
 })

@@ -17,6 +17,7 @@ test('home: a display name of only spaces gets the fallback greeting', () => {
   installWx()
   signedInApp({ display_name: '   ' })
   const home = loadPageLogic(path.join(SRC, 'pages/home/home.js'))
+  home.onLoad()
   home.render()
   expect(home.data.greeting).toBe('你好，研究者')
 })

@@ -25,6 +25,7 @@ Page({
   data: {
     t: {},
     signedOut: false,
+    signedOutText: '',
     filter: 'all', // all | unread (FILTERS)
     filterOptions: [],
     state: 'loading', // loading | ready | error | idle (signed out, nothing asked)
@@ -56,6 +57,7 @@ Page({
     this.setData({
       t: i18n.strings(),
       signedOut: api.isSignedOut(),
+      signedOutText: i18n.t(api.declinedPrivacy() ? 'homePrivacyDeclined' : 'homeSignedOut'),
       filterOptions: FILTERS.map((value) => ({ value, label: i18n.t(value === 'all' ? 'inboxFilterAll' : 'inboxFilterUnread') })),
       state: listView.state,
       hasMore: listView.hasMore,

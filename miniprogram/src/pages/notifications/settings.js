@@ -7,6 +7,7 @@
 // them all saves an empty list again. Quiet hours are Beijing time, both ends or neither ("22:00:00" from the
 // backend, "22:00" shown and sent).
 const api = require('../../utils/api')
+const features = require('../../utils/features')
 const i18n = require('../../utils/i18n')
 const status = require('../../utils/status')
 const subscribe = require('../../utils/subscribe')
@@ -130,6 +131,7 @@ Page({
   },
 
   subscriptions: null, // the subscription state (utils/subscribe.js)
+  paymentsEnabled: false, // payment alerts are offered only once payments exist (utils/features.js)
   saved: null, // the preferences as the backend last answered
   form: null, // what is on screen (formOf)
 
@@ -146,7 +148,8 @@ Page({
     const patch = { t: i18n.strings() }
     if (this.form && this.subscriptions) {
       const form = this.form
-      const kinds = [...this.subscriptions]
+      const kinds = this.subscriptions
+        .filter((entry) => this.paymentsEnabled || !features.PAYMENT_KINDS.includes(entry.kind))
         .sort((a, b) => rankIn(KIND_ORDER, a.kind) - rankIn(KIND_ORDER, b.kind))
         .map((entry) => kindView(entry, form))
       Object.assign(patch, {
@@ -168,14 +171,17 @@ Page({
     await getApp().loginReady
     this.setData({ state: 'loading' })
     try {
-      const [preferences, subscriptions] = await Promise.all([
+      const [preferences, subscriptions, paymentsEnabled] = await Promise.all([
         api.request(PREFERENCES_PATH, { toast: false }),
         api.request(subscribe.SUBSCRIPTIONS_PATH, { toast: false }),
+        features.paymentsEnabled(),
       ])
+      this.paymentsEnabled = paymentsEnabled
       this.saved = preferences
       this.form = formOf(preferences)
       this.subscriptions = Array.isArray(subscriptions) ? subscriptions : []
-      this.setData({ state: this.subscriptions.length ? 'ready' : 'empty', errors: noErrors() })
+      const offered = this.subscriptions.filter((entry) => paymentsEnabled || !features.PAYMENT_KINDS.includes(entry.kind))
+      this.setData({ state: offered.length ? 'ready' : 'empty', errors: noErrors() })
     } catch (err) {
       api.showError(err)
       this.setData({ state: 'error' })
