@@ -201,9 +201,18 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
   return global.wx
 }
 
+/**
+ * Tap the popup's agree button (<button open-type="agreePrivacyAuthorization">, found inside `popup`): the client
+ * records the agreement with WeChat, then fires its bindagreeprivacyauthorization handler.
+ */
+function tapAgreePrivacy(popup) {
+  global.wx.privacy.agreed = true
+  popup.querySelector('#privacy-agree-button').dispatchEvent('agreeprivacyauthorization')
+}
+
 /** The titles of every wx.showToast call so far. */
 function toastTitles() {
   return global.wx.showToast.mock.calls.map(([options]) => options.title)
 }
 
-module.exports = { NETWORK_FAILURE, PRIVACY_CONTRACT_NAME, WX_REQUEST_METHODS, installWx, toastTitles }
+module.exports = { NETWORK_FAILURE, PRIVACY_CONTRACT_NAME, WX_REQUEST_METHODS, installWx, tapAgreePrivacy, toastTitles }
