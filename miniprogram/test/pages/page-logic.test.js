@@ -30,7 +30,7 @@ test('me: save trims the values and sends only what changed (empty and missing c
   const me = loadPageLogic(path.join(SRC, 'pages/me/me.js'))
   me.render()
   me.onEdit()
-  expect(me.data.form).toEqual({ display_name: 'Ada', institution: '', orcid: '' })
+  expect(me.data.form).toEqual({ display_name: 'Ada', institution: '' })
 
   me.onFieldChange({ currentTarget: { dataset: { field: 'display_name' } }, detail: { value: ' Ada Lovelace ' } })
   await me.onSave()
