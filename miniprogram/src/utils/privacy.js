@@ -113,9 +113,10 @@ function subscribe(listener) {
 /** Route WeChat's "a privacy API needs the notice" to our popup (app launch; a later registration replaces it). */
 function listenToWeChat() {
   if (typeof wx.onNeedPrivacyAuthorization !== 'function') return
-  wx.onNeedPrivacyAuthorization((resolve, eventInfo) => {
+  const listener = (resolve, eventInfo) => {
     ask({ wechatResolve: resolve, referrer: (eventInfo && eventInfo.referrer) || 'api' })
-  })
+  }
+  wx.onNeedPrivacyAuthorization(/** @type {any} */ (listener))
 }
 
 /** WeChat's own privacy guide (the one filled in the MP console); resolves whether it opened. */

@@ -103,6 +103,16 @@ describe('the list', () => {
   })
 })
 
+test('unread is not told by colour alone: a dot, the word "未读" and the row\'s aria-label', async () => {
+  const { page } = await openInbox()
+  expect(rowText(page, 4, 'unread-label')).toBe('未读')
+  expect(rowText(page, 2, 'unread-label')).toBeNull()
+  // The row's aria-label="{{item.a11yLabel}}" (test/conventions.test.js checks every tappable view binds one).
+  const a11y = (id) => page.data.items.find((item) => item.id === id).a11yLabel
+  expect(a11y(4)).toBe('未读消息：稿件状态更新：需要修改')
+  expect(a11y(2)).toBe('消息：付款成功')
+})
+
 describe('filter', () => {
   test('"Unread" lists only unread notices (unread=true), "All" everything again', async () => {
     const { page } = await openInbox()

@@ -14,7 +14,8 @@ Component({
 
   lifetimes: {
     attached() {
-      this.unsubscribe = privacy.subscribe((prompt) => {
+      const self = /** @type {any} */ (this)
+      self.unsubscribe = privacy.subscribe((prompt) => {
         const show = Boolean(prompt)
         if (show === this.data.show) return
         this.setData({ show, t: i18n.strings() })
@@ -22,7 +23,8 @@ Component({
       })
     },
     detached() {
-      if (this.unsubscribe) this.unsubscribe()
+      const self = /** @type {any} */ (this)
+      if (self.unsubscribe) self.unsubscribe()
     },
   },
 
