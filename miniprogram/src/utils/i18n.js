@@ -41,7 +41,6 @@ const STRINGS = {
     fieldJoined: '注册时间',
     placeholderDisplayName: '请输入你的姓名',
     placeholderInstitution: '请输入你所在的大学或研究机构',
-    placeholderOrcid: '例如 0000-0002-1825-0097',
     valueNotSet: '未填写',
 
     actionEdit: '编辑资料',
@@ -231,8 +230,6 @@ const STRINGS = {
     orcidUnavailable: '出版社尚未开通 ORCID 验证，请稍后再试。',
     orcidBadUrl: '验证地址无效，请稍后再试。',
     titleOrcid: 'ORCID 验证',
-    titlePrivacyPolicy: '隐私政策',
-    titleUserAgreement: '用户协议',
     errorPrivacyDeclined: '未同意隐私保护指引，暂时无法登录',
     errorNetwork: '网络连接失败，请检查网络后重试',
     errorServer: '服务暂时不可用，请稍后再试',
@@ -271,7 +268,6 @@ const STRINGS = {
     fieldJoined: 'Joined',
     placeholderDisplayName: 'Your name',
     placeholderInstitution: 'Your university or research institute',
-    placeholderOrcid: 'e.g. 0000-0002-1825-0097',
     valueNotSet: 'Not set',
 
     actionEdit: 'Edit profile',
@@ -461,8 +457,6 @@ const STRINGS = {
     orcidUnavailable: 'The publisher has not set up ORCID verification yet. Please try again later.',
     orcidBadUrl: 'The verification address is not valid. Please try again later.',
     titleOrcid: 'ORCID verification',
-    titlePrivacyPolicy: 'Privacy policy',
-    titleUserAgreement: 'Terms of use',
     errorPrivacyDeclined: 'You did not agree to the privacy guide, so you are not logged in.',
     errorNetwork: 'Network error. Check your connection and try again.',
     errorServer: 'The service is temporarily unavailable. Please try again later.',
