@@ -10,8 +10,8 @@
 // A stored, unexpired token is used as it is, also on a cold start: wx.login runs only when there is none (or it
 // expired) or the API answers 401. Each login spends the backend's per-client login limit, which a campus NAT
 // shares, so launching must not mint a new token. The backend's tokens slide: every authenticated request moves
-// their expiry to 30 days (AUTH_TOKEN_TTL_DAYS) after it, so we move ours too, a day early to be safe (a 401 still
-// logs in again). On a 401 we log in again and retry the request once; a second 401 is returned as an error,
+// their expiry to 30 days (AUTH_TOKEN_TTL_DAYS) after it, so we move ours too, a day early: the backend writes the
+// slide at most hourly (AUTH_TOKEN_TOUCH_SECONDS), and a 401 still logs in again. On a 401 we log in again and retry the request once; a second 401 is returned as an error,
 // never another login. Concurrent 401s share a single login in flight.
 //
 // Privacy: nothing is asked of WeChat or the backend about the researcher before they have seen the privacy

@@ -48,7 +48,6 @@ Page({
         this.setData({ state: 'error', errorText: i18n.t('orcidBadUrl') })
         return
       }
-      getApp().globalData.orcidStarted = true // the opener re-reads GET /me when the researcher comes back
       this.setData({ state: 'ready', url })
     } catch (err) {
       const errorText = err.code === 'orcid_unavailable' ? i18n.t('orcidUnavailable') : err.message
