@@ -1,6 +1,8 @@
 // Offline replacement for WeChat DevTools "Tools > Build npm" (project.config.json: packNpmManually,
 // package.json -> ./src/), copying only what the Mini Program uses: the main package must stay under 2 MB, and
-// with "lazyCodeLoading": "requiredComponents" an unused component would still cost download size.
+// with "lazyCodeLoading": "requiredComponents" (app.json) WeChat injects only the components a page's JSON (and
+// app.json's usingComponents) declares, but every file copied is still downloaded
+// (https://developers.weixin.qq.com/miniprogram/dev/framework/ability/lazyload.html: 按需注入, base library 2.11.1+).
 //
 // For each dependency with a `miniprogram` folder (package.json "miniprogram" field, default miniprogram_dist), the
 // components our usingComponents name ("tdesign-miniprogram/button/button", in any .json under src/) are followed
