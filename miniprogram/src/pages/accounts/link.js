@@ -157,6 +157,7 @@ Page({
     }
     getApp().globalData.researcher = researcher
     const verified = Boolean(researcher.orcid_verified && researcher.orcid)
+    if (verified) this.prepareAlertState() // "send" links it at once and asks for alerts within that tap
     this.update({
       orcidVerified: verified,
       needsOrcid: !verified,
