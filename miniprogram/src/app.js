@@ -1,5 +1,6 @@
 const api = require('./utils/api')
 const inbox = require('./utils/inbox')
+const privacy = require('./utils/privacy')
 
 App({
   globalData: {
@@ -7,11 +8,23 @@ App({
   },
 
   // Pages await this before their first authenticated call, so launch does one login, not one per page.
-  // It never rejects: it resolves with the researcher, or null when signed out or login failed (toast shown).
+  // It never rejects: it resolves with the researcher (null when a stored token was kept: the pages' GET /me
+  // brings it), or null when signed out or login failed (toast shown).
   loginReady: Promise.resolve(null),
 
+  /**
+   * Cold start: a stored, unexpired token is used as it is; wx.login runs only without one (utils/api.js). Either
+   * way only after the researcher has seen the privacy notice (utils/privacy.js).
+   */
   onLaunch() {
-    if (!api.isSignedOut()) this.signIn()
+    privacy.listenToWeChat()
+    this.loginReady = api.resumeSession().then(
+      (researcher) => {
+        if (researcher) this.globalData.researcher = researcher
+        return researcher || this.globalData.researcher
+      },
+      () => null,
+    )
   },
 
   /**
@@ -19,10 +32,10 @@ App({
    * After a failed launch login there is no token: the page on screen logs in again and refreshes the badge.
    */
   onShow() {
-    return this.loginReady.then(() => (api.isSignedOut() || api.getToken() ? inbox.refreshBadge() : null))
+    return this.loginReady.then(() => (api.isSignedOut() || api.usableToken() ? inbox.refreshBadge() : null))
   },
 
-  /** Silent login on launch, or the "log in" button after an explicit logout. */
+  /** The "log in" button after an explicit logout (or after declining the privacy notice). */
   signIn() {
     this.loginReady = api.signIn().then(
       (researcher) => {

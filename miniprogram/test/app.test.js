@@ -40,8 +40,8 @@ describe('the Inbox tab badge', () => {
     const app = launchApp() // onLaunch (login) and onShow, like the client
     await app.__shown
     expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/notifications/unread-count'])
-    expect(wx.setTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2, text: '3' }))
-    expect(wx.tabBarBadges[2]).toBe('3')
+    expect(wx.setTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: '3' }))
+    expect(wx.tabBarBadges[1]).toBe('3')
   })
 
   test('is refreshed when the app comes back from the background', async () => {
@@ -51,7 +51,7 @@ describe('the Inbox tab badge', () => {
     await app.__shown
     backend.state.notifications.push({ id: 99, researcher_id: 7, kind: 'campaign', title: 'New', body: '', page: '', payload: {}, created_at: '2025-11-25T00:00:00Z', read_at: null })
     await app.onShow()
-    expect(wx.tabBarBadges[2]).toBe('4')
+    expect(wx.tabBarBadges[1]).toBe('4')
   })
 
   test('is removed on logout and not asked for while signed out', async () => {
@@ -59,13 +59,13 @@ describe('the Inbox tab badge', () => {
     installWx({ respond: backend.respond })
     const app = launchApp()
     await app.__shown
-    expect(wx.tabBarBadges[2]).toBe('2')
+    expect(wx.tabBarBadges[1]).toBe('2')
     await app.signOut()
-    expect(wx.tabBarBadges[2]).toBeUndefined()
+    expect(wx.tabBarBadges[1]).toBeUndefined()
     const before = wx.requests.length
     await app.onShow()
     expect(wx.requests.slice(before).map((call) => call.path)).toEqual([])
-    expect(wx.removeTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2 }))
+    expect(wx.removeTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 1 }))
   })
 
   test('comes back after logging in again', async () => {
@@ -75,7 +75,7 @@ describe('the Inbox tab badge', () => {
     await app.__shown
     expect(wx.requests).toHaveLength(0)
     await app.signIn()
-    await waitFor(() => wx.tabBarBadges[2] === '99+', 'the badge after login')
+    await waitFor(() => wx.tabBarBadges[1] === '99+', 'the badge after login')
   })
 
   test('a failed count leaves the badge alone, without a toast', async () => {
@@ -86,7 +86,7 @@ describe('the Inbox tab badge', () => {
     await app.__shown
     offline = true
     await app.onShow()
-    expect(wx.tabBarBadges[2]).toBe('2')
+    expect(wx.tabBarBadges[1]).toBe('2')
     expect(toastTitles()).toEqual([])
   })
 })

@@ -6,9 +6,19 @@
 // translated fallback (network failure, HTML error pages, ...).
 //
 // Authentication: our own token from POST /api/v1/auth/login (never WeChat's session key) is kept in storage
-// under `token` and sent as `Authorization: Bearer <token>`. Login is silent: wx.login gives a one-time code
-// that the backend exchanges. On a 401 we log in again and retry the request once; a second 401 is returned
-// as an error, never another login. Concurrent 401s share a single login in flight.
+// under `token`, with the time it expires (`token_expires_at`, ms), and sent as `Authorization: Bearer <token>`.
+// A stored, unexpired token is used as it is, also on a cold start: wx.login runs only when there is none (or it
+// expired) or the API answers 401. Each login spends the backend's per-client login limit, which a campus NAT
+// shares, so launching must not mint a new token. The backend's tokens slide: every authenticated request moves
+// their expiry to 30 days (AUTH_TOKEN_TTL_DAYS) after it, so we move ours too, a day early: the backend writes the
+// slide at most hourly (AUTH_TOKEN_TOUCH_SECONDS), and a 401 still logs in again. On a 401 we log in again and retry the request once; a second 401 is returned as an error,
+// never another login. Concurrent 401s share a single login in flight.
+//
+// Privacy: nothing is asked of WeChat or the backend about the researcher before they have seen the privacy
+// notice and agreed (utils/privacy.js): every login waits for it; declining leaves the app signed out.
+//
+// Network errors: a GET is sent once more when the first try got no HTTP answer at all (a dropped mobile
+// connection); never on an HTTP error, and never a POST (it may have reached the backend and acted).
 //
 // PATCH is sent as POST + X-HTTP-Method-Override (see TUNNELED_METHODS): wx.request has no PATCH.
 //
@@ -21,10 +31,17 @@
 
 const config = require('./config')
 const i18n = require('./i18n')
+const privacy = require('./privacy')
 
 const TOKEN_KEY = 'token'
+const TOKEN_EXPIRES_KEY = 'token_expires_at'
 const SIGNED_OUT_KEY = 'signed_out'
+const PRIVACY_DECLINED = 'privacy_declined' // the value of SIGNED_OUT_KEY when the researcher declined the notice
 const REQUEST_TIMEOUT_MS = 15000
+const DAY_MS = 24 * 60 * 60 * 1000
+const TOKEN_TTL_MS = 30 * DAY_MS // the backend's AUTH_TOKEN_TTL_DAYS
+const TOKEN_SAFETY_MS = DAY_MS // our copy of the expiry runs a day ahead of the backend's
+const GET_RETRIES_ON_NETWORK_ERROR = 1
 
 class ApiError extends Error {
   /**
@@ -48,8 +65,40 @@ function getToken() {
   return wx.getStorageSync(TOKEN_KEY) || ''
 }
 
+/**
+ * The stored token while it has not expired as far as we know, else ''. A token stored by an older build has no
+ * expiry beside it: it is tried (a 401 logs in again).
+ */
+function usableToken() {
+  const token = getToken()
+  const expiresAt = Number(wx.getStorageSync(TOKEN_EXPIRES_KEY)) || 0
+  return token && (!expiresAt || expiresAt > Date.now()) ? token : ''
+}
+
+/** Keep the token and when it expires: the backend's `expires_at` when it sends one, else its sliding TTL. */
+function storeToken(token, expiresAt) {
+  const backendExpiry = Date.parse(expiresAt || '')
+  wx.setStorageSync(TOKEN_KEY, token)
+  wx.setStorageSync(TOKEN_EXPIRES_KEY, (backendExpiry || Date.now() + TOKEN_TTL_MS) - TOKEN_SAFETY_MS)
+}
+
+/** A request with the token was accepted: the backend slid its expiry, so slide ours. */
+function slideToken(token) {
+  if (token && token === getToken()) wx.setStorageSync(TOKEN_EXPIRES_KEY, Date.now() + TOKEN_TTL_MS - TOKEN_SAFETY_MS)
+}
+
+function forgetToken() {
+  wx.removeStorageSync(TOKEN_KEY)
+  wx.removeStorageSync(TOKEN_EXPIRES_KEY)
+}
+
 function isSignedOut() {
   return Boolean(wx.getStorageSync(SIGNED_OUT_KEY))
+}
+
+/** Signed out because the privacy notice was declined (not by "log out"). */
+function declinedPrivacy() {
+  return wx.getStorageSync(SIGNED_OUT_KEY) === PRIVACY_DECLINED
 }
 
 function isSuccess(statusCode) {
@@ -65,7 +114,7 @@ const TUNNELED_METHODS = ['PATCH']
  * One wx.request; resolves with the raw response for any HTTP status, rejects only when there is none.
  * @param {{path: string, method?: string, data?: any, token?: string}} options
  */
-function send({ path, method = 'GET', data, token }) {
+function sendOnce({ path, method = 'GET', data, token }) {
   const header = { 'Content-Type': 'application/json', 'Accept-Language': i18n.getLanguage() }
   if (token) header.Authorization = `Bearer ${token}`
   let wireMethod = method
@@ -85,6 +134,18 @@ function send({ path, method = 'GET', data, token }) {
       fail: (res) => reject(new ApiError(i18n.t('errorNetwork'), { code: 'network_error', errMsg: res && res.errMsg })),
     })
   })
+}
+
+/** sendOnce, and for a GET once more when there was no HTTP answer at all (see the header). */
+async function send(options) {
+  const retries = (options.method || 'GET') === 'GET' ? GET_RETRIES_ON_NETWORK_ERROR : 0
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await sendOnce(options)
+    } catch (err) {
+      if (attempt >= retries || err.code !== 'network_error') throw err
+    }
+  }
 }
 
 function fallbackMessage(statusCode) {
@@ -129,14 +190,26 @@ function wechatLoginCode() {
   })
 }
 
+/**
+ * The privacy notice has been seen and agreed (it is shown now when needed and this waits for the answer).
+ * Declining signs the app out (SIGNED_OUT_KEY = PRIVACY_DECLINED), so nothing logs in until "log in" is tapped.
+ */
+async function privacyAgreed() {
+  if (await privacy.ensureAgreed()) return
+  forgetToken()
+  wx.setStorageSync(SIGNED_OUT_KEY, PRIVACY_DECLINED)
+  throw new ApiError(i18n.t('errorPrivacyDeclined'), { code: PRIVACY_DECLINED })
+}
+
 /** Exchange a fresh wx.login code for our token; every caller during one exchange shares it. */
 function login() {
   if (!loginInFlight) {
-    loginInFlight = wechatLoginCode()
+    loginInFlight = privacyAgreed()
+      .then(wechatLoginCode)
       .then((code) => send({ path: '/api/v1/auth/login', method: 'POST', data: { code } }))
       .then(bodyOf)
       .then((session) => {
-        wx.setStorageSync(TOKEN_KEY, session.token)
+        storeToken(session.token, session.expires_at)
         wx.removeStorageSync(SIGNED_OUT_KEY)
         if (session.researcher) i18n.setLanguage(session.researcher.language)
         return session.researcher
@@ -149,23 +222,49 @@ function login() {
   return loginInFlight
 }
 
-/** Silent login as on launch, or the "log in" button: resolves with the researcher; toasts on failure. */
+/** The "log in" button (after logging out or declining): resolves with the researcher; toasts on failure. */
 function signIn({ toast = true } = {}) {
+  if (declinedPrivacy()) wx.removeStorageSync(SIGNED_OUT_KEY) // tapping "log in" shows the notice again
   return login().catch((err) => {
     if (toast) showError(err)
     throw err
   })
 }
 
+/**
+ * Launch: keep a stored, unexpired token (resolves null: the researcher comes with the pages' GET /me), or log
+ * in silently (resolves with the researcher). Nothing happens when signed out. Toasts and rejects on failure.
+ */
+async function resumeSession() {
+  if (isSignedOut()) return null
+  try {
+    if (usableToken()) {
+      await privacyAgreed()
+      return null
+    }
+    return await login()
+  } catch (err) {
+    showError(err)
+    throw err
+  }
+}
+
 async function authorizedResponse({ path, method, data }) {
   if (isSignedOut()) throw new ApiError(i18n.t('errorSignedOut'), { statusCode: 401, code: 'signed_out' })
-  if (!getToken()) await login()
+  if (usableToken()) await privacyAgreed()
+  else await login()
   const token = getToken()
-  const res = await send({ path, method, data, token })
-  if (res.statusCode !== 401) return res
+  let res = await send({ path, method, data, token })
+  if (res.statusCode !== 401) {
+    slideToken(token)
+    return res
+  }
   // Someone else may have logged in while this request was out: then its new token is enough.
   if (getToken() === token) await login()
-  return send({ path, method, data, token: getToken() })
+  const retried = getToken()
+  res = await send({ path, method, data, token: retried })
+  if (res.statusCode !== 401) slideToken(retried)
+  return res
 }
 
 /**
@@ -210,7 +309,7 @@ async function requestAllPages(path, { auth = true, toast = true } = {}) {
 /** Revoke the token on the server (best effort) and stay signed out until the next explicit sign-in. */
 async function logout() {
   const token = getToken()
-  wx.removeStorageSync(TOKEN_KEY)
+  forgetToken()
   wx.setStorageSync(SIGNED_OUT_KEY, true)
   if (!token) return
   try {
@@ -222,10 +321,15 @@ async function logout() {
 
 module.exports = {
   ApiError,
+  PRIVACY_DECLINED,
   SIGNED_OUT_KEY,
+  TOKEN_EXPIRES_KEY,
   TOKEN_KEY,
+  declinedPrivacy,
   getToken,
   isSignedOut,
+  resumeSession,
+  usableToken,
   login,
   logout,
   pathOf,

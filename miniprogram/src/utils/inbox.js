@@ -15,12 +15,11 @@
 // remembered in app.globalData.notices (shared by every page), so the detail page shows them without asking again.
 
 const api = require('./api')
+const { TAB_PAGES, tabIndex } = require('./tabs')
 
 const NOTIFICATIONS_PATH = '/api/v1/notifications'
-// app.json tabBar.list, in order (utils/i18n.js TAB_BAR_KEYS has their titles).
-const TAB_PAGES = ['pages/home/home', 'pages/me/me', 'pages/inbox/inbox']
 const INBOX_PAGE = 'pages/inbox/inbox'
-const INBOX_TAB_INDEX = TAB_PAGES.indexOf(INBOX_PAGE)
+const INBOX_TAB_INDEX = tabIndex(INBOX_PAGE)
 const DETAIL_PAGE = 'pages/inbox/detail'
 const BADGE_MAX = 99
 const REMEMBERED_MAX = 500

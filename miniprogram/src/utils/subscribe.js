@@ -18,6 +18,8 @@ const i18n = require('./i18n')
 const SUBSCRIPTIONS_PATH = '/api/v1/notifications/subscriptions'
 const MAX_TEMPLATES_PER_REQUEST = 3 // WeChat's limit for one wx.requestSubscribeMessage call
 const LINKING_KINDS = ['status_changed', 'account_linked']
+// Waiting for publisher staff to verify an account by hand: the "account linked" notice is what comes next.
+const MANUAL_REVIEW_KINDS = ['account_linked', 'status_changed']
 const PAYING_KINDS = ['payment_due', 'payment_received', 'refund_done']
 const TAP_REQUIRED = /TAP gesture/i
 const MAIN_SWITCH_OFF = 20004 // the researcher switched off all subscription messages of this Mini Program
@@ -116,6 +118,48 @@ function askAfterLinking(options) {
   return requestAlerts(LINKING_KINDS, options)
 }
 
+/** When asking publisher staff to verify an account by hand: hear when it is linked (and then its manuscripts). */
+function askForManualReview(options) {
+  return requestAlerts(MANUAL_REVIEW_KINDS, options)
+}
+
+/** wx.openSetting({ withSubscriptions: true }) as a promise of its success object, or null when it failed. */
+function openSettings() {
+  return new Promise((resolve) => {
+    wx.openSetting({ withSubscriptions: true, success: resolve, fail: () => resolve(null) })
+  })
+}
+
+/**
+ * A template the researcher turned off in WeChat ("ban") can only be allowed again in WeChat's own settings: open
+ * them (call it from a tap; wx.openSetting is tap-only), and when the researcher came back with it allowed, ask for
+ * an alert (WeChat answers without a popup when "always" was ticked). `withSubscriptions: true` returns
+ * `subscriptionsSetting = { mainSwitch, itemSettings: { TEMPLATE_ID: 'accept' | 'reject' | 'ban' } }`, where
+ * itemSettings lists only templates with "总是保持以上选择" ticked
+ * (https://developers.weixin.qq.com/miniprogram/dev/api/open-api/setting/wx.openSetting.html,
+ * https://developers.weixin.qq.com/miniprogram/dev/api/open-api/setting/SubscriptionsSetting.html).
+ * Still off (main switch, or the template rejected/banned): a toast says so and nothing is asked.
+ * Resolves like requestAlerts: { state, result }.
+ */
+async function reenableInSettings(kind, { state = null } = {}) {
+  const known = state || (await fetchState())
+  const entry = kindState(known, kind)
+  if (!entry || !entry.template_id) return { state: known, result: null }
+  const settings = await openSettings()
+  if (!settings) return { state: known, result: null }
+  const subscriptions = settings.subscriptionsSetting || {}
+  const item = (subscriptions.itemSettings || {})[entry.template_id]
+  if (subscriptions.mainSwitch === false) {
+    wx.showToast({ icon: 'none', title: i18n.t('alertMainSwitchOff'), duration: 3000 })
+    return { state: known, result: null }
+  }
+  if (item === 'reject' || item === 'ban') {
+    wx.showToast({ icon: 'none', title: i18n.t('alertStillOff'), duration: 3000 })
+    return { state: known, result: null }
+  }
+  return requestAlerts([kind], { state: known, includeBanned: true })
+}
+
 /** After paying (call it from wx.requestPayment's success): fees to pay next, receipts and refunds. */
 function askAfterPaying(options) {
   return requestAlerts(PAYING_KINDS, options)
@@ -130,14 +174,17 @@ function gainedCredit(before, after, kind) {
 
 module.exports = {
   LINKING_KINDS,
+  MANUAL_REVIEW_KINDS,
   MAX_TEMPLATES_PER_REQUEST,
   PAYING_KINDS,
   SUBSCRIPTIONS_PATH,
   askAfterLinking,
   askAfterPaying,
+  askForManualReview,
   fetchState,
   gainedCredit,
   kindState,
+  reenableInSettings,
   requestAlerts,
   templateIdsFor,
 }

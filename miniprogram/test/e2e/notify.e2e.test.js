@@ -229,8 +229,8 @@ test('allowing alerts when linking an account brings the editor\'s decision to W
   const inbox = open('pages/inbox/inbox')
   await inbox.instance.__shown
   await waitFor(() => inbox.data.state === 'ready', 'the inbox')
-  const notice = inbox.instance.notices.find((candidate) => candidate.kind === 'status_changed')
-  if (!notice) throw new Error(`no status_changed notice in the inbox: ${JSON.stringify(inbox.instance.notices)}`)
+  const notice = inbox.instance.list.items.find((candidate) => candidate.kind === 'status_changed')
+  if (!notice) throw new Error(`no status_changed notice in the inbox: ${JSON.stringify(inbox.instance.list.items)}`)
   expect(notice.page).toBe(message.page)
   expect(notice.is_read).toBe(false)
   const row = inbox.querySelector(`#notice-${notice.id} .notice`)

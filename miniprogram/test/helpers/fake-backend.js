@@ -29,6 +29,8 @@ const MESSAGES = {
     time: '时间格式错误。',
     quiet_both: '请同时设置免打扰的开始和结束时间，或都不设置。',
     quiet_same: '免打扰的开始和结束时间不能相同。',
+    orcid_unavailable: '出版社尚未配置 ORCID。',
+    orcid_not_proven: '请先通过 ORCID 登录证明这个 ORCID iD 属于你。',
   },
   en: {
     not_authenticated: 'Authentication credentials were not provided.',
@@ -51,6 +53,8 @@ const MESSAGES = {
     time: 'Time has wrong format.',
     quiet_both: 'Give both ends of the quiet hours, or neither.',
     quiet_same: 'Quiet hours must not start and end at the same time.',
+    orcid_unavailable: 'ORCID is not configured by the publisher.',
+    orcid_not_proven: 'Prove this ORCID iD first by signing in to ORCID.',
   },
 }
 
@@ -189,7 +193,7 @@ function makeNotification(overrides = {}) {
  * templates: the event kinds with an enabled template (default: every kind); subscriptions: { kind: { credits,
  * banned, last_result } } granted before the test; preferences: the stored notification preferences.
  */
-function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [], templates = EVENT_KINDS, subscriptions = {}, preferences = {} } = {}) {
+function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [], templates = EVENT_KINDS, subscriptions = {}, preferences = {}, orders = null, orcidConfigured = true } = {}) {
   const grants = {}
   Object.entries(subscriptions).forEach(([kind, grant]) => {
     grants[TEMPLATE_IDS[kind]] = Object.assign({ credits: 0, banned: false, last_result: '' }, grant)
@@ -213,6 +217,7 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       institution: '',
       language: 'zh-hans',
       orcid: '',
+      orcid_verified: false,
       created_at: '2025-11-20T08:30:00Z',
       last_seen_at: '2025-11-25T09:00:00Z',
     }, researcher),
@@ -226,6 +231,9 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     subscriptionResults: [], // bodies received by POST /notifications/subscriptions
     preferences: Object.assign({ disabled_kinds: [], status_alerts: [], quiet_start: null, quiet_end: null }, preferences),
     preferencePatches: [], // bodies received by PATCH /notifications/preferences
+    orders, // null: the backend has no orders API yet (404, as today); a list: GET /api/v1/orders answers it
+    orcidConfigured, // false: POST /me/orcid answers 503 orcid_unavailable
+    orcidTickets: [], // tickets handed out by POST /me/orcid
   }
 
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
@@ -275,6 +283,13 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       state.logouts += 1
       return { statusCode: 204, data: '' }
     }
+    if (call.path === '/api/v1/me/orcid' && call.method === 'POST') {
+      if (!state.orcidConfigured) return error(call, 503, 'orcid_unavailable', {}, MESSAGES[lang(call)].orcid_unavailable)
+      const ticket = `ticket-${state.orcidTickets.length + 1}`
+      state.orcidTickets.push(ticket)
+      return { statusCode: 201, data: { authorize_url: `http://127.0.0.1:8000/orcid/start?ticket=${ticket}`, expires_at: '2025-11-25T10:10:00Z' } }
+    }
+    if (call.path === '/api/v1/orders' && call.method === 'GET' && state.orders) return paginated(call, state.orders)
     return journalRoutes(call) || notificationRoutes(call) || alertRoutes(call) || error(call, 404, 'not_found')
   }
 
@@ -350,6 +365,17 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       if (!systemById(body.journal_system)) fields.journal_system = [message(call, 'journal_system_invalid')]
       if (Object.keys(fields).length) return error(call, 400, 'invalid', fields)
       if (state.verifiedElsewhere.has(identity)) return error(call, 409, 'conflict')
+      const system = systemById(body.journal_system)
+      if (system.platform === 'crossref') {
+        // Crossref accounts verify only for the researcher's proven ORCID iD (issue 9), at once, without a code.
+        if (!state.researcher.orcid_verified || identity !== state.researcher.orcid) {
+          return error(call, 400, 'orcid_not_proven', { identity: [message(call, 'orcid_not_proven')] })
+        }
+        const proven = makeAccount({ id: state.nextAccountId, journal_system_id: system.id, identity, status: 'verified', email_hint: '', verification_method: 'orcid', last_synced_at: null })
+        state.nextAccountId += 1
+        state.accounts.push(proven)
+        return { statusCode: 201, data: accountOut(call, proven) }
+      }
       const local = identity.includes('@') ? identity.split('@')[0] : identity
       const account = makeAccount({
         id: state.nextAccountId,
@@ -553,12 +579,29 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     return null
   }
 
+  /** ORCID's sign-in finished for a ticket: the backend's callback stores the proven iD on the researcher. */
+  function completeOrcid(orcid) {
+    Object.assign(state.researcher, { orcid, orcid_verified: true })
+  }
+
   /** Every issued token stops working (as if expired or revoked). */
   function revokeAllTokens() {
     state.tokens.clear()
   }
 
-  return { state, respond, revokeAllTokens, MESSAGES }
+  return { state, respond, revokeAllTokens, completeOrcid, MESSAGES }
 }
 
-module.exports = { createBackend, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, TEMPLATE_IDS, VALID_CODE }
+/** A Crossref journal system: accounts are proven by the researcher's ORCID iD (POST /me/orcid first). */
+function crossrefSystem(overrides = {}) {
+  return Object.assign({
+    id: 3,
+    key: 'crossref',
+    name: { 'zh-hans': 'Crossref 公开记录', en: 'Crossref public records' },
+    platform: 'crossref',
+    platform_label: 'Crossref',
+    journals: [],
+  }, overrides)
+}
+
+module.exports = { createBackend, crossrefSystem, defaultJournalSystems, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, TEMPLATE_IDS, VALID_CODE }

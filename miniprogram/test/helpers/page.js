@@ -110,6 +110,20 @@ function textOf(root, selector) {
   return node.dom.textContent.trim()
 }
 
+/** The page-state component at `selector` (components/page-state): which state it shows, its text, its retry. */
+function pageState(root, selector) {
+  const node = root.querySelector(selector)
+  if (!node) throw new Error(`no page-state matches ${selector}`)
+  const shown = ['skeleton', 'loading', 'error', 'empty'].find((kind) => node.querySelector(`.page-state--${kind}`))
+  const text = node.querySelector('.page-state__text')
+  return {
+    node,
+    shown: shown || '',
+    text: text ? textOf(text, '.t-empty__description') : '',
+    retry() { node.querySelector('.page-state__retry').querySelector('.t-button').dispatchEvent('tap') },
+  }
+}
+
 /** Wait until predicate() is truthy (polling), or fail with `what`. */
 async function waitFor(predicate, what = 'condition', timeoutMs = 5000) {
   const started = Date.now()
@@ -123,4 +137,4 @@ async function waitFor(predicate, what = 'condition', timeoutMs = 5000) {
 }
 
 installPageShim() // Page/App/getApp/getCurrentPages exist at require time (tdesign calls getApp() too)
-module.exports = { SRC, installPageShim, launchApp, loadPage, npmUsingComponents, resetApp, textOf, waitFor }
+module.exports = { SRC, installPageShim, launchApp, loadPage, npmUsingComponents, pageState, resetApp, textOf, waitFor }

@@ -8,7 +8,7 @@ const NETWORK_FAILURE = Symbol('network failure')
 // What the real wx.request accepts; anything else (PATCH!) fails in the WeChat client with "method invalid".
 const WX_REQUEST_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT']
 
-const PAGES = APP_JSON.pages
+const PAGES = APP_JSON.pages.concat(...(APP_JSON.subpackages || []).map((sub) => sub.pages.map((page) => `${sub.root}/${page}`)))
 const TAB_PAGES = ((APP_JSON.tabBar && APP_JSON.tabBar.list) || []).map((item) => item.pagePath)
 
 /** Call options.success (and complete) with res on the next tick, like the asynchronous wx APIs do. */
@@ -52,6 +52,8 @@ function acceptAll(tmplIds) {
   return Object.fromEntries(tmplIds.map((id) => [id, 'accept']))
 }
 
+const PRIVACY_CONTRACT_NAME = '《Scholar Link 小程序隐私保护指引》'
+
 /**
  * installWx({ respond }) merges the mock into global.wx (miniprogram-simulate's fake) and returns it.
  * respond(call) gets { url, path, method, logicalMethod, data, header } and returns (or resolves to)
@@ -61,9 +63,39 @@ function acceptAll(tmplIds) {
  * wx.requestSubscribeMessage checks tmplIds as the client does (1 to 3 ids, else fail 10001 / 20003), records them
  * in wx.subscribeRequests and answers subscribeAnswer(tmplIds): an object { TEMPLATE_ID: 'accept' | 'reject' | 'ban'
  * | 'filter' } for the success callback (errMsg added), or { fail: { errMsg, errCode } } for the fail callback.
+ * Privacy, as the client enforces it since base library 2.32.3: `privacyAgreed` (default true: a researcher who agreed
+ * before, as WeChat and this device both remember) drives wx.getPrivacySetting's needAuthorization and the storage
+ * record; while not agreed, wx.setClipboardData (a privacy API) calls the wx.onNeedPrivacyAuthorization listener and
+ * waits for its resolve: 'agree' (with a buttonId) runs it, 'disagree' fails it with "privacy permission is not
+ * authorized" (no listener: it fails the same way). wx.privacyEvents records every resolve. `clipboardFails`: the
+ * copy fails anyway (e.g. undeclared in the MP console). wx.openSetting answers `settingsAnswer()` as its success
+ * object ({ authSetting, subscriptionsSetting }) and records its options in wx.openSettingCalls.
  */
-function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }), subscribeAnswer = acceptAll } = {}) {
-  const storage = Object.assign({}, initialStorage)
+function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }), subscribeAnswer = acceptAll, privacyAgreed = true, clipboardFails = false, settingsAnswer = () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: {} } }) } = {}) {
+  const storage = Object.assign(privacyAgreed ? { privacy_agreed: true } : {}, initialStorage)
+  const privacy = { agreed: privacyAgreed, listener: null }
+  const privacyEvents = []
+  const openSettingCalls = []
+
+  /** Run a privacy API as the client does: at once when agreed, else after the listener's resolve. */
+  function privacyApi(name, options, run) {
+    const notAuthorized = () => failLater(options, `${name}:fail privacy permission is not authorized`)
+    if (privacy.agreed) return run()
+    if (!privacy.listener) return notAuthorized()
+    let settled = false
+    const resolve = (result = {}) => {
+      privacyEvents.push(result)
+      if (settled || result.event === 'exposureAuthorization') return
+      settled = true
+      if (result.event === 'agree' && result.buttonId) {
+        privacy.agreed = true
+        run()
+      } else notAuthorized()
+    }
+    setTimeout(() => privacy.listener(resolve, { referrer: name }), 0)
+    return undefined
+  }
+
   const tabBarBadges = {} // tab index -> badge text, as the tab bar shows it now
   const requests = []
   const subscribeRequests = [] // tmplIds of every wx.requestSubscribeMessage call
@@ -73,6 +105,9 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
     storage,
     subscribeRequests,
     tabBarBadges,
+    privacy,
+    privacyEvents,
+    openSettingCalls,
     request: jest.fn((options) => {
       const url = new URL(options.url)
       const method = options.method || 'GET'
@@ -146,7 +181,16 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
       }
       return answerLater(options, Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, answer))
     }),
-    setClipboardData: jest.fn((options) => answerLater(options, { errMsg: 'setClipboardData:ok' })),
+    setClipboardData: jest.fn((options) => privacyApi('setClipboardData', options, () => (clipboardFails
+      ? failLater(options, 'setClipboardData:fail api scope is not declared in the privacy agreement')
+      : answerLater(options, { errMsg: 'setClipboardData:ok' })))),
+    getPrivacySetting: jest.fn((options) => answerLater(options, { needAuthorization: !privacy.agreed, privacyContractName: PRIVACY_CONTRACT_NAME, errMsg: 'getPrivacySetting:ok' })),
+    onNeedPrivacyAuthorization: jest.fn((listener) => { privacy.listener = listener }),
+    openPrivacyContract: jest.fn((options) => answerLater(options, { errMsg: 'openPrivacyContract:ok' })),
+    openSetting: jest.fn((options = {}) => {
+      openSettingCalls.push(Object.assign({}, options))
+      answerLater(options, Object.assign({ errMsg: 'openSetting:ok' }, settingsAnswer(options)))
+    }),
     stopPullDownRefresh: jest.fn(),
     navigateTo: navigation('navigateTo'),
     redirectTo: navigation('redirectTo'),
@@ -157,9 +201,18 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
   return global.wx
 }
 
+/**
+ * Tap the popup's agree button (<button open-type="agreePrivacyAuthorization">, found inside `popup`): the client
+ * records the agreement with WeChat, then fires its bindagreeprivacyauthorization handler.
+ */
+function tapAgreePrivacy(popup) {
+  global.wx.privacy.agreed = true
+  popup.querySelector('#privacy-agree-button').dispatchEvent('agreeprivacyauthorization')
+}
+
 /** The titles of every wx.showToast call so far. */
 function toastTitles() {
   return global.wx.showToast.mock.calls.map(([options]) => options.title)
 }
 
-module.exports = { NETWORK_FAILURE, WX_REQUEST_METHODS, installWx, toastTitles }
+module.exports = { NETWORK_FAILURE, PRIVACY_CONTRACT_NAME, WX_REQUEST_METHODS, installWx, tapAgreePrivacy, toastTitles }

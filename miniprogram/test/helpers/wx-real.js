@@ -110,9 +110,20 @@ function navigation(api) {
   })
 }
 
-/** Install a fresh real-HTTP wx (empty storage) into global.wx and return it. */
+/**
+ * Install a fresh real-HTTP wx into global.wx and return it. Storage is empty but for the record that the researcher
+ * agreed to the privacy notice (utils/privacy.js), and WeChat agrees (getPrivacySetting: nothing to authorize), so
+ * the launch login goes ahead as for a returning researcher.
+ */
 function install() {
-  const storage = {}
+  const storage = { privacy_agreed: true }
+  const answer = (name) => jest.fn((options = {}) => {
+    setTimeout(() => {
+      const res = { errMsg: `${name}:ok` }
+      if (options.success) options.success(res)
+      if (options.complete) options.complete(res)
+    }, 0)
+  })
   const realWx = {
     storage,
     request: jest.fn(request),
@@ -131,6 +142,10 @@ function install() {
     removeTabBarBadge: jest.fn(),
     setNavigationBarTitle: jest.fn(),
     requestSubscribeMessage: jest.fn(requestSubscribeMessage),
+    getPrivacySetting: jest.fn((options = {}) => setTimeout(() => options.success && options.success({ needAuthorization: false, errMsg: 'getPrivacySetting:ok' }), 0)),
+    onNeedPrivacyAuthorization: jest.fn(),
+    openPrivacyContract: answer('openPrivacyContract'),
+    setClipboardData: answer('setClipboardData'),
     navigateTo: navigation('navigateTo'),
     redirectTo: navigation('redirectTo'),
     switchTab: navigation('switchTab'),

@@ -1,6 +1,6 @@
 const { installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, MESSAGES, TEMPLATE_IDS, VALID_CODE } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 let page
 
@@ -72,7 +72,7 @@ describe('step 1: journal system', () => {
     launchApp()
     page = loadPage('pages/accounts/link')
     await page.instance.__loaded
-    expect(textOf(page.querySelector('#systems-empty'), '.t-empty__description')).toBe('暂时没有可以关联的期刊系统。')
+    expect(pageState(page, '#systems-state').text).toBe('暂时没有可以关联的期刊系统。')
   })
 })
 
@@ -354,13 +354,23 @@ describe('WeChat alerts, asked on the tap that completes verification', () => {
     expect(wx.subscribeRequests).toEqual([LINKING_TEMPLATES])
   })
 
-  test('asking publisher staff to verify asks nothing (nothing is verified yet)', async () => {
+  test('asking publisher staff to verify asks for the "account linked" alert, within that tap, before the request', async () => {
     await atCodeStep()
     tap('ask-staff-button')
     await waitFor(() => page.querySelector('#manual-review'), 'the manual review form')
+    await waitFor(() => wx.requests.some((call) => call.path === '/api/v1/notifications/subscriptions'), 'the state, fetched when the form opened')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const before = wx.requests.length
+    let requestsWhenAsked = -1
+    wx.requestSubscribeMessage.mockImplementationOnce((options) => {
+      requestsWhenAsked = wx.requests.length
+      setTimeout(() => options.success(Object.assign({ errMsg: 'requestSubscribeMessage:ok' }, ...options.tmplIds.map((id) => ({ [id]: 'accept' })))), 0)
+    })
     tap('manual-review-button')
     await waitFor(() => wx.redirectTo.mock.calls.length === 1, 'leaving the wizard')
-    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(requestsWhenAsked).toBe(before) // nothing went out between the tap and the popup
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([TEMPLATE_IDS.account_linked, TEMPLATE_IDS.status_changed])
+    expect(wx.requests.map((call) => call.path)).toContain('/api/v1/journal-accounts/201/manual-review')
   })
 
   test('an account proven without a code asks on the "send" tap that verified it', async () => {
@@ -430,7 +440,7 @@ describe('resume with ?account=', () => {
   test('an account waiting for publisher staff says so', async () => {
     await openWizard({ query: { account: '104' }, accounts: [{ id: 104, status: 'manual_review' }] })
     expect(page.data.step).toBe(3)
-    expect(textOf(page.querySelector('#manual-review-pending'), '.t-empty__description')).toContain('出版社工作人员正在人工核验')
+    expect(pageState(page, '#manual-review-pending').text).toContain('出版社工作人员正在人工核验')
     expect(page.querySelector('#verify-button')).toBeUndefined()
   })
 

@@ -1,6 +1,6 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, MESSAGES } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 const ACCOUNTS = [
   { id: 101, journal_system_id: 1, identity: 'ada@uni.example', status: 'verified', email_hint: 'a***@uni.example', last_synced_at: '2025-11-25T08:00:00Z', manuscript_count: 3 },
@@ -140,7 +140,7 @@ test('"link another account" opens the wizard', async () => {
 
 test('with no accounts it explains what linking does and offers to link one', async () => {
   const { page } = await openAccounts({ accounts: [] })
-  expect(textOf(page.querySelector('#accounts-empty'), '.t-empty__description')).toContain('还没有关联期刊账号')
+  expect(pageState(page, '#accounts-empty').text).toContain('还没有关联期刊账号')
   expect(textOf(page.querySelector('#add-account-button'), '.t-button__content')).toBe('关联期刊账号')
 })
 
@@ -156,7 +156,7 @@ test('when the list cannot be loaded it offers to try again', async () => {
   const { page } = await openAccounts({ respond: (real) => (call) => (offline && call.path === '/api/v1/journal-accounts' ? NETWORK_FAILURE : real(call)) })
   expect(page.data.state).toBe('error')
   offline = false
-  tap(page, 'retry-button')
+  pageState(page, '#accounts-state').retry()
   await waitFor(() => page.querySelectorAll('.account-card').length === 4, 'the list')
 })
 

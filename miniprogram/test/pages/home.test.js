@@ -1,11 +1,11 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, makeManuscript, makeNotification } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 const status = require('../../src/utils/status')
 
 /** Launch the app over a fake backend, open the home page and wait for what onShow started. */
-async function openHome({ researcher, storage, respond, accounts, manuscripts, notifications, pageSize } = {}) {
-  const backend = createBackend({ researcher, accounts, manuscripts, notifications, pageSize })
+async function openHome({ researcher, storage, respond, accounts, manuscripts, notifications, pageSize, orders } = {}) {
+  const backend = createBackend({ researcher, accounts, manuscripts, notifications, pageSize, orders })
   installWx({ respond: respond ? respond(backend.respond) : backend.respond, storage })
   launchApp()
   const page = loadPage('pages/home/home')
@@ -15,10 +15,10 @@ async function openHome({ researcher, storage, respond, accounts, manuscripts, n
 
 const section = (page, id) => page.querySelector(`#${id}`)
 const meCall = () => wx.requests.find((call) => call.path === '/api/v1/me')
-const withoutInbox = (calls) => calls.filter((call) => !call.path.startsWith('/api/v1/notifications'))
+const withoutInbox = (calls) => calls.filter((call) => !call.path.startsWith('/api/v1/notifications') && call.path !== '/api/v1/orders')
 const sectionTitle = (page, id) => textOf(section(page, id), '.section-card__title')
 const sectionEmptyText = (page, id) => textOf(section(page, id).querySelector('.section-card__empty'), '.t-empty__description')
-const manuscriptsEmptyText = (page) => textOf(page.querySelector('.manuscripts-empty__text'), '.t-empty__description')
+const manuscriptsEmptyText = (page) => pageState(page, '#manuscripts-state').text
 
 test("greets the researcher by display name, loaded from /api/v1/me after login", async () => {
   const { page } = await openHome({ researcher: { display_name: 'Ada Lovelace' } })
@@ -52,13 +52,21 @@ test('falls back too when the backend cannot be reached', async () => {
   expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '网络连接失败，请检查网络后重试' }))
 })
 
-test('has manuscripts, inbox and orders sections whose empty states say what will appear', async () => {
+test('has manuscripts and inbox sections whose empty states say what will appear; no orders while payments do not exist', async () => {
   const { page } = await openHome({ researcher: { display_name: 'Ada' } })
   expect(sectionTitle(page, 'section-manuscripts')).toBe('我的稿件')
   expect(sectionTitle(page, 'section-inbox')).toBe('消息')
-  expect(sectionTitle(page, 'section-orders')).toBe('订单')
   expect(manuscriptsEmptyText(page)).toContain('稿件及审稿进度会显示在这里')
   expect(sectionEmptyText(page, 'section-inbox')).toContain('稿件状态变化')
+  // The backend has no orders API yet (404): nothing promises payments.
+  expect(wx.requests.find((call) => call.path === '/api/v1/orders').url).toBe('http://127.0.0.1:8000/api/v1/orders?page_size=1')
+  expect(page.querySelector('#section-orders')).toBeUndefined()
+  expect(textOf(page, '.subtitle')).not.toContain('缴纳')
+})
+
+test('the orders block appears once GET /api/v1/orders answers 200', async () => {
+  const { page } = await openHome({ orders: [] })
+  expect(sectionTitle(page, 'section-orders')).toBe('订单')
   expect(sectionEmptyText(page, 'section-orders')).toContain('文章处理费')
 })
 
@@ -67,11 +75,9 @@ test("renders in English when that is the researcher's language", async () => {
   expect(textOf(page, '#greeting')).toBe('Hello, Ada')
   expect(sectionTitle(page, 'section-manuscripts')).toBe('My manuscripts')
   expect(sectionTitle(page, 'section-inbox')).toBe('Inbox')
-  expect(sectionTitle(page, 'section-orders')).toBe('Orders')
-  expect(sectionEmptyText(page, 'section-orders')).toContain('Article processing charges')
-  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: 'Inbox' }))
+  expect(wx.setTabBarItem).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: 'Me' }))
   expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 0, text: 'Home' }))
-  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Inbox' }))
   expect(meCall().header['Accept-Language']).toBe('en')
 })
 
@@ -105,7 +111,7 @@ describe('my manuscripts', () => {
   const chipStyle = (page, id) => chipOf(page, id).firstElementChild.getAttribute('style')
   const rowText = (page, id, part) => textOf(page, `#manuscript-${id} .manuscript-row__${part}`)
   const allRowTitles = (page) => page.querySelectorAll('.manuscript-row__title').map((node) => node.dom.textContent.trim())
-  const manuscriptCalls = () => wx.requests.filter((call) => call.path === '/api/v1/manuscripts')
+  const manuscriptCalls = () => wx.requests.filter((call) => call.path === '/api/v1/manuscripts' && !call.url.includes('status='))
 
   test('are grouped by status group, needs-your-action first, keeping the backend order inside a group', async () => {
     const { page } = await openHome({ accounts: VERIFIED, manuscripts: ALL_STATUSES })
@@ -258,10 +264,10 @@ describe('my manuscripts', () => {
       respond: (real) => (call) => (offline && call.path === '/api/v1/manuscripts' ? NETWORK_FAILURE : real(call)),
     })
     expect(page.data.listState).toBe('error')
-    expect(textOf(page.querySelector('#manuscripts-error .manuscripts-error__text'), '.t-empty__description')).toBe('稿件加载失败。')
-    expect(textOf(page.querySelector('#retry-button'), '.t-button__content')).toBe('重试')
+    expect(pageState(page, '#manuscripts-state').text).toBe('稿件加载失败。')
+    expect(textOf(page.querySelector('#manuscripts-state').querySelector('.page-state__retry'), '.t-button__content')).toBe('重试')
     offline = false
-    page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+    pageState(page, '#manuscripts-state').retry()
     await waitFor(() => allRowTitles(page).length === 1, 'the list')
     expect(allRowTitles(page)).toEqual(['Back online'])
   })
@@ -284,10 +290,11 @@ describe('my manuscripts', () => {
     expect(groupTitles(page)).toEqual(['Accepted & production'])
   })
 
-  test('signed out, nothing is asked and the section shows what will appear there', async () => {
+  test('signed out, nothing is asked and the section says to log in, never "no manuscripts"', async () => {
     const { page } = await openHome({ storage: { signed_out: true }, accounts: VERIFIED, manuscripts: [{ id: 1 }] })
     expect(wx.requests).toHaveLength(0)
-    expect(sectionEmptyText(page, 'section-manuscripts')).toContain('稿件及审稿进度会显示在这里')
+    expect(textOf(page, '#manuscripts-signed-out')).toBe('登录后，这里会显示你的稿件。')
+    expect(page.querySelector('#manuscripts-state')).toBeUndefined()
   })
 })
 
@@ -309,7 +316,7 @@ describe('inbox preview', () => {
     expect(previewText(page, 5, 'time')).toBe('55 分钟前')
     expect(page.querySelector('#notice-5 .notice').querySelector('.notice-row__dot')).toBeDefined()
     expect(inboxCalls().map((call) => call.url)).toEqual(['http://127.0.0.1:8000/api/v1/notifications?unread=true&page_size=3'])
-    expect(wx.tabBarBadges[2]).toBe('5')
+    expect(wx.tabBarBadges[1]).toBe('5')
     expect(textOf(page, '#see-all-inbox')).toBe('查看全部')
   })
 
@@ -323,9 +330,9 @@ describe('inbox preview', () => {
   test('with nothing unread it says so, and still links to the inbox', async () => {
     const { page } = await openHome({ notifications: [{ id: 1, read_at: '2025-11-25T00:00:00Z' }] })
     expect(previewIds(page)).toEqual([])
-    expect(sectionEmptyText(page, 'section-inbox')).toBe('没有未读消息。新的稿件状态变化和缴费通知会显示在这里。')
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('没有未读消息。新的稿件状态变化等通知会显示在这里。')
     expect(page.querySelector('#see-all-inbox')).toBeDefined()
-    expect(wx.tabBarBadges[2]).toBeUndefined()
+    expect(wx.tabBarBadges[1]).toBeUndefined()
   })
 
   test('tapping a notice marks it read, opens its page and takes it out of the preview', async () => {
@@ -335,7 +342,7 @@ describe('inbox preview', () => {
     expect(wx.requests.filter((call) => call.method === 'POST').map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/5/read'])
     expect(backend.state.notifications.find((notice) => notice.id === 5).read_at).not.toBeNull()
     expect(previewIds(page)).toEqual([4, 3])
-    expect(wx.tabBarBadges[2]).toBe('4')
+    expect(wx.tabBarBadges[1]).toBe('4')
 
     await page.instance.onShow() // back on the home tab: the next unread one moves up
     expect(previewIds(page)).toEqual([4, 3, 2])
@@ -344,7 +351,7 @@ describe('inbox preview', () => {
   test('a notice without a page opens its full text', async () => {
     const { page } = await openHome({ notifications: NOTICES })
     page.querySelector('#notice-4').dispatchEvent('tap')
-    await waitFor(() => wx.navigateTo.mock.calls.length === 1 && wx.tabBarBadges[2] === '4', 'navigation and badge')
+    await waitFor(() => wx.navigateTo.mock.calls.length === 1 && wx.tabBarBadges[1] === '4', 'navigation and badge')
     expect(wx.navigateTo.mock.calls[0][0].url).toBe('/pages/inbox/detail?id=4')
   })
 
@@ -354,7 +361,7 @@ describe('inbox preview', () => {
     await page.instance.onShow()
     expect(previewIds(page)).toEqual([7, 5, 4])
     expect(previewText(page, 7, 'time')).toBe('刚刚')
-    expect(wx.tabBarBadges[2]).toBe('6')
+    expect(wx.tabBarBadges[1]).toBe('6')
   })
 
   test('when the preview cannot be loaded it says so, quietly', async () => {
@@ -364,7 +371,7 @@ describe('inbox preview', () => {
     })
     expect(sectionEmptyText(page, 'section-inbox')).toBe('消息加载失败。')
     expect(toastTitles()).toEqual([])
-    expect(wx.tabBarBadges[2]).toBe('5')
+    expect(wx.tabBarBadges[1]).toBe('5')
   })
 
   test('in English', async () => {
@@ -376,14 +383,14 @@ describe('inbox preview', () => {
 
   test('in English with nothing unread', async () => {
     const { page } = await openHome({ researcher: { language: 'en' } })
-    expect(sectionEmptyText(page, 'section-inbox')).toBe('No unread messages. New status changes and payment notices will appear here.')
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('No unread messages. New status changes and other notices will appear here.')
   })
 
   test('signed out: nothing asked, no badge, no "see all"', async () => {
     const { page } = await openHome({ storage: { signed_out: true }, notifications: NOTICES })
     expect(wx.requests).toHaveLength(0)
-    expect(sectionEmptyText(page, 'section-inbox')).toBe('还没有消息。稿件状态变化、待缴费用提醒和付款结果等通知会显示在这里。')
+    expect(sectionEmptyText(page, 'section-inbox')).toBe('登录后，这里会显示你的未读消息。')
     expect(page.querySelector('#see-all-inbox')).toBeUndefined()
-    expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2 }))
+    expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 1 }))
   })
 })

@@ -1,6 +1,6 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 const NOTICE = {
   id: 3,
@@ -32,7 +32,7 @@ test('asks the backend for the notice (marking it read) and shows its full text'
   expect(textOf(page, '#notice-body')).toBe('本周内缴纳文章处理费可享 8 折优惠。\n详情请咨询编辑部。')
   expect(page.querySelector('#open-link-button')).toBeUndefined()
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '消息详情' }))
-  expect(wx.tabBarBadges[2]).toBeUndefined() // the badge was refreshed after the read: nothing unread
+  expect(wx.tabBarBadges[1]).toBeUndefined() // the badge was refreshed after the read: nothing unread
   expect(wx.removeTabBarBadge).toHaveBeenCalled()
 })
 
@@ -53,7 +53,7 @@ test('a page that cannot be opened says so', async () => {
 test("someone else's or an unknown notice shows a not-found state, without a toast", async () => {
   const { page } = await openDetail({ notifications: [Object.assign({}, NOTICE, { researcher_id: 8 })] })
   expect(page.data.state).toBe('not_found')
-  expect(textOf(page.querySelector('#notice-not-found'), '.t-empty__description')).toBe('找不到这条消息。')
+  expect(pageState(page, '#notice-state').text).toBe('找不到这条消息。')
   expect(toastTitles()).toEqual([])
 })
 
@@ -69,7 +69,7 @@ test('a network failure is told and can be retried', async () => {
   expect(page.data.state).toBe('error')
   expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
   offline = false
-  page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+  pageState(page, '#notice-state').retry()
   await waitFor(() => page.data.state === 'ready', 'the notice')
   expect(textOf(page, '#notice-title')).toBe('开放获取周')
 })

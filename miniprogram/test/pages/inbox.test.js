@@ -1,8 +1,8 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, makeNotification } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
-const INBOX_TAB = 2
+const INBOX_TAB = 1
 const ago = (minutes) => new Date(Date.now() - minutes * 60 * 1000 - 1000).toISOString()
 
 // Newest first as the backend lists them: 4 is unread with a deep link, 3 unread without one, 2 read, 1 old.
@@ -34,7 +34,7 @@ const rowText = (page, id, part) => {
 }
 const hasDot = (page, id) => Boolean(row(page, id).querySelector('.notice-row__dot'))
 const isDisabled = (page, id) => Boolean(page.querySelector(`#${id}`).querySelector('.t-button--disabled'))
-const emptyText = (page) => textOf(page.querySelector('#inbox-empty'), '.t-empty__description')
+const emptyText = (page) => pageState(page, '#inbox-state').text
 const buttonText = (page, id) => textOf(page.querySelector(`#${id}`), '.t-button__content')
 const tapButton = (page, id) => page.querySelector(`#${id}`).querySelector('.t-button').dispatchEvent('tap')
 const tapFilter = (page, index) => page.querySelector('#filter').querySelectorAll('.t-segmented__item')[index].dispatchEvent('tap')
@@ -79,7 +79,7 @@ describe('the list', () => {
   test('with no notices at all it explains what will appear here', async () => {
     const { page } = await openInbox({ notifications: [] })
     expect(page.data.state).toBe('ready')
-    expect(emptyText(page)).toBe('还没有消息。稿件状态变化、待缴费用提醒和付款结果等通知会显示在这里。')
+    expect(emptyText(page)).toBe('还没有消息。稿件状态变化等通知会显示在这里。')
     expect(page.querySelector('#unread-count')).toBeUndefined()
     expect(isDisabled(page, 'mark-all-button')).toBe(true)
     expect(badge()).toBeUndefined()
@@ -95,12 +95,22 @@ describe('the list', () => {
     let offline = true
     const { page } = await openInbox({ respond: (real) => (call) => (offline && call.path === '/api/v1/notifications' ? NETWORK_FAILURE : real(call)) })
     expect(page.data.state).toBe('error')
-    expect(textOf(page.querySelector('#inbox-error .inbox-error__text'), '.t-empty__description')).toBe('消息加载失败。')
+    expect(pageState(page, '#inbox-state').text).toBe('消息加载失败。')
     expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
     offline = false
-    tapButton(page, 'retry-button')
+    pageState(page, '#inbox-state').retry()
     await waitFor(() => rowIds(page).length === 4, 'the list')
   })
+})
+
+test('unread is not told by colour alone: a dot, the word "未读" and the row\'s aria-label', async () => {
+  const { page } = await openInbox()
+  expect(rowText(page, 4, 'unread-label')).toBe('未读')
+  expect(rowText(page, 2, 'unread-label')).toBeNull()
+  // The row's aria-label="{{item.a11yLabel}}" (test/conventions.test.js checks every tappable view binds one).
+  const a11y = (id) => page.data.items.find((item) => item.id === id).a11yLabel
+  expect(a11y(4)).toBe('未读消息：稿件状态更新：需要修改')
+  expect(a11y(2)).toBe('消息：付款成功')
 })
 
 describe('filter', () => {
@@ -122,7 +132,7 @@ describe('filter', () => {
   test('with nothing unread the Unread filter has its own empty state', async () => {
     const { page } = await openInbox({ notifications: [{ id: 1, read_at: '2025-11-21T00:00:00Z' }] })
     await page.instance.onFilterChange({ detail: { value: 'unread' } })
-    expect(emptyText(page)).toBe('没有未读消息。新的稿件状态变化和缴费通知会显示在这里。')
+    expect(emptyText(page)).toBe('没有未读消息。新的稿件状态变化等通知会显示在这里。')
   })
 })
 
@@ -347,7 +357,7 @@ test('in English: filter, actions, times and empty states', async () => {
   await page.instance.onMarkAllRead()
   expect(toastTitles()).toEqual(['All marked as read'])
   await page.instance.onFilterChange({ detail: { value: 'unread' } })
-  expect(emptyText(page)).toBe('No unread messages. New status changes and payment notices will appear here.')
+  expect(emptyText(page)).toBe('No unread messages. New status changes and other notices will appear here.')
   await page.instance.onFilterChange({ detail: { value: 'all' } })
   expect(rowIds(page)).toEqual([1])
 })
@@ -357,7 +367,7 @@ test('signed out: nothing is asked, the badge is removed and logging in loads th
   expect(wx.requests).toHaveLength(0)
   expect(badge()).toBeUndefined()
   expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: INBOX_TAB }))
-  expect(textOf(page.querySelector('#signed-out'), '.t-empty__description')).toContain('你已退出登录')
+  expect(pageState(page, '#signed-out').text).toContain('你已退出登录')
   tapButton(page, 'login-button')
   await waitFor(() => rowIds(page).length === 4 && badge() === '2', 'the inbox after login')
 })

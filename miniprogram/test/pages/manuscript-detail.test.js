@@ -1,6 +1,6 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, makeManuscript, TEMPLATE_IDS } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 const status = require('../../src/utils/status')
 
 const MANUSCRIPT = {
@@ -21,9 +21,9 @@ const MANUSCRIPT = {
   ],
 }
 
-async function openDetail({ query = { id: '7' }, manuscripts = [MANUSCRIPT], researcher, respond, templates, subscriptions, subscribeAnswer } = {}) {
+async function openDetail({ query = { id: '7' }, manuscripts = [MANUSCRIPT], researcher, respond, templates, subscriptions, subscribeAnswer, settingsAnswer, clipboardFails } = {}) {
   const backend = createBackend({ researcher, accounts: [{ id: 101 }], manuscripts, templates, subscriptions })
-  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer, settingsAnswer, clipboardFails })
   launchApp()
   const page = loadPage('pages/manuscript/detail', query)
   await page.instance.__loaded
@@ -72,6 +72,13 @@ test('tapping the DOI copies it to the clipboard and says so', async () => {
   expect(toastTitles()).toEqual(['DOI 已复制'])
 })
 
+test('a copy WeChat refuses (e.g. the clipboard undeclared in the privacy guide) says so', async () => {
+  const { page } = await openDetail({ clipboardFails: true })
+  page.querySelector('#cell-doi').querySelector('.t-cell').dispatchEvent('tap')
+  await waitFor(() => toastTitles().length === 1, 'the toast')
+  expect(toastTitles()).toEqual(['复制失败，请稍后再试'])
+})
+
 test('tapping the link copies the manuscript URL', async () => {
   const { page } = await openDetail()
   page.querySelector('#cell-link').querySelector('.t-cell').dispatchEvent('tap')
@@ -107,7 +114,7 @@ test('in English the labels, the platform line and the toast are English', async
 test('an unknown manuscript shows a not-found state instead of an error toast', async () => {
   const { page } = await openDetail({ query: { id: '999' } })
   expect(page.data.state).toBe('not_found')
-  expect(textOf(page.querySelector('#detail-not-found'), '.t-empty__description')).toContain('找不到这篇稿件')
+  expect(pageState(page, '#detail-state').text).toContain('找不到这篇稿件')
   expect(wx.showToast).not.toHaveBeenCalled()
 })
 
@@ -123,7 +130,7 @@ test('a network failure is told in a toast and can be retried', async () => {
   expect(page.data.state).toBe('error')
   expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
   offline = false
-  page.querySelector('#retry-button').querySelector('.t-button').dispatchEvent('tap')
+  pageState(page, '#detail-state').retry()
   await waitFor(() => page.data.state === 'ready', 'the manuscript')
   expect(textOf(page, '#detail-title')).toBe('Coral bleaching under repeated heatwaves')
 })
@@ -149,8 +156,9 @@ describe('"提醒我": a WeChat alert at the next status change', () => {
       },
     })
     expect(textOf(page, '#alert-status')).toBe('稿件状态变化时，通过微信提醒我')
-    expect(textOf(page, '#alert-hint')).toBe('每允许一次，可收到一次微信提醒。')
-    expect(textOf(alertButton(page), '.t-button__content')).toBe('提醒我')
+    // Credits are per kind: the texts say an alert allowed here covers status changes of every manuscript.
+    expect(textOf(page, '#alert-hint')).toBe('提醒次数由你所有稿件的状态变化共用，不只这一篇：每允许一次，可收到一次提醒，用于最先发生的那次变化。')
+    expect(textOf(alertButton(page), '.t-button__content')).toBe('提醒我稿件状态变化')
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // loading the page never asks
 
     const before = wx.requests.length
@@ -160,17 +168,17 @@ describe('"提醒我": a WeChat alert at the next status change', () => {
     expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.status_changed]])
 
     expect(backend.state.subscriptionResults).toEqual([{ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE_IDS.status_changed]: 'accept' }])
-    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 1 次')
+    expect(textOf(page, '#alert-status')).toBe('稿件状态提醒已开启，还可提醒 1 次（所有稿件共用）')
     expect(textOf(alertButton(page), '.t-button__content')).toBe('多提醒一次')
     expect(toastTitles()).toEqual(['已开启提醒'])
   })
 
   test('alerts already allowed show how many are left, and each tap adds one', async () => {
     const { page } = await openDetail({ subscriptions: { status_changed: { credits: 2 } } })
-    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 2 次')
+    expect(textOf(page, '#alert-status')).toBe('稿件状态提醒已开启，还可提醒 2 次（所有稿件共用）')
     tapAlert(page)
     await waitFor(() => page.data.alert.statusText.includes('3'), 'the third alert')
-    expect(textOf(page, '#alert-status')).toBe('已开启微信提醒，还可提醒 3 次')
+    expect(textOf(page, '#alert-status')).toBe('稿件状态提醒已开启，还可提醒 3 次（所有稿件共用）')
   })
 
   test('a refusal in WeChat leaves alerts off, without a toast', async () => {
@@ -181,11 +189,29 @@ describe('"提醒我": a WeChat alert at the next status change', () => {
     expect(toastTitles()).toEqual([])
   })
 
-  test('turned off in WeChat: says how to allow them again, and offers no button', async () => {
-    const { page } = await openDetail({ subscriptions: { status_changed: { banned: true, last_result: 'ban' } } })
+  test('turned off in WeChat: the button opens WeChat\'s settings (withSubscriptions), then asks when allowed there', async () => {
+    const { page } = await openDetail({
+      subscriptions: { status_changed: { banned: true, last_result: 'ban' } },
+      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [TEMPLATE_IDS.status_changed]: 'accept' } } }),
+    })
     expect(textOf(page, '#alert-status')).toBe('稿件状态提醒已在微信中关闭')
-    expect(textOf(page, '#alert-hint')).toBe('你在微信中关闭了这类提醒。如需恢复，请点右上角「···」→「设置」→「订阅消息」重新允许。')
-    expect(alertButton(page)).toBeUndefined()
+    expect(textOf(page, '#alert-hint')).toBe('你在微信中关闭了这类提醒。点“去设置中开启”，在「订阅消息」里重新允许。')
+    expect(textOf(alertButton(page), '.t-button__content')).toBe('去设置中开启')
+    tapAlert(page)
+    await waitFor(() => !page.data.asking && page.data.alert && page.data.alert.on, 'alerts on again')
+    expect(wx.openSettingCalls).toEqual([expect.objectContaining({ withSubscriptions: true })])
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.status_changed]])
+  })
+
+  test('turned off in WeChat and left off in the settings: says so, asks nothing', async () => {
+    const { page } = await openDetail({
+      subscriptions: { status_changed: { banned: true, last_result: 'ban' } },
+      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: false, itemSettings: {} } }),
+    })
+    tapAlert(page)
+    await waitFor(() => toastTitles().length === 1 && !page.data.asking, 'the answer')
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(toastTitles()).toEqual(['微信订阅消息已关闭，请在右上角「···」→「设置」中打开'])
   })
 
   test('no block when status alerts are not offered, or the manuscript is closed', async () => {
@@ -207,7 +233,7 @@ describe('"提醒我": a WeChat alert at the next status change', () => {
 
   test('in English', async () => {
     const { page } = await openDetail({ researcher: { language: 'en' }, subscriptions: { status_changed: { credits: 1 } } })
-    expect(textOf(page, '#alert-status')).toBe('WeChat alerts on, 1 left')
+    expect(textOf(page, '#alert-status')).toBe('Status alerts on: 1 left, shared by all your manuscripts')
     expect(textOf(alertButton(page), '.t-button__content')).toBe('One more alert')
   })
 })

@@ -1,6 +1,6 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, MESSAGES } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 const RESEARCHER = {
   display_name: 'Ada Lovelace',
@@ -38,7 +38,8 @@ test('shows the profile loaded from /api/v1/me', async () => {
   expect(cellTitle(page, 'cell-display-name')).toBe('姓名')
   expect(cellNote(page, 'cell-display-name')).toBe('Ada Lovelace')
   expect(cellNote(page, 'cell-institution')).toBe('University of London')
-  expect(cellNote(page, 'cell-orcid')).toBe('0000-0002-1825-0097')
+  expect(textOf(page.querySelector('#cell-orcid'), '.t-cell__description')).toBe('0000-0002-1825-0097')
+  expect(cellNote(page, 'cell-orcid')).toBe('验证 ORCID') // typed earlier, not proven
   expect(cellNote(page, 'cell-joined')).toBe('2025-11-20')
   expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/me'])
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '我的' }))
@@ -47,45 +48,50 @@ test('shows the profile loaded from /api/v1/me', async () => {
 test('shows "not set" for empty fields', async () => {
   const { page } = await openMe({ researcher: { display_name: '', institution: '', orcid: null } })
   expect(cellNote(page, 'cell-display-name')).toBe('未填写')
-  expect(cellNote(page, 'cell-orcid')).toBe('未填写')
+  expect(cellNote(page, 'cell-orcid')).toBe('验证 ORCID')
 })
 
 test('edit and save PATCHes the changed fields and shows the saved profile', async () => {
   const { page, backend } = await openMe()
   await startEditing(page)
   type(page, 'institution', '  Tsinghua University ')
-  type(page, 'orcid', '0000-0001-5109-3700')
+  expect(page.querySelector('#input-orcid')).toBeUndefined() // an iD is proven with ORCID, never typed
   tap(page, 'save-button')
   await waitFor(() => !page.data.editing, 'the form to close')
 
   expect(patches()).toHaveLength(1)
   expect(patches()[0].path).toBe('/api/v1/me')
-  expect(patches()[0].data).toEqual({ institution: 'Tsinghua University', orcid: '0000-0001-5109-3700' })
+  expect(patches()[0].data).toEqual({ institution: 'Tsinghua University' })
   expect(patches()[0].header.Authorization).toBe('Bearer token-1')
   expect(backend.state.researcher.institution).toBe('Tsinghua University')
   expect(cellNote(page, 'cell-institution')).toBe('Tsinghua University')
-  expect(cellNote(page, 'cell-orcid')).toBe('0000-0001-5109-3700')
   expect(toastTitles()).toEqual(['已保存'])
 })
 
 test("shows the backend's field errors under the input they belong to", async () => {
-  const { page } = await openMe()
+  const NAME_ERROR = '姓名包含不允许的字符。'
+  const { page } = await openMe({
+    respond: (real) => (call) => (call.logicalMethod === 'PATCH'
+      ? { statusCode: 400, data: { code: 'invalid', message: MESSAGES['zh-hans'].invalid, fields: { display_name: [NAME_ERROR] } } }
+      : real(call)),
+  })
   await startEditing(page)
-  type(page, 'orcid', '1234')
+  const tooLong = 'Ada <script>'
+  type(page, 'display_name', tooLong)
   tap(page, 'save-button')
-  await waitFor(() => fieldErrors(page, 'orcid').length > 0, 'the ORCID error')
+  await waitFor(() => fieldErrors(page, 'display_name').length > 0, 'the name error')
 
-  expect(patches()[0].data).toEqual({ orcid: '1234' })
-  expect(fieldErrors(page, 'orcid')).toEqual([MESSAGES['zh-hans'].orcid])
-  expect(fieldErrors(page, 'display_name')).toEqual([])
+  expect(patches()[0].data).toEqual({ display_name: tooLong })
+  expect(fieldErrors(page, 'display_name')).toEqual([NAME_ERROR])
+  expect(fieldErrors(page, 'institution')).toEqual([])
   expect(page.data.editing).toBe(true)
   expect(toastTitles()).toEqual([MESSAGES['zh-hans'].invalid])
-  // The error sits right after the ORCID input, inside the form.
-  const error = page.querySelector('.field-error--orcid').dom
-  expect(error.previousElementSibling.textContent).toContain('ORCID iD')
+  // The error sits right after the name input, inside the form.
+  const error = page.querySelector('.field-error--display_name').dom
+  expect(error.previousElementSibling.textContent).toContain('姓名')
 
-  type(page, 'orcid', '0000-0001-5109-3700')
-  await waitFor(() => fieldErrors(page, 'orcid').length === 0, 'the error to clear while typing')
+  type(page, 'display_name', 'Ada')
+  await waitFor(() => fieldErrors(page, 'display_name').length === 0, 'the error to clear while typing')
 })
 
 test('saving without changes sends nothing', async () => {
@@ -119,7 +125,7 @@ test('switching to English re-renders every text at once and saves the language'
   expect(buttonText(page, 'edit-button')).toBe('Edit profile')
   expect(buttonText(page, 'logout-button')).toBe('Log out')
   expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 0, text: 'Home' }))
-  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 1, text: 'Me' }))
+  expect(wx.setTabBarItem).toHaveBeenCalledWith(expect.objectContaining({ index: 2, text: 'Me' }))
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: 'Me' }))
 
   await waitFor(() => backend.state.researcher.language === 'en', 'the PATCH')
@@ -169,7 +175,7 @@ test('logout revokes the token, shows the signed-out view and does not log back 
   expect(logout.header.Authorization).toBe('Bearer token-1')
   expect(backend.state.tokens.size).toBe(0)
   expect(wx.getStorageSync('token')).toBe('')
-  expect(textOf(page.querySelector('#signed-out'), '.t-empty__description')).toBe('你已退出登录')
+  expect(pageState(page, '#signed-out').text).toBe('你已退出登录')
   expect(buttonText(page, 'login-button')).toBe('微信登录')
   expect(page.querySelector('#logout-button')).toBeUndefined()
   expect(toastTitles()).toEqual(['已退出登录'])

@@ -1,13 +1,14 @@
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend, TEMPLATE_IDS } = require('../helpers/fake-backend')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 const PREFERENCES = '/api/v1/notifications/preferences'
 
 /** Launch over a fake backend and open the settings; `loaded` false returns before the answers arrive. */
-async function openSettings({ researcher, templates, subscriptions, preferences, respond, subscribeAnswer, loaded = true } = {}) {
-  const backend = createBackend({ researcher, templates, subscriptions, preferences })
-  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer })
+// Payments exist (the orders API answers) unless a test says otherwise: every kind is offered.
+async function openSettings({ researcher, templates, subscriptions, preferences, respond, subscribeAnswer, settingsAnswer, orders = [], loaded = true } = {}) {
+  const backend = createBackend({ researcher, templates, subscriptions, preferences, orders })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond, subscribeAnswer, settingsAnswer })
   launchApp()
   const page = loadPage('pages/notifications/settings')
   if (loaded) await page.instance.__loaded
@@ -42,12 +43,13 @@ describe('loading', () => {
       loaded: false,
       subscriptions: { status_changed: { credits: 2 }, campaign: { banned: true, last_result: 'ban' } },
     })
-    expect(page.querySelector('#settings-loading')).toBeDefined()
+    expect(pageState(page, '#settings-state').shown).toBe('loading')
     await page.instance.__loaded
 
-    expect(page.querySelector('#settings-loading')).toBeUndefined()
+    expect(page.querySelector('#settings-state')).toBeUndefined()
     expect(wx.requests.map((call) => `${call.method} ${call.path}`)).toEqual([
       'POST /api/v1/auth/login', 'GET /api/v1/notifications/unread-count', `GET ${PREFERENCES}`, 'GET /api/v1/notifications/subscriptions',
+      'GET /api/v1/orders',
     ])
     expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '通知设置' }))
     expect(textOf(page, '#settings-intro')).toContain('所有通知都会保存在“消息”里')
@@ -58,8 +60,8 @@ describe('loading', () => {
     expect(creditText(page, 'payment_due')).toBe('未开启微信提醒')
     expect(buttonText(page, 'ask-payment_due')).toBe('提醒我')
     expect(creditText(page, 'campaign')).toBe('已在微信中关闭')
-    expect(textOf(page, '#banned-hint-campaign')).toBe('你在微信中关闭了这类提醒。如需恢复，请点右上角「···」→「设置」→「订阅消息」重新允许。')
-    expect(buttonText(page, 'ask-campaign')).toBe('重新开启')
+    expect(textOf(page, '#banned-hint-campaign')).toBe('你在微信中关闭了这类提醒。点“去设置中开启”，在「订阅消息」里重新允许。')
+    expect(buttonText(page, 'ask-campaign')).toBe('去设置中开启')
     expect(page.querySelector('#banned-hint-status_changed')).toBeUndefined()
     expect(switchOn(page, 'switch-status_changed')).toBe(true)
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
@@ -87,7 +89,7 @@ describe('loading', () => {
 
   test('with no WeChat alerts offered it says the inbox still has everything', async () => {
     const { page } = await openSettings({ templates: [] })
-    expect(textOf(page.querySelector('#settings-empty'), '.t-empty__description')).toBe('暂时没有可以开启的微信提醒。稿件状态变化等通知仍会出现在“消息”里。')
+    expect(pageState(page, '#settings-state').text).toBe('暂时没有可以开启的微信提醒。稿件状态变化等通知仍会出现在“消息”里。')
     expect(page.querySelector('#save-button')).toBeUndefined()
   })
 
@@ -95,10 +97,10 @@ describe('loading', () => {
     let offline = true
     const { page } = await openSettings({ respond: (real) => (call) => (offline && call.path === PREFERENCES ? NETWORK_FAILURE : real(call)) })
     expect(page.data.state).toBe('error')
-    expect(textOf(page.querySelector('#settings-error'), '.t-empty__description')).toBe('通知设置加载失败。')
+    expect(pageState(page, '#settings-state').text).toBe('通知设置加载失败。')
     expect(toastTitles()).toEqual(['网络连接失败，请检查网络后重试'])
     offline = false
-    tapButton(page, 'retry-button')
+    pageState(page, '#settings-state').retry()
     await waitFor(() => page.data.state === 'ready', 'the settings')
     expect(kindLabels(page)).toHaveLength(6)
   })
@@ -239,13 +241,30 @@ describe('asking WeChat for more alerts', () => {
     expect(toastTitles()).toEqual(['已开启提醒'])
   })
 
-  test('"turn on again" for a banned kind asks for it; an acceptance clears the ban', async () => {
-    const { page } = await openSettings({ subscriptions: { payment_due: { banned: true } } })
+  test('a banned kind is re-enabled through wx.openSetting({ withSubscriptions: true }), then asked; an acceptance clears the ban', async () => {
+    const { page } = await openSettings({
+      subscriptions: { payment_due: { banned: true } },
+      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [TEMPLATE_IDS.payment_due]: 'accept' } } }),
+    })
     tapButton(page, 'ask-payment_due')
     await waitFor(() => !page.data.asking && creditText(page, 'payment_due') === '还可提醒 1 次', 'the new state')
+    expect(wx.openSettingCalls).toEqual([expect.objectContaining({ withSubscriptions: true })])
     expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.payment_due]])
     expect(page.querySelector('#banned-hint-payment_due')).toBeUndefined()
     expect(buttonText(page, 'ask-payment_due')).toBe('多提醒一次')
+  })
+
+  test('a banned kind still off in WeChat after the settings: says so and asks nothing', async () => {
+    const { page } = await openSettings({
+      subscriptions: { campaign: { banned: true } },
+      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [TEMPLATE_IDS.campaign]: 'ban' } } }),
+    })
+    tapButton(page, 'ask-campaign')
+    await waitFor(() => toastTitles().length === 1 && !page.data.asking, 'the answer')
+    expect(wx.openSettingCalls).toHaveLength(1)
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(toastTitles()).toEqual(['这类提醒在微信中仍是关闭的'])
+    expect(creditText(page, 'campaign')).toBe('已在微信中关闭')
   })
 
   test('a refusal changes nothing and says nothing', async () => {
@@ -255,6 +274,11 @@ describe('asking WeChat for more alerts', () => {
     expect(creditText(page, 'refund_done')).toBe('未开启微信提醒')
     expect(toastTitles()).toEqual([])
   })
+})
+
+test('payment alerts are not offered while payments do not exist (no orders API)', async () => {
+  const { page } = await openSettings({ orders: null })
+  expect(kindLabels(page)).toEqual(['稿件状态变化', '期刊账号关联', '出版社通知'])
 })
 
 test('in English', async () => {

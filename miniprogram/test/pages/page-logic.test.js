@@ -17,6 +17,7 @@ test('home: a display name of only spaces gets the fallback greeting', () => {
   installWx()
   signedInApp({ display_name: '   ' })
   const home = loadPageLogic(path.join(SRC, 'pages/home/home.js'))
+  home.onLoad()
   home.render()
   expect(home.data.greeting).toBe('你好，研究者')
 })
@@ -29,7 +30,7 @@ test('me: save trims the values and sends only what changed (empty and missing c
   const me = loadPageLogic(path.join(SRC, 'pages/me/me.js'))
   me.render()
   me.onEdit()
-  expect(me.data.form).toEqual({ display_name: 'Ada', institution: '', orcid: '' })
+  expect(me.data.form).toEqual({ display_name: 'Ada', institution: '' })
 
   me.onFieldChange({ currentTarget: { dataset: { field: 'display_name' } }, detail: { value: ' Ada Lovelace ' } })
   await me.onSave()

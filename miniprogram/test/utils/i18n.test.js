@@ -41,6 +41,6 @@ test('an unknown stored language falls back to zh-hans', () => {
 test('applyChrome retitles every tab and the navigation bar', () => {
   const i18n = loadI18n({ language: 'en' })
   i18n.applyChrome('titleMe')
-  expect(wx.setTabBarItem.mock.calls.map(([options]) => [options.index, options.text])).toEqual([[0, 'Home'], [1, 'Me'], [2, 'Inbox']])
+  expect(wx.setTabBarItem.mock.calls.map(([options]) => [options.index, options.text])).toEqual([[0, 'Home'], [1, 'Inbox'], [2, 'Me']])
   expect(wx.setNavigationBarTitle).toHaveBeenCalledWith(expect.objectContaining({ title: 'Me' }))
 })

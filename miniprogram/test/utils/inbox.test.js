@@ -19,12 +19,12 @@ function loadInbox({ notifications = [], storage = { token: 'token-1' }, respond
 const countCalls = () => wx.requests.filter((call) => call.path === '/api/v1/notifications/unread-count')
 const unread = (count) => Array.from({ length: count }, (unused, index) => ({ id: index + 1 }))
 
-test('the tab pages are app.json\'s tabBar, in order, each with a title, and the inbox is the third', () => {
+test('the tab pages are app.json\'s tabBar, in order, each with a title, and the inbox is the second', () => {
   const { inbox } = loadInbox()
   const i18n = require('../../src/utils/i18n')
   expect(inbox.TAB_PAGES).toEqual(APP_JSON.tabBar.list.map((item) => item.pagePath))
   expect(i18n.TAB_BAR_KEYS).toHaveLength(inbox.TAB_PAGES.length)
-  expect(inbox.INBOX_TAB_INDEX).toBe(2)
+  expect(inbox.INBOX_TAB_INDEX).toBe(1)
   expect(APP_JSON.pages).toEqual(expect.arrayContaining([inbox.INBOX_PAGE, inbox.DETAIL_PAGE]))
 })
 
@@ -37,12 +37,12 @@ test.each([
 test('applyBadge sets the text on the Inbox tab, or removes the badge at 0', () => {
   const { inbox } = loadInbox()
   inbox.applyBadge(5)
-  expect(wx.setTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: '5' }))
+  expect(wx.setTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 1, text: '5' }))
   inbox.applyBadge(120)
-  expect(wx.setTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2, text: '99+' }))
+  expect(wx.setTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 1, text: '99+' }))
   inbox.applyBadge(0)
-  expect(wx.removeTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 2 }))
-  expect(wx.tabBarBadges[2]).toBeUndefined()
+  expect(wx.removeTabBarBadge).toHaveBeenLastCalledWith(expect.objectContaining({ index: 1 }))
+  expect(wx.tabBarBadges[1]).toBeUndefined()
 })
 
 test('refreshBadge asks the count once for concurrent callers; `fresh` asks again', async () => {
@@ -50,12 +50,12 @@ test('refreshBadge asks the count once for concurrent callers; `fresh` asks agai
   const counts = await Promise.all([inbox.refreshBadge(), inbox.refreshBadge()])
   expect(counts).toEqual([3, 3])
   expect(countCalls()).toHaveLength(1)
-  expect(wx.tabBarBadges[2]).toBe('3')
+  expect(wx.tabBarBadges[1]).toBe('3')
 
   backend.state.notifications[0].read_at = '2025-11-25T00:00:00Z'
   await expect(inbox.refreshBadge({ fresh: true })).resolves.toBe(2)
   expect(countCalls()).toHaveLength(2)
-  expect(wx.tabBarBadges[2]).toBe('2')
+  expect(wx.tabBarBadges[1]).toBe('2')
 })
 
 test('an older answer of the count never overwrites a newer one', async () => {
@@ -71,14 +71,14 @@ test('an older answer of the count never overwrites a newer one', async () => {
   await newer
   answers[0]({ statusCode: 200, data: { count: 3 } })
   await expect(older).resolves.toBe(3)
-  expect(wx.tabBarBadges[2]).toBe('2')
+  expect(wx.tabBarBadges[1]).toBe('2')
 })
 
 test('refreshBadge when signed out removes the badge and asks nothing', async () => {
   const { inbox } = loadInbox({ storage: { signed_out: true } })
   await expect(inbox.refreshBadge()).resolves.toBe(0)
   expect(wx.requests).toHaveLength(0)
-  expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2 }))
+  expect(wx.removeTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 1 }))
 })
 
 test('refreshBadge failing resolves null, leaves the badge and shows no toast', async () => {
@@ -104,7 +104,7 @@ test('markAllRead marks every remembered notice read and clears the badge', asyn
   inbox.remember([{ id: 1, is_read: false, read_at: null }, { id: 2, is_read: false, read_at: null }])
   await expect(inbox.markAllRead()).resolves.toEqual({ marked: 3, unreadCount: 0 })
   expect(inbox.remembered(1).is_read).toBe(true)
-  expect(wx.tabBarBadges[2]).toBeUndefined()
+  expect(wx.tabBarBadges[1]).toBeUndefined()
 })
 
 test('deepLink: relative pages become absolute urls; tab pages lose their query; nothing is null', () => {

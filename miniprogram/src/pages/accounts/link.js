@@ -2,6 +2,10 @@
 // backend mails a 6-digit code to the address the platform has on file), 3 enter the code. `?account=<id>`
 // resumes step 3 for a pending account. When the address on file is dead, or the attempts are used up,
 // the researcher can ask publisher staff to verify by hand (manual review).
+// A Crossref system (platform `crossref`) matches manuscripts by ORCID iD, so the researcher proves their iD first
+// (ORCID's sign-in, packages/orcid/connect): until GET /api/v1/me says `orcid_verified`, step 2 offers
+// "用 ORCID 验证" instead of an identity field; once proven, the identity is that iD. Linking with an unproven iD
+// answers 400 { code: 'orcid_not_proven', fields: { identity } }, shown under the field.
 // The tap that completes verification is the moment to ask for WeChat alerts about the account's manuscripts
 // (utils/subscribe.js); the state it needs is fetched while the code is being typed, so the popup follows the
 // backend's answer without another request in between.
@@ -14,12 +18,15 @@ const SYSTEMS_PATH = '/api/v1/journal-systems'
 const ACCOUNTS_PAGE = 'pages/accounts/list'
 const RESEND_INTERVAL_SECONDS = 60 // the backend accepts one resend a minute
 const CODE_PATTERN = /^\d{6}$/
+const CROSSREF = 'crossref'
+const ORCID_PAGE = '/packages/orcid/connect'
 
 function systemView(system) {
   const journals = (system.journals || []).map((journal) => journal.name).filter(Boolean)
   return {
     id: system.id,
     name: system.name,
+    platform: system.platform || '',
     platformLabel: system.platform_label || '',
     journals: journals.length ? i18n.t('linkSystemJournals', { journals: journals.join(i18n.t('listSeparator')) }) : '',
   }
@@ -30,7 +37,9 @@ function derivedTexts(data) {
   const systemName = (data.selectedSystem && data.selectedSystem.name) || (data.account && data.account.systemName) || ''
   const emailHint = data.account ? data.account.emailHint : ''
   return {
-    identityHint: i18n.t('linkIdentityHint', { system: systemName }),
+    identityHint: data.selectedSystem && data.selectedSystem.platform === CROSSREF
+      ? i18n.t(data.orcidVerified ? 'orcidProvenHint' : 'orcidCrossrefHint', { system: systemName })
+      : i18n.t('linkIdentityHint', { system: systemName }),
     codeSentText: emailHint ? i18n.t('linkCodeSent', { system: systemName, email: emailHint }) : i18n.t('linkCodeSentNoHint', { system: systemName }),
     resendLabel: data.resendSeconds > 0 ? i18n.t('actionResendIn', { seconds: data.resendSeconds }) : i18n.t('actionResend'),
   }
@@ -64,6 +73,8 @@ Page({
     identityHint: '',
     codeSentText: '',
     resendLabel: '',
+    needsOrcid: false, // a Crossref system and no proven ORCID iD yet: "用 ORCID 验证" instead of the field
+    orcidVerified: false,
   },
 
   loadedSystems: null, // the backend's journal systems, kept to re-render in another language
@@ -81,6 +92,12 @@ Page({
 
   onShow() {
     this.render()
+    // Back from ORCID's sign-in: the backend may have stored the proven iD meanwhile.
+    if (this.orcidOpened) {
+      this.orcidOpened = false
+      return this.loadOrcid()
+    }
+    return undefined
   },
 
   onUnload() {
@@ -124,8 +141,35 @@ Page({
   onSystemTap(event) {
     const id = event.currentTarget.dataset.id
     const system = this.data.systems.find((candidate) => String(candidate.id) === String(id))
-    if (!system) return
-    this.update({ step: 2, selectedSystem: system, systemErrors: [], formError: '' })
+    if (!system) return undefined
+    this.update({ step: 2, selectedSystem: system, systemErrors: [], identityErrors: [], formError: '', needsOrcid: false })
+    return system.platform === CROSSREF ? this.loadOrcid() : undefined
+  },
+
+  /** For a Crossref system: whether the researcher's ORCID iD is proven (GET /me); the identity is that iD then. */
+  async loadOrcid() {
+    if (!this.data.selectedSystem || this.data.selectedSystem.platform !== CROSSREF) return
+    let researcher
+    try {
+      researcher = await api.request('/api/v1/me')
+    } catch (err) {
+      return // api.request told why; the field stays as it was
+    }
+    getApp().globalData.researcher = researcher
+    const verified = Boolean(researcher.orcid_verified && researcher.orcid)
+    if (verified) this.prepareAlertState() // "send" links it at once and asks for alerts within that tap
+    this.update({
+      orcidVerified: verified,
+      needsOrcid: !verified,
+      identity: verified ? researcher.orcid : '',
+      identityErrors: verified ? [] : this.data.identityErrors,
+    })
+  },
+
+  /** "用 ORCID 验证": ORCID's own sign-in; onShow re-reads GET /me when the researcher comes back. */
+  onVerifyOrcid() {
+    this.orcidOpened = true
+    wx.navigateTo({ url: ORCID_PAGE })
   },
 
   // Step 2 ------------------------------------------------------------------------------------------
@@ -144,7 +188,7 @@ Page({
 
   /** POST the identity; the backend answers the same whether or not the platform knows it (privacy). */
   async onSendCode() {
-    if (this.data.busy) return
+    if (this.data.busy || this.data.needsOrcid) return
     const identity = String(this.data.identity || '').trim()
     if (!identity) {
       this.update({ identityErrors: [i18n.t('linkIdentityRequired')] })
@@ -171,6 +215,8 @@ Page({
         identityErrors: err.fields.identity || [],
         systemErrors: err.fields.journal_system || [],
         formError: err.statusCode === 409 ? err.message : '',
+        // The iD is not (or no longer) proven: offer ORCID's sign-in again.
+        needsOrcid: err.code === 'orcid_not_proven' ? true : this.data.needsOrcid,
       })
     }
   },
@@ -200,7 +246,7 @@ Page({
 
   onCodeChange(event) {
     this.update({ code: String(event.detail.value || '').replace(/\s+/g, ''), codeErrors: [], formError: '' })
-    if (!this.alertStateReady) this.alertStateReady = subscribe.fetchState()
+    this.prepareAlertState()
   },
 
   async onVerify() {
@@ -218,6 +264,7 @@ Page({
       if (err.statusCode === 429) {
         // No attempts left for this code: offer publisher staff (a new code from "resend" also works).
         this.update({ busy: '', attemptsUsedUp: true, manualOpen: true, code: '' })
+        this.prepareAlertState()
         return
       }
       this.update({
@@ -247,16 +294,28 @@ Page({
 
   onOpenManual() {
     this.update({ manualOpen: true })
+    this.prepareAlertState()
+  },
+
+  /** Fetch the subscription state before the tap that needs it, so WeChat's popup opens within that tap. */
+  prepareAlertState() {
+    if (!this.alertStateReady) this.alertStateReady = subscribe.fetchState()
   },
 
   onNoteChange(event) {
     this.update({ note: event.detail.value })
   },
 
-  /** The e-mail on file is dead (or attempts are used up): publisher staff verify by hand. */
+  /**
+   * The e-mail on file is dead (or attempts are used up): publisher staff verify by hand. The researcher will want
+   * to hear when they did, so this tap first asks for the "account linked" alert (and status changes), with the
+   * state fetched when the form opened, so WeChat's popup opens within the tap; then the request goes out.
+   */
   async onRequestManualReview() {
     if (this.data.busy) return
     this.update({ busy: 'requesting', formError: '' })
+    const state = this.alertStateReady ? await this.alertStateReady : null
+    await subscribe.askForManualReview({ state })
     try {
       const account = await api.request(`${ACCOUNTS_PATH}/${this.data.account.id}/manual-review`, {
         method: 'POST',

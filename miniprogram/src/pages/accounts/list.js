@@ -92,6 +92,7 @@ Page({
     this.setData({ busyId: account.id })
     try {
       await api.request(`${ACCOUNTS_PATH}/${account.id}/refresh`, { method: 'POST' })
+      getApp().globalData.manuscriptsStale = true // the home list reloads when it shows again
       wx.showToast({ icon: 'none', title: i18n.t('toastSyncQueued') })
     } catch (err) {
       // Toast shown by api.request (e.g. "synced a moment ago, try again in 42 s").

@@ -1,14 +1,20 @@
 const api = require('../../utils/api')
+const features = require('../../utils/features')
 const i18n = require('../../utils/i18n')
 const inbox = require('../../utils/inbox')
 const status = require('../../utils/status')
+const { PagedList } = require('../../utils/paged-list')
 const { formatDate, formatRelative } = require('../../utils/format')
 
 const MANUSCRIPTS_PATH = '/api/v1/manuscripts'
+// "需要你处理" is what the server says needs the researcher, whatever pages of the list are loaded so far.
+const ACTION_STATUS = 'revision_requested'
+const ACTION_PATH = `${MANUSCRIPTS_PATH}?status=${ACTION_STATUS}`
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
 const INBOX_PREVIEW_SIZE = 3 // the newest unread notices shown on the home page
+const SKELETON_ROWS = 3
 
-// What the manuscripts section says when the list is empty, by why it is empty (an i18n key each).
+// What the manuscripts section says when the API answered that there are none, by why (an i18n key each).
 const EMPTY_TEXT_KEYS = {
   no_accounts: 'emptyManuscripts', // nothing linked yet: the button opens the link wizard
   pending_account: 'emptyPendingAccount', // linked but the code was never entered: the button resumes it
@@ -25,22 +31,25 @@ function emptyKindOf(accounts) {
   return { emptyKind: 'no_accounts', pendingAccountId: null }
 }
 
-/** A later page can repeat a manuscript whose activity moved it up meanwhile: keep its first appearance. */
-function withoutDuplicates(manuscripts) {
-  const seen = new Set()
-  return manuscripts.filter((manuscript) => !seen.has(manuscript.id) && seen.add(manuscript.id))
-}
-
 function manuscriptRow(manuscript) {
   const date = formatDate(manuscript.last_activity_at)
+  const statusLabel = manuscript.status_label || manuscript.status
   return {
     id: manuscript.id,
     title: manuscript.title,
     journal: (manuscript.journal && manuscript.journal.name) || '',
     status: manuscript.status,
-    statusLabel: manuscript.status_label || manuscript.status,
+    statusLabel,
     lastActivity: date ? i18n.t('manuscriptLastActivity', { date }) : '',
+    a11yLabel: i18n.t('a11yManuscript', { title: manuscript.title, status: statusLabel }),
   }
+}
+
+/** The groups shown: "needs your action" from the server query, the others from the pages loaded so far. */
+function manuscriptGroups(actionManuscripts, loaded) {
+  const others = loaded.filter((manuscript) => status.statusGroup(manuscript.status) !== 'action')
+  return status.groupManuscripts(actionManuscripts.concat(others))
+    .map((group) => Object.assign({}, group, { items: group.items.map(manuscriptRow) }))
 }
 
 /** An unread notice -> one row of the inbox preview. */
@@ -50,12 +59,13 @@ function noticeRow(notice) {
     title: notice.title,
     body: notice.body || '',
     time: formatRelative(notice.created_at, i18n.t),
+    a11yLabel: i18n.t('a11yUnreadNotice', { title: notice.title }),
   }
 }
 
 // What the inbox preview says when it shows no notice, by its state (an i18n key each).
 const INBOX_EMPTY_TEXT_KEYS = {
-  idle: 'emptyInbox', // signed out: what will appear there
+  idle: 'inboxPreviewSignedOut', // signed out
   ready: 'emptyInboxUnread', // nothing unread
   error: 'inboxLoadFailed',
 }
@@ -65,26 +75,31 @@ Page({
     t: {},
     greeting: '',
     signedOut: false,
-    listState: 'idle', // idle (signed out, nothing asked yet) | loading | ready | error
+    signedOutText: '',
+    listState: 'loading', // loading | ready | error | idle (signed out: nothing asked)
+    skeletonRows: SKELETON_ROWS,
     groups: [], // [{ key, titleKey, items: [row] }] in utils/status.js GROUPS order
-    emptyKind: '', // see EMPTY_TEXT_KEYS, when ready with no manuscripts
+    emptyKind: '', // see EMPTY_TEXT_KEYS, when the API answered with no manuscripts
     emptyTextKey: '',
     pendingAccountId: null,
     hasMore: false,
     loadingMore: false,
     pagesLoaded: 0,
-    inboxState: 'idle', // idle (signed out, nothing asked yet) | ready | error
+    inboxState: 'loading', // loading | ready | error | idle (signed out)
     inboxPreview: [], // [noticeRow], the newest unread first
-    inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS.idle,
+    inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS.ready,
+    showOrders: false, // payments exist (utils/features.js)
   },
 
-  // Every manuscript loaded so far, in the backend's order (last activity first), and where the next page is.
-  manuscripts: [],
-  nextPath: '',
-  loadedLanguage: '', // labels come localized from the backend: reload when the language changed
-  listGeneration: 0, // a newer first-page load makes answers of older loads (and their "load more") stale
+  list: null, // PagedList of every manuscript, in the backend's order (last activity first)
+  actionManuscripts: [], // GET ?status=revision_requested, every page
   unreadNotices: [], // the backend's notices of the inbox preview
   inboxGeneration: 0,
+  unreadCount: null, // the badge's count when the list was last loaded: a move means news, so the list reloads
+
+  onLoad() {
+    this.list = new PagedList({ state: 'loading', onChange: () => this.render() })
+  },
 
   onShow() {
     this.render()
@@ -95,30 +110,54 @@ Page({
   render() {
     const researcher = getApp().globalData.researcher
     const name = researcher && researcher.display_name ? String(researcher.display_name).trim() : ''
+    const signedOut = api.isSignedOut()
+    const inboxState = signedOut ? 'idle' : this.data.inboxState
+    const listView = this.list.view()
     this.setData({
       t: i18n.strings(),
       greeting: name ? i18n.t('homeGreeting', { name }) : i18n.t('homeGreetingFallback'),
-      signedOut: api.isSignedOut(),
-      groups: status.groupManuscripts(this.manuscripts).map((group) => Object.assign({}, group, { items: group.items.map(manuscriptRow) })),
-      inboxPreview: this.unreadNotices.map(noticeRow),
-      inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS[this.data.inboxState] || INBOX_EMPTY_TEXT_KEYS.idle,
+      signedOut,
+      signedOutText: i18n.t(api.declinedPrivacy() ? 'homePrivacyDeclined' : 'homeSignedOut'),
+      listState: signedOut ? 'idle' : listView.state,
+      hasMore: listView.hasMore,
+      loadingMore: listView.loadingMore,
+      pagesLoaded: listView.pagesLoaded,
+      groups: signedOut ? [] : manuscriptGroups(this.actionManuscripts, this.list.items),
+      inboxPreview: signedOut ? [] : this.unreadNotices.map(noticeRow),
+      inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS[inboxState] || INBOX_EMPTY_TEXT_KEYS.ready,
     })
     i18n.applyChrome('titleHome')
   },
 
-  /** The researcher, the inbox preview and badge, and, when needed (or asked), the first page of manuscripts. */
+  /**
+   * The researcher, the inbox preview and badge, the orders switch, and, when needed (or asked), the manuscripts.
+   * The list reloads when it is stale (an account synced, linked or unlinked elsewhere) and when the unread count
+   * moved since it was loaded: news about a manuscript arrives as a notice.
+   */
   async refresh({ reloadList = false } = {}) {
     const app = getApp()
     await app.loginReady
     if (api.isSignedOut()) {
-      this.clearList()
+      this.list.clear()
+      this.actionManuscripts = []
+      this.unreadCount = null
       this.clearInboxPreview()
+      this.setData({ showOrders: false })
       inbox.refreshBadge() // signed out: no badge, nothing asked
       this.render()
       return
     }
     const reload = reloadList || this.listNeedsReload()
-    await Promise.all([this.loadResearcher(), reload ? this.loadManuscripts() : null, this.loadInboxPreview(), inbox.refreshBadge()])
+    const [count] = await Promise.all([
+      inbox.refreshBadge(),
+      this.loadResearcher(),
+      reload ? this.loadManuscripts() : null,
+      this.loadInboxPreview(),
+      this.loadOrdersSwitch(),
+    ])
+    const moved = count !== null && this.unreadCount !== null && count !== this.unreadCount
+    if (count !== null) this.unreadCount = count
+    if (moved && !reload) await this.loadManuscripts()
     this.render()
   },
 
@@ -133,48 +172,35 @@ Page({
     }
   },
 
-  /** Not loaded yet, failed last time, changed elsewhere (an account linked or unlinked), or in another language. */
+  async loadOrdersSwitch() {
+    this.setData({ showOrders: await features.paymentsEnabled() })
+  },
+
   listNeedsReload() {
-    return ['idle', 'error'].includes(this.data.listState) || Boolean(getApp().globalData.manuscriptsStale) ||
-      this.loadedLanguage !== i18n.getLanguage()
+    return this.list.needsReload() || Boolean(getApp().globalData.manuscriptsStale)
   },
 
-  clearList() {
-    this.listGeneration += 1
-    this.manuscripts = []
-    this.nextPath = ''
-    this.setData({ listState: 'idle', emptyKind: '', emptyTextKey: '', pendingAccountId: null, hasMore: false, loadingMore: false, pagesLoaded: 0 })
-  },
-
-  /** First page of manuscripts; when there are none, the linked accounts tell which empty state to show. */
+  /**
+   * First page of manuscripts and every manuscript that needs the researcher (server query); when the API says
+   * there are none at all, the linked accounts tell which empty state to show.
+   */
   async loadManuscripts() {
-    this.listGeneration += 1
-    const generation = this.listGeneration
-    const language = i18n.getLanguage()
-    if (!this.manuscripts.length) this.setData({ listState: 'loading' })
-    try {
-      const body = await api.request(MANUSCRIPTS_PATH)
-      const manuscripts = (body && body.results) || []
-      const empty = manuscripts.length ? { emptyKind: '', pendingAccountId: null } : emptyKindOf(await api.requestAllPages(ACCOUNTS_PATH))
-      if (generation !== this.listGeneration) return
-      this.manuscripts = withoutDuplicates(manuscripts)
-      this.nextPath = body.next ? api.pathOf(body.next) : ''
-      this.loadedLanguage = language
-      getApp().globalData.manuscriptsStale = false
-      this.setData({
-        listState: 'ready',
-        emptyKind: empty.emptyKind,
-        emptyTextKey: EMPTY_TEXT_KEYS[empty.emptyKind] || '',
-        pendingAccountId: empty.pendingAccountId,
-        hasMore: Boolean(this.nextPath),
-        loadingMore: false,
-        pagesLoaded: 1,
-      })
-      this.render()
-    } catch (err) {
-      // api.request already told the researcher; keep what is shown, or offer to try again.
-      if (generation === this.listGeneration && !this.manuscripts.length) this.setData({ listState: 'error' })
-    }
+    const applied = await this.list.loadFirst(MANUSCRIPTS_PATH, {
+      prepare: async (body) => {
+        const none = !((body && body.results) || []).length
+        const [action, accounts] = await Promise.all([
+          none ? [] : api.requestAllPages(ACTION_PATH),
+          none ? api.requestAllPages(ACCOUNTS_PATH) : null,
+        ])
+        return { action, empty: none ? emptyKindOf(accounts) : { emptyKind: '', pendingAccountId: null } }
+      },
+    })
+    if (!applied) return
+    const { action, empty } = applied.prepared
+    this.actionManuscripts = action
+    getApp().globalData.manuscriptsStale = false
+    this.setData({ emptyKind: empty.emptyKind, emptyTextKey: EMPTY_TEXT_KEYS[empty.emptyKind] || '', pendingAccountId: empty.pendingAccountId })
+    this.render()
   },
 
   clearInboxPreview() {
@@ -188,6 +214,7 @@ Page({
   async loadInboxPreview() {
     this.inboxGeneration += 1
     const generation = this.inboxGeneration
+    if (this.data.inboxState === 'idle') this.setData({ inboxState: 'loading' })
     try {
       const body = await api.request(inbox.listPath({ unread: true, pageSize: INBOX_PREVIEW_SIZE }), { toast: false })
       if (generation !== this.inboxGeneration) return
@@ -209,7 +236,8 @@ Page({
     inbox.remember(inbox.asRead(notice)) // the detail page shows it without asking again
     const opening = inbox.openNotice(notice)
     try {
-      await inbox.markRead(notice.id)
+      const { unreadCount } = await inbox.markRead(notice.id)
+      if (unreadCount !== null) this.unreadCount = unreadCount // read here: not news
     } catch (err) {
       inbox.remember(notice) // still unread; the next onShow lists it again
     }
@@ -220,27 +248,8 @@ Page({
     wx.switchTab({ url: `/${inbox.INBOX_PAGE}` })
   },
 
-  /** The next page (the backend's `next`), appended; the groups are rebuilt from everything loaded. */
-  async loadMore() {
-    if (!this.nextPath || this.data.loadingMore || this.data.listState !== 'ready') return
-    const generation = this.listGeneration
-    this.setData({ loadingMore: true })
-    try {
-      const body = await api.request(this.nextPath)
-      if (generation !== this.listGeneration) return
-      this.manuscripts = withoutDuplicates(this.manuscripts.concat((body && body.results) || []))
-      this.nextPath = body && body.next ? api.pathOf(body.next) : ''
-      this.setData({ hasMore: Boolean(this.nextPath), pagesLoaded: this.data.pagesLoaded + 1 })
-      this.render()
-    } catch (err) {
-      // Toast shown; the next reach-bottom tries the same page again.
-    } finally {
-      if (generation === this.listGeneration) this.setData({ loadingMore: false })
-    }
-  },
-
   onReachBottom() {
-    return this.loadMore()
+    return this.list.loadMore()
   },
 
   async onPullDownRefresh() {

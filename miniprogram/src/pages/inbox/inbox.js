@@ -1,12 +1,14 @@
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
 const inbox = require('../../utils/inbox')
+const { PagedList } = require('../../utils/paged-list')
 const { formatRelative } = require('../../utils/format')
 
 const FILTERS = ['all', 'unread']
 
 /** The backend's notice -> one row of the list (texts in the current language; title and body come localized). */
 function noticeRow(notice) {
+  const unread = !notice.is_read
   return {
     id: notice.id,
     kind: notice.kind,
@@ -14,23 +16,19 @@ function noticeRow(notice) {
     title: notice.title,
     body: notice.body || '',
     time: formatRelative(notice.created_at, i18n.t),
-    unread: !notice.is_read,
+    unread,
+    a11yLabel: i18n.t(unread ? 'a11yUnreadNotice' : 'a11yNotice', { title: notice.title }),
   }
-}
-
-/** A later page can repeat a notice when new ones arrived meanwhile: keep its first appearance. */
-function withoutDuplicates(notices) {
-  const seen = new Set()
-  return notices.filter((notice) => !seen.has(notice.id) && seen.add(notice.id))
 }
 
 Page({
   data: {
     t: {},
     signedOut: false,
+    signedOutText: '',
     filter: 'all', // all | unread (FILTERS)
     filterOptions: [],
-    state: 'idle', // idle (signed out, nothing asked yet) | loading | ready | error
+    state: 'loading', // loading | ready | error | idle (signed out, nothing asked)
     items: [], // [noticeRow], newest first
     unreadCount: 0, // from the badge refresh: what the list was loaded (or last changed) with
     canMarkAll: false,
@@ -41,11 +39,11 @@ Page({
     pagesLoaded: 0,
   },
 
-  // Every notice loaded so far for the current filter, in the backend's order, and where the next page is.
-  notices: [],
-  nextPath: '',
-  loadedLanguage: '', // reload in another language: relative times are ours, and the backend may localize titles
-  listGeneration: 0, // a newer first-page load (or a filter switch) makes answers of older loads stale
+  list: null, // PagedList of the current filter's notices, in the backend's order
+
+  onLoad() {
+    this.list = new PagedList({ state: 'loading', onChange: () => this.render(), onItems: (notices) => inbox.remember(notices) })
+  },
 
   onShow() {
     this.render()
@@ -53,12 +51,19 @@ Page({
   },
 
   render() {
-    const unreadShown = this.notices.some((notice) => !notice.is_read)
+    const notices = this.list.items
+    const unreadShown = notices.some((notice) => !notice.is_read)
+    const listView = this.list.view()
     this.setData({
       t: i18n.strings(),
       signedOut: api.isSignedOut(),
+      signedOutText: i18n.t(api.declinedPrivacy() ? 'homePrivacyDeclined' : 'homeSignedOut'),
       filterOptions: FILTERS.map((value) => ({ value, label: i18n.t(value === 'all' ? 'inboxFilterAll' : 'inboxFilterUnread') })),
-      items: this.notices.map(noticeRow),
+      state: listView.state,
+      hasMore: listView.hasMore,
+      loadingMore: listView.loadingMore,
+      pagesLoaded: listView.pagesLoaded,
+      items: notices.map(noticeRow),
       canMarkAll: this.data.unreadCount > 0 || unreadShown,
       unreadText: this.data.unreadCount > 0 ? i18n.t('inboxUnreadCount', { count: this.data.unreadCount }) : '',
     })
@@ -72,12 +77,13 @@ Page({
   async refresh({ reloadList = false } = {}) {
     await getApp().loginReady
     if (api.isSignedOut()) {
-      this.clearList()
+      this.setData({ unreadCount: 0, markingAll: false })
+      this.list.clear()
       inbox.refreshBadge()
       this.render()
       return
     }
-    if (reloadList || this.listNeedsReload()) {
+    if (reloadList || this.list.needsReload()) {
       const [count] = await Promise.all([inbox.refreshBadge(), this.loadFirstPage()])
       if (count !== null) this.setData({ unreadCount: count })
     } else {
@@ -90,61 +96,13 @@ Page({
     this.render()
   },
 
-  listNeedsReload() {
-    return ['idle', 'error'].includes(this.data.state) || this.loadedLanguage !== i18n.getLanguage()
-  },
-
-  clearList() {
-    this.listGeneration += 1
-    this.notices = []
-    this.nextPath = ''
-    this.setData({ state: 'idle', unreadCount: 0, hasMore: false, loadingMore: false, pagesLoaded: 0, markingAll: false })
-  },
-
   /** First page of the current filter; the list shown stays until the answer replaces it. */
-  async loadFirstPage() {
-    this.listGeneration += 1
-    const generation = this.listGeneration
-    const language = i18n.getLanguage()
-    if (!this.notices.length) this.setData({ state: 'loading' })
-    try {
-      const body = await api.request(inbox.listPath({ unread: this.data.filter === 'unread' }))
-      if (generation !== this.listGeneration) return
-      this.notices = withoutDuplicates((body && body.results) || [])
-      inbox.remember(this.notices)
-      this.nextPath = body && body.next ? api.pathOf(body.next) : ''
-      this.loadedLanguage = language
-      this.setData({ state: 'ready', hasMore: Boolean(this.nextPath), loadingMore: false, pagesLoaded: 1 })
-      this.render()
-    } catch (err) {
-      // api.request already told the researcher; keep what is shown, or offer to try again.
-      if (generation === this.listGeneration && !this.notices.length) this.setData({ state: 'error' })
-    }
-  },
-
-  /** The next page (the backend's `next`), appended. */
-  async loadMore() {
-    if (!this.nextPath || this.data.loadingMore || this.data.state !== 'ready') return
-    const generation = this.listGeneration
-    this.setData({ loadingMore: true })
-    try {
-      const body = await api.request(this.nextPath)
-      if (generation !== this.listGeneration) return
-      const more = (body && body.results) || []
-      inbox.remember(more)
-      this.notices = withoutDuplicates(this.notices.concat(more))
-      this.nextPath = body && body.next ? api.pathOf(body.next) : ''
-      this.setData({ hasMore: Boolean(this.nextPath), pagesLoaded: this.data.pagesLoaded + 1 })
-      this.render()
-    } catch (err) {
-      // Toast shown; the next reach-bottom tries the same page again.
-    } finally {
-      if (generation === this.listGeneration) this.setData({ loadingMore: false })
-    }
+  loadFirstPage() {
+    return this.list.loadFirst(inbox.listPath({ unread: this.data.filter === 'unread' }))
   },
 
   onReachBottom() {
-    return this.loadMore()
+    return this.list.loadMore()
   },
 
   async onPullDownRefresh() {
@@ -163,22 +121,9 @@ Page({
   onFilterChange(event) {
     const filter = event.detail.value
     if (!FILTERS.includes(filter) || filter === this.data.filter) return undefined
-    this.notices = []
-    this.nextPath = ''
-    this.setData({ filter, hasMore: false, loadingMore: false, pagesLoaded: 0 })
-    this.render()
+    this.setData({ filter })
+    this.list.clear('loading')
     return this.loadFirstPage()
-  },
-
-  noticeById(id) {
-    return this.notices.find((notice) => String(notice.id) === String(id))
-  },
-
-  /** Put `replacement` in the place of notice `id`, or drop it when there is none. */
-  replaceNotice(id, replacement) {
-    this.notices = this.notices
-      .map((notice) => (String(notice.id) === String(id) ? replacement : notice))
-      .filter(Boolean)
   },
 
   /**
@@ -186,12 +131,12 @@ Page({
    * in the background (an unread notice stays in the Unread list until the next reload, so rows do not jump).
    */
   async onNoticeTap(event) {
-    const notice = this.noticeById(event.currentTarget.dataset.id)
+    const notice = this.list.find(event.currentTarget.dataset.id)
     if (!notice) return
     const read = inbox.asRead(notice)
     inbox.remember(read) // the detail page shows it without asking again
     if (!notice.is_read) {
-      this.replaceNotice(notice.id, read)
+      this.list.replace(notice.id, read)
       this.render()
     }
     const opening = inbox.openNotice(notice)
@@ -202,13 +147,13 @@ Page({
   async markRead(notice) {
     try {
       const { notice: updated, unreadCount } = await inbox.markRead(notice.id)
-      this.replaceNotice(notice.id, updated)
+      this.list.replace(notice.id, updated)
       if (unreadCount !== null) this.setData({ unreadCount })
     } catch (err) {
       if (err.statusCode === 404) {
-        this.replaceNotice(notice.id, null) // not (or no longer) the researcher's
+        this.list.replace(notice.id, null) // not (or no longer) the researcher's
       } else {
-        this.replaceNotice(notice.id, notice) // still unread: the dot comes back
+        this.list.replace(notice.id, notice) // still unread: the dot comes back
         inbox.remember(notice)
       }
     }
@@ -221,12 +166,9 @@ Page({
     try {
       const { unreadCount } = await inbox.markAllRead()
       if (this.data.filter === 'unread') {
-        this.listGeneration += 1 // a page still on its way lists notices that are read now
-        this.notices = []
-        this.nextPath = ''
-        this.setData({ hasMore: false, loadingMore: false, pagesLoaded: 1 })
+        this.list.empty() // a page still on its way lists notices that are read now
       } else {
-        this.notices = this.notices.map(inbox.asRead)
+        this.list.items = this.list.items.map(inbox.asRead)
       }
       this.setData({ unreadCount: unreadCount === null ? 0 : unreadCount })
       this.render()

@@ -31,18 +31,22 @@ const FINAL_STATUSES = ['published', 'rejected', 'withdrawn']
 
 /**
  * The "alert me" block from the manuscript's status and the status_changed subscription entry; null (hidden) when
- * WeChat alerts are not offered (no template, state unknown) or the manuscript is final.
+ * WeChat alerts are not offered (no template, state unknown) or the manuscript is final. Credits are per event kind,
+ * not per manuscript: the texts say an alert allowed here covers the next status change of any manuscript.
+ * Banned (turned off in WeChat): the button opens WeChat's settings (utils/subscribe.js reenableInSettings).
  */
 function alertView(manuscript, entry) {
   if (!manuscript || !entry || FINAL_STATUSES.includes(manuscript.status)) return null
-  if (entry.banned) return { on: false, canAsk: false, statusText: i18n.t('detailAlertBanned'), hint: i18n.t('alertBannedHint'), buttonText: '' }
+  if (entry.banned) {
+    return { on: false, banned: true, statusText: i18n.t('detailAlertBanned'), hint: i18n.t('alertBannedHint'), buttonText: i18n.t('actionOpenSettings') }
+  }
   const on = entry.credits > 0
   return {
     on,
-    canAsk: true,
+    banned: false,
     statusText: on ? i18n.t('detailAlertOn', { count: entry.credits }) : i18n.t('detailAlertOff'),
-    hint: i18n.t('alertOneEach'),
-    buttonText: i18n.t(on ? 'actionAlertMore' : 'actionAlertMe'),
+    hint: i18n.t('detailAlertScope'),
+    buttonText: i18n.t(on ? 'actionAlertMore' : 'actionAlertStatusChanges'),
   }
 }
 
@@ -132,23 +136,38 @@ Page({
     return this.load()
   },
 
-  /** "提醒我": WeChat's consent popup for the status_changed template, opened within this tap. */
+  /**
+   * "提醒我稿件状态变化": WeChat's consent popup for the status_changed template, opened within this tap; for a banned
+   * template, WeChat's settings first (only there can the researcher allow it again).
+   */
   async onAlertMe() {
     if (this.data.asking) return
     const before = this.alertState
+    const entry = subscribe.kindState(before, ALERT_KIND)
     this.setData({ asking: true })
-    const { state } = await subscribe.requestAlerts([ALERT_KIND], { state: before })
+    const { state } = entry && entry.banned
+      ? await subscribe.reenableInSettings(ALERT_KIND, { state: before })
+      : await subscribe.requestAlerts([ALERT_KIND], { state: before })
     if (state) this.alertState = state
     this.setData({ asking: false })
     this.render()
     if (subscribe.gainedCredit(before, this.alertState, ALERT_KIND)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
   },
 
+  /**
+   * The clipboard is a WeChat privacy API (privacy_key `Clipboard`, declared in the MP console; see
+   * utils/privacy.js): before the researcher agreed, WeChat holds the call until they answer our popup, and a
+   * refusal (or a missing declaration) fails it. Every failure says so in a toast.
+   */
   copy(text, toastKey) {
     if (!text) return
     wx.setClipboardData({
       data: text,
       success: () => wx.showToast({ icon: 'none', title: i18n.t(toastKey) }),
+      fail: (res) => {
+        const refused = /privacy permission is not authorized/i.test((res && res.errMsg) || '')
+        wx.showToast({ icon: 'none', title: i18n.t(refused ? 'toastCopyNeedsPrivacy' : 'toastCopyFailed') })
+      },
     })
   },
 

@@ -1,10 +1,13 @@
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
 
-const EDITABLE_FIELDS = ['display_name', 'institution', 'orcid']
+// The ORCID iD is not typed here: a typed iD proves nothing. It is proven by signing in to ORCID
+// (packages/orcid/connect), and the backend stores it; this page shows it with a "verified" badge.
+const EDITABLE_FIELDS = ['display_name', 'institution']
+const ORCID_PAGE = '/packages/orcid/connect'
 
 function emptyForm() {
-  return { display_name: '', institution: '', orcid: '' }
+  return { display_name: '', institution: '' }
 }
 
 Page({
@@ -13,6 +16,7 @@ Page({
     language: i18n.DEFAULT_LANGUAGE,
     languageOptions: i18n.LANGUAGES.map((value) => ({ value, label: i18n.LANGUAGE_NAMES[value] })),
     signedOut: false,
+    signedOutText: '',
     researcher: null,
     avatarText: '',
     joined: '',
@@ -35,6 +39,7 @@ Page({
       t: i18n.strings(),
       language: i18n.getLanguage(),
       signedOut: api.isSignedOut(),
+      signedOutText: i18n.t(api.declinedPrivacy() ? 'homePrivacyDeclined' : 'meSignedOut'),
       researcher,
       avatarText: name ? name.slice(0, 1).toUpperCase() : '',
       joined: researcher && researcher.created_at ? String(researcher.created_at).slice(0, 10) : '',
@@ -119,6 +124,19 @@ Page({
 
   onOpenNotificationSettings() {
     wx.navigateTo({ url: '/pages/notifications/settings' })
+  },
+
+  /** ORCID's sign-in in a web-view; coming back, onShow re-reads GET /me (`orcid`, `orcid_verified`). */
+  onVerifyOrcid() {
+    wx.navigateTo({ url: ORCID_PAGE })
+  },
+
+  onOpenPrivacyPolicy() {
+    wx.navigateTo({ url: '/packages/legal/privacy' })
+  },
+
+  onOpenUserAgreement() {
+    wx.navigateTo({ url: '/packages/legal/agreement' })
   },
 
   async onLogout() {

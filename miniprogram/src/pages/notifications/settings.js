@@ -7,6 +7,7 @@
 // them all saves an empty list again. Quiet hours are Beijing time, both ends or neither ("22:00:00" from the
 // backend, "22:00" shown and sent).
 const api = require('../../utils/api')
+const features = require('../../utils/features')
 const i18n = require('../../utils/i18n')
 const status = require('../../utils/status')
 const subscribe = require('../../utils/subscribe')
@@ -93,7 +94,7 @@ function kindView(entry, form) {
   if (entry.banned) creditText = i18n.t('alertBanned')
   else if (credits > 0) creditText = i18n.t('alertCredits', { count: credits })
   let askKey = 'actionAlertMe'
-  if (entry.banned) askKey = 'actionReenable'
+  if (entry.banned) askKey = 'actionOpenSettings'
   else if (credits > 0) askKey = 'actionAlertMore'
   return {
     kind: entry.kind,
@@ -130,6 +131,7 @@ Page({
   },
 
   subscriptions: null, // the subscription state (utils/subscribe.js)
+  paymentsEnabled: false, // payment alerts are offered only once payments exist (utils/features.js)
   saved: null, // the preferences as the backend last answered
   form: null, // what is on screen (formOf)
 
@@ -146,7 +148,8 @@ Page({
     const patch = { t: i18n.strings() }
     if (this.form && this.subscriptions) {
       const form = this.form
-      const kinds = [...this.subscriptions]
+      const kinds = this.subscriptions
+        .filter((entry) => this.paymentsEnabled || !features.PAYMENT_KINDS.includes(entry.kind))
         .sort((a, b) => rankIn(KIND_ORDER, a.kind) - rankIn(KIND_ORDER, b.kind))
         .map((entry) => kindView(entry, form))
       Object.assign(patch, {
@@ -168,14 +171,17 @@ Page({
     await getApp().loginReady
     this.setData({ state: 'loading' })
     try {
-      const [preferences, subscriptions] = await Promise.all([
+      const [preferences, subscriptions, paymentsEnabled] = await Promise.all([
         api.request(PREFERENCES_PATH, { toast: false }),
         api.request(subscribe.SUBSCRIPTIONS_PATH, { toast: false }),
+        features.paymentsEnabled(),
       ])
+      this.paymentsEnabled = paymentsEnabled
       this.saved = preferences
       this.form = formOf(preferences)
       this.subscriptions = Array.isArray(subscriptions) ? subscriptions : []
-      this.setData({ state: this.subscriptions.length ? 'ready' : 'empty', errors: noErrors() })
+      const offered = this.subscriptions.filter((entry) => paymentsEnabled || !features.PAYMENT_KINDS.includes(entry.kind))
+      this.setData({ state: offered.length ? 'ready' : 'empty', errors: noErrors() })
     } catch (err) {
       api.showError(err)
       this.setData({ state: 'error' })
@@ -252,14 +258,19 @@ Page({
     }
   },
 
-  /** "提醒我" / "多提醒一次" / "重新开启": WeChat's consent popup for this kind, within the tap. */
+  /**
+   * "提醒我" / "多提醒一次": WeChat's consent popup for this kind, within the tap; "去设置中开启" (banned): WeChat's
+   * settings, where only the researcher can allow it again.
+   */
   async onAskMore(event) {
     const kind = event.currentTarget.dataset.kind
     const entry = subscribe.kindState(this.subscriptions, kind)
     if (this.data.asking || !entry) return
     const before = this.subscriptions
     this.setData({ asking: kind })
-    const { state } = await subscribe.requestAlerts([kind], { state: before, includeBanned: entry.banned })
+    const { state } = entry.banned
+      ? await subscribe.reenableInSettings(kind, { state: before })
+      : await subscribe.requestAlerts([kind], { state: before })
     if (state) this.subscriptions = state
     this.setData({ asking: '' })
     this.render()

@@ -1,0 +1,3 @@
+const { documentPage } = require('./document-page')
+
+Page(documentPage('privacy'))
