@@ -77,9 +77,11 @@ def positive_data_acceptance_but_documented_rules(ctx, response, case):
 
 
 @pytest.fixture
-def bearer_token(login) -> str:
+def bearer_token(login, settings) -> str:
     """A researcher with something in every list, so response bodies are checked item by item: a verified
-    account, manuscripts with timelines, status-change notices, quiet hours, subscription templates."""
+    account, manuscripts with timelines, status-change notices, quiet hours, subscription templates; and
+    ORCID configured, so proving an iD answers as it would in production (no request leaves the process)."""
+    settings.ORCID_CLIENT_ID, settings.ORCID_CLIENT_SECRET = "APP-FUZZTEST0000001", "fuzz-test-secret"
     body = login("fuzzer")
     researcher = Researcher.objects.get(pk=body["researcher"]["id"])
     system = make_journal_system()
