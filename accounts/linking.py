@@ -45,6 +45,7 @@ from accounts.models import (
     VerificationMethod,
 )
 from accounts.validators import ORCID_PATTERN, normalize_orcid
+from publisher_backend.dispatch import enqueue_on_commit
 from publisher_backend.errors import ApiError, Conflict, Throttled
 from publisher_backend.fields import decrypt_text, encrypt_text
 from publisher_backend.ratelimit import rate_limit_hit
@@ -191,14 +192,9 @@ def _issue_code(account: JournalAccount) -> None:
     # Sealed with the field-encryption key: the broker never holds a usable code.
     account_id, sealed_code = account.pk, encrypt_text(code)
 
-    def enqueue_code_mail() -> None:
-        from accounts.tasks import send_link_code
-
-        send_link_code.delay(account_id, sealed_code)
-
-    # robust: a broker outage is logged and never turns the committed request into a 500 (the researcher can
-    # ask for the code again).
-    transaction.on_commit(enqueue_code_mail, robust=True)
+    # A broker outage is logged and never turns the committed request into a 500; no sweep can mail a code
+    # that is stored only hashed, so the researcher asks for it again (resend) once the broker is back.
+    enqueue_on_commit("accounts.tasks.send_link_code", account_id, sealed_code)
 
 
 def journal_account_code_mail_send(*, account_id: int, sealed_code: str) -> bool:

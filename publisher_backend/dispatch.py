@@ -20,6 +20,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ logger = logging.getLogger(__name__)
 def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | None = None) -> bool:
     """Send the task `task_name` with `args` now. When the broker can't take it: log, run `fallback` if given,
     and return False. Never raises a broker or connection error."""
+    if current_app.conf.task_always_eager:
+        # send_task ignores task_always_eager; delay() honours it, and so does this (no broker is involved).
+        task = import_string(task_name)  # tasks are named by their module path; this registers the module's
+        task.apply(args=args, throw=current_app.conf.task_eager_propagates)
+        return True
     try:
         current_app.send_task(task_name, args=args)
     except Exception:  # noqa: BLE001 - whatever the broker or its client raises, the request has committed

@@ -141,6 +141,18 @@ def login(api_client: APIClient, wechat_sandbox: SandboxServer):
 
 
 @pytest.fixture
+def signed_in(login):
+    """API clients for sandbox WeChat users, signed in through the real login endpoint."""
+
+    def _client(user: str) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(user)['token']}")
+        return client
+
+    return _client
+
+
+@pytest.fixture
 def researcher_client(login) -> tuple[APIClient, dict]:
     """An API client signed in as sandbox user alice, and the login body."""
     body = login("alice")

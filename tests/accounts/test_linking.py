@@ -117,7 +117,7 @@ def test_unknown_identity_gets_the_same_kind_of_reply_and_no_mail(system, django
 
     assert account.status == "pending"
     assert linking.email_hint(account) == "n***@nowhere.example"  # the typed address, masked
-    assert [callback.__name__ for callback in after_commit] == ["enqueue_code_mail"]  # the same path as a known one
+    assert [callback.task_name for callback in after_commit] == ["accounts.tasks.send_link_code"]  # the same path as a known one
     assert mail.outbox == []
     with pytest.raises(linking.CodeInvalid):
         linking.journal_account_verify(account=account, code="123456")
@@ -129,7 +129,7 @@ def test_the_code_mail_leaves_after_commit_through_a_task_never_inside_the_reque
         start(make_researcher(), system)
 
     assert mail.outbox == []  # nothing was sent while the request ran
-    assert [callback.__name__ for callback in after_commit] == ["enqueue_code_mail"]
+    assert [callback.task_name for callback in after_commit] == ["accounts.tasks.send_link_code"]
 
 
 def test_a_code_replaced_by_a_resend_is_not_mailed_by_a_late_task(system, settings,

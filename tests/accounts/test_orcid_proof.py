@@ -36,16 +36,6 @@ def orcid_sandbox(wechat_sandbox, settings):
     return wechat_sandbox
 
 
-@pytest.fixture
-def signed_in(login):
-    def _client(user: str) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(user)['token']}")
-        return client
-
-    return _client
-
-
 def local(url: str) -> str:
     """The path and query of one of our own URLs (the test client talks to 'testserver')."""
     parts = urlsplit(url)

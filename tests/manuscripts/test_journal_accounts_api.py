@@ -190,18 +190,6 @@ def ojs_system(wechat_sandbox):
     return system
 
 
-@pytest.fixture
-def signed_in(login):
-    """API clients for sandbox WeChat users, signed in through the real login endpoint."""
-
-    def _client(user: str) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(user)['token']}")
-        return client
-
-    return _client
-
-
 def link(client: APIClient, system, identity: str, **headers):
     return client.post("/api/v1/journal-accounts", {"journal_system": system.pk, "identity": identity},
                        format="json", **headers)
@@ -223,8 +211,8 @@ def test_known_and_unknown_email_identities_get_the_same_reply(ojs_system, wecha
     assert {key for key in known_body if known_body[key] != unknown_body[key]} == {"id", "created_at"}
     assert known_body["email_hint"] == "l***@example.org"
     # The same work after commit: one task that mails the code (or, for the unknown address, nothing).
-    assert [callback.__name__ for callback in known_commit] == [callback.__name__ for callback in unknown_commit] \
-        == ["enqueue_code_mail"]
+    assert [callback.task_name for callback in known_commit] == [callback.task_name for callback in unknown_commit] \
+        == ["accounts.tasks.send_link_code"]
     assert JournalAccount.objects.get(pk=known_body["id"]).email_on_file == address
     assert JournalAccount.objects.get(pk=unknown_body["id"]).email_on_file == ""
 
