@@ -29,7 +29,8 @@ PAYMENT = TEMPLATES["payment_received"]  # character_string1, amount2, time3
 APP_JSON = json.loads((REPO_ROOT / "miniprogram" / "src" / "app.json").read_text())
 APP_PAGES = APP_JSON["pages"]
 # Sub-package pages are pages too (a message may open one): "<root>/<page>".
-SUBPACKAGE_PAGES = [f"{package['root'].rstrip('/')}/{page}" for package in APP_JSON.get("subPackages", [])
+SUBPACKAGE_PAGES = [f"{package['root'].rstrip('/')}/{page}"
+                    for package in APP_JSON.get("subpackages", APP_JSON.get("subPackages", []))
                     for page in package["pages"]]
 STATUS_DATA = {
     "thing1": {"value": "Manuscript accepted"},
