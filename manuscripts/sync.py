@@ -92,9 +92,10 @@ def snapshot_fitted(snapshot: ManuscriptSnapshot) -> ManuscriptSnapshot:
     Titles and the platform's status words are cut to their columns (a researcher would rather see their
     manuscript under a cut title than not at all). The platform id, DOI and URL are refused when too long: a cut
     id would be another manuscript's, a cut DOI another work's (publications match by DOI), a cut URL a dead link.
-    A status we do not know or a time without a zone is a connector's bug, refused too.
+    An empty platform id, a status we do not know or a time without a zone is a connector's bug, refused too.
     """
-    _checked_identifier(snapshot, "platform_id", "platform id")
+    if not _checked_identifier(snapshot, "platform_id", "platform id"):
+        raise UnstorableSnapshot("an empty platform id")  # every record without one would be the same manuscript
     where = f"platform id {_shown(snapshot.platform_id)}: "
     try:
         _checked_identifier(snapshot, "doi", "DOI")

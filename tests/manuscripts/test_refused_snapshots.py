@@ -118,6 +118,7 @@ def test_overlong_titles_and_status_words_are_cut_not_refused(li):
     ({"status": "lost_in_the_post"}, "platform id '2': unknown status 'lost_in_the_post'"),
     ({"submitted_at": datetime(2026, 9, 1, 8)}, "platform id '2': submitted_at is datetime.datetime(2026, 9, 1, 8, 0)"),
     ({"platform_id": "2\x00"}, "platform id '2\\x00' contains a NUL character"),
+    ({"platform_id": ""}, "an empty platform id"),
 ])
 def test_a_snapshot_that_cannot_be_stored_is_refused_and_the_batch_applies(li, fields, reason):
     system, account = li
