@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +97,7 @@ class JournalSystemAdmin(admin.ModelAdmin):
     form = JournalSystemForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["key", "name_en", "platform", "enabled", "last_successful_poll", "error_rate", "circuit",
-                    "lag"]
+                    "lag", "refused_records"]
     list_filter = ["platform", "enabled"]
     list_select_related = ["poll_state"]
     search_fields = ["key", "name_en", "name_zh_hans", "base_url"]
@@ -136,6 +138,18 @@ class JournalSystemAdmin(admin.ModelAdmin):
         if not state or not state.last_success_at:
             return "—"
         return timesince(state.last_success_at)
+
+    @admin.display(description=_("refused records"))
+    def refused_records(self, journal_system):
+        """Records the platform sent that no row can hold (manuscripts.sync.snapshot_fitted): how many, and the
+        last one's reason (bounded, without credentials), so staff can take it up with the platform."""
+        state = self._poll_state(journal_system)
+        if not state or not state.refused_total:
+            return "—"
+        return _("%(count)s, the last at %(at)s: %(reason)s") % {
+            "count": state.refused_total, "at": date_format(timezone.localtime(state.last_refused_at),
+                                                            "SHORT_DATETIME_FORMAT"),
+            "reason": state.last_refused_reason}
 
     def get_urls(self):
         upload = path("<int:journal_system_id>/upload-export/", self.admin_site.admin_view(self.upload_export),

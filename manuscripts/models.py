@@ -33,6 +33,9 @@ class Manuscript(models.Model):
     # A digest of the last snapshot applied: the same snapshot twice writes nothing.
     snapshot_digest = models.CharField(max_length=64, editable=False)
     missing_since = models.DateTimeField(_("missing on the platform since"), null=True, blank=True)
+    # When the publication check last looked its DOI up: each run starts with the DOIs looked up longest ago
+    # (never first), so runs that keep being cut short still reach every DOI in turn.
+    publication_checked_at = models.DateTimeField(_("publication last checked"), null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -131,6 +134,11 @@ class SystemPollState(models.Model):
     circuit_open_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     calls_total = models.PositiveBigIntegerField(_("calls"), default=0)
     failures_total = models.PositiveBigIntegerField(_("failed calls"), default=0)
+    # Snapshots from this system that no row can hold (a platform id longer than ours, a DOI longer than ours…):
+    # refused one by one so the rest of their batch applies (manuscripts.sync.snapshot_fitted), and counted here.
+    refused_total = models.PositiveBigIntegerField(_("refused records"), default=0)
+    last_refused_at = models.DateTimeField(_("last refused record at"), null=True, blank=True)
+    last_refused_reason = models.CharField(_("last refused record"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("polling state")

@@ -5,29 +5,39 @@ real transition and a notification for the researchers who see the manuscript. T
 twice writes nothing; an older snapshot never overwrites a newer one; a manuscript that disappears
 from a full listing is marked, not deleted; several transitions of one manuscript in one batch make
 one notification (for the latest).
+
+A snapshot is fitted to our columns before anything is written (``snapshot_fitted``): text a person reads
+(titles, the platform's status words) is cut to its column with "…", while a snapshot whose identifying values
+do not fit (a platform id, DOI or URL longer than its column, an unknown status, a naive time) is refused, logged
+and counted on the journal system's poll state. So one record no row can hold never fails its whole batch, and a
+poll moves past it instead of retrying the same batch for ever.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg2.extras import Json, execute_values
 
 from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
-from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
+from manuscripts.connectors.http import safe_error_text
+from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent, SystemPollState
 from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import PROGRESS_ORDER, STATUS_PHRASES, CanonicalStatus, status_label
 from notifications.services import notifications_create_many
 
+logger = logging.getLogger(__name__)
 
 @dataclass
 class SyncOutcome:
@@ -38,7 +48,114 @@ class SyncOutcome:
     events: int = 0
     notifications: int = 0
     marked_missing: int = 0
+    refused: int = 0  # snapshots no row can hold (snapshot_fitted), left out of the batch
     manuscript_ids: list[int] = field(default_factory=list)
+
+
+class UnstorableSnapshot(ValueError):
+    """A snapshot that no manuscript row can hold as the platform gave it; the message says which value and why."""
+
+
+REFUSALS_LOGGED_PER_BATCH = 5  # then one line with the number of the others
+
+
+def _max_length(name: str) -> int:
+    return Manuscript._meta.get_field(name).max_length
+
+
+def _shown(value: str) -> str:
+    """A value quoted in a refusal: bounded (a refused id may be thousands of characters long)."""
+    return repr(value if len(value) <= 60 else value[:59] + "…")
+
+
+def _cut_text(text: str, limit: int) -> str:
+    """Text a person reads, as a column of `limit` characters holds it: NUL characters (which PostgreSQL text and
+    JSON cannot hold) removed, and cut with "…"."""
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _checked_identifier(snapshot: ManuscriptSnapshot, name: str, label: str) -> str:
+    """An identifying value as it is: cutting a platform id, DOI or URL would make it name something else."""
+    value = getattr(snapshot, name)
+    if "\x00" in value:
+        raise UnstorableSnapshot(f"{label} {_shown(value)} contains a NUL character")
+    if len(value) > _max_length(name):
+        raise UnstorableSnapshot(f"{label} {_shown(value)} has {len(value)} characters, more than the "
+                                 f"{_max_length(name)} we store")
+    return value
+
+
+def snapshot_fitted(snapshot: ManuscriptSnapshot) -> ManuscriptSnapshot:
+    """The snapshot as our columns store it; UnstorableSnapshot when it cannot be stored without becoming wrong.
+
+    Titles and the platform's status words are cut to their columns (a researcher would rather see their
+    manuscript under a cut title than not at all). The platform id, DOI and URL are refused when too long: a cut
+    id would be another manuscript's, a cut DOI another work's (publications match by DOI), a cut URL a dead link.
+    An empty platform id, a status we do not know or a time without a zone is a connector's bug, refused too.
+    """
+    if not _checked_identifier(snapshot, "platform_id", "platform id"):
+        raise UnstorableSnapshot("an empty platform id")  # every record without one would be the same manuscript
+    where = f"platform id {_shown(snapshot.platform_id)}: "
+    try:
+        _checked_identifier(snapshot, "doi", "DOI")
+        _checked_identifier(snapshot, "url", "URL")
+    except UnstorableSnapshot as refusal:
+        raise UnstorableSnapshot(where + str(refusal)) from None
+    if snapshot.canonical_status not in CanonicalStatus.values:
+        raise UnstorableSnapshot(f"{where}unknown status {_shown(str(snapshot.canonical_status))}")
+    for name in ("last_activity_at", "submitted_at", "status_changed_at"):
+        moment = getattr(snapshot, name)
+        if (moment is None and name == "last_activity_at") or (moment is not None and timezone.is_naive(moment)):
+            raise UnstorableSnapshot(f"{where}{name} is {moment!r}, not a time with its zone")
+    title_length = _max_length("title")
+    return replace(
+        snapshot,
+        titles={language.replace("\x00", ""): _cut_text(title, title_length)
+                for language, title in snapshot.titles.items()},
+        raw_status=_cut_text(snapshot.raw_status, _max_length("raw_status")),
+        # Only compared with our linked accounts, never stored: an address with NUL can match none.
+        author_emails=tuple(email for email in snapshot.author_emails if "\x00" not in email),
+        author_user_ids=tuple(user_id for user_id in snapshot.author_user_ids if "\x00" not in user_id),
+    )
+
+
+def _publication_fitted(snapshot: ManuscriptSnapshot) -> ManuscriptSnapshot:
+    """A published work as publications_apply reads it before knowing whether it becomes a row of its own: the DOI
+    (stored on the manuscript it marks published) must fit, the status words are cut. A work that becomes its own
+    row is fitted whole by snapshots_apply."""
+    _checked_identifier(snapshot, "doi", "DOI")
+    return replace(snapshot, raw_status=_cut_text(snapshot.raw_status, _max_length("raw_status")))
+
+
+def _storable(journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot], outcome: SyncOutcome, *,
+              fit: Callable[[ManuscriptSnapshot], ManuscriptSnapshot] = snapshot_fitted,
+              ) -> tuple[list[ManuscriptSnapshot], set[str]]:
+    """The snapshots fitted to our columns, and the platform ids of those refused. Each refusal is logged and
+    counted on the system's poll state (in the caller's transaction), its reason bounded and without credentials."""
+    fitted: list[ManuscriptSnapshot] = []
+    reasons: list[str] = []
+    refused_ids: set[str] = set()
+    for snapshot in snapshots:
+        try:
+            fitted.append(fit(snapshot))
+        except UnstorableSnapshot as refusal:
+            reasons.append(safe_error_text(str(refusal), credentials=journal_system.credentials or {}))
+            refused_ids.add(snapshot.platform_id)
+    if not reasons:
+        return fitted, refused_ids
+    for reason in reasons[:REFUSALS_LOGGED_PER_BATCH]:
+        logger.warning("journal system %s: snapshot refused, the rest of its batch applies: %s",
+                       journal_system.key, reason)
+    if len(reasons) > REFUSALS_LOGGED_PER_BATCH:
+        logger.warning("journal system %s: %d more snapshots refused", journal_system.key,
+                       len(reasons) - REFUSALS_LOGGED_PER_BATCH)
+    SystemPollState.objects.get_or_create(journal_system=journal_system)
+    SystemPollState.objects.filter(pk=journal_system.pk).update(
+        refused_total=F("refused_total") + len(reasons), last_refused_at=timezone.now(),
+        last_refused_reason=reasons[-1])
+    outcome.refused += len(reasons)
+    return fitted, refused_ids
 
 
 def snapshot_digest(snapshot: ManuscriptSnapshot) -> str:
@@ -53,10 +170,10 @@ def _preferred_title(titles: dict[str, str]) -> str:
 def _manuscript_fields(snapshot: ManuscriptSnapshot, journal_id: int | None) -> dict:
     return {
         "journal_id": journal_id,
-        "title": _preferred_title(snapshot.titles)[:1000],
+        "title": _preferred_title(snapshot.titles),
         "titles": snapshot.titles,
         "canonical_status": snapshot.canonical_status,
-        "raw_status": snapshot.raw_status[:300],
+        "raw_status": snapshot.raw_status,
         "submitted_at": snapshot.submitted_at,
         "last_activity_at": snapshot.last_activity_at,
         "status_changed_at": snapshot.status_changed_at,
@@ -190,110 +307,119 @@ def snapshots_apply(*, journal_system: JournalSystem, snapshots: list[Manuscript
 
     `seen_by`: the linked account whose listing produced the snapshots (it is an author of each).
     `full_listing`: the snapshots are everything the platform lists for `seen_by`; its other
-    manuscripts are marked missing.
+    manuscripts are marked missing (not those whose snapshot was refused: the platform still lists them).
+    Snapshots no row can hold are refused and counted (`snapshot_fitted`); the others apply.
     """
     outcome = SyncOutcome()
+    with transaction.atomic():
+        snapshots, refused_ids = _storable(journal_system, snapshots, outcome)
+        return _apply(journal_system, snapshots, seen_by=seen_by, full_listing=full_listing, outcome=outcome,
+                      refused_ids=refused_ids)
+
+
+def _apply(journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot], *, seen_by: JournalAccount | None,
+           full_listing: bool, outcome: SyncOutcome, refused_ids: set[str]) -> SyncOutcome:
+    """snapshots_apply's work on fitted snapshots, inside its transaction."""
+    now = timezone.now()
     by_platform_id: dict[str, list[ManuscriptSnapshot]] = defaultdict(list)
     for snapshot in snapshots:
         by_platform_id[snapshot.platform_id].append(snapshot)
-    now = timezone.now()
-
     for versions in by_platform_id.values():
         versions.sort(key=lambda s: (s.last_activity_at, PROGRESS_ORDER[s.canonical_status]))
 
-    with transaction.atomic():
-        existing = {m.platform_id: m for m in Manuscript.objects.select_for_update()
-                    .filter(journal_system=journal_system, platform_id__in=list(by_platform_id))}
-        journals = {journal.platform_path: journal for journal in journal_system.journals.all()}
-        # New manuscripts are inserted from their oldest snapshot. One that another transaction (a co-author's
-        # sync) inserted meanwhile is skipped by the insert, then read and updated like any existing row.
-        created = _insert_new([
-            Manuscript(journal_system=journal_system, platform_id=platform_id,
-                       **_manuscript_fields(versions[0], _journal_id(journals, versions[0])))
-            for platform_id, versions in by_platform_id.items() if platform_id not in existing])
-        inserted_elsewhere = [platform_id for platform_id in by_platform_id
-                              if platform_id not in existing and platform_id not in created]
-        if inserted_elsewhere:
-            existing.update((m.platform_id, m) for m in Manuscript.objects.select_for_update()
-                            .filter(journal_system=journal_system, platform_id__in=inserted_elsewhere))
-        emails = {email for s in snapshots for email in s.author_emails}
-        user_ids = {user_id for s in snapshots for user_id in s.author_user_ids}
-        matching_accounts = list(JournalAccount.objects.filter(journal_system=journal_system)
-                                 .filter(Q(email_on_file__in=emails) | Q(platform_user_id__in=user_ids))
-                                 .exclude(platform_user_id="")) if emails or user_ids else []
+    existing = {m.platform_id: m for m in Manuscript.objects.select_for_update()
+                .filter(journal_system=journal_system, platform_id__in=list(by_platform_id))}
+    journals = {journal.platform_path: journal for journal in journal_system.journals.all()}
+    # New manuscripts are inserted from their oldest snapshot. One that another transaction (a co-author's
+    # sync) inserted meanwhile is skipped by the insert, then read and updated like any existing row.
+    created = _insert_new([
+        Manuscript(journal_system=journal_system, platform_id=platform_id,
+                   **_manuscript_fields(versions[0], _journal_id(journals, versions[0])))
+        for platform_id, versions in by_platform_id.items() if platform_id not in existing])
+    inserted_elsewhere = [platform_id for platform_id in by_platform_id
+                          if platform_id not in existing and platform_id not in created]
+    if inserted_elsewhere:
+        existing.update((m.platform_id, m) for m in Manuscript.objects.select_for_update()
+                        .filter(journal_system=journal_system, platform_id__in=inserted_elsewhere))
+    emails = {email for s in snapshots for email in s.author_emails}
+    user_ids = {user_id for s in snapshots for user_id in s.author_user_ids}
+    matching_accounts = list(JournalAccount.objects.filter(journal_system=journal_system)
+                             .filter(Q(email_on_file__in=emails) | Q(platform_user_id__in=user_ids))
+                             .exclude(platform_user_id="")) if emails or user_ids else []
 
-        wanted_access: set[tuple[int, int]] = set()
-        transitions: dict[int, tuple[Manuscript, list[StatusEvent]]] = {}
-        changed_manuscripts: list[Manuscript] = []
-        all_events: list[StatusEvent] = []
-        for platform_id, versions in by_platform_id.items():
-            new_events: list[StatusEvent] = []
-            changed = False
-            if platform_id in created:
-                manuscript, first = created[platform_id], versions[0]
-                outcome.created += 1
-                new_events.append(StatusEvent(
-                    manuscript=manuscript, from_status="", to_status=first.canonical_status,
-                    raw_status=first.raw_status[:300], seen_at=now,
-                    occurred_at=first.status_changed_at or first.submitted_at or first.last_activity_at))
-                later_versions = versions[1:]
-            else:
-                manuscript, later_versions = existing[platform_id], versions
-            for snapshot in later_versions:
-                digest = snapshot_digest(snapshot)
-                if manuscript.snapshot_digest == digest and manuscript.missing_since is None:
-                    outcome.unchanged += 1
-                    continue
-                if _is_older(snapshot, manuscript):
-                    outcome.stale += 1
-                    continue
-                previous_status = manuscript.canonical_status
-                for name, value in _manuscript_fields(snapshot, _journal_id(journals, snapshot)).items():
-                    setattr(manuscript, name, value)
-                changed = True
-                if snapshot.canonical_status != previous_status:
-                    event = StatusEvent(manuscript=manuscript, from_status=previous_status,
-                                        to_status=snapshot.canonical_status, raw_status=snapshot.raw_status[:300],
-                                        occurred_at=snapshot.status_changed_at or snapshot.last_activity_at,
-                                        seen_at=now)
-                    new_events.append(event)
-                    transitions.setdefault(manuscript.pk, (manuscript, []))[1].append(event)
-            if changed:
-                manuscript.updated_at = now
-                changed_manuscripts.append(manuscript)
-                outcome.updated += 1
-            all_events.extend(new_events)
-            outcome.events += len(new_events)
-            outcome.manuscript_ids.append(manuscript.pk)
+    wanted_access: set[tuple[int, int]] = set()
+    transitions: dict[int, tuple[Manuscript, list[StatusEvent]]] = {}
+    changed_manuscripts: list[Manuscript] = []
+    all_events: list[StatusEvent] = []
+    for platform_id, versions in by_platform_id.items():
+        new_events: list[StatusEvent] = []
+        changed = False
+        if platform_id in created:
+            manuscript, first = created[platform_id], versions[0]
+            outcome.created += 1
+            new_events.append(StatusEvent(
+                manuscript=manuscript, from_status="", to_status=first.canonical_status,
+                raw_status=first.raw_status, seen_at=now,
+                occurred_at=first.status_changed_at or first.submitted_at or first.last_activity_at))
+            later_versions = versions[1:]
+        else:
+            manuscript, later_versions = existing[platform_id], versions
+        for snapshot in later_versions:
+            digest = snapshot_digest(snapshot)
+            if manuscript.snapshot_digest == digest and manuscript.missing_since is None:
+                outcome.unchanged += 1
+                continue
+            if _is_older(snapshot, manuscript):
+                outcome.stale += 1
+                continue
+            previous_status = manuscript.canonical_status
+            for name, value in _manuscript_fields(snapshot, _journal_id(journals, snapshot)).items():
+                setattr(manuscript, name, value)
+            changed = True
+            if snapshot.canonical_status != previous_status:
+                event = StatusEvent(manuscript=manuscript, from_status=previous_status,
+                                    to_status=snapshot.canonical_status, raw_status=snapshot.raw_status,
+                                    occurred_at=snapshot.status_changed_at or snapshot.last_activity_at,
+                                    seen_at=now)
+                new_events.append(event)
+                transitions.setdefault(manuscript.pk, (manuscript, []))[1].append(event)
+        if changed:
+            manuscript.updated_at = now
+            changed_manuscripts.append(manuscript)
+            outcome.updated += 1
+        all_events.extend(new_events)
+        outcome.events += len(new_events)
+        outcome.manuscript_ids.append(manuscript.pk)
 
-            latest = versions[-1]
-            for account in matching_accounts:
-                if account.email_on_file in latest.author_emails or account.platform_user_id in latest.author_user_ids:
-                    wanted_access.add((account.pk, manuscript.pk))
-            if seen_by is not None:
-                wanted_access.add((seen_by.pk, manuscript.pk))
+        latest = versions[-1]
+        for account in matching_accounts:
+            if account.email_on_file in latest.author_emails or account.platform_user_id in latest.author_user_ids:
+                wanted_access.add((account.pk, manuscript.pk))
+        if seen_by is not None:
+            wanted_access.add((seen_by.pk, manuscript.pk))
 
-        _update_many(changed_manuscripts)
-        StatusEvent.objects.bulk_create(all_events)
-        if wanted_access:
-            have = set(ManuscriptAccess.objects.filter(
-                manuscript_id__in=outcome.manuscript_ids,
-                journal_account_id__in={account_id for account_id, _m in wanted_access},
-            ).values_list("journal_account_id", "manuscript_id"))
-            missing_rows = [ManuscriptAccess(journal_account_id=account_id, manuscript_id=manuscript_id)
-                            for account_id, manuscript_id in wanted_access - have]
-            ManuscriptAccess.objects.bulk_create(missing_rows, ignore_conflicts=True)
+    _update_many(changed_manuscripts)
+    StatusEvent.objects.bulk_create(all_events)
+    if wanted_access:
+        have = set(ManuscriptAccess.objects.filter(
+            manuscript_id__in=outcome.manuscript_ids,
+            journal_account_id__in={account_id for account_id, _m in wanted_access},
+        ).values_list("journal_account_id", "manuscript_id"))
+        missing_rows = [ManuscriptAccess(journal_account_id=account_id, manuscript_id=manuscript_id)
+                        for account_id, manuscript_id in wanted_access - have]
+        ManuscriptAccess.objects.bulk_create(missing_rows, ignore_conflicts=True)
 
-        # The readers are known now that access rows exist: one notification per manuscript, for its latest change.
-        journal_names = {"zh-hans": journal_system.localized_name("zh-hans"), "en": journal_system.localized_name("en")}
-        outcome.notifications += _notify_transitions(
-            [(manuscript, events[-1]) for manuscript, events in transitions.values()], journal_names)
+    # The readers are known now that access rows exist: one notification per manuscript, for its latest change.
+    journal_names = {"zh-hans": journal_system.localized_name("zh-hans"), "en": journal_system.localized_name("en")}
+    outcome.notifications += _notify_transitions(
+        [(manuscript, events[-1]) for manuscript, events in transitions.values()], journal_names)
 
-        if full_listing and seen_by is not None:
-            outcome.marked_missing = (Manuscript.objects
-                                      .filter(accesses__journal_account=seen_by, missing_since__isnull=True)
-                                      .exclude(pk__in=outcome.manuscript_ids)
-                                      .update(missing_since=now))
+    if full_listing and seen_by is not None:
+        outcome.marked_missing = (Manuscript.objects
+                                  .filter(accesses__journal_account=seen_by, missing_since__isnull=True)
+                                  .exclude(pk__in=outcome.manuscript_ids)
+                                  .exclude(journal_system=journal_system, platform_id__in=refused_ids)
+                                  .update(missing_since=now))
     return outcome
 
 
@@ -329,13 +455,15 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
     """Published works from a bibliographic source (Crossref): mark the manuscripts other platforms track
     as published, filling DOI and publication date; works no platform tracks are kept as their own rows.
 
-    One transaction; a work already applied writes nothing.
+    One transaction; a work already applied writes nothing; a work no row can hold is refused and counted
+    (`snapshot_fitted`), the others apply.
     """
     outcome = SyncOutcome()
     unmatched: list[ManuscriptSnapshot] = []
     now = timezone.now()
     journal_names = {"zh-hans": journal_system.localized_name("zh-hans"), "en": journal_system.localized_name("en")}
     with transaction.atomic():
+        snapshots, _refused_ids = _storable(journal_system, snapshots, outcome, fit=_publication_fitted)
         for snapshot in snapshots:
             target = _publication_target(snapshot, journal_system, seen_by)
             if target is None:
@@ -351,7 +479,7 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
             for name, value in changed_fields.items():
                 setattr(target, name, value)
             target.canonical_status = CanonicalStatus.PUBLISHED
-            target.raw_status = snapshot.raw_status[:300]
+            target.raw_status = snapshot.raw_status
             target.last_activity_at = max(target.last_activity_at, now)
             target.status_changed_at = now
             target.save()
@@ -359,7 +487,7 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
             if previous_status != CanonicalStatus.PUBLISHED:
                 event = StatusEvent.objects.create(manuscript=target, from_status=previous_status,
                                                    to_status=CanonicalStatus.PUBLISHED,
-                                                   raw_status=snapshot.raw_status[:300], occurred_at=now, seen_at=now)
+                                                   raw_status=snapshot.raw_status, occurred_at=now, seen_at=now)
                 outcome.events += 1
                 outcome.notifications += _notify_transitions([(target, event)], journal_names)
             if seen_by is not None:  # ON CONFLICT DO NOTHING: a co-author's sync may add the same row at once
@@ -367,7 +495,7 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
                                                      ignore_conflicts=True)
         if unmatched:
             rest = snapshots_apply(journal_system=journal_system, snapshots=unmatched, seen_by=seen_by)
-            for name in ("created", "updated", "unchanged", "stale", "events", "notifications"):
+            for name in ("created", "updated", "unchanged", "stale", "events", "notifications", "refused"):
                 setattr(outcome, name, getattr(outcome, name) + getattr(rest, name))
             outcome.manuscript_ids += rest.manuscript_ids
     return outcome

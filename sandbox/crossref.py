@@ -151,6 +151,8 @@ class CrossrefSandbox(PlatformSandbox):
     real time again.
     """
 
+    title = "Crossref"  # the index page's heading
+
     def _clear(self) -> None:
         super()._clear()
         self._works: dict[str, _Work] = {}  # lower-cased DOI -> work

@@ -20,6 +20,8 @@ from sandbox.server import Request, Response, Router, json_response
 
 
 class MailSandbox:
+    title = "Mail"  # the index page's heading
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []

@@ -552,6 +552,8 @@ class OjsSandbox(PlatformSandbox):
     :meth:`reset` forgets every journal, user, submission, fault, rate limit and call.
     """
 
+    title = "OJS"  # the index page's heading
+
     def _clear(self) -> None:
         super()._clear()
         self._secret = secrets.token_hex(16)  # config.inc.php [security] api_key_secret

@@ -84,6 +84,8 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 class OrcidSandbox:
     """ORCID's authorize page and token endpoint for one registered client."""
 
+    title = "ORCID"  # the index page's heading
+
     def __init__(self, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET) -> None:
         self.client_id = client_id
         self.client_secret = client_secret

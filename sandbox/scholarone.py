@@ -345,6 +345,8 @@ class ScholarOneSandbox(PlatformSandbox):
     (user name and API key) is configuration and is kept.
     """
 
+    title = "ScholarOne"  # the index page's heading
+
     def __init__(self, username: str = DEFAULT_USERNAME, api_key: str = DEFAULT_API_KEY) -> None:
         self.username = username
         self.api_key = api_key

@@ -93,14 +93,11 @@ from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # 
 class Platform(Protocol):
     """What a platform module provides to the server."""
 
+    title: str  # its heading on the index page, as the platform writes its own name
+
     def register(self, router: Router) -> None: ...
 
     def reset(self) -> None: ...
-
-
-def _platform_title(platform: Platform) -> str:
-    """A platform's name on the index page: its `title`, or its class name without "Sandbox"."""
-    return getattr(platform, "title", None) or type(platform).__name__.removesuffix("Sandbox")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -199,7 +196,7 @@ class SandboxServer:
         for platform in self.platforms:
             registered_before = len(self.router.routes())
             platform.register(self.router)
-            self._routes_by_platform.append((_platform_title(platform), self.router.routes()[registered_before:]))
+            self._routes_by_platform.append((platform.title, self.router.routes()[registered_before:]))
         self.router.add("GET", "/", self._index_route)
         self._httpd = _HTTPServer((host, port), self.router, quiet)
         self._thread: threading.Thread | None = None

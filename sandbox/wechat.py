@@ -348,6 +348,8 @@ class WeChatSandbox:
     WeChat; None reads them from the repository (the notifications fixture and the Mini Program's app.json).
     """
 
+    title = "WeChat"  # the index page's heading
+
     def __init__(
         self,
         app_id: str = DEFAULT_APP_ID,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
-from django.db import DataError, connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from accounts.models import Journal, JournalAccount, JournalSystem, Researcher
@@ -121,8 +121,14 @@ def test_a_sync_is_refused_while_another_worker_holds_the_lease():
 # --- a lease is released on every error ----------------------------------------------------------------------
 
 ORCID = "0000-0002-1825-0097"
-# Longer than the 128 characters a platform id may have: applying the work fails inside the database.
-OVERLONG_DOI = "10.5555/" + "x" * 150
+
+
+def database_refuses_title(title: str) -> None:
+    """Make the database itself refuse a manuscript with this title (a CHECK constraint, undone with the test's
+    transaction): a real failure inside the apply, of a kind no validation before the write catches."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE manuscripts_manuscript ADD CONSTRAINT test_refused_title CHECK (title <> %s)",
+                       [title])
 
 
 @pytest.mark.django_db
@@ -131,22 +137,23 @@ def test_a_failure_while_applying_a_sync_releases_the_lease_and_retries_with_bac
                                             base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
                                             rate_limit_per_minute=600, timeout_seconds=5)
     Journal.objects.create(journal_system=crossref, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
-    wechat_sandbox.crossref.add_work(OVERLONG_DOI, "A Paper", "1234-5678",
+    database_refuses_title("A Paper")
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.1", "A Paper", "1234-5678",
                                      authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}], published="2026-05")
     researcher = make_researcher()
     Researcher.objects.filter(pk=researcher.pk).update(orcid=ORCID, orcid_verified_at=timezone.now())  # proven
     researcher.refresh_from_db()
     account = journal_account_link(researcher=researcher, journal_system_id=crossref.pk, identity=ORCID)
 
-    with pytest.raises(DataError):
+    with pytest.raises(IntegrityError):
         account_sync(account_id=account.pk)
 
     state = AccountSyncState.objects.get(journal_account=account)
     assert state.claimed_until is None
     assert state.next_sync_at > timezone.now() + timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS / 2 - 5)
     assert state.consecutive_failures == 1
-    assert state.last_error == "DataError (internal error, see the worker log)"  # no SQL or values in admin
-    with pytest.raises(DataError):  # the next attempt runs, it is not refused for an hour as "busy"
+    assert state.last_error == "IntegrityError (internal error, see the worker log)"  # no SQL or values in admin
+    with pytest.raises(IntegrityError):  # the next attempt runs, it is not refused for an hour as "busy"
         account_sync(account_id=account.pk)
 
 
@@ -154,20 +161,21 @@ def test_a_failure_while_applying_a_sync_releases_the_lease_and_retries_with_bac
 def test_a_failure_while_applying_a_platform_wide_poll_releases_the_lease(tmp_path):
     system = make_journal_system(key="em", platform="editorial_manager", base_url=f"file://{tmp_path}",
                                  credentials={})
-    write_export(tmp_path, [{"manuscript_id": "X" * 200, "journal": "jas", "title": "Too long an id",
+    database_refuses_title("Refused by the database")
+    write_export(tmp_path, [{"manuscript_id": "EM-1", "journal": "jas", "title": "Refused by the database",
                              "status": "Under Review", "status_date": "2026-10-01T08:00:00+00:00",
                              "submitted_at": "2026-09-01T08:00:00+00:00", "author_emails": ["li@example.org"]}],
                  prefix="em", stamp=datetime(2026, 10, 1, 8, tzinfo=UTC), modified_at=time.time() - 3600)
 
-    with pytest.raises(DataError):
+    with pytest.raises(IntegrityError):
         journal_system_poll(journal_system_id=system.pk)
 
     state = SystemPollState.objects.get(journal_system=system)
     assert state.claimed_until is None
     assert state.next_poll_at > timezone.now()
     assert state.cursor == ""  # the file is read again next time
-    assert state.last_error == "DataError (internal error, see the worker log)"
-    with pytest.raises(DataError):
+    assert state.last_error == "IntegrityError (internal error, see the worker log)"
+    with pytest.raises(IntegrityError):
         journal_system_poll(journal_system_id=system.pk)
 
 

@@ -2,6 +2,8 @@
 the DOI and publication date; a Crossref account links only the researcher's ORCID iD proven at ORCID."""
 
 from datetime import date
+from itertools import groupby
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
@@ -137,3 +139,45 @@ def test_a_platform_lagging_behind_does_not_undo_publication(crossref, tracked, 
                     snapshots=[snapshot("1", status="in_production", minutes=10_000)])
 
     assert Manuscript.objects.get(pk=manuscript.pk).canonical_status == "published"
+
+
+# --- every DOI gets its turn -----------------------------------------------------------------------------------
+
+def looked_up(wechat_sandbox) -> list[str]:
+    """The DOIs Crossref was asked about (GET /works/{doi}), in order."""
+    return [unquote(call["path"].removeprefix("/works/")) for call in wechat_sandbox.crossref.calls()
+            if call["endpoint"] == "GET /works/{doi}"]
+
+
+@pytest.fixture
+def five_in_production():
+    """Five manuscripts in production with DOIs Crossref does not know yet (so they all stay waiting)."""
+    system = make_journal_system()
+    account = make_account(make_researcher("Li Wei"), system, email="li.wei@example.org", user_id="5")
+    snapshots_apply(journal_system=system, seen_by=account, snapshots=[
+        snapshot(str(number), status="in_production", title=f"Paper {number}", minutes=number)
+        for number in range(1, 6)])
+    dois = [f"10.5555/jas.2026.{number}" for number in range(1, 6)]
+    for number, doi in enumerate(dois, start=1):
+        Manuscript.objects.filter(platform_id=str(number)).update(doi=doi)
+    return dois
+
+
+def test_runs_with_a_limit_smaller_than_the_waiting_set_cover_every_doi_in_turn(crossref, five_in_production,
+                                                                                wechat_sandbox):
+    for _run in range(3):
+        publications_check(limit=2)
+
+    assert looked_up(wechat_sandbox) == [*five_in_production, five_in_production[0]]
+    assert all(Manuscript.objects.values_list("publication_checked_at", flat=True))
+
+
+def test_a_doi_whose_lookup_keeps_failing_does_not_hold_back_the_others(crossref, five_in_production,
+                                                                        wechat_sandbox):
+    wechat_sandbox.crossref.inject_fault(500, times=100, path_contains="jas.2026.1")
+
+    publications_check(limit=5)  # stops at the first DOI: Crossref fails (after its retries)
+    publications_check(limit=5)
+
+    lookups = [doi for doi, _retries in groupby(looked_up(wechat_sandbox))]
+    assert lookups == [five_in_production[0], *five_in_production[1:], five_in_production[0]]

@@ -1,5 +1,5 @@
 """The hourly publication check applies each work Crossref returns right after its lookup: a worker that dies
-midway through hundreds of lookups keeps what it found."""
+midway through hundreds of lookups keeps what it found, and the next run goes on after the DOI it reached."""
 
 import signal
 
@@ -7,6 +7,7 @@ import pytest
 
 from accounts.models import Journal, JournalSystem
 from manuscripts.models import Manuscript, StatusEvent
+from manuscripts.services.publications import publications_check
 from manuscripts.sync import snapshots_apply
 from manuscripts.tasks import check_publications
 from tests.conftest import start_celery_worker, stop_process, wait_until
@@ -37,15 +38,24 @@ def in_production(wechat_sandbox) -> list[int]:
 
 def test_a_check_that_dies_midway_keeps_the_publications_it_found(in_production, wechat_sandbox, private_broker):
     # Crossref answers the first two DOIs, then the third lookup hangs until the worker is killed.
-    wechat_sandbox.crossref.inject_fault("timeout", seconds=20, path_contains="jas.2026.3")
+    wechat_sandbox.crossref.inject_fault("timeout", seconds=5, path_contains="jas.2026.3")
     worker = start_celery_worker("pytest-publications-worker", extra_env={"CELERY_BROKER_URL": private_broker.url})
+    published = Manuscript.objects.filter(canonical_status="published")
+    third_started = Manuscript.objects.filter(doi=DOIS[2], publication_checked_at__isnull=False)
     try:
         check_publications.delay()
-        published = Manuscript.objects.filter(canonical_status="published")
-        wait_until(lambda: published.count() == 2, timeout=60, message="the first two works to be applied")
+        wait_until(lambda: published.count() == 2 and third_started.exists(), timeout=60,
+                   message="the first two works to be applied and the third lookup to start")
         stop_process(worker, sig=signal.SIGKILL)
     finally:
         stop_process(worker, sig=signal.SIGKILL)
 
     assert sorted(published.values_list("pk", flat=True)) == in_production[:2]
     assert StatusEvent.objects.filter(to_status="published").count() == 2
+
+    # The next run goes on after the DOI the killed one reached, and a later one comes back to it: a lookup that
+    # hangs until every run is cut short cannot keep the DOIs after it from ever being checked.
+    publications_check(limit=1)
+    assert sorted(published.values_list("pk", flat=True)) == [*in_production[:2], in_production[3]]
+    publications_check(limit=1)
+    assert sorted(published.values_list("pk", flat=True)) == in_production
