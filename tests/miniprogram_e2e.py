@@ -5,7 +5,7 @@ stand-in, and a run of one JS test file against the live server and that sandbox
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import Journal, JournalSystem
 from sandbox import orcid as orcid_sandbox
@@ -45,12 +45,11 @@ def ojs_journal_with_submission(sandbox, *, username: str = USER, email: str = E
     return system, submission
 
 
-def crossref_system_with_work(sandbox, *, doi: str, orcid: str) -> JournalSystem:
+def crossref_system_with_work(sandbox, *, doi: str, orcid: str, published: date) -> JournalSystem:
     """A Crossref system (the sandbox's, with `mailto` as configuration requires) covering the journal of ISSN
-    ISSN, and a work of that journal by the author of `orcid` deposited there (published a month ago)."""
+    ISSN, and a work of that journal by Li Wei (iD `orcid`) deposited there."""
     sandbox.crossref.add_work(doi, TITLE_EN, ISSN, authors=[{"given": "Wei", "family": "Li", "ORCID": orcid}],
-                              published=(datetime.now(UTC) - timedelta(days=30)).date(),
-                              container_title="Journal of Applied Science")
+                              published=published, container_title="Journal of Applied Science")
     system = JournalSystem.objects.create(key="e2e-crossref", name_en="Crossref (published articles)",
                                           name_zh_hans="Crossref（已发表文章）", platform="crossref",
                                           base_url=sandbox.base_url, credentials={"mailto": "ops@example.org"},

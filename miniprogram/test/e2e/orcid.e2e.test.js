@@ -208,9 +208,10 @@ test('prove the ORCID iD at ORCID from the link wizard, link Crossref with it, a
   const identityInput = link.querySelector('#input-identity')
   expect(identityInput).toBeDefined()
   expect(link.data.identity).toBe(env.E2E_ORCID_ID)
-  const field = identityInput.dom.querySelector('input')
-  expect(field.getAttribute('value') || field.value).toBe(env.E2E_ORCID_ID)
-  expect(field.hasAttribute('disabled')).toBe(true)
+  const field = identityInput.querySelector('.t-input__control')
+  expect(field.dom.className).toContain('t-input__control--disabled')
+  expect(identityInput.instance.data.value).toBe(env.E2E_ORCID_ID)
+  expect(identityInput.instance.data.disabled).toBe(true)
   expect(textOf(link, '#identity-hint')).toBe(i18n.t('orcidProvenHint', { system: system.name }))
 
   // "Send": the proven iD links Crossref at once (no code), on to the accounts list.
