@@ -13,7 +13,8 @@ class ManuscriptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.SerializerMethodField()
     journal = JournalBriefSerializer(allow_null=True)
-    journal_system = JournalSystemBriefSerializer()
+    journal_system = JournalSystemBriefSerializer(allow_null=True, help_text=_(
+        "The submission system that tracks it; null when only a public record shows it."))
     status = serializers.ChoiceField(choices=CanonicalStatus.choices, source="canonical_status")
     status_label = serializers.SerializerMethodField()
     status_explanation = serializers.SerializerMethodField()
@@ -43,6 +44,7 @@ class ManuscriptSerializer(serializers.Serializer):
         shown.update({
             "status": published, "status_label": status_label(published),
             "status_explanation": status_explanation(published), "platform_status": "", "submitted_at": None,
+            "journal_system": None,  # which editorial system handled it is not in the public record
             "last_activity_at": serializers.DateTimeField().to_representation(published_at),
             "url": f"https://doi.org/{manuscript.doi}" if manuscript.doi else "", "missing_on_platform": False,
         })

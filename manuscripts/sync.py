@@ -470,6 +470,11 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
                 unmatched.append(snapshot)
                 continue
             outcome.manuscript_ids.append(target.pk)
+            # The reader's access comes first: a work the other platform already shows as published, with the
+            # same facts, changes nothing else but is still the reader's to see.
+            if seen_by is not None:  # ON CONFLICT DO NOTHING: a co-author's sync may add the same row at once
+                ManuscriptAccess.objects.bulk_create([ManuscriptAccess(journal_account=seen_by, manuscript=target)],
+                                                     ignore_conflicts=True)
             changed_fields = {"doi": target.doi or snapshot.doi, "published_on": snapshot.published_on}
             if target.canonical_status == CanonicalStatus.PUBLISHED and all(
                     getattr(target, name) == value for name, value in changed_fields.items()):
@@ -490,9 +495,6 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
                                                    raw_status=snapshot.raw_status, occurred_at=now, seen_at=now)
                 outcome.events += 1
                 outcome.notifications += _notify_transitions([(target, event)], journal_names)
-            if seen_by is not None:  # ON CONFLICT DO NOTHING: a co-author's sync may add the same row at once
-                ManuscriptAccess.objects.bulk_create([ManuscriptAccess(journal_account=seen_by, manuscript=target)],
-                                                     ignore_conflicts=True)
         if unmatched:
             rest = snapshots_apply(journal_system=journal_system, snapshots=unmatched, seen_by=seen_by)
             for name in ("created", "updated", "unchanged", "stale", "events", "notifications", "refused"):

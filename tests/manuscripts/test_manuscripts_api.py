@@ -213,6 +213,7 @@ def test_a_manuscript_reached_through_crossref_only_lists_its_public_facts(reach
     assert item["platform_status"] == "" and item["submitted_at"] is None
     assert item["url"] == "https://doi.org/10.5555/jas.2026.9"
     assert item["public_record_only"] is True
+    assert item["journal_system"] is None  # which editorial system handled it is not a public fact
     assert "Revisions requested" not in str(item)
 
 
@@ -241,7 +242,7 @@ def test_the_author_listed_on_the_editorial_platform_still_sees_the_timeline(rea
 
     body = bobs_client.get(f"/api/v1/manuscripts/{manuscript.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
 
-    assert body["public_record_only"] is False
+    assert body["public_record_only"] is False and body["journal_system"]["id"] == manuscript.journal_system_id
     assert [event["to_status"] for event in body["timeline"]] == ["revision_requested", "under_review"]
     assert body["platform_status"] == "Revisions requested"
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.linking import OrcidNotProven
 from accounts.models import Journal, JournalSystem, Researcher
 from manuscripts.models import Manuscript, StatusEvent
+from manuscripts.selectors import manuscripts_for_researcher
 from manuscripts.services.linking import journal_account_link
 from manuscripts.services.polling import account_sync
 from manuscripts.services.publications import publications_check
@@ -139,6 +140,27 @@ def test_a_platform_lagging_behind_does_not_undo_publication(crossref, tracked, 
                     snapshots=[snapshot("1", status="in_production", minutes=10_000)])
 
     assert Manuscript.objects.get(pk=manuscript.pk).canonical_status == "published"
+
+
+def test_an_article_another_platform_already_shows_published_is_the_crossref_readers_too(crossref, tracked,
+                                                                                        wechat_sandbox):
+    """A co-author's OJS account already brought the article in as published, with the DOI and date Crossref has:
+    nothing of it changes, but the researcher linking Crossref with their proven iD sees it (public facts only)."""
+    _coauthor_account, manuscript = tracked
+    Manuscript.objects.filter(pk=manuscript.pk).update(canonical_status="published", doi="10.5555/jas.2026.9",
+                                                       published_on=date(2026, 11, 20))
+    wechat_sandbox.crossref.add_work("10.5555/jas.2026.9", "Soil Microbiome Shifts Under Drought", "1234-5678",
+                                     authors=[{"given": "Wei", "family": "Li", "ORCID": ORCID}],
+                                     published="2026-11-20")
+    reader = proven(make_researcher("Reader"))
+    linked = journal_account_link(researcher=reader, journal_system_id=crossref.pk, identity=ORCID)
+
+    outcome = account_sync(account_id=linked.pk)
+
+    assert (outcome.unchanged, outcome.updated, outcome.created) == (1, 0, 0)
+    assert list(manuscripts_for_researcher(researcher=reader).values_list("pk", "editorial_view")) == [
+        (manuscript.pk, False)]
+    assert StatusEvent.objects.filter(manuscript=manuscript).count() == 1  # nothing added by Crossref
 
 
 # --- every DOI gets its turn -----------------------------------------------------------------------------------

@@ -164,6 +164,7 @@ function makeManuscript(overrides = {}) {
     doi: '',
     url: '',
     missing_on_platform: false,
+    public_record_only: false,
     timeline: [],
   }, overrides)
 }

@@ -237,3 +237,29 @@ describe('"提醒我": a WeChat alert at the next status change', () => {
     expect(textOf(alertButton(page), '.t-button__content')).toBe('One more alert')
   })
 })
+
+test('a manuscript seen only through its public record (Crossref): public facts, no timeline, no submission system', async () => {
+  // The backend already leaves out the editorial status and timeline (public_record_only); the page says why
+  // there is no timeline rather than "no status changes", and does not name the editorial platform.
+  const published = Object.assign({}, MANUSCRIPT, {
+    status: 'published', platform_status: '', submitted_at: null, public_record_only: true, timeline: [],
+    url: 'https://doi.org/10.5555/ame.2025.0042',
+  })
+  const { page } = await openDetail({ manuscripts: [published] })
+  expect(textOf(page, '#detail-chip')).toBe('已发表')
+  expect(cellNote(page, 'cell-doi')).toBe('10.5555/ame.2025.0042')
+  expect(textOf(page.querySelector('#cell-link'), '.t-cell__description')).toBe('https://doi.org/10.5555/ame.2025.0042')
+  expect(textOf(page, '#detail-public-record')).toBe('这篇文章来自公开的出版记录（Crossref），这里只显示公开信息，不含投稿和审稿过程。')
+  expect(page.querySelector('#timeline')).toBeUndefined()
+  expect(page.querySelector('#timeline-empty')).toBeUndefined()
+  expect(page.querySelector('#cell-journal-system')).toBeUndefined()
+  expect(page.querySelector('#cell-submitted')).toBeUndefined()
+  expect(page.querySelector('#detail-platform-status')).toBeUndefined()
+})
+
+test('a manuscript on an editorial platform with no events yet says "no status changes" (not the public-record note)', async () => {
+  const { page } = await openDetail({ manuscripts: [Object.assign({}, MANUSCRIPT, { timeline: [] })] })
+  expect(textOf(page, '#timeline-empty')).toBe('暂无状态变化记录。')
+  expect(page.querySelector('#detail-public-record')).toBeUndefined()
+  expect(cellNote(page, 'cell-journal-system')).toBe('Demo University Journals')
+})

@@ -1,5 +1,8 @@
 // One manuscript: status, facts, timeline, and "提醒我": consent to a WeChat alert at its next status change
 // (utils/subscribe.js; the state is fetched with the manuscript, so a tap opens WeChat's popup at once).
+// A manuscript the researcher reaches only through a public bibliographic record (a Crossref account matched by
+// DOI: `public_record_only`) shows its public facts: the page says so in place of a timeline, and names no
+// submission system (that is the editorial platform, not a public fact).
 const api = require('../../utils/api')
 const i18n = require('../../utils/i18n')
 const status = require('../../utils/status')
@@ -8,7 +11,7 @@ const { formatDate, formatDateTime } = require('../../utils/format')
 
 /** The backend's manuscript -> what the page shows (texts in the current language). */
 function manuscriptView(manuscript) {
-  const system = manuscript.journal_system || {}
+  const system = (!manuscript.public_record_only && manuscript.journal_system) || {}
   return {
     title: manuscript.title,
     journal: (manuscript.journal && manuscript.journal.name) || '',
@@ -22,6 +25,7 @@ function manuscriptView(manuscript) {
     doi: manuscript.doi || '',
     url: manuscript.url || '',
     missingOnPlatform: Boolean(manuscript.missing_on_platform),
+    publicRecordOnly: Boolean(manuscript.public_record_only),
   }
 }
 
