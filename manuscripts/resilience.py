@@ -225,13 +225,18 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     return max(random.uniform(0, ceiling), min(retry_after or 0, settings.PLATFORM_RETRY_MAX_SECONDS))
 
 
-def platform_call(journal_system: JournalSystem, call: Callable[..., Result], *args, **kwargs) -> Result:
-    """Run one connector call under the system's rate limit, circuit breaker and retry policy."""
+def platform_call(journal_system: JournalSystem, call: Callable[..., Result], *args,
+                  attempts: int | None = None, **kwargs) -> Result:
+    """Run one connector call under the system's rate limit, circuit breaker and retry policy.
+
+    `attempts` (default PLATFORM_RETRY_ATTEMPTS) bounds the tries; a call made while a researcher waits passes 1,
+    so a failing platform answers at once instead of holding a web worker through backoff and Retry-After.
+    """
     state, _created = SystemPollState.objects.get_or_create(journal_system=journal_system)
     if state.circuit_open_until and state.circuit_open_until > timezone.now():
         raise CircuitOpen(f"{journal_system.key} is paused after repeated failures",
                           retry_after_seconds=(state.circuit_open_until - timezone.now()).total_seconds())
-    attempts = settings.PLATFORM_RETRY_ATTEMPTS
+    attempts = attempts or settings.PLATFORM_RETRY_ATTEMPTS
     for attempt in range(attempts):
         try:
             result = call(*args, **kwargs)

@@ -55,7 +55,8 @@ def journal_account_link(*, researcher: Researcher, journal_system_id: int, iden
         return linking.journal_account_verify_by_orcid(account=account)
     connector = connector_for(platform_config_for(journal_system))
     try:
-        found = platform_call(journal_system, connector.find_identity, normalized)
+        # One try: the researcher is waiting, and retrying would hold a web worker through backoff.
+        found = platform_call(journal_system, connector.find_identity, normalized, attempts=1)
     except ConnectorError as exc:
         logger.warning("identity lookup on %s failed: %s", journal_system.key, exc)
         raise UpstreamUnavailable(_("The journal system cannot be reached right now. Please try again later.")) from exc

@@ -239,6 +239,16 @@ def test_codes_per_identity_are_limited_before_the_platform_is_asked(ojs_system,
     assert wechat_sandbox.ojs.call_count("jas") == lookups
 
 
+def test_a_failing_platform_answers_the_link_at_once_without_retries(ojs_system, wechat_sandbox, researcher_client):
+    client, _body = researcher_client
+    wechat_sandbox.ojs.inject_fault("jas", 429, times=5, retry_after=30)
+
+    response = link(client, ojs_system, "li.wei@example.org")
+
+    assert response.status_code == 503 and response.json()["code"] == "upstream_unavailable"
+    assert wechat_sandbox.ojs.call_count("jas") == 1  # asked once: no backoff, no waiting out Retry-After
+
+
 def test_the_lookup_counts_on_the_platforms_health_and_respects_its_open_circuit(ojs_system, wechat_sandbox,
                                                                                   researcher_client):
     client, _body = researcher_client
