@@ -130,17 +130,26 @@ def subscription_credits_spend_many(*, wanted: dict[tuple[int, str], int]) -> di
     """Take credits for many (researcher_id, template_id) pairs at once: {pair: how many wanted} ->
     {pair: how many taken}, never more than a grant holds, never below zero.
 
-    One locking read and one write for a whole sender batch, inside the caller's transaction. Grants are
-    locked in key order, so concurrent senders wait for each other instead of deadlocking.
+    One insert, one locking read and one write for a whole sender batch, inside the caller's transaction.
+    Grants are locked in key order, so concurrent senders wait for each other instead of deadlocking.
+
+    Every wanted grant is locked, with or without credits (a missing one is created empty first), until the
+    caller commits what it decided (sent or no_credit). An acceptance arriving meanwhile waits on that lock,
+    then finds the no_credit notice and sends it (`_late_consent_requeue`): without the lock it could look
+    before the no_credit was committed, and its credit would sit unused while the notice stayed unsent.
     """
     if not wanted:
         return {}
+    SubscriptionGrant.objects.bulk_create(
+        [SubscriptionGrant(researcher_id=researcher_id, template_id=template_id)
+         for researcher_id, template_id in sorted(wanted)], ignore_conflicts=True)
     researcher_ids = sorted({researcher_id for researcher_id, _template_id in wanted})
     template_ids = sorted({template_id for _researcher_id, template_id in wanted})
-    grants = [grant for grant in SubscriptionGrant.objects.select_for_update()
-              .filter(researcher_id__in=researcher_ids, template_id__in=template_ids, credits__gt=0, banned=False)
-              .order_by("researcher_id", "template_id")
-              if (grant.researcher_id, grant.template_id) in wanted]
+    locked = list(SubscriptionGrant.objects.select_for_update()
+                  .filter(researcher_id__in=researcher_ids, template_id__in=template_ids)
+                  .order_by("researcher_id", "template_id"))
+    grants = [grant for grant in locked
+              if (grant.researcher_id, grant.template_id) in wanted and grant.credits > 0 and not grant.banned]
     taken = {}
     for grant in grants:
         key = (grant.researcher_id, grant.template_id)

@@ -4,11 +4,13 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import Researcher
-from notifications.models import NotificationTemplate, SubscriptionGrant
+from notifications.models import Notification, NotificationState, NotificationTemplate, SubscriptionGrant
 from notifications.services import subscription_credits_spend_many, subscriptions_record
-from tests.factories import ResearcherFactory
+from tests.conftest import wait_until
+from tests.factories import NotificationFactory, ResearcherFactory
 
 URL = "/api/v1/notifications/subscriptions"
 
@@ -107,3 +109,59 @@ def test_concurrent_acceptances_and_spends_never_lose_or_overdraw_a_credit(templ
     credits = SubscriptionGrant.objects.get().credits
     assert credits >= 0
     assert credits == 1 + 3 - spent.count(True)  # every acceptance counted, every spend real
+
+
+def _backends_waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_acceptance_during_a_claim_that_found_no_credit_still_sends_the_notice(templates):
+    """The sender found no credit and has not yet committed its no_credit; the acceptance that arrives then waits
+    for it and sends the notice, instead of looking too early and leaving its credit unused."""
+    researcher = ResearcherFactory()
+    notice = NotificationFactory(researcher=researcher, kind="account_linked", template_id="TPL_STATUS")
+    sender_decided, sender_may_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def sender_claim() -> None:  # what claim_due does: spend, and settle no_credit in the same transaction
+        try:
+            with transaction.atomic():
+                taken = subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 1})
+                assert taken == {}
+                Notification.objects.filter(pk=notice.pk).update(state=NotificationState.NO_CREDIT,
+                                                                 settled_at=timezone.now())
+                sender_decided.set()
+                sender_may_commit.wait(timeout=30)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            sender_decided.set()
+            connection.close()
+
+    def acceptance() -> None:
+        try:
+            subscriptions_record(researcher_id=researcher.pk, results={"TPL_STATUS": "accept"})
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender_claim), threading.Thread(target=acceptance)]
+    threads[0].start()
+    sender_decided.wait(timeout=30)
+    threads[1].start()
+    try:
+        wait_until(_backends_waiting_on_a_lock, timeout=30, message="the acceptance to wait for the sender's claim")
+    finally:
+        sender_may_commit.set()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    notice.refresh_from_db()
+    assert notice.state == NotificationState.PENDING  # back in the queue, to go out on the new credit
+    assert SubscriptionGrant.objects.get(researcher=researcher).credits == 1
