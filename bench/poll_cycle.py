@@ -81,6 +81,8 @@ BENCH_ENV = {
     "FIELD_ENCRYPTION_KEY": FIELD_ENCRYPTION_KEY, "LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     # DEBUG off refuses the sandbox's WeChat credentials: bench-only ones (WeChat is not called here).
     "WECHAT_APP_ID": "wxbench000000000003", "WECHAT_APP_SECRET": "bench-secret",
+    # The OJS sites are the sandbox's, on loopback: refused unless private addresses are allowed.
+    "PLATFORM_ALLOW_PRIVATE_URLS": "true",
     **redis_env(),
 }
 SEED = 20240601

@@ -14,6 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,11 @@ def _drop_database(url: str) -> None:
     admin.close()
 
 
+# The variables pyproject's [tool.pytest.ini_options] env gives the test run ("D:NAME=value" or "NAME=value").
+_TEST_RUN_SETTINGS = {entry.removeprefix("D:").split("=", 1)[0] for entry in tomllib.loads(
+    (REPO_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["env"]}
+
+
 @pytest.fixture
 def bench_env(request, db, tmp_path: Path) -> Iterator[dict[str, str]]:
     """BENCH_DATABASE_URL, BENCH_REDIS_URL and BENCH_REDIS_PREFIX of this run, for the benchmark the test names."""
@@ -67,7 +73,9 @@ def bench_env(request, db, tmp_path: Path) -> Iterator[dict[str, str]]:
     database_url = f"{_test_database_url()}_bench_{script}"
     assert database_url.rsplit("/", 1)[1].startswith("test_"), database_url  # pytest-django's name, never a real one
     env = {
-        **os.environ,
+        # As from a developer's shell: none of the settings the test run itself is given (pyproject's pytest
+        # env), so a benchmark that depends on one of them (say PLATFORM_ALLOW_PRIVATE_URLS) fails here too.
+        **{name: value for name, value in os.environ.items() if name not in _TEST_RUN_SETTINGS},
         "BENCH_DATABASE_URL": database_url,
         "BENCH_REDIS_URL": settings.CACHES["default"]["LOCATION"],
         "BENCH_REDIS_PREFIX": f"{settings.CACHES['default']['KEY_PREFIX']}-bench-{script}-{secrets.token_hex(4)}:",
