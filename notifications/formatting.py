@@ -1,8 +1,8 @@
 """The one function that fits a value to a WeChat subscription-message keyword type.
 
 WeChat answers 47003 ("argument invalid! data.thing1.value invalid") when a keyword value breaks its
-type's rule (../shared/reference/protocols.md §1.3); `fit_keyword_value` makes every value one WeChat
-accepts, so our own formatting never causes a 47003:
+type's rule (WeChat's 发送订阅消息 documentation lists each type's rule); `fit_keyword_value` makes every
+value one WeChat accepts, so our own formatting never causes a 47003:
 
 | type | rule | what we do |
 | --- | --- | --- |

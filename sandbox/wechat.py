@@ -6,8 +6,9 @@ from the ``wx.login`` code: the part before the first ``-`` names the user (``al
 are both alice), and openids are stable per (appid, user) across runs. Codes starting with ``bad``,
 ``busy``, ``blocked`` or ``limited`` provoke the matching code2Session errors.
 
-subscribeMessage.send is checked as WeChat checks it (../shared/reference/protocols.md §1.3), in WeChat's
-order: token (41001/40001/42001), openid (40003), template (40037), page (41030), data (47003), quota (43101).
+subscribeMessage.send is checked as WeChat checks it (WeChat's 发送订阅消息 documentation on
+developers.weixin.qq.com, with its keyword types' rules), in WeChat's order: token (41001/40001/42001),
+openid (40003), template (40037), page (41030), data (47003), quota (43101).
 Answers that depend on WeChat's own state are injected through the faults route (``POST
 /__sandbox__/wechat/faults {"path": "/cgi-bin/message/subscribe/send", "errcode": N, "times": k}``): 43107
 (subscription messages banned for the Mini Program or template), 43108 (another send to the same user in

@@ -205,6 +205,17 @@ def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, messa
     raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
 
 
+def backends_waiting_on_a_lock() -> int:
+    """How many sessions of this test database wait on a lock right now (PostgreSQL): a concurrency test sees
+    that one transaction really waits for another before it lets the first one go on."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0]
+
+
 def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
     if process.poll() is None:
         os.killpg(process.pid, sig)

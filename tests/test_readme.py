@@ -42,9 +42,9 @@ def test_every_path_readme_names_is_in_the_repository():
 
 
 def test_the_path_reader_catches_a_file_outside_the_repository(monkeypatch):
-    monkeypatch.setattr("tests.test_readme._inline_code", lambda: ["../shared/DESIGN.md", "deploy/README.md"])
+    monkeypatch.setattr("tests.test_readme._inline_code", lambda: ["../elsewhere/DESIGN.md", "deploy/README.md"])
 
-    assert named_paths() == ["../shared/DESIGN.md", "deploy/README.md"]
+    assert named_paths() == ["../elsewhere/DESIGN.md", "deploy/README.md"]
 
 
 def test_every_table_row_belongs_to_a_table_with_a_header():

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
 from manuscripts.sync import snapshots_apply
 from notifications.models import Notification
-from tests.conftest import wait_until
+from tests.conftest import backends_waiting_on_a_lock, wait_until
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -148,13 +148,6 @@ def test_replaying_a_batch_does_not_duplicate_notifications(system, li):
 
 # --- two co-authors' syncs at once -----------------------------------------------------------------------------
 
-def _backends_waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_co_authors_syncs_creating_the_same_manuscript_at_once_both_apply_it(system, li):
     zhang = make_account(make_researcher("Zhang Min"), system, email="zhang.min@example.org", user_id="2211")
@@ -188,7 +181,7 @@ def test_co_authors_syncs_creating_the_same_manuscript_at_once_both_apply_it(sys
     threads[1].start()
     try:
         # Zhang's insert waits for Li's transaction (PostgreSQL's unique index), then Li commits.
-        wait_until(_backends_waiting_on_a_lock, timeout=30, message="Zhang's insert to wait for Li's transaction")
+        wait_until(backends_waiting_on_a_lock, timeout=30, message="Zhang's insert to wait for Li's transaction")
     finally:
         li_may_commit.set()
         for thread in threads:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Researcher
 from notifications.models import Notification, NotificationState, NotificationTemplate, SubscriptionGrant
 from notifications.services import subscription_credits_spend_many, subscriptions_record
-from tests.conftest import wait_until
+from tests.conftest import backends_waiting_on_a_lock, wait_until
 from tests.factories import NotificationFactory, ResearcherFactory
 
 URL = "/api/v1/notifications/subscriptions"
@@ -111,13 +111,6 @@ def test_concurrent_acceptances_and_spends_never_lose_or_overdraw_a_credit(templ
     assert credits == 1 + 3 - spent.count(True)  # every acceptance counted, every spend real
 
 
-def _backends_waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_acceptance_during_a_claim_that_found_no_credit_still_sends_the_notice(templates):
     """The sender found no credit and has not yet committed its no_credit; the acceptance that arrives then waits
@@ -155,7 +148,7 @@ def test_an_acceptance_during_a_claim_that_found_no_credit_still_sends_the_notic
     sender_decided.wait(timeout=30)
     threads[1].start()
     try:
-        wait_until(_backends_waiting_on_a_lock, timeout=30, message="the acceptance to wait for the sender's claim")
+        wait_until(backends_waiting_on_a_lock, timeout=30, message="the acceptance to wait for the sender's claim")
     finally:
         sender_may_commit.set()
         for thread in threads:

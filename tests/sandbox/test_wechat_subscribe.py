@@ -1,6 +1,6 @@
 """subscribeMessage.send in the WeChat sandbox, over real HTTP: templates, pages, keyword rules, quota, faults.
 
-WeChat's rules come from ../shared/reference/protocols.md §1.3; the templates and pages are the repository's own
+WeChat's rules come from its 发送订阅消息 documentation; the templates and pages are the repository's own
 (the notifications fixture and the Mini Program's app.json), read here independently of the sandbox.
 """
 
