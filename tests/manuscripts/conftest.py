@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from accounts.models import Journal, JournalSystem
+
 
 @pytest.fixture
 def refused_url() -> str:
@@ -51,3 +53,13 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def crossref(wechat_sandbox):
+    """A Crossref journal system at the sandbox (through its base URL, as in production), with one journal."""
+    system = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
+                                          base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
+                                          rate_limit_per_minute=600, timeout_seconds=5)
+    Journal.objects.create(journal_system=system, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
+    return system

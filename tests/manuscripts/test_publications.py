@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.linking import OrcidNotProven
-from accounts.models import Journal, JournalSystem, Researcher
+from accounts.models import Researcher
 from manuscripts.models import Manuscript, StatusEvent
 from manuscripts.selectors import manuscripts_for_researcher
 from manuscripts.services.linking import journal_account_link
@@ -22,15 +22,6 @@ from tests.manuscripts.factories import make_account, make_journal_system, make_
 pytestmark = pytest.mark.django_db
 
 ORCID = "0000-0002-1825-0097"
-
-
-@pytest.fixture
-def crossref(wechat_sandbox):
-    system = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
-                                          base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
-                                          rate_limit_per_minute=600, timeout_seconds=5)
-    Journal.objects.create(journal_system=system, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
-    return system
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Journal, JournalSystem, Researcher
+from accounts.models import Researcher
 from manuscripts.models import AccountSyncState, Manuscript, StatusEvent, SystemPollState
 from manuscripts.services.linking import journal_account_link
 from manuscripts.services.polling import account_sync, journal_system_poll
@@ -52,15 +52,6 @@ def test_a_platform_wide_poll_applies_the_good_rows_of_an_export_and_moves_past_
     again = journal_system_poll(journal_system_id=system.pk)  # nothing new: the file is not read again
     assert (again.created, again.refused) == (0, 0)
     assert SystemPollState.objects.get(pk=state.pk).refused_total == 1
-
-
-@pytest.fixture
-def crossref(wechat_sandbox):
-    system = JournalSystem.objects.create(key="crossref", name_en="Crossref", platform="crossref",
-                                          base_url=wechat_sandbox.base_url, credentials={"mailto": "ops@example.org"},
-                                          rate_limit_per_minute=600, timeout_seconds=5)
-    Journal.objects.create(journal_system=system, key="jas", platform_path="1234-5678", name_en="J. Appl. Sci.")
-    return system
 
 
 def test_a_crossref_account_sync_applies_the_works_beside_one_with_an_overlong_doi(crossref, wechat_sandbox):
