@@ -9,8 +9,8 @@
  * and sets those variables. Without them this test FAILS (it never skips): a green run must mean the Mini
  * Program really logged in against a backend.
  */
-const { install } = require('../helpers/wx-real')
-const { launchApp, loadPage, textOf } = require('../helpers/page')
+const { loadPage, textOf } = require('../helpers/page')
+const { requireEnv, toasts, requestsMade, apiBase, launchLoggedIn } = require('../helpers/e2e')
 
 const REQUIRED_ENV = {
   API_BASE: 'origin of the running backend, e.g. http://127.0.0.1:8000',
@@ -18,29 +18,9 @@ const REQUIRED_ENV = {
   E2E_EXPECT_NAME: "the display name of the researcher that code logs in (expected in the home page's greeting)",
 }
 
-function requireEnv() {
-  const missing = Object.keys(REQUIRED_ENV).filter((name) => !process.env[name])
-  if (missing.length === 0) return
-  throw new Error([
-    `Missing environment variable(s): ${missing.join(', ')}. This end-to-end test needs a live backend:`,
-    ...Object.entries(REQUIRED_ENV).map(([name, meaning]) => `  ${name}: ${meaning}`),
-    'Run it from miniprogram/ as:',
-    '  API_BASE=http://127.0.0.1:8000 E2E_LOGIN_CODE=<code> E2E_EXPECT_NAME=<name> npx jest test/e2e',
-    '(the pytest end-to-end test starts Django and the WeChat sandbox and sets these for you).',
-  ].join('\n'))
-}
-
-const toasts = () => wx.showToast.mock.calls.map(([options]) => options.title)
-
 test('launch logs in silently over HTTP and the home page greets the researcher by name', async () => {
-  requireEnv()
-  install()
-  // The tester override documented in src/utils/config.js points the app at the live backend.
-  wx.setStorageSync('api_base', process.env.API_BASE)
-
-  const app = launchApp() // onLaunch -> wx.login -> POST /api/v1/auth/login
-  const researcher = await app.loginReady
-  if (!researcher) throw new Error(`silent login against ${process.env.API_BASE} failed; toasts: ${JSON.stringify(toasts())}`)
+  requireEnv(REQUIRED_ENV, { needs: 'a live backend and the WeChat sandbox', driver: 'tests/test_miniprogram_e2e.py' })
+  await launchLoggedIn() // onLaunch -> wx.login -> POST /api/v1/auth/login
   expect(wx.getStorageSync('token')).toEqual(expect.any(String))
   expect(wx.getStorageSync('token')).not.toBe('')
 
@@ -50,8 +30,8 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   expect(textOf(page, '#greeting')).toContain(process.env.E2E_EXPECT_NAME)
   expect(page.data.listState).toBe('ready') // the manuscripts (or the reason there are none) came from the backend
 
-  const calls = wx.request.mock.calls.map(([options]) => `${options.method} ${options.url}`)
-  const base = process.env.API_BASE.replace(/\/+$/, '')
+  const calls = requestsMade()
+  const base = apiBase()
   // The Inbox tab's badge (after login, on the home tab) and the home page's preview of the newest unread notices.
   const isInbox = (call) => call.includes('/api/v1/notifications')
   expect(calls.filter(isInbox)).toContain(`GET ${base}/api/v1/notifications/unread-count`)

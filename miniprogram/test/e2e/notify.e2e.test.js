@@ -22,8 +22,12 @@
  * status_changed subscription message to WeChat (the sandbox, which checks template, page, keyword values and
  * quota) -> inbox: the notice, tapped -> the manuscript's detail page ("已录用"), where "提醒我" asks again.
  */
-const { install, request: httpRequest, sandboxUser } = require('../helpers/wx-real')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { sandboxUser } = require('../helpers/wx-real')
+const { textOf, waitFor } = require('../helpers/page')
+const {
+  requireEnv, sleep, toasts, requestsMade, apiBase, launchLoggedIn, sandboxCall, mailedCode, decideInOjs, pageOpener,
+  tapButton, typeInto, offeredSystem, syncNow, pullHomeUntil,
+} = require('../helpers/e2e')
 const i18n = require('../../src/utils/i18n')
 const subscribe = require('../../src/utils/subscribe')
 
@@ -40,55 +44,12 @@ const REQUIRED_ENV = {
   E2E_LINKED_TEMPLATE_ID: 'the template id of kind account_linked (same fixture)',
 }
 
-function requireEnv() {
-  const missing = Object.keys(REQUIRED_ENV).filter((name) => !process.env[name])
-  if (missing.length === 0) return
-  throw new Error([
-    `Missing environment variable(s): ${missing.join(', ')}. This end-to-end test needs a live backend, Celery`,
-    'workers (sync and notification sender) and the sandbox with a scripted OJS journal:',
-    ...Object.entries(REQUIRED_ENV).map(([name, meaning]) => `  ${name}: ${meaning}`),
-    'Run it through pytest, which starts all of that and sets these for you:',
-    '  .venv/bin/python -m pytest tests/test_miniprogram_notify_e2e.py',
-  ].join('\n'))
-}
-
-// Bounds of the waits on the backend's asynchronous work (a sync, then a send, in the workers).
-const SYNC_TIMEOUT_MS = 30000
+// Bound of the wait on the sender's work in the worker (the sync's is helpers/e2e.js's).
 const SEND_TIMEOUT_MS = 30000
-const PULL_INTERVAL_MS = 500
-const MAIL_TIMEOUT_MS = 10000
 
 // Backend texts (zh-hans, the researcher's default language): the label, and WeChat's phrase keyword (≤ 5 汉字).
 const LABEL_ACCEPTED = '已录用'
 const PHRASE_ACCEPTED = '已录用'
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const toasts = () => wx.showToast.mock.calls.map(([options]) => options.title)
-const requestsMade = () => wx.request.mock.calls.map(([options]) => `${options.method || 'GET'} ${options.url}`)
-
-/** A call to the sandbox's own HTTP routes (not through the Mini Program's wx.request). */
-function sandboxCall(method, path, data) {
-  const url = process.env.SANDBOX_BASE.replace(/\/+$/, '') + path
-  return new Promise((resolve, reject) => {
-    httpRequest({
-      url, method, data, header: {}, timeout: 10000,
-      success: resolve,
-      fail: (res) => reject(new Error(`${method} ${url} failed: ${res.errMsg}`)),
-    })
-  })
-}
-
-/** The newest mail to `address` in the sandbox's mail catcher, waiting (bounded) for it to arrive. */
-async function latestMailTo(address) {
-  const started = Date.now()
-  for (;;) {
-    const res = await sandboxCall('GET', '/__sandbox__/mail/latest', { to: address })
-    if (res.statusCode === 200) return res.data
-    if (res.statusCode !== 404) throw new Error(`mail catcher answered ${res.statusCode}: ${JSON.stringify(res.data)}`)
-    if (Date.now() - started > MAIL_TIMEOUT_MS) throw new Error(`no mail to ${address} reached the sandbox's mail catcher within ${MAIL_TIMEOUT_MS / 1000} s`)
-    await sleep(200)
-  }
-}
 
 /** The subscription messages WeChat (the sandbox) received for `openid` with `templateId`, waiting for `count`. */
 async function messagesTo(openid, templateId, count) {
@@ -108,74 +69,33 @@ async function messagesTo(openid, templateId, count) {
   }
 }
 
-// --- the rendered pages -----------------------------------------------------------------------------------------
-
-const tapButton = (page, id) => page.querySelector(`#${id}`).querySelector('.t-button').dispatchEvent('tap')
-const typeInto = (page, id, value) => page.querySelector(`#${id}`).querySelector('.t-input__control')
-  .dispatchEvent('input', { detail: { value, cursor: value.length } })
-
-/** The home page's manuscript rows: id, title and chip text. */
-function homeRows(home) {
-  return home.querySelectorAll('.manuscript-row').map((row) => {
-    const id = Number(row.dom.getAttribute('data-id'))
-    return { id, title: textOf(home, `#manuscript-${id} .manuscript-row__title`), chip: textOf(home, `#manuscript-${id} .manuscript-row__chip`) }
-  })
-}
-
-/** Pull down on the home page until `predicate(rows)` holds; bounded. */
-async function pullHomeUntil(home, predicate, what) {
-  const started = Date.now()
-  for (;;) {
-    await home.instance.onPullDownRefresh()
-    const rows = homeRows(home)
-    if (predicate(rows)) return rows
-    if (Date.now() - started > SYNC_TIMEOUT_MS) {
-      throw new Error(`home page never showed ${what} within ${SYNC_TIMEOUT_MS / 1000} s; it shows ${JSON.stringify(rows)}; toasts: ${JSON.stringify(toasts())}`)
-    }
-    await sleep(PULL_INTERVAL_MS)
-  }
-}
-
 // --- the test ---------------------------------------------------------------------------------------------------
 
-const openPages = []
-function open(route, query) {
-  const page = loadPage(route, query)
-  openPages.push(page)
-  return page
-}
-
-afterEach(() => {
-  openPages.splice(0).forEach((page) => page.detach())
-})
+const { open } = pageOpener()
 
 test('allowing alerts when linking an account brings the editor\'s decision to WeChat and the inbox', async () => {
-  requireEnv()
+  requireEnv(REQUIRED_ENV, {
+    needs: 'a live backend, Celery workers (sync and notification sender) and the sandbox with a scripted OJS journal',
+    driver: 'tests/test_miniprogram_notify_e2e.py',
+  })
   const env = process.env
-  install()
-  wx.setStorageSync('api_base', env.API_BASE) // the tester override documented in src/utils/config.js
-  const base = env.API_BASE.replace(/\/+$/, '')
+  const base = apiBase()
 
   // Launch: silent login.
-  const app = launchApp()
-  const researcher = await app.loginReady
-  if (!researcher) throw new Error(`silent login against ${env.API_BASE} failed; toasts: ${JSON.stringify(toasts())}`)
+  await launchLoggedIn()
   const { data: wechatUser } = await sandboxCall('GET', `/__sandbox__/wechat/users/${encodeURIComponent(sandboxUser())}`)
 
   // Link wizard: journal system, e-mail, the mailed code. Nothing asks for alerts before the code is verified.
   const link = open('pages/accounts/link')
   await link.instance.__loaded
-  const system = (link.instance.loadedSystems || []).find((candidate) => candidate.key === env.E2E_JOURNAL_SYSTEM_KEY)
-  if (!system) throw new Error(`journal system "${env.E2E_JOURNAL_SYSTEM_KEY}" is not offered; toasts: ${JSON.stringify(toasts())}`)
+  const system = offeredSystem(link, env.E2E_JOURNAL_SYSTEM_KEY)
   link.querySelector(`#system-${system.id}`).querySelector('.t-cell').dispatchEvent('tap')
   await waitFor(() => link.data.step === 2, 'step 2 of the wizard')
   typeInto(link, 'input-identity', env.E2E_ACCOUNT_EMAIL)
   tapButton(link, 'send-code-button')
   await waitFor(() => link.data.step === 3 || (link.data.busy === '' && (link.data.identityErrors.length || link.data.formError)), 'the answer to "send code"', 15000)
   if (link.data.step !== 3) throw new Error(`"send code" did not reach step 3: ${JSON.stringify({ identityErrors: link.data.identityErrors, formError: link.data.formError, toasts: toasts() })}`)
-  const mail = await latestMailTo(env.E2E_ACCOUNT_EMAIL.toLowerCase())
-  const code = (/\b(\d{6})\b/.exec(mail.body) || [])[1]
-  if (!code) throw new Error(`no 6-digit code in the mail: ${JSON.stringify(mail)}`)
+  const code = await mailedCode(env.E2E_ACCOUNT_EMAIL.toLowerCase())
   typeInto(link, 'input-code', code)
   expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
 
@@ -206,15 +126,11 @@ test('allowing alerts when linking an account brings the editor\'s decision to W
   const manuscriptId = rows[0].id
 
   // The editor accepts the manuscript in OJS; the researcher taps "立即同步".
-  const moved = await sandboxCall('POST', `/__sandbox__/ojs/sites/${encodeURIComponent(env.E2E_CONTEXT_PATH)}/submissions/${encodeURIComponent(env.E2E_SUBMISSION_ID)}/move`, { decision: 'accept' })
-  if (moved.statusCode !== 200) throw new Error(`the sandbox did not move submission ${env.E2E_SUBMISSION_ID}: ${moved.statusCode} ${JSON.stringify(moved.data)}`)
+  await decideInOjs(env.E2E_CONTEXT_PATH, env.E2E_SUBMISSION_ID, 'accept')
   const accounts = open('pages/accounts/list')
   await accounts.instance.__shown
   const accountId = link.data.account.id
-  const toastsBefore = toasts().length
-  tapButton(accounts, `sync-${accountId}`)
-  await waitFor(() => toasts().length > toastsBefore && accounts.data.busyId === null, 'the answer to "sync now"', 15000)
-  expect(toasts().slice(toastsBefore)).toEqual([i18n.t('toastSyncQueued')])
+  expect(await syncNow(accounts, accountId)).toEqual([i18n.t('toastSyncQueued')])
 
   // The sender delivers the decision to WeChat as a status_changed subscription message.
   const [message] = await messagesTo(wechatUser.openid, env.E2E_STATUS_TEMPLATE_ID, 1)

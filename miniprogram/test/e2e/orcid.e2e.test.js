@@ -22,8 +22,10 @@
  * "send": linked at once, no code -> accounts: verified -> home: pull down until the article shows as published ->
  * detail: its public facts (DOI, link), no editorial timeline -> Me: the iD with its "已验证" badge.
  */
-const { install } = require('../helpers/wx-real')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { textOf, waitFor } = require('../helpers/page')
+const {
+  requireEnv, toasts, requestsMade, apiBase, sandboxBase, launchLoggedIn, pageOpener, tapButton, offeredSystem, pullHomeUntil,
+} = require('../helpers/e2e')
 const { WebView, documentOf, formSubmission } = require('../helpers/web-view')
 const i18n = require('../../src/utils/i18n')
 
@@ -38,60 +40,11 @@ const REQUIRED_ENV = {
   E2E_EXPECT_TITLE: 'the article\'s title as the home page shows it (zh-hans, the researcher\'s default language)',
 }
 
-function requireEnv() {
-  const missing = Object.keys(REQUIRED_ENV).filter((name) => !process.env[name])
-  if (missing.length === 0) return
-  throw new Error([
-    `Missing environment variable(s): ${missing.join(', ')}. This end-to-end test needs a live backend with ORCID`,
-    'pointed at the sandbox, a Celery worker and the sandbox with a Crossref work:',
-    ...Object.entries(REQUIRED_ENV).map(([name, meaning]) => `  ${name}: ${meaning}`),
-    'Run it through pytest, which starts all of that and sets these for you:',
-    '  .venv/bin/python -m pytest tests/test_miniprogram_orcid_e2e.py',
-  ].join('\n'))
-}
-
-// Bounds of the waits on the backend's asynchronous work (the first sync of the Crossref account, in the worker).
-const SYNC_TIMEOUT_MS = 30000
-const PULL_INTERVAL_MS = 500
-
 // Backend texts in the researcher's language (zh-hans by default): the callback page, the published label.
 const PROVEN_HEADING = 'ORCID iD 已验证'
 const LABEL_PUBLISHED = '已发表'
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const toasts = () => wx.showToast.mock.calls.map(([options]) => options.title)
-const requestsMade = () => wx.request.mock.calls.map(([options]) => `${options.method || 'GET'} ${options.url}`)
-const tapButton = (page, id) => page.querySelector(`#${id}`).querySelector('.t-button').dispatchEvent('tap')
-const textsOf = (root, selector) => root.querySelectorAll(selector).map((node) => node.dom.textContent.trim())
-
-const openPages = []
-function open(route, query) {
-  const page = loadPage(route, query)
-  openPages.push(page)
-  return page
-}
-
-afterEach(() => {
-  openPages.splice(0).forEach((page) => page.detach())
-})
-
-/** Pull down on the home page until a row with `title` shows; returns that row's id, group and chip. */
-async function pullHomeUntilTitle(home, title) {
-  const started = Date.now()
-  for (;;) {
-    await home.instance.onPullDownRefresh()
-    const row = home.querySelectorAll('.manuscript-row').map((node) => {
-      const id = Number(node.dom.getAttribute('data-id'))
-      return { id, title: textOf(home, `#manuscript-${id} .manuscript-row__title`), chip: textOf(home, `#manuscript-${id} .manuscript-row__chip`) }
-    }).find((candidate) => candidate.title === title)
-    if (row) return row
-    if (Date.now() - started > SYNC_TIMEOUT_MS) {
-      throw new Error(`home page never showed "${title}" within ${SYNC_TIMEOUT_MS / 1000} s of pulling down; ` +
-        `it shows ${JSON.stringify(home.data.groups)} (${home.data.listState}); toasts: ${JSON.stringify(toasts())}`)
-    }
-    await sleep(PULL_INTERVAL_MS)
-  }
-}
+const { open, close } = pageOpener()
 
 /**
  * What WeChat's web-view does with the ORCID page's URL, and what the researcher does in it: load our start page,
@@ -107,9 +60,9 @@ async function proveAtOrcid(startUrl, { orcid, name }) {
   expect(start.setCookies).toEqual([expect.stringMatching(/^orcid_proof=[^;]+;.*HttpOnly/i)])
   expect(start.setCookies[0]).toMatch(/Path=\/orcid\//)
   const authorizeUrl = new URL(start.location)
-  expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${process.env.SANDBOX_BASE.replace(/\/+$/, '')}/orcid/oauth/authorize`)
+  expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${sandboxBase()}/orcid/oauth/authorize`)
   expect(authorizeUrl.searchParams.get('scope')).toBe('/authenticate')
-  expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${process.env.API_BASE.replace(/\/+$/, '')}/orcid/callback`)
+  expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${apiBase()}/orcid/callback`)
   expect(toOrcid).toHaveLength(1)
   if (authorizePage.statusCode !== 200) throw new Error(`ORCID's authorize page answered ${authorizePage.statusCode}: ${authorizePage.body}`)
 
@@ -131,7 +84,7 @@ async function proveAtOrcid(startUrl, { orcid, name }) {
   const [decision, back] = browser.history.slice(before)
   expect(decision.statusCode).toBe(302)
   const backUrl = new URL(decision.location)
-  expect(backUrl.origin + backUrl.pathname).toBe(`${process.env.API_BASE.replace(/\/+$/, '')}/orcid/callback`)
+  expect(backUrl.origin + backUrl.pathname).toBe(`${apiBase()}/orcid/callback`)
   expect(backUrl.searchParams.get('code')).toMatch(/^\w{6}$/)
   expect(backUrl.searchParams.get('state')).toBe(authorizeUrl.searchParams.get('state'))
   expect(back.url).toBe(decision.location)
@@ -139,16 +92,15 @@ async function proveAtOrcid(startUrl, { orcid, name }) {
 }
 
 test('prove the ORCID iD at ORCID from the link wizard, link Crossref with it, and see the article\'s public facts', async () => {
-  requireEnv()
+  requireEnv(REQUIRED_ENV, {
+    needs: 'a live backend with ORCID pointed at the sandbox, a Celery worker and the sandbox with a Crossref work',
+    driver: 'tests/test_miniprogram_orcid_e2e.py',
+  })
   const env = process.env
-  const base = env.API_BASE.replace(/\/+$/, '')
-  install()
-  wx.setStorageSync('api_base', env.API_BASE) // the tester override documented in src/utils/config.js
+  const base = apiBase()
 
   // Launch: silent login.
-  const app = launchApp()
-  const researcher = await app.loginReady
-  if (!researcher) throw new Error(`silent login against ${env.API_BASE} failed; toasts: ${JSON.stringify(toasts())}`)
+  await launchLoggedIn()
 
   // Me: no proven iD yet; the ORCID cell offers to verify one.
   const me = open('pages/me/me')
@@ -159,12 +111,7 @@ test('prove the ORCID iD at ORCID from the link wizard, link Crossref with it, a
   // Link wizard: choose Crossref; without a proven iD there is no identity field, only "用 ORCID 验证".
   const link = open('pages/accounts/link')
   await link.instance.__loaded
-  const systems = link.instance.loadedSystems || []
-  const system = systems.find((candidate) => candidate.key === env.E2E_JOURNAL_SYSTEM_KEY)
-  if (!system) {
-    throw new Error(`journal system "${env.E2E_JOURNAL_SYSTEM_KEY}" is not offered by GET /api/v1/journal-systems; ` +
-      `offered: ${JSON.stringify(systems.map((candidate) => candidate.key))}; toasts: ${JSON.stringify(toasts())}`)
-  }
+  const system = offeredSystem(link, env.E2E_JOURNAL_SYSTEM_KEY)
   expect(system.platform).toBe('crossref')
   link.querySelector(`#system-${system.id}`).querySelector('.t-cell').dispatchEvent('tap')
   await waitFor(() => link.data.step === 2 && (link.data.needsOrcid || link.data.orcidVerified), 'step 2 and the ORCID check', 10000)
@@ -195,8 +142,7 @@ test('prove the ORCID iD at ORCID from the link wizard, link Crossref with it, a
   expect(done.querySelector('main').textContent).toContain(env.E2E_ORCID_ID)
 
   // The researcher taps "back": the web-view page closes and the wizard shows again (onShow re-reads GET /me).
-  connect.detach()
-  openPages.splice(openPages.indexOf(connect), 1)
+  close(connect)
   global.__pageStack = [link.instance]
   const meReadsBefore = requestsMade().filter((call) => call === `GET ${base}/api/v1/me`).length
   await link.instance.onShow()
@@ -235,7 +181,8 @@ test('prove the ORCID iD at ORCID from the link wizard, link Crossref with it, a
   // Home: the first sync (in the worker) finds the article in Crossref; pull down until it shows, as published.
   const home = open('pages/home/home')
   await home.instance.__shown
-  const row = await pullHomeUntilTitle(home, env.E2E_EXPECT_TITLE)
+  const rows = await pullHomeUntil(home, (shown) => shown.some(({ title }) => title === env.E2E_EXPECT_TITLE), `"${env.E2E_EXPECT_TITLE}"`)
+  const row = rows.find(({ title }) => title === env.E2E_EXPECT_TITLE)
   expect(row.chip).toBe(LABEL_PUBLISHED)
   expect(home.querySelectorAll('.manuscript-row')).toHaveLength(1)
   expect(home.querySelector('#group-published')).toBeDefined()

@@ -17,8 +17,11 @@
  * manuscript shows "under review" -> (the editor accepts it in OJS: the sandbox's move route) -> accounts: tap
  * "立即同步" -> home: pull down until it shows "accepted" -> tap it -> detail: the accepted entry heads the timeline.
  */
-const { install, request: httpRequest } = require('../helpers/wx-real')
-const { launchApp, loadPage, textOf, waitFor } = require('../helpers/page')
+const { textOf, waitFor } = require('../helpers/page')
+const {
+  requireEnv, toasts, requestsMade, apiBase, launchLoggedIn, mailedCode, decideInOjs, pageOpener, tapButton, typeInto,
+  textsOf, offeredSystem, syncNow, pullHomeUntil,
+} = require('../helpers/e2e')
 const i18n = require('../../src/utils/i18n')
 const status = require('../../src/utils/status')
 
@@ -33,146 +36,27 @@ const REQUIRED_ENV = {
   E2E_EXPECT_TITLE: 'the manuscript title the home page shows (in the researcher\'s language, zh-hans by default)',
 }
 
-function requireEnv() {
-  const missing = Object.keys(REQUIRED_ENV).filter((name) => !process.env[name])
-  if (missing.length === 0) return
-  throw new Error([
-    `Missing environment variable(s): ${missing.join(', ')}. This end-to-end test needs a live backend, a Celery`,
-    'worker and the sandbox with a scripted OJS journal:',
-    ...Object.entries(REQUIRED_ENV).map(([name, meaning]) => `  ${name}: ${meaning}`),
-    'Run it through pytest, which starts all of that and sets these for you:',
-    '  .venv/bin/python -m pytest tests/test_miniprogram_tracking_e2e.py',
-  ].join('\n'))
-}
-
-// Bounds of the waits on the backend's asynchronous work (a sync in the worker).
-const SYNC_TIMEOUT_MS = 30000
-const PULL_INTERVAL_MS = 500
-const MAIL_TIMEOUT_MS = 10000
-
 // Backend texts, localized by the backend from Accept-Language (zh-hans: the researcher's default language).
 const LABEL_UNDER_REVIEW = '同行评审中'
 const LABEL_ACCEPTED = '已录用'
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const toasts = () => wx.showToast.mock.calls.map(([options]) => options.title)
-const requestsMade = () => wx.request.mock.calls.map(([options]) => `${options.method || 'GET'} ${options.url}`)
-
-/** A call to the sandbox's own HTTP routes (not through the Mini Program's wx.request). */
-function sandboxCall(method, path, data) {
-  const url = process.env.SANDBOX_BASE.replace(/\/+$/, '') + path
-  return new Promise((resolve, reject) => {
-    httpRequest({
-      url, method, data, header: {}, timeout: 10000,
-      success: resolve,
-      fail: (res) => reject(new Error(`${method} ${url} failed: ${res.errMsg}`)),
-    })
-  })
-}
-
-/** The newest mail to `address` in the sandbox's mail catcher, waiting (bounded) for it to arrive. */
-async function latestMailTo(address) {
-  const started = Date.now()
-  for (;;) {
-    const res = await sandboxCall('GET', '/__sandbox__/mail/latest', { to: address })
-    if (res.statusCode === 200) return res.data
-    if (res.statusCode !== 404) throw new Error(`mail catcher answered ${res.statusCode}: ${JSON.stringify(res.data)}`)
-    if (Date.now() - started > MAIL_TIMEOUT_MS) {
-      throw new Error(`no mail to ${address} reached the sandbox's mail catcher within ${MAIL_TIMEOUT_MS / 1000} s ` +
-        '(is Django\'s e-mail backend pointed at the sandbox\'s SMTP port?)')
-    }
-    await sleep(200)
-  }
-}
-
-// --- the rendered pages -----------------------------------------------------------------------------------------
-
-const tapButton = (page, id) => page.querySelector(`#${id}`).querySelector('.t-button').dispatchEvent('tap')
-const typeInto = (page, id, value) => page.querySelector(`#${id}`).querySelector('.t-input__control')
-  .dispatchEvent('input', { detail: { value, cursor: value.length } })
-
-/**
- * Each manuscript row of the home page as rendered: group, title, journal, chip text and chip style. (Selectors go
- * from the page: in miniprogram-simulate only component nodes answer querySelector, and ids are not DOM attributes.)
- */
-function homeRows(home) {
-  const rows = status.GROUPS.flatMap(({ key }) => home.querySelectorAll(`#group-${key} .manuscript-row`).map((row) => {
-    const id = Number(row.dom.getAttribute('data-id'))
-    const chip = home.querySelector(`#manuscript-${id} .manuscript-row__chip`).dom
-    return {
-      id,
-      group: key,
-      groupTitle: textOf(home, `#group-${key} .manuscript-group__title`),
-      title: textOf(home, `#manuscript-${id} .manuscript-row__title`),
-      journal: textOf(home, `#manuscript-${id} .manuscript-row__journal`),
-      chip: chip.textContent.trim(),
-      chipStyle: (chip.firstElementChild && chip.firstElementChild.getAttribute('style')) || '',
-    }
-  }))
-  const rendered = home.querySelectorAll('.manuscript-row').length
-  if (rendered !== rows.length) throw new Error(`${rendered} manuscript rows rendered, ${rows.length} of them in a known group`)
-  return rows
-}
-
-function describeHome(home) {
-  const { listState, emptyKind, groups } = home.data
-  return JSON.stringify({
-    listState, emptyKind,
-    data: groups.map((group) => ({ group: group.key, items: group.items.map(({ id, status }) => ({ id, status })) })),
-    rendered: homeRows(home).map(({ group, title, chip }) => ({ group, title, chip })),
-  })
-}
-
-/** Pull down on the home page (the researcher's refresh) until `predicate(rows)` holds; bounded. */
-async function pullHomeUntil(home, predicate, what) {
-  const started = Date.now()
-  for (;;) {
-    await home.instance.onPullDownRefresh()
-    const rows = homeRows(home)
-    if (predicate(rows)) return rows
-    if (Date.now() - started > SYNC_TIMEOUT_MS) {
-      throw new Error(`home page never showed ${what} within ${SYNC_TIMEOUT_MS / 1000} s of pulling down; it shows ` +
-        `${describeHome(home)}; toasts: ${JSON.stringify(toasts())}`)
-    }
-    await sleep(PULL_INTERVAL_MS)
-  }
-}
-
-// --- the test ---------------------------------------------------------------------------------------------------
-
-const openPages = []
-function open(route, query) {
-  const page = loadPage(route, query)
-  openPages.push(page)
-  return page
-}
-
-afterEach(() => {
-  // onUnload: the link wizard's resend countdown is an interval timer.
-  openPages.splice(0).forEach((page) => page.detach())
-})
+const { open } = pageOpener()
 
 test('link an OJS account with the mailed code, see the manuscript, and follow the editor\'s decision after a sync', async () => {
-  requireEnv()
+  requireEnv(REQUIRED_ENV, {
+    needs: 'a live backend, a Celery worker and the sandbox with a scripted OJS journal',
+    driver: 'tests/test_miniprogram_tracking_e2e.py',
+  })
   const env = process.env
-  install()
-  wx.setStorageSync('api_base', env.API_BASE) // the tester override documented in src/utils/config.js
 
   // Launch: silent login.
-  const app = launchApp()
-  const researcher = await app.loginReady
-  if (!researcher) throw new Error(`silent login against ${env.API_BASE} failed; toasts: ${JSON.stringify(toasts())}`)
+  await launchLoggedIn()
   expect(wx.getStorageSync('token')).toEqual(expect.any(String))
 
   // Link wizard, step 1: choose the journal system.
   const link = open('pages/accounts/link')
   await link.instance.__loaded
-  const systems = link.instance.loadedSystems || []
-  const system = systems.find((candidate) => candidate.key === env.E2E_JOURNAL_SYSTEM_KEY)
-  if (!system) {
-    throw new Error(`journal system "${env.E2E_JOURNAL_SYSTEM_KEY}" is not offered by GET /api/v1/journal-systems; ` +
-      `offered: ${JSON.stringify(systems.map((candidate) => candidate.key))}; toasts: ${JSON.stringify(toasts())}`)
-  }
+  const system = offeredSystem(link, env.E2E_JOURNAL_SYSTEM_KEY)
   expect(link.data.step).toBe(1)
   expect(textOf(link.querySelector(`#system-${system.id}`), '.t-cell__title-text')).toBe(system.name)
   expect(textOf(link.querySelector(`#system-${system.id}`), '.t-cell__description-text')).toBe(system.platform_label)
@@ -197,10 +81,7 @@ test('link an OJS account with the mailed code, see the manuscript, and follow t
   expect(link.data.account.status).toBe('pending')
 
   // The researcher reads their mail.
-  const mail = await latestMailTo(env.E2E_ACCOUNT_EMAIL.toLowerCase())
-  const found = /\b(\d{6})\b/.exec(mail.body)
-  if (!found) throw new Error(`no 6-digit code in the mail: ${JSON.stringify(mail)}`)
-  const code = found[1]
+  const code = await mailedCode(env.E2E_ACCOUNT_EMAIL.toLowerCase())
 
   // Step 3: the code -> verified, success toast, on to the accounts list.
   typeInto(link, 'input-code', code)
@@ -225,8 +106,7 @@ test('link an OJS account with the mailed code, see the manuscript, and follow t
   const manuscriptId = rows[0].id
 
   // The editor accepts the manuscript in OJS.
-  const moved = await sandboxCall('POST', `/__sandbox__/ojs/sites/${encodeURIComponent(env.E2E_CONTEXT_PATH)}/submissions/${encodeURIComponent(env.E2E_SUBMISSION_ID)}/move`, { decision: 'accept' })
-  if (moved.statusCode !== 200) throw new Error(`the sandbox did not move submission ${env.E2E_SUBMISSION_ID}: ${moved.statusCode} ${JSON.stringify(moved.data)}`)
+  await decideInOjs(env.E2E_CONTEXT_PATH, env.E2E_SUBMISSION_ID, 'accept')
 
   // Accounts list: the verified account with its manuscript; tap "立即同步" (POST .../refresh -> a sync in the worker).
   const accounts = open('pages/accounts/list')
@@ -236,11 +116,8 @@ test('link an OJS account with the mailed code, see the manuscript, and follow t
   expect(textOf(accounts.querySelector(`${card} .account-card__status`), '.t-tag__text')).toBe(i18n.t('accountStatusVerified'))
   expect(textOf(accounts, `${card} .account-card__count`)).toBe('1')
   expect(textOf(accounts.querySelector(`#sync-${accountId}`), '.t-button__content')).toBe(i18n.t('actionSync'))
-  const toastsBefore = toasts().length
-  tapButton(accounts, `sync-${accountId}`)
-  await waitFor(() => toasts().length > toastsBefore && accounts.data.busyId === null, 'the answer to "sync now"', 15000)
-  expect(toasts().slice(toastsBefore)).toEqual([i18n.t('toastSyncQueued')]) // not a "wait a minute" or error toast
-  const base = env.API_BASE.replace(/\/+$/, '')
+  expect(await syncNow(accounts, accountId)).toEqual([i18n.t('toastSyncQueued')]) // not a "wait a minute" or error toast
+  const base = apiBase()
   expect(requestsMade()).toContain(`POST ${base}/api/v1/journal-accounts/${accountId}/refresh`)
 
   // Home again: pull down until the decision shows.
@@ -262,13 +139,12 @@ test('link an OJS account with the mailed code, see the manuscript, and follow t
   expect(textOf(detail, '#detail-title')).toBe(env.E2E_EXPECT_TITLE)
   expect(textOf(detail, '#detail-chip')).toBe(LABEL_ACCEPTED)
   expect(textOf(detail, '#detail-explanation')).not.toBe('')
-  const texts = (selector) => detail.querySelectorAll(selector).map((node) => node.dom.textContent.trim())
   expect(detail.querySelectorAll('.timeline-item').map((node) => node.dom.getAttribute('data-status'))).toEqual(['accepted', 'under_review'])
-  expect(texts('.timeline-item__label')).toEqual([LABEL_ACCEPTED, LABEL_UNDER_REVIEW])
+  expect(textsOf(detail, '.timeline-item__label')).toEqual([LABEL_ACCEPTED, LABEL_UNDER_REVIEW])
   const dots = detail.querySelectorAll('.timeline-item__dot').map((node) => node.dom.getAttribute('style') || '')
   expect(dots[0]).toContain(status.STATUSES.accepted.color)
   expect(dots[1]).toContain(status.STATUSES.under_review.color)
-  const dates = texts('.timeline-item__date')
+  const dates = textsOf(detail, '.timeline-item__date')
   expect(dates).toHaveLength(2)
   dates.forEach((date) => expect(date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/))
   expect(detail.querySelector('#timeline-empty')).toBeUndefined()
