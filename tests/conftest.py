@@ -206,14 +206,57 @@ def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, messa
 
 
 def backends_waiting_on_a_lock() -> int:
-    """How many sessions of this test database wait on a lock right now (PostgreSQL): a concurrency test sees
-    that one transaction really waits for another before it lets the first one go on."""
+    """How many sessions of this test database wait on a lock right now (PostgreSQL)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND wait_event_type = 'Lock'")
         return cursor.fetchone()[0]
+
+
+def contend_with_an_open_transaction(holder, contender, *, waits_for: str) -> None:
+    """Run `holder()` inside a transaction in one thread and keep it open; meanwhile run `contender()` in another
+    thread, see it really wait on a lock the holder took (`waits_for` says what it waits for), then let the
+    holder commit. Any error in either thread fails the caller. Needs django_db(transaction=True)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    held, may_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                holder()
+                held.set()
+                may_commit.wait(timeout=30)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller below
+            errors.append(error)
+        finally:
+            held.set()
+            connection.close()
+
+    def contend() -> None:
+        try:
+            contender()
+        except BaseException as error:  # noqa: BLE001 - raised in the caller below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hold), threading.Thread(target=contend)]
+    threads[0].start()
+    held.wait(timeout=30)
+    threads[1].start()
+    try:
+        wait_until(backends_waiting_on_a_lock, timeout=30, message=waits_for)
+    finally:
+        may_commit.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
 
 
 def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:

@@ -1,15 +1,14 @@
 """The sync service applies snapshots idempotently, writing events and notifications in one transaction; two
 syncs creating the same manuscript at once both apply it."""
 
-import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
 from manuscripts.sync import snapshots_apply
 from notifications.models import Notification
-from tests.conftest import backends_waiting_on_a_lock, wait_until
+from tests.conftest import contend_with_an_open_transaction
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +40,6 @@ def test_first_snapshot_creates_the_manuscript_with_an_initial_event_and_no_noti
 def test_same_snapshot_twice_writes_nothing(system, li, django_assert_max_num_queries):
     snapshots_apply(journal_system=system, snapshots=[snapshot()], seen_by=li)
 
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
@@ -152,42 +150,12 @@ def test_replaying_a_batch_does_not_duplicate_notifications(system, li):
 def test_co_authors_syncs_creating_the_same_manuscript_at_once_both_apply_it(system, li):
     zhang = make_account(make_researcher("Zhang Min"), system, email="zhang.min@example.org", user_id="2211")
     both_authors = ("li.wei@example.org", "zhang.min@example.org")
-    li_applied, li_may_commit = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
+    contend_with_an_open_transaction(
+        # Li's sync has inserted the new manuscript and not committed yet; Zhang's meets the same one meanwhile.
+        lambda: snapshots_apply(journal_system=system, snapshots=[snapshot(emails=both_authors)], seen_by=li),
+        lambda: snapshots_apply(journal_system=system, snapshots=[snapshot(emails=both_authors)], seen_by=zhang),
+        waits_for="Zhang's insert to wait for Li's transaction (PostgreSQL's unique index)")
 
-    def li_sync() -> None:  # Li's sync has inserted the new manuscript and not committed yet
-        try:
-            with transaction.atomic():
-                snapshots_apply(journal_system=system, snapshots=[snapshot(emails=both_authors)], seen_by=li)
-                li_applied.set()
-                li_may_commit.wait(timeout=30)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            li_applied.set()
-            connection.close()
-
-    def zhang_sync() -> None:  # Zhang's sync meets the same new manuscript meanwhile
-        try:
-            snapshots_apply(journal_system=system, snapshots=[snapshot(emails=both_authors)], seen_by=zhang)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=li_sync), threading.Thread(target=zhang_sync)]
-    threads[0].start()
-    li_applied.wait(timeout=30)
-    threads[1].start()
-    try:
-        # Zhang's insert waits for Li's transaction (PostgreSQL's unique index), then Li commits.
-        wait_until(backends_waiting_on_a_lock, timeout=30, message="Zhang's insert to wait for Li's transaction")
-    finally:
-        li_may_commit.set()
-        for thread in threads:
-            thread.join()
-
-    assert errors == []
     manuscript = Manuscript.objects.get()
     assert set(ManuscriptAccess.objects.values_list("journal_account_id", flat=True)) == {li.pk, zhang.pk}
     assert StatusEvent.objects.filter(manuscript=manuscript).count() == 1  # created once

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Researcher
 from notifications.models import Notification, NotificationState, NotificationTemplate, SubscriptionGrant
 from notifications.services import subscription_credits_spend_many, subscriptions_record
-from tests.conftest import backends_waiting_on_a_lock, wait_until
+from tests.conftest import contend_with_an_open_transaction
 from tests.factories import NotificationFactory, ResearcherFactory
 
 URL = "/api/v1/notifications/subscriptions"
@@ -117,44 +117,15 @@ def test_an_acceptance_during_a_claim_that_found_no_credit_still_sends_the_notic
     for it and sends the notice, instead of looking too early and leaving its credit unused."""
     researcher = ResearcherFactory()
     notice = NotificationFactory(researcher=researcher, kind="account_linked", template_id="TPL_STATUS")
-    sender_decided, sender_may_commit = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
     def sender_claim() -> None:  # what claim_due does: spend, and settle no_credit in the same transaction
-        try:
-            with transaction.atomic():
-                taken = subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 1})
-                assert taken == {}
-                Notification.objects.filter(pk=notice.pk).update(state=NotificationState.NO_CREDIT,
-                                                                 settled_at=timezone.now())
-                sender_decided.set()
-                sender_may_commit.wait(timeout=30)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            sender_decided.set()
-            connection.close()
+        assert subscription_credits_spend_many(wanted={(researcher.pk, "TPL_STATUS"): 1}) == {}
+        Notification.objects.filter(pk=notice.pk).update(state=NotificationState.NO_CREDIT, settled_at=timezone.now())
 
-    def acceptance() -> None:
-        try:
-            subscriptions_record(researcher_id=researcher.pk, results={"TPL_STATUS": "accept"})
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
-        finally:
-            connection.close()
+    contend_with_an_open_transaction(
+        sender_claim, lambda: subscriptions_record(researcher_id=researcher.pk, results={"TPL_STATUS": "accept"}),
+        waits_for="the acceptance to wait for the sender's claim")
 
-    threads = [threading.Thread(target=sender_claim), threading.Thread(target=acceptance)]
-    threads[0].start()
-    sender_decided.wait(timeout=30)
-    threads[1].start()
-    try:
-        wait_until(backends_waiting_on_a_lock, timeout=30, message="the acceptance to wait for the sender's claim")
-    finally:
-        sender_may_commit.set()
-        for thread in threads:
-            thread.join()
-
-    assert errors == []
     notice.refresh_from_db()
     assert notice.state == NotificationState.PENDING  # back in the queue, to go out on the new credit
     assert SubscriptionGrant.objects.get(researcher=researcher).credits == 1
