@@ -106,9 +106,13 @@ def subscriptions_record(*, researcher_id: int, results: dict[str, str]) -> None
                 changes.update(credits=F("credits") + 1, banned=False)
             elif result == SubscriptionResult.BAN:
                 changes["banned"] = True
+            # Waits while a sender holds the grant (subscription_credits_spend_many) until its no_credit is
+            # committed, so the requeue below sees it.
             SubscriptionGrant.objects.filter(pk=grant.pk).update(**changes)
-            if result == SubscriptionResult.ACCEPT:
-                _late_consent_requeue(researcher_id=researcher_id, template_id=template_id)
+        if result == SubscriptionResult.ACCEPT:
+            # After the grant's commit, never under its lock: a sender locks notices first and grants second,
+            # and taking them in the other order here would deadlock with it.
+            _late_consent_requeue(researcher_id=researcher_id, template_id=template_id)
 
 
 def _late_consent_requeue(*, researcher_id: int, template_id: str) -> None:
