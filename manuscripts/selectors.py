@@ -56,3 +56,23 @@ def journal_accounts_for_researcher(*, researcher: Researcher) -> QuerySet[Journ
             .select_related("journal_system", "sync_state")
             .annotate(manuscript_count=Count("manuscript_accesses"))
             .order_by("-created_at"))
+
+
+def manuscript_readers(*, manuscript_id: int) -> list[tuple[int, str]]:
+    """(researcher id, language) of everyone who sees the manuscript as an author: through a verified account on
+    its own journal system (a reader through a public record only, such as Crossref, is not an author here)."""
+    readers = JournalAccount.objects.filter(
+        manuscript_accesses__manuscript_id=manuscript_id, status=JournalAccountStatus.VERIFIED,
+        journal_system_id=Manuscript.objects.filter(pk=manuscript_id).values("journal_system_id")[:1],
+    ).order_by("verified_at", "id").values_list("researcher_id", "researcher__language")
+    return list(dict.fromkeys(readers))  # first verified first, each researcher once
+
+
+def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript]:
+    """The ids of manuscripts the researcher sees as an author (an editorial view), as a subquery."""
+    return manuscripts_for_researcher(researcher=researcher).filter(editorial_view=True).values("pk")
+
+
+def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
+    """A manuscript with its journal, for charges that belong to it (payments)."""
+    return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()

@@ -4,7 +4,8 @@ Knows no platform. In one transaction per batch it upserts manuscripts, writes a
 real transition and a notification for the researchers who see the manuscript. The same snapshot
 twice writes nothing; an older snapshot never overwrites a newer one; a manuscript that disappears
 from a full listing is marked, not deleted; several transitions of one manuscript in one batch make
-one notification (for the latest).
+one notification (for the latest). Once the batch commits, its transitions go to higher apps as one
+``manuscript_status_changed`` event (manuscripts/events.py).
 
 A snapshot is fitted to our columns before anything is written (``snapshot_fitted``): text a person reads
 (titles, the platform's status words) is cut to its column with "…", while a snapshot whose identifying values
@@ -32,6 +33,7 @@ from psycopg2.extras import Json, execute_values
 from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem
 from manuscripts.connectors.base import ManuscriptSnapshot
 from manuscripts.connectors.http import safe_error_text
+from manuscripts.events import StatusChange, manuscript_status_changed_publish
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent, SystemPollState
 from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import PROGRESS_ORDER, STATUS_PHRASES, CanonicalStatus, status_label
@@ -400,6 +402,9 @@ def _apply(journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot], *
 
     _update_many(changed_manuscripts)
     StatusEvent.objects.bulk_create(all_events)
+    manuscript_status_changed_publish(changes=[
+        StatusChange(manuscript_id=event.manuscript.pk, from_status=event.from_status, to_status=event.to_status,
+                     occurred_at=event.occurred_at) for event in all_events])
     if wanted_access:
         have = set(ManuscriptAccess.objects.filter(
             manuscript_id__in=outcome.manuscript_ids,
@@ -495,6 +500,9 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
                                                    raw_status=snapshot.raw_status, occurred_at=now, seen_at=now)
                 outcome.events += 1
                 outcome.notifications += _notify_transitions([(target, event)], journal_names)
+                manuscript_status_changed_publish(changes=[StatusChange(
+                    manuscript_id=target.pk, from_status=previous_status, to_status=event.to_status,
+                    occurred_at=event.occurred_at)])
         if unmatched:
             rest = snapshots_apply(journal_system=journal_system, snapshots=unmatched, seen_by=seen_by)
             for name in ("created", "updated", "unchanged", "stale", "events", "notifications", "refused"):

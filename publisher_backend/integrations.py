@@ -32,7 +32,7 @@ OPTIONAL_INTEGRATIONS: tuple[OptionalIntegration, ...] = (
     OptionalIntegration(
         key="wechat_pay", name=_("WeChat Pay"),
         required_settings=("WECHATPAY_MCH_ID", "WECHATPAY_API_V3_KEY", "WECHATPAY_PRIVATE_KEY_PATH",
-                           "WECHATPAY_CERT_SERIAL"),
+                           "WECHATPAY_CERT_SERIAL", "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID"),
     ),
     OptionalIntegration(key="orcid", name=_("ORCID sign-in"),
                         required_settings=("ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET")),

@@ -229,6 +229,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
+# Uploaded files (fapiao) are private: never served under a public URL, only through views that check who asks.
+MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # gunicorn serves admin and API-docs assets itself (WhiteNoise); runserver does so under DEBUG.
@@ -273,13 +276,46 @@ WECHAT_TIMEOUT_SECONDS = env.float("WECHAT_TIMEOUT_SECONDS", default=5.0)
 
 # WeChat Pay is optional: with any of its required values unset it is switched off, and admin's index
 # says so (publisher_backend/integrations.py). There are no sandbox fallbacks.
-WECHATPAY_MCH_ID = env.str("WECHATPAY_MCH_ID", default="")
-WECHATPAY_API_V3_KEY = env.str("WECHATPAY_API_V3_KEY", default="")
-WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
+# Sandbox values (sandbox/wechatpay.py's defaults and sandbox/keys/) are refused by name with DEBUG off.
+SANDBOX_WECHATPAY_MCH_ID = "1900000109"
+SANDBOX_WECHATPAY_API_V3_KEY = "SandboxApiV3Key00000000000000000"
+SANDBOX_WECHATPAY_KEYS_DIR = BASE_DIR / "sandbox" / "keys"
+
+
+def _optional_outside_sandbox(name: str, *, sandbox_value: str = "") -> str:
+    """`name` from the environment, possibly empty; with DEBUG off never the sandbox's value or key file."""
+    value = env.str(name, default="")
+    if not DEBUG and value and (value == sandbox_value or (
+            name.endswith("_PATH") and Path(value).resolve().is_relative_to(SANDBOX_WECHATPAY_KEYS_DIR))):
+        raise ImproperlyConfigured(f"{name} is a sandbox value; set the real one when DJANGO_DEBUG is off.")
+    return value
+
+
+WECHATPAY_MCH_ID = _optional_outside_sandbox("WECHATPAY_MCH_ID", sandbox_value=SANDBOX_WECHATPAY_MCH_ID)
+WECHATPAY_API_V3_KEY = _optional_outside_sandbox("WECHATPAY_API_V3_KEY", sandbox_value=SANDBOX_WECHATPAY_API_V3_KEY)
+WECHATPAY_PRIVATE_KEY_PATH = _optional_outside_sandbox("WECHATPAY_PRIVATE_KEY_PATH")
 WECHATPAY_CERT_SERIAL = env.str("WECHATPAY_CERT_SERIAL", default="")
-WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_PATH = _optional_outside_sandbox("WECHATPAY_PUBLIC_KEY_PATH")
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weixin.qq.com").rstrip("/")
+WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=8.0)
+# A notification whose Wechatpay-Timestamp is further from our clock than this is refused (WeChat's own SDKs: 300).
+WECHATPAY_NOTIFY_MAX_SKEW_SECONDS = 300
+
+# --- Payments -------------------------------------------------------------------------------
+PAYMENTS_ORDER_TTL_DAYS = env.int("PAYMENTS_ORDER_TTL_DAYS", default=60)  # an unpaid order closes after this
+PAYMENTS_PREPAY_TTL_SECONDS = 100 * 60  # WeChat keeps a prepay_id 2 h; ours is renewed before that
+# Reconciliation asks WeChat Pay about an attempt still open this long after its prepay.
+PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=10 * 60)
+PAYMENTS_SHARE_TTL_DAYS = 14  # a share link lives this long, and never past the order's expiry
+PAYMENTS_RECEIPT_LINK_TTL_SECONDS = 15 * 60
+# The publisher as seller (receipts, fapiao) and its corporate account for bank transfers (对公转账).
+PUBLISHER_LEGAL_NAME = env.str("PUBLISHER_LEGAL_NAME", default="")
+PUBLISHER_TAX_ID = env.str("PUBLISHER_TAX_ID", default="")
+PUBLISHER_ADDRESS = env.str("PUBLISHER_ADDRESS", default="")
+PAYMENTS_BANK_ACCOUNT_NAME = env.str("PAYMENTS_BANK_ACCOUNT_NAME", default="")
+PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="")
+PAYMENTS_BANK_ACCOUNT_NUMBER = env.str("PAYMENTS_BANK_ACCOUNT_NUMBER", default="")
 
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8025)

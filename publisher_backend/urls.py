@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("manuscripts.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("api/v1/", include("payments.urls")),
 ]
 
 handler400 = "publisher_backend.errors.handler400"

@@ -17,6 +17,8 @@ from factory.django import DjangoModelFactory
 from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem, Researcher, WeChatIdentity
 from manuscripts.models import Manuscript
 from notifications.models import Notification
+from payments.models import Order
+from payments.services.orders import order_create
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -116,3 +118,19 @@ class NotificationFactory(DjangoModelFactory):
     dedupe_key = factory.Sequence(lambda n: f"factory:{n}")
     title = "稿件状态：已录用"
     body = "干旱胁迫下土壤微生物组的变化"
+
+
+class OrderFactory(DjangoModelFactory):
+    """An unpaid order of 2,500.00 yuan, made the way staff make one (payments.services.orders.order_create)."""
+
+    class Meta:
+        model = Order
+
+    researcher = factory.SubFactory(ResearcherFactory)
+    journal = factory.SubFactory(JournalFactory, charges=[{"kind": "apc", "amount_fen": 250000}])
+    kind = "apc"
+    amount_fen = 250000
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return order_create(**kwargs)

@@ -1,0 +1,1 @@
+"""Admin for payments (being built)."""

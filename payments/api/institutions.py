@@ -1,0 +1,3 @@
+"""Payments API (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+from payments.api import documents, institutions, notify, orders
+
+urlpatterns = [*orders.urlpatterns, *notify.urlpatterns, *institutions.urlpatterns, *documents.urlpatterns]
