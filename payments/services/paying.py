@@ -115,7 +115,7 @@ def attempts_close_open(*, order: Order) -> None:
             wechatpay.transaction_close(out_trade_no=attempt.out_trade_no)
         except wechatpay.WeChatPayRefused as refusal:
             if refusal.code in ("ORDERPAID", "TRADE_ERROR", "ORDER_NOT_EXIST") or refusal.status == 404:
-                state = _attempt_reconcile_locked(attempt=attempt, order=order)
+                state = attempt_reconcile_locked(attempt=attempt, order=order)
                 if state == "paid":
                     raise OrderPaid() from refusal
                 if state == "open":
@@ -128,7 +128,7 @@ def attempts_close_open(*, order: Order) -> None:
         attempt.save(update_fields=["status"])
 
 
-def _attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
+def attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
     """Ask WeChat Pay about one attempt and apply the answer; "paid", "closed" or "open"."""
     found = wechatpay.transaction_query(out_trade_no=attempt.out_trade_no)
     attempt.checked_at = timezone.now()
