@@ -58,19 +58,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import http.client
 import json
 import re
 import secrets
 import string
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -225,8 +225,6 @@ class WeChatPaySandbox:
         self._private_key = wechatpay_private_key
         self.clock: Callable[[], float] = time.time  # wall time: signatures and RFC 3339 times carry it
         self.notify_timeout_seconds = 5.0
-        # Direct connections only: a notify URL is the product's own (local) server, never through a proxy.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._lock = threading.Lock()
         self._clear()
 
@@ -317,7 +315,8 @@ class WeChatPaySandbox:
         ``retry=True`` resends a failed copy at once (up to RETRY_LIMIT times). With ``tamper`` (one of
         TAMPERS) the notification is a forged or corrupted one (as if paid, whatever the order's state), and
         the order stays as it is: only the genuine WeChat Pay changes it.
-        Returns the HTTP status of every copy sent (None: the URL could not be reached), in order.
+        Returns the HTTP status of every attempt (each copy, then its retries; None: the URL could not be
+        reached), in order.
         """
         self._check_sending(times, concurrently, tamper)
         with self._lock:
@@ -504,16 +503,23 @@ class WeChatPaySandbox:
             event_id, event_type = envelope.get("id"), envelope.get("event_type")
         except (ValueError, AttributeError):
             event_id = event_type = None
-        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
         status: Status
-        error = None
+        answer_body, error = b"", None
+        target = urlsplit(url)
+        connection_class = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
         try:
-            with self._opener.open(request, timeout=self.notify_timeout_seconds) as answer:
+            # http.client sends header names as written (urllib would turn Wechatpay-Signature into
+            # Wechatpay-signature), and never through a proxy: a notify URL is the product's own server.
+            connection = connection_class(target.netloc, timeout=self.notify_timeout_seconds)
+            try:
+                path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+                connection.request("POST", path, body=body, headers=dict(headers))
+                answer = connection.getresponse()
                 status, answer_body = answer.status, answer.read()
-        except urllib.error.HTTPError as http_error:
-            status, answer_body = http_error.code, http_error.read()
-        except (OSError, ValueError) as failure:  # URLError, refused, timed out, a malformed URL
-            status, answer_body, error = None, b"", str(failure)
+            finally:
+                connection.close()
+        except (OSError, http.client.HTTPException, ValueError) as failure:  # refused, timed out, malformed URL
+            status, error = None, f"{type(failure).__name__}: {failure}"
         record = {
             "url": url,
             "event_id": event_id,
@@ -542,35 +548,46 @@ class WeChatPaySandbox:
               retry: bool, acknowledges: tuple[str, str] | None) -> list[Status]:
         """Send one notification (one event id) ``times`` rounds of ``concurrently`` copies; each copy is signed
         afresh, as WeChat Pay signs each attempt."""
-        first_headers, first_body = self.notification(resource=resource, tamper=tamper)
-        envelope = json.loads(first_body)
+        envelope = json.loads(self.notification(resource=resource, tamper=tamper)[1])
         event_id, create_time = envelope["id"], envelope["create_time"]
+        if acknowledges is not None:  # a genuine event keeps its id through every resend, as at WeChat Pay
+            kind, name = acknowledges
+            with self._lock:
+                record = (self._orders if kind == "order" else self._refunds).get(name)
+                if record is not None:
+                    record.setdefault("event", (event_id, create_time))
+                    event_id, create_time = record["event"]
 
-        def attempt() -> Status:
+        def attempt() -> list[Status]:
+            statuses = []
             for _ in range(1 + (RETRY_LIMIT if retry else 0)):
                 headers, body = self.notification(resource=resource, tamper=tamper, event_id=event_id,
                                                   create_time=create_time)
                 record = self.deliver(url, headers, body, tamper=tamper)
-                if record["ok"] or not retry:
+                statuses.append(record["status"])
+                if record["ok"]:
+                    if acknowledges is not None:
+                        self._acknowledge(acknowledges)
                     break
-            if record["ok"] and acknowledges is not None:
-                self._acknowledge(acknowledges)
-            return record["status"]
+                if not retry:
+                    break
+            return statuses
 
         statuses: list[Status] = []
         for _ in range(times):
             if concurrently == 1:
-                statuses.append(attempt())
+                statuses += attempt()
                 continue
             barrier = threading.Barrier(concurrently)
 
-            def together(barrier: threading.Barrier = barrier) -> Status:
+            def together(barrier: threading.Barrier = barrier) -> list[Status]:
                 barrier.wait(timeout=30)  # every copy leaves at once
                 return attempt()
 
             with ThreadPoolExecutor(max_workers=concurrently, thread_name_prefix="wechatpay-notify") as pool:
                 futures = [pool.submit(together) for _ in range(concurrently)]
-                statuses += [future.result() for future in futures]
+                for future in futures:
+                    statuses += future.result()
         return statuses
 
     def _acknowledge(self, key: tuple[str, str]) -> None:
