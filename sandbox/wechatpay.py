@@ -15,7 +15,8 @@ What is faithful (wechatpay-apiv3/wechatpay-go ``core/auth``, ``core/notify``, `
   ``Wechatpay-Serial`` (the WeChat Pay public key id, ``PUB_KEY_ID_…``), ``Wechatpay-Signature-Type`` (which
   wechatpayv3 requires on answers too) and ``Request-Id``. Errors are ``{"code", "message"}`` with
   WeChat Pay's HTTP statuses: 400 PARAM_ERROR / INVALID_REQUEST / APPID_MCHID_NOT_MATCH / ORDER_CLOSED /
-  ORDERPAID, 401 SIGN_ERROR, 403 OUT_TRADE_NO_USED / NOT_ENOUGH, 404 ORDER_NOT_EXIST, 500 SYSTEM_ERROR.
+  ORDERPAID, 401 SIGN_ERROR, 403 OUT_TRADE_NO_USED / NOT_ENOUGH, 404 ORDER_NOT_EXIST (an order) /
+  RESOURCE_NOT_EXISTS (a refund), 500 SYSTEM_ERROR.
 - ``POST /v3/pay/transactions/jsapi`` checks the body (appid is the Mini Program's, mchid ours, description
   ≤ 127 and attach ≤ 128 bytes, out_trade_no 6–32 of ``[0-9A-Za-z_*-]``, amount.total a positive integer in
   fen, currency CNY, payer.openid, notify_url http(s) without a query, time_expire RFC 3339 with an offset)
@@ -46,12 +47,17 @@ it has a ``time_expire``; a refund completes (and notifies) right after it was a
 ``auto_refund_notify`` is off, and notifies only a notify_url given in the request (WeChat Pay would fall
 back to one configured in its merchant platform); no partner (服务商) mode, bills, coupons or profit sharing.
 
-Scripting (Python on ``server.wechatpay``; the same through ``/__sandbox__/wechatpay/…``): :meth:`pay` (the
-user paid: marks the order paid and notifies; ``tamper=`` sends a forged notification instead and leaves the
-order as it is), :meth:`deliver_pending`, :meth:`complete_refund`, :meth:`notification` (builds a signed
-notification without sending it, for test vectors), :meth:`deliver`, :meth:`close_expired`,
-:meth:`user_paying`, :meth:`inject_error`, :meth:`orders`, :meth:`refunds`, :meth:`deliveries`,
-:attr:`requests_log`, :meth:`reset`.
+Scripting (Python on ``server.wechatpay``): :meth:`pay` (the user paid: marks the order paid and notifies;
+``tamper=`` sends a forged notification instead and leaves the order as it is), :meth:`deliver_pending`,
+:meth:`complete_refund`, :meth:`notification` (builds a signed notification without sending it, for test
+vectors), :meth:`deliver`, :meth:`close_expired`, :meth:`user_paying`, :meth:`inject_error`, :meth:`orders`,
+:meth:`order`, :meth:`refunds`, :meth:`deliveries`, :attr:`requests_log`, :meth:`reset`; the attributes
+``auto_refund_notify``, ``merchant_balance`` and ``clock``. Over HTTP (for ``make run`` and the Mini
+Program's end-to-end tests), under ``/__sandbox__/wechatpay``: ``POST /pay`` (``{"out_trade_no" or
+"prepay_id", "deliver"?, "times"?, "concurrently"?, "delay"?, "tamper"?, "retry"?}``), ``POST
+/deliver-pending``, ``POST /refunds/{out_refund_no}/complete`` (``{"status"?}``), ``POST /close-expired``,
+``POST /config`` (``{"auto_refund_notify"?, "merchant_balance"?}``), ``POST /faults`` (``{"path", "status"?,
+"code"?, "message"?, "times"?}``), and ``GET /orders``, ``/refunds``, ``/deliveries``, ``/requests``.
 """
 
 from __future__ import annotations
