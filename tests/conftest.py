@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -34,6 +35,11 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 _codes = itertools.count(1)
+
+# The live server (pytest-django's, session-wide) accepts a burst of connections as gunicorn does: socketserver's
+# default backlog of 5 resets clients when a platform calls back many times at once (WeChat Pay's overlapping
+# notification retries, tests/payments/test_notify_concurrency.py).
+ThreadedWSGIServer.request_queue_size = 128
 
 # Each run writes its cache keys under a prefix of its own (CACHE_KEY_PREFIX plus a random suffix) and clears
 # only those, so it never touches another run's keys or the Celery broker's, which may share its Redis

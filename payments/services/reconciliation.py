@@ -35,7 +35,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services.callbacks import refund_apply_result
-from payments.services.paying import attempt_reconcile_locked, attempts_close_open
+from payments.services.paying import attempt_reconcile_locked, attempts_close_open, order_payment_found_apply
 from payments.services.refunds import refund_send
 
 logger = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ def order_close_expired(*, order_id: int, summary: ReconcileSummary) -> None:
             order.save(update_fields=["status", "updated_at"])
             OrderAudit.objects.create(order=order, action=AuditAction.CLOSED, reason="expired")
             summary.orders_closed += 1
-    except OrderPaid:
-        summary.orders_paid += 1  # the payer paid just before the close: that payment was applied
+    except OrderPaid:  # the payer paid just before the close (rolled back): apply that payment instead
+        order_payment_found_apply(order_id=order_id)
+        summary.orders_paid += 1
     except PaymentsUnavailable as error:
         summary.errors.append(f"order {order_id}: {error}")
 

@@ -16,12 +16,13 @@ BAR_WIDTH = 30
 
 def _moment(value: str, *, end: bool) -> datetime:
     """A date (the whole day, Beijing time) or an ISO date-time."""
-    parsed = parse_datetime(value)
+    try:
+        day = parse_date(value)  # before parse_datetime, which reads a bare date as its midnight
+        parsed = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(value)
+    except ValueError:
+        parsed = None
     if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            raise CommandError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO date-time.")
-        parsed = datetime.combine(day, time.max if end else time.min)
+        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO date-time.")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
