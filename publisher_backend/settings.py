@@ -416,6 +416,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status": each set of choices gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "ManuscriptStatusEnum": "manuscripts.status.CanonicalStatus",
+        "OrderStatusEnum": "payments.models.OrderStatus",
+        "RefundStatusEnum": "payments.models.RefundStatus",
+        "CoverageStatusEnum": "payments.models.CoverageStatus",
+        "FapiaoStatusEnum": "payments.models.FapiaoStatus",
+    },
 }
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)
