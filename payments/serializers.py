@@ -118,6 +118,10 @@ class SharedOrderSerializer(_OrderBaseSerializer):
 
     author = serializers.SerializerMethodField()
     expires_at = serializers.DateTimeField()
+    can_pay = serializers.SerializerMethodField()
+
+    def get_can_pay(self, order) -> bool:
+        return order.is_open and not order.is_expired
 
     def get_author(self, order) -> dict:
         return {"display_name": order.researcher.display_name if order.researcher else ""}

@@ -35,7 +35,7 @@ def test_sharing_again_gives_the_same_live_link(alice, alice_order, shared):
 def test_the_payer_sees_what_paying_needs_and_nothing_else_of_the_author(signed_in, alice_order, shared):
     body = signed_in("bob").get(f"/api/v1/orders/shared/{shared['token']}").json()
     assert set(body) == {"id", "kind", "kind_label", "amount_fen", "status", "title", "journal", "author",
-                         "expires_at"}
+                         "expires_at", "can_pay"}
     assert body["author"] == {"display_name": "Li Wei"}
     assert body["amount_fen"] == 250000 and body["status"] == "created"
     assert body["journal"]["name"] == "应用科学学报"
