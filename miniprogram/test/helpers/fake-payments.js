@@ -114,6 +114,8 @@ function createPaymentsBackend({ orders = [makeOrder()], vouchers = { WELCOME50:
     nextFapiao: 5,
   }
 
+  state.orders.forEach((order) => { if (order.share) state.shares[order.share.token] = order.id })
+
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
   const error = (call, statusCode, code, fields) => ({ statusCode, data: { code, message: MESSAGES[lang(call)][code], fields: fields || {} } })
   const ok = (data, statusCode = 200) => ({ statusCode, data })

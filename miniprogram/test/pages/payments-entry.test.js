@@ -75,3 +75,29 @@ describe('payment notices open the order page', () => {
     expect(textOf(order, '#order-amount')).toBe('¥2,500.00')
   })
 })
+
+describe('no payment page asks for WeChat alerts on load or show (only WeChat\'s payment callback may)', () => {
+  const QUERIES = {
+    orders: {},
+    order: { id: '12' },
+    shared: { token: 'shr-12-1' },
+    receipt: { id: '12' },
+    fapiao: { id: '12' },
+  }
+
+  test('every page of the subpackage is covered', () => {
+    const APP_JSON = require('../../src/app.json')
+    expect(APP_JSON.subpackages.find((sub) => sub.root === 'packages/payments').pages.sort()).toEqual(Object.keys(QUERIES).sort())
+  })
+
+  test.each(Object.keys(QUERIES))('packages/payments/%s', async (name) => {
+    const orders = [makeOrder({ share: { token: 'shr-12-1', expires_at: '2025-12-09T02:00:00Z' } })]
+    const { page } = await open(`packages/payments/${name}`, QUERIES[name], { orders })
+    if (page.instance.onShow) await page.instance.onShow()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(wx.requests.some((call) => call.path.startsWith('/api/v1/orders'))).toBe(true)
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+    expect(wx.requestPayment).not.toHaveBeenCalled()
+    page.detach()
+  })
+})

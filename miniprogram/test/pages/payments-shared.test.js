@@ -8,7 +8,7 @@ const SHARED_PATH = `/api/v1/orders/shared/${TOKEN}`
 
 async function openShared({ query = { token: TOKEN }, live = true, storage, ...options } = {}) {
   const backend = createPaymentsBackend(Object.assign({ orders: [makeOrder({ share: { token: TOKEN, expires_at: '2025-12-09T02:00:00Z' } })] }, options))
-  if (live) backend.state.shares[TOKEN] = 12
+  if (!live) backend.state.shares = {} // revoked or expired
   installWx({ respond: backend.respond, storage })
   backend.install(wx)
   launchApp({ path: 'packages/payments/shared', query, scene: 1007 }) // opened from a shared card
