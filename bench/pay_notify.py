@@ -1,0 +1,212 @@
+"""WeChat Pay notifications applied per second by one web process, next to the cost of the cryptography alone.
+
+    .venv/bin/python bench/pay_notify.py [--orders 3000] [--clients 8] [--tiny]
+
+1. Migrates a fresh database; seeds `--orders` unpaid orders, each with an open WeChat Pay attempt (bulk
+   inserts, no prepay calls).
+2. The sandbox's WeChat Pay (in this process) builds one genuine TRANSACTION.SUCCESS notification per order,
+   signed with its key and encrypted with the API v3 key, before anything is timed.
+3. **Baseline:** `payments.wechatpay.notification_open` alone (serial, timestamp, RSA-SHA256 verification and
+   AES-256-GCM decryption), in this process, over every notification: what the cryptography costs.
+4. **The product:** gunicorn with one gthread worker process (`--threads` 4) on PostgreSQL; `--clients` threads
+   POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections. Every one is verified,
+   stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice.
+5. Then every notification again (WeChat's duplicates): acknowledged, nothing changed.
+
+Prints notifications/s for both and their ratio against the target (≥ 300/s applied by one process). Checks
+(exit 1 on failure): every answer 204; every order paid once with its transaction id; one APPLIED event per
+order and one DUPLICATE per replay; one notice per order. `--tiny` is the test suite's smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_pay_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+KEYS = REPO_ROOT / "tests" / "keys"  # test-only keys: a production-mode process refuses the sandbox's
+MCH_ID, API_V3_KEY = "1900000001", "TestOnlyApiV3Key0000000000000000"
+CERT_SERIAL, PUBLIC_KEY_ID = "7E57000000000000000000000000000000000001", "PUB_KEY_ID_0000TESTONLY"
+APP_ID = "wxbench000000000003"
+BENCH_ENV = {
+    "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
+    "CACHE_KEY_PREFIX": "pay-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
+    "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "bench-secret", "LOG_LEVEL": "WARNING",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "WECHATPAY_MCH_ID": MCH_ID, "WECHATPAY_API_V3_KEY": API_V3_KEY, "WECHATPAY_CERT_SERIAL": CERT_SERIAL,
+    "WECHATPAY_PRIVATE_KEY_PATH": str(KEYS / "merchant_private_key.pem"), "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
+    "WECHATPAY_PUBLIC_KEY_PATH": str(KEYS / "wechatpay_public_key.pem"),
+    **redis_env(),
+}
+TARGET_PER_SECOND = 300
+NOTIFY_PATH = "/api/v1/payments/wechat/notify"
+
+
+def django_setup() -> None:
+    os.environ.update(BENCH_ENV)
+    import django
+
+    django.setup()
+
+
+def seed(count: int) -> list[dict]:
+    """`count` unpaid orders, each with an open attempt; the attempts' Transaction as WeChat Pay would report it."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import Researcher, User
+    from payments.models import ChargeKind, Order, OrderStatus, PaymentAttempt
+
+    now = timezone.now()
+    with transaction.atomic():
+        ChargeKind.objects.get_or_create(code="apc", defaults={"name_en": "APC", "name_zh_hans": "文章处理费"})
+        users = User.objects.bulk_create([User(username=f"payer{n}") for n in range(count)])
+        researchers = Researcher.objects.bulk_create([Researcher(user=user, display_name=f"Payer {n}")
+                                                      for n, user in enumerate(users)])
+        orders = Order.objects.bulk_create([Order(
+            researcher=researcher, kind="apc", description="APC", original_amount_fen=100000 + n, amount_fen=100000 + n,
+            status=OrderStatus.PAYING, out_trade_no=f"SLBENCH{n:08d}", transfer_reference=f"SLTB{n:08d}",
+            expires_at=now + timezone.timedelta(days=30)) for n, researcher in enumerate(researchers)])
+        attempts = PaymentAttempt.objects.bulk_create([PaymentAttempt(
+            order=order, out_trade_no=f"{order.out_trade_no}P1", payer=order.researcher, openid=f"o-bench-{n}",
+            amount_fen=order.amount_fen, prepay_id=f"wx{n:020d}") for n, order in enumerate(orders)])
+    return [{"mchid": MCH_ID, "appid": APP_ID, "out_trade_no": attempt.out_trade_no,
+             "transaction_id": f"42000{n:015d}", "trade_type": "JSAPI", "trade_state": "SUCCESS",
+             "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "",
+             "success_time": now.isoformat(timespec="seconds"), "payer": {"openid": attempt.openid},
+             "amount": {"total": attempt.amount_fen, "payer_total": attempt.amount_fen, "currency": "CNY",
+                        "payer_currency": "CNY"}}
+            for n, attempt in enumerate(attempts)]
+
+
+def post_all(base_url: str, notifications: list[tuple[dict, bytes]], clients: int) -> tuple[float, list[int]]:
+    """POST every notification from `clients` threads (kept-alive sessions); (seconds, statuses)."""
+    statuses: list[int] = [0] * len(notifications)
+    next_index = iter(range(len(notifications)))
+    lock = threading.Lock()
+
+    def client() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                return
+            headers, body = notifications[index]
+            statuses[index] = session.post(base_url + NOTIFY_PATH, data=body, headers=headers, timeout=30).status_code
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, statuses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--tiny", action="store_true", help="the smoke run: 60 orders; targets only reported")
+    args = parser.parse_args()
+    if args.tiny:
+        args.orders = 60
+    os.chdir(REPO_ROOT)
+    recreate_database(DATABASE_URL)
+    redis_clear(REDIS_URL)
+    env = {**os.environ, **BENCH_ENV}
+    print("migrating the benchmark database…", flush=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
+    django_setup()
+
+    from sandbox.wechatpay import WeChatPaySandbox
+
+    wechatpay = WeChatPaySandbox(mch_id=MCH_ID, app_id=APP_ID, api_v3_key=API_V3_KEY, merchant_serial=CERT_SERIAL,
+                                 public_key_id=PUBLIC_KEY_ID, keys_dir=KEYS)
+    transactions = seed(args.orders)
+    notifications = [wechatpay.notification(resource=resource) for resource in transactions]
+    print(f"== {args.orders} genuine payment notifications, {args.clients} clients ==", flush=True)
+
+    from payments.wechatpay import notification_open
+
+    started = time.perf_counter()
+    for headers, body in notifications:
+        notification_open(headers=headers, body=body)
+    crypto_seconds = time.perf_counter() - started
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "publisher_backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+        cwd=REPO_ROOT, env=env, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{base_url}/healthz", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start within 30 s") from None
+                time.sleep(0.2)
+        applied_seconds, applied_statuses = post_all(base_url, notifications, args.clients)
+        replay_seconds, replay_statuses = post_all(base_url, notifications, args.clients)
+    finally:
+        stop_process(server, timeout=20)
+        if REDIS_PREFIX:
+            redis_clear(REDIS_URL)
+
+    count = len(notifications)
+    crypto_rate, applied_rate, replay_rate = count / crypto_seconds, count / applied_seconds, count / replay_seconds
+    print(f"verify + decrypt alone (baseline, 1 thread): {crypto_rate:,.0f}/s ({1000 / crypto_rate:.2f} ms each)")
+    print(f"notify applied, 1 web process:              {applied_rate:,.0f}/s "
+          f"(target ≥ {TARGET_PER_SECOND}/s: {'met' if applied_rate >= TARGET_PER_SECOND else 'MISSED'})")
+    print(f"duplicates acknowledged, 1 web process:     {replay_rate:,.0f}/s")
+    print(f"ratio applied/baseline: {applied_rate / crypto_rate:.2f}")
+
+    from notifications.models import Notification
+    from payments.models import EventOutcome, Order, OrderStatus, PaymentEvent
+
+    problems = []
+    if set(applied_statuses) != {204} or set(replay_statuses) != {204}:
+        problems.append(f"answers other than 204: {sorted(set(applied_statuses) | set(replay_statuses))}")
+    paid = Order.objects.filter(status=OrderStatus.PAID).count()
+    if paid != count:
+        problems.append(f"{paid} of {count} orders paid")
+    wrong = [resource["out_trade_no"] for resource in transactions
+             if Order.objects.filter(attempts__out_trade_no=resource["out_trade_no"],
+                                     transaction_id=resource["transaction_id"]).count() != 1]
+    if wrong:
+        problems.append(f"{len(wrong)} orders without their transaction id, e.g. {wrong[:3]}")
+    outcomes = {outcome: PaymentEvent.objects.filter(outcome=outcome).count()
+                for outcome in (EventOutcome.APPLIED, EventOutcome.DUPLICATE)}
+    if outcomes != {EventOutcome.APPLIED: count, EventOutcome.DUPLICATE: count}:
+        problems.append(f"events {outcomes}, expected {count} applied and {count} duplicates")
+    notices = Notification.objects.filter(kind="payment_received").count()
+    if notices != count:
+        problems.append(f"{notices} payment-received notices for {count} orders")
+    print(f"checks: every order paid once, one event per delivery, one notice per order: "
+          f"{'PASS' if not problems else 'FAIL'}")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
