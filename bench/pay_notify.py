@@ -8,7 +8,7 @@
    signed with its key and encrypted with the API v3 key, before anything is timed.
 3. **Baseline:** `payments.wechatpay.notification_open` alone (serial, timestamp, RSA-SHA256 verification and
    AES-256-GCM decryption), in this process, over every notification: what the cryptography costs.
-4. **The product:** gunicorn with one gthread worker process (`--threads` 4) on PostgreSQL; `--clients` threads
+4. **The product:** gunicorn with one gthread worker process (8 threads) on PostgreSQL; `--clients` threads
    POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections. Every one is verified,
    stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice.
 5. Then every notification again (WeChat's duplicates): acknowledged, nothing changed.
@@ -152,7 +152,7 @@ def main() -> int:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "publisher_backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+         "--workers", "1", "--worker-class", "gthread", "--threads", "8", "--log-level", "warning"],
         cwd=REPO_ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:

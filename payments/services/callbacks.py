@@ -48,7 +48,11 @@ def payment_notification_receive(*, headers: Any, body: bytes) -> str:
     raw_body = body.decode("utf-8", errors="replace")
     out_trade_no = _text(resource.get("out_trade_no"), 32)
     with transaction.atomic():
-        attempt = PaymentAttempt.objects.filter(out_trade_no=out_trade_no).only("order_id").first()
+        # One statement finds and locks the order (with its author, for the notice's language); the attempt is
+        # read after the lock is held, so a delivery that waited on another sees that one's outcome.
+        order = (Order.objects.select_for_update(of=("self",)).select_related("researcher")
+                 .filter(attempts__out_trade_no=out_trade_no).first())
+        attempt = PaymentAttempt.objects.filter(out_trade_no=out_trade_no).first() if order else None
         if attempt is None:
             PaymentEvent.objects.create(source=EventSource.PAYMENT_NOTIFY, event_id=event_id, event_type=event_type,
                                         out_trade_no=out_trade_no, raw_body=raw_body, resource=resource,
@@ -56,8 +60,6 @@ def payment_notification_receive(*, headers: Any, body: bytes) -> str:
                                         detail="no payment attempt with this out_trade_no")
             logger.warning("payment notification for unknown out_trade_no %r", out_trade_no)
             return EventOutcome.UNKNOWN_ORDER
-        order = Order.objects.select_for_update().get(pk=attempt.order_id)
-        attempt = PaymentAttempt.objects.get(pk=attempt.pk)  # read again under the order's lock
         return attempt_apply_transaction(attempt=attempt, order=order, wechat_transaction=resource,
                                          source=EventSource.PAYMENT_NOTIFY, raw_body=raw_body, event_id=event_id,
                                          event_type=event_type)

@@ -28,7 +28,8 @@ def order_settle(*, order: Order, settled_by: str, transaction_id: str = "", pai
     order.save(update_fields=["status", "settled_by", "transaction_id", "paid_at", "payer", "amount_fen",
                               "discount_fen", "updated_at"])
     if notify and order.researcher_id:
-        language = Researcher.objects.filter(pk=order.researcher_id).values_list("language", flat=True).first()
+        language = (order.researcher.language if Order.researcher.is_cached(order) and order.researcher
+                    else Researcher.objects.filter(pk=order.researcher_id).values_list("language", flat=True).first())
         with translation.override(language or "zh-hans"):
             notification_create(
                 researcher_id=order.researcher_id, kind="payment_received", dedupe_key=f"payment_received:{order.pk}",
