@@ -42,6 +42,13 @@ BENCHMARKS = {
         "zero-write re-poll: 20 snapshots read again",
         "checks: changed manuscripts, status events, notifications, zero-write re-poll: PASS",
     ],
+    "pay_notify": [
+        "== 60 genuine payment notifications, 8 clients ==",
+        "verify + decrypt alone (baseline, 1 thread):",
+        "notify applied, 1 web process:",
+        "duplicates acknowledged, 1 web process:",
+        "checks: every order paid once, one event per delivery, one notice per order: PASS",
+    ],
     "notify_send": [
         "== notification sender: 200 pending status-change notices → WeChat sandbox over HTTP ==",
         "raw HTTP loop (baseline, 1 session, 1 message in flight):",

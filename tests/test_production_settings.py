@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from publisher_backend.http import client_address
 from sandbox import wechat as wechat_sandbox_module
+from sandbox import wechatpay as wechatpay_sandbox_module
 from tests.conftest import REPO_ROOT, wechat_code
 
 SETTINGS_FILE = REPO_ROOT / "publisher_backend" / "settings.py"
@@ -97,6 +98,28 @@ def test_the_refused_sandbox_values_are_the_sandbox_defaults():
 
     assert loaded["SANDBOX_WECHAT_APP_ID"] == wechat_sandbox_module.DEFAULT_APP_ID
     assert loaded["SANDBOX_WECHAT_APP_SECRET"] == wechat_sandbox_module.DEFAULT_APP_SECRET
+    assert loaded["SANDBOX_WECHATPAY_MCH_ID"] == wechatpay_sandbox_module.DEFAULT_MCH_ID
+    assert loaded["SANDBOX_WECHATPAY_API_V3_KEY"] == wechatpay_sandbox_module.DEFAULT_API_V3_KEY
+    assert loaded["SANDBOX_WECHATPAY_KEYS_DIR"] == wechatpay_sandbox_module.KEYS_DIR
+
+
+@pytest.mark.parametrize(("variable", "sandbox_value"), [
+    ("WECHATPAY_MCH_ID", "1900000109"),
+    ("WECHATPAY_API_V3_KEY", "SandboxApiV3Key00000000000000000"),
+    ("WECHATPAY_PRIVATE_KEY_PATH", "sandbox/keys/merchant_private_key.pem"),
+    ("WECHATPAY_PUBLIC_KEY_PATH", str(REPO_ROOT / "sandbox" / "keys" / "wechatpay_public_key.pem")),
+])
+def test_the_sandbox_wechat_pay_merchant_is_refused_by_name(monkeypatch, variable, sandbox_value):
+    monkeypatch.chdir(REPO_ROOT)
+    with pytest.raises(ImproperlyConfigured, match=variable):
+        load_settings(monkeypatch, **{variable: sandbox_value})
+
+
+def test_debug_accepts_the_sandbox_wechat_pay_merchant_for_make_run(monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    loaded = load_settings(monkeypatch, DJANGO_DEBUG="1", WECHATPAY_MCH_ID="1900000109",
+                           WECHATPAY_PRIVATE_KEY_PATH="sandbox/keys/merchant_private_key.pem")
+    assert loaded["WECHATPAY_MCH_ID"] == "1900000109"
 
 
 DEVELOPMENT_VALUES = {
@@ -161,7 +184,7 @@ def test_admin_index_says_which_optional_integrations_are_off(staff_client, sett
 @pytest.mark.django_db
 def test_admin_index_has_no_notice_when_every_integration_is_configured(staff_client, settings):
     for name in ("WECHATPAY_MCH_ID", "WECHATPAY_API_V3_KEY", "WECHATPAY_PRIVATE_KEY_PATH", "WECHATPAY_CERT_SERIAL",
-                 "ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET"):
+                 "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID", "ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET"):
         setattr(settings, name, f"configured-{name.lower()}")
 
     html = staff_client.get("/admin/").content.decode()

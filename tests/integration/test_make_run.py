@@ -1,6 +1,7 @@
 """The newcomer's path: `make run` starts web, worker, beat and the WeChat sandbox on SQLite and a
 filesystem broker; a login through it works, its worker records the login, syncs a linked account and
-sends the subscription message; the accepted demo manuscript's APC is paid with the sandbox's WeChat Pay; the demo ORCID iD is proven at the sandbox's ORCID and links Crossref."""
+sends the subscription message; the accepted demo manuscript's APC is paid with the sandbox's WeChat Pay;
+the demo ORCID iD is proven at the sandbox's ORCID and links Crossref."""
 
 import html
 import os

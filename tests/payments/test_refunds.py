@@ -47,7 +47,8 @@ def test_a_partial_refund_then_the_rest(paid, pay_sandbox, api_client):
     staff = UserFactory(is_staff=True)
     first = refund_create(order_id=paid.pk, amount_fen=50000, reason="page charges waived", actor=staff)
     assert first.status == RefundStatus.PROCESSING
-    sent = [call["body"] for call in pay_sandbox.wechatpay.requests_log if call["path"] == "/v3/refund/domestic/refunds"]
+    sent = [call["body"] for call in pay_sandbox.wechatpay.requests_log
+            if call["path"] == "/v3/refund/domestic/refunds"]
     assert sent[0]["amount"] == {"refund": 50000, "total": 250000, "currency": "CNY"}
     assert sent[0]["notify_url"].endswith("/api/v1/payments/wechat/refund-notify")
     assert _complete(pay_sandbox, api_client, first).status_code == 204
@@ -68,7 +69,8 @@ def test_a_duplicate_refund_notification_changes_nothing(paid, pay_sandbox, api_
     assert _post(api_client, *notification).status_code == 204
     assert Order.objects.get(pk=paid.pk).refunded_fen == 1000
     assert Notification.objects.filter(kind="refund_done").count() == 1
-    outcomes = list(PaymentEvent.objects.filter(source="refund_notify").order_by("id").values_list("outcome", flat=True))
+    outcomes = list(PaymentEvent.objects.filter(source="refund_notify").order_by("id")
+                    .values_list("outcome", flat=True))
     assert outcomes == [EventOutcome.APPLIED, EventOutcome.DUPLICATE]
 
 
