@@ -62,9 +62,9 @@ COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /app /app
 WORKDIR /app
 
-# var/ is the only place the app writes (collected static files; the named volume mounted on
-# var/static takes this directory's owner when it is first created).
-RUN mkdir -p /app/var/static && chown -R app:app /app/var
+# var/ is the only place the app writes (collected static files, uploaded fapiao files; the named volumes mounted on
+# var/static and var/media take these directories' owner when they are first created).
+RUN mkdir -p /app/var/static /app/var/media && chown -R app:app /app/var
 
 USER 10001:10001
 

@@ -286,20 +286,23 @@ SANDBOX_WECHATPAY_API_V3_KEY = "SandboxApiV3Key00000000000000000"
 SANDBOX_WECHATPAY_KEYS_DIR = BASE_DIR / "sandbox" / "keys"
 
 
-def _optional_outside_sandbox(name: str, *, sandbox_value: str = "") -> str:
-    """`name` from the environment, possibly empty; with DEBUG off never the sandbox's value or key file."""
-    value = env.str(name, default="")
+def _not_sandbox_outside_debug(name: str, value: str, *, sandbox_value: str = "") -> str:
+    """`value` of the variable `name`, unless DEBUG is off and it is the sandbox's value or one of its key files."""
     if not DEBUG and value and (value == sandbox_value or (
             name.endswith("_PATH") and Path(value).resolve().is_relative_to(SANDBOX_WECHATPAY_KEYS_DIR))):
         raise ImproperlyConfigured(f"{name} is a sandbox value; set the real one when DJANGO_DEBUG is off.")
     return value
 
 
-WECHATPAY_MCH_ID = _optional_outside_sandbox("WECHATPAY_MCH_ID", sandbox_value=SANDBOX_WECHATPAY_MCH_ID)
-WECHATPAY_API_V3_KEY = _optional_outside_sandbox("WECHATPAY_API_V3_KEY", sandbox_value=SANDBOX_WECHATPAY_API_V3_KEY)
-WECHATPAY_PRIVATE_KEY_PATH = _optional_outside_sandbox("WECHATPAY_PRIVATE_KEY_PATH")
+WECHATPAY_MCH_ID = _not_sandbox_outside_debug(
+    "WECHATPAY_MCH_ID", env.str("WECHATPAY_MCH_ID", default=""), sandbox_value=SANDBOX_WECHATPAY_MCH_ID)
+WECHATPAY_API_V3_KEY = _not_sandbox_outside_debug(
+    "WECHATPAY_API_V3_KEY", env.str("WECHATPAY_API_V3_KEY", default=""), sandbox_value=SANDBOX_WECHATPAY_API_V3_KEY)
+WECHATPAY_PRIVATE_KEY_PATH = _not_sandbox_outside_debug(
+    "WECHATPAY_PRIVATE_KEY_PATH", env.str("WECHATPAY_PRIVATE_KEY_PATH", default=""))
 WECHATPAY_CERT_SERIAL = env.str("WECHATPAY_CERT_SERIAL", default="")
-WECHATPAY_PUBLIC_KEY_PATH = _optional_outside_sandbox("WECHATPAY_PUBLIC_KEY_PATH")
+WECHATPAY_PUBLIC_KEY_PATH = _not_sandbox_outside_debug(
+    "WECHATPAY_PUBLIC_KEY_PATH", env.str("WECHATPAY_PUBLIC_KEY_PATH", default=""))
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weixin.qq.com").rstrip("/")
 WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=8.0)
