@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,
     },
+    "payments-reconcile": {
+        "task": "payments.tasks.reconcile",
+        "schedule": 5 * 60,  # asks WeChat Pay about prepays open for PAYMENTS_RECONCILE_AFTER_SECONDS
+    },
     "accounts-purge-orcid-proofs": {
         "task": "accounts.tasks.purge_orcid_proofs",
         "schedule": 60 * 60 * 24,
@@ -309,6 +313,7 @@ PAYMENTS_PREPAY_TTL_SECONDS = 100 * 60  # WeChat keeps a prepay_id 2 h; ours is 
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=10 * 60)
 PAYMENTS_SHARE_TTL_DAYS = 14  # a share link lives this long, and never past the order's expiry
 PAYMENTS_RECEIPT_LINK_TTL_SECONDS = 15 * 60
+PAYMENTS_PAY_RATE = env.str("PAYMENTS_PAY_RATE", default="30/hour")  # pay taps per researcher (each may cost a prepay)
 # The publisher as seller (receipts, fapiao) and its corporate account for bank transfers (对公转账).
 PUBLISHER_LEGAL_NAME = env.str("PUBLISHER_LEGAL_NAME", default="")
 PUBLISHER_TAX_ID = env.str("PUBLISHER_TAX_ID", default="")
@@ -413,6 +418,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status": each set of choices gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "ManuscriptStatusEnum": "manuscripts.status.CanonicalStatus",
+        "OrderStatusEnum": "payments.models.OrderStatus",
+        "RefundStatusEnum": "payments.models.RefundStatus",
+        "CoverageStatusEnum": "payments.models.CoverageStatus",
+        "FapiaoStatusEnum": "payments.models.FapiaoStatus",
+    },
 }
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)

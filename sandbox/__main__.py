@@ -1,7 +1,10 @@
 """``python -m sandbox``: serve every sandbox platform in the foreground until Ctrl-C or SIGTERM.
 
 Port: ``--port`` or ``$SANDBOX_PORT`` (default 8025); WeChat app credentials: ``$WECHAT_APP_ID`` and
-``$WECHAT_APP_SECRET`` (defaults match the product's development settings).
+``$WECHAT_APP_SECRET`` (defaults match the product's development settings). WeChat Pay: ``$WECHATPAY_MCH_ID``,
+``$WECHATPAY_API_V3_KEY``, ``$WECHATPAY_CERT_SERIAL``, ``$WECHATPAY_PUBLIC_KEY_ID`` and the key files in
+``--wechatpay-keys DIR`` or ``$SANDBOX_WECHATPAY_KEYS_DIR`` (default ``sandbox/keys``); an unset or empty
+variable means the sandbox value (``sandbox.wechatpay.DEFAULT_*``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,13 @@ import signal
 from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+from sandbox.wechatpay import (
+    DEFAULT_API_V3_KEY,
+    DEFAULT_MCH_ID,
+    DEFAULT_MERCHANT_SERIAL,
+    DEFAULT_PUBLIC_KEY_ID,
+    KEYS_DIR,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="SMTP port of the mail catcher (default $SANDBOX_SMTP_PORT or 8125)")
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     parser.add_argument("--demo", action="store_true", help="load demo journals, authors and manuscripts")
+    parser.add_argument("--wechatpay-keys", default=os.environ.get("SANDBOX_WECHATPAY_KEYS_DIR") or str(KEYS_DIR),
+                        help="WeChat Pay's key files (default $SANDBOX_WECHATPAY_KEYS_DIR or sandbox/keys)")
     args = parser.parse_args(argv)
 
     server = SandboxServer(
@@ -32,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         wechat_app_secret=os.environ.get("WECHAT_APP_SECRET", DEFAULT_APP_SECRET),
         quiet=args.quiet,
         smtp_port=args.smtp_port,
+        wechatpay_mch_id=os.environ.get("WECHATPAY_MCH_ID") or DEFAULT_MCH_ID,
+        wechatpay_api_v3_key=os.environ.get("WECHATPAY_API_V3_KEY") or DEFAULT_API_V3_KEY,
+        wechatpay_merchant_serial=os.environ.get("WECHATPAY_CERT_SERIAL") or DEFAULT_MERCHANT_SERIAL,
+        wechatpay_public_key_id=os.environ.get("WECHATPAY_PUBLIC_KEY_ID") or DEFAULT_PUBLIC_KEY_ID,
+        wechatpay_keys_dir=args.wechatpay_keys,
     )
     if args.demo:
         seed_demo(server)

@@ -37,6 +37,9 @@ def seed_demo(server: SandboxServer) -> None:
                        authors=[li, wang], stage_id=3, review_round_status=7)
     ojs.add_submission("jas", title={"en": "Rice Root Exudates and Nitrogen Uptake"}, authors=[li], stage_id=3,
                        review_round_status=1)
+    # Accepted (in copyediting): linking Li Wei's account brings its APC order (2,500.00 yuan) to pay.
+    ojs.add_submission("jas", title={"en": "Drought-Tolerant Maize Hybrids", "zh_CN": "耐旱玉米杂交种"},
+                       authors=[li, wang], stage_id=4)
     ojs.add_submission("jes", title={"en": "Urban Heat Islands in the Yangtze Delta"}, authors=[li],
                        stage_id=1, editor_assigned=True)
     ojs.add_submission("jes", title={"en": "Wetland Carbon Budgets"}, authors=[wang], stage_id=5, status=3,

@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,6 +30,7 @@ class Request:
     headers: dict[str, str]  # names lower-cased
     body: bytes
     path_params: dict[str, str] = field(default_factory=dict)  # filled from "{name}" route segments
+    query_string: str = ""  # the raw query as sent (WeChat Pay signs the path with it, byte for byte)
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ValueError so each platform can answer in its own error format."""
@@ -41,6 +43,9 @@ class Response:
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # Runs in a thread of its own once the answer is written (a platform acting after it answered, as WeChat
+    # Pay sends a refund's notification after answering the refund request).
+    after: Callable[[], None] | None = field(default=None, compare=False)
 
 
 Handler = Callable[[Request], Response]
@@ -88,6 +93,14 @@ from sandbox.ojs import OjsSandbox  # noqa: E402
 from sandbox.orcid import OrcidSandbox  # noqa: E402
 from sandbox.scholarone import ScholarOneSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
+from sandbox.wechatpay import (  # noqa: E402
+    DEFAULT_API_V3_KEY,
+    DEFAULT_MCH_ID,
+    DEFAULT_MERCHANT_SERIAL,
+    DEFAULT_PUBLIC_KEY_ID,
+    KEYS_DIR,
+    WeChatPaySandbox,
+)
 
 
 class Platform(Protocol):
@@ -142,6 +155,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query={k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length > 0 else b"",
+            query_string=url.query,
         )
         try:
             response = self.server.router.dispatch(request)
@@ -158,6 +172,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (e.g. its read timeout beat an injected delay); nothing to answer
+        if response.after is not None:
+            threading.Thread(target=response.after, name="sandbox-after", daemon=True).start()
         if not self.server.quiet:
             # Path only: query strings carry app secrets and access tokens.
             sys.stderr.write(f"{self.command} {url.path} {response.status}\n")
@@ -178,8 +194,19 @@ class SandboxServer:
         wechat_app_secret: str = DEFAULT_APP_SECRET,
         quiet: bool = False,
         smtp_port: int | None = None,
+        wechatpay_mch_id: str = DEFAULT_MCH_ID,
+        wechatpay_api_v3_key: str = DEFAULT_API_V3_KEY,
+        wechatpay_merchant_serial: str = DEFAULT_MERCHANT_SERIAL,
+        wechatpay_public_key_id: str = DEFAULT_PUBLIC_KEY_ID,
+        wechatpay_keys_dir: str | Path = KEYS_DIR,
     ) -> None:
         self.wechat = WeChatSandbox(wechat_app_id, wechat_app_secret)
+        # WeChat Pay serves the same Mini Program, so its appid is WeChat's.
+        self.wechatpay = WeChatPaySandbox(
+            mch_id=wechatpay_mch_id, app_id=wechat_app_id, api_v3_key=wechatpay_api_v3_key,
+            merchant_serial=wechatpay_merchant_serial, public_key_id=wechatpay_public_key_id,
+            keys_dir=wechatpay_keys_dir,
+        )
         # The mail catcher's HTTP routes always exist; its SMTP side listens only when given a port (0: free).
         self.mail = MailSandbox()
         self._smtp = SmtpListener(host, smtp_port, self.mail) if smtp_port is not None else None
@@ -187,7 +214,8 @@ class SandboxServer:
         self.scholarone = ScholarOneSandbox()
         self.crossref = CrossrefSandbox()
         self.orcid = OrcidSandbox()
-        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref, self.orcid]
+        self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref, self.orcid,
+                                          self.wechatpay]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -34,6 +35,11 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 _codes = itertools.count(1)
+
+# The live server (pytest-django's, session-wide) accepts a burst of connections as gunicorn does: socketserver's
+# default backlog of 5 resets clients when a platform calls back many times at once (WeChat Pay's overlapping
+# notification retries, tests/payments/test_notify_concurrency.py).
+ThreadedWSGIServer.request_queue_size = 128
 
 # Each run writes its cache keys under a prefix of its own (CACHE_KEY_PREFIX plus a random suffix) and clears
 # only those, so it never touches another run's keys or the Celery broker's, which may share its Redis
@@ -86,10 +92,28 @@ def _run_cache_removed_at_the_end() -> Iterator[None]:
     clear_run_cache()
 
 
+# The tests' WeChat Pay merchant (test-only values; the sandbox answers as this merchant and the product's tests
+# configure the same). Its keys are tests/keys: the product holds merchant_private_key.pem and
+# wechatpay_public_key.pem, the sandbox the other two.
+TEST_WECHATPAY_MCH_ID = "1900000001"
+TEST_WECHATPAY_API_V3_KEY = "TestOnlyApiV3Key0000000000000000"
+TEST_WECHATPAY_CERT_SERIAL = "7E57000000000000000000000000000000000001"
+TEST_WECHATPAY_PUBLIC_KEY_ID = "PUB_KEY_ID_0000TESTONLY"
+TEST_WECHATPAY_KEYS_DIR = REPO_ROOT / "tests" / "keys"
+TEST_WECHATPAY_SANDBOX = {
+    "wechatpay_mch_id": TEST_WECHATPAY_MCH_ID,
+    "wechatpay_api_v3_key": TEST_WECHATPAY_API_V3_KEY,
+    "wechatpay_merchant_serial": TEST_WECHATPAY_CERT_SERIAL,
+    "wechatpay_public_key_id": TEST_WECHATPAY_PUBLIC_KEY_ID,
+    "wechatpay_keys_dir": TEST_WECHATPAY_KEYS_DIR,
+}
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     server = SandboxServer(host="127.0.0.1", port=0, wechat_app_id=settings.WECHAT_APP_ID,
-                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True).start()
+                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True,
+                           **TEST_WECHATPAY_SANDBOX).start()
     yield server
     server.stop()
 
@@ -294,7 +318,7 @@ def sandbox_with_smtp(settings) -> Iterator[SandboxServer]:
     pytest-django's locmem — so a test (or a JS end-to-end test) reads mailed codes over HTTP at
     `GET /__sandbox__/mail/latest?to=`, as a person reads their mail. Don't combine with `wechat_sandbox`."""
     server = SandboxServer(host="127.0.0.1", port=0, smtp_port=0, wechat_app_id=settings.WECHAT_APP_ID,
-                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True).start()
+                           wechat_app_secret=settings.WECHAT_APP_SECRET, quiet=True, **TEST_WECHATPAY_SANDBOX).start()
     settings.WECHAT_API_BASE = server.base_url
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

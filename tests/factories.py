@@ -17,7 +17,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem, Researcher, WeChatIdentity
 from manuscripts.models import Manuscript
 from notifications.models import Notification
-from payments.models import Order
+from payments.models import ChargeKind, Order
 from payments.services.orders import order_create
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -133,4 +133,7 @@ class OrderFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        # A migration adds the charge kinds; a transactional test's flush removes them for the tests after it.
+        ChargeKind.objects.get_or_create(code=kwargs["kind"], defaults={"name_en": kwargs["kind"],
+                                                                        "name_zh_hans": kwargs["kind"]})
         return order_create(**kwargs)

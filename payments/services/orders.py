@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,9 +23,9 @@ from manuscripts.events import StatusChange
 from manuscripts.selectors import manuscript_for_payments, manuscript_readers
 from manuscripts.status import CanonicalStatus
 from notifications.services import notification_create
-from payments.errors import PaymentInvalid
+from payments.errors import OrderPaid, PaymentInvalid
 from payments.models import OPEN_STATUSES, AuditAction, ChargeKind, Order, OrderAudit, OrderStatus, SettledBy
-from payments.services.paying import attempts_close_open
+from payments.services.paying import attempts_close_open, order_payment_found_apply
 from payments.services.settlement import order_settle
 
 logger = logging.getLogger(__name__)
@@ -118,12 +120,23 @@ def _payment_due_notify(*, order: Order, title: str, readers: list[tuple[int, st
                          "journal": order.journal.localized_name(language) if order.journal else ""})
 
 
+@contextmanager
+def _payment_found_applied(order_id: int) -> Iterator[None]:
+    """Around a change that closes prepays first: if a close finds the order paid meanwhile, the change's
+    transaction rolls back and that payment is applied (OrderPaid still reaches the caller)."""
+    try:
+        yield
+    except OrderPaid:
+        order_payment_found_apply(order_id=order_id)
+        raise
+
+
 def order_discount(*, order_id: int, discount_fen: int, reason: str, actor) -> Order:
     """Staff lower what an unpaid order asks (audited, reason required). Any open WeChat Pay prepay is closed
     first, since it was made for the old amount."""
     if not reason.strip():
         raise PaymentInvalid(fields={"reason": [_("Say why.")]})
-    with transaction.atomic():
+    with _payment_found_applied(order_id), transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status not in OPEN_STATUSES:
             raise PaymentInvalid(_("Only an unpaid order can be discounted."))
@@ -143,7 +156,7 @@ def order_waive(*, order_id: int, reason: str, actor) -> Order:
     """Staff waive an unpaid order: nothing is due and it counts as settled (audited, reason required)."""
     if not reason.strip():
         raise PaymentInvalid(fields={"reason": [_("Say why.")]})
-    with transaction.atomic():
+    with _payment_found_applied(order_id), transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status not in OPEN_STATUSES:
             raise PaymentInvalid(_("Only an unpaid order can be waived."))

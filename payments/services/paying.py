@@ -107,28 +107,37 @@ def _parsed_time(value):
 
 
 def attempts_close_open(*, order: Order) -> None:
-    """Close every open attempt of the locked `order` at WeChat Pay. A close refused because the attempt was
-    paid meanwhile applies that payment (from a query) and raises OrderPaid; WeChat Pay unreachable raises
-    PaymentsUnavailable and changes nothing."""
+    """Close every open attempt of the locked `order` at WeChat Pay, before its amount or payer changes or it is
+    settled another way. Raises OrderPaid when WeChat Pay refuses because an attempt was paid meanwhile: the
+    caller's transaction then rolls back, and `order_payment_found_apply` (or the notification, or
+    reconciliation) applies that payment. WeChat Pay unreachable raises PaymentsUnavailable."""
     for attempt in order.attempts.filter(status=AttemptStatus.OPEN):
         try:
             wechatpay.transaction_close(out_trade_no=attempt.out_trade_no)
         except wechatpay.WeChatPayRefused as refusal:
-            if refusal.code in ("ORDERPAID", "TRADE_ERROR", "ORDER_NOT_EXIST") or refusal.status == 404:
-                state = _attempt_reconcile_locked(attempt=attempt, order=order)
-                if state == "paid":
-                    raise OrderPaid() from refusal
-                if state == "open":
-                    continue  # WeChat Pay answered neither closed nor paid: leave it for reconciliation
-            else:
-                logger.warning("closing %s refused: %s", attempt.out_trade_no, refusal)
+            if refusal.code == "ORDERPAID":
+                raise OrderPaid() from refusal
+            logger.warning("closing %s refused: %s", attempt.out_trade_no, refusal)
         except wechatpay.WeChatPayUnavailable as error:
             raise PaymentsUnavailable() from error
         attempt.status = AttemptStatus.CLOSED
         attempt.save(update_fields=["status"])
 
 
-def _attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
+def order_payment_found_apply(*, order_id: int) -> None:
+    """Ask WeChat Pay about the order's open attempts and apply what it says, in a transaction of its own: after a
+    close found the order paid meanwhile (whose own transaction rolled back)."""
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            for attempt in order.attempts.filter(status=AttemptStatus.OPEN):
+                attempt_reconcile_locked(attempt=attempt, order=order)
+    except (wechatpay.WeChatPayUnavailable, wechatpay.WeChatPayRefused) as error:
+        logger.warning("order %s was paid meanwhile, but WeChat Pay did not say how (%s); reconciliation will",
+                       order_id, error)
+
+
+def attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
     """Ask WeChat Pay about one attempt and apply the answer; "paid", "closed" or "open"."""
     found = wechatpay.transaction_query(out_trade_no=attempt.out_trade_no)
     attempt.checked_at = timezone.now()
@@ -151,6 +160,26 @@ def _attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
     return "open"
 
 
+def _attempt_create(*, order: Order, payer: Researcher, openid: str) -> PaymentAttempt:
+    """A new attempt for `payer` with its WeChat Pay prepay (the order is locked, other attempts closed)."""
+    prepay_expires_at = min(timezone.now() + timedelta(seconds=settings.PAYMENTS_PREPAY_TTL_SECONDS),
+                            order.expires_at)
+    attempt = PaymentAttempt.objects.create(
+        order=order, out_trade_no=f"{order.out_trade_no}P{order.attempts.count() + 1}", payer=payer, openid=openid,
+        amount_fen=order.amount_fen, prepay_expires_at=prepay_expires_at)
+    try:
+        attempt.prepay_id = wechatpay.prepay_create(
+            out_trade_no=attempt.out_trade_no, description=order.description, amount_fen=order.amount_fen,
+            openid=openid, time_expire=_rfc3339_beijing(prepay_expires_at), notify_url=wechatpay.notify_url("payment"))
+    except wechatpay.WeChatPayUnavailable as error:
+        raise PaymentsUnavailable() from error
+    except wechatpay.WeChatPayRefused as refusal:
+        logger.error("prepay for %s refused: %s", attempt.out_trade_no, refusal)
+        raise PaymentsUnavailable() from refusal
+    attempt.save(update_fields=["prepay_id"])
+    return attempt
+
+
 def order_pay(*, order_id: int, payer: Researcher) -> dict[str, str]:
     """The wx.requestPayment object for `payer` to pay the order (its author, or whoever holds its share link;
     the caller checked which). Reuses the payer's live prepay; otherwise closes other open attempts and makes a
@@ -161,34 +190,23 @@ def order_pay(*, order_id: int, payer: Researcher) -> dict[str, str]:
     openid = wechat_recipients(researcher_ids=[payer.pk], appid=settings.WECHAT_APP_ID).get(payer.pk, ("", ""))[0]
     if not openid:
         raise PaymentsUnavailable()
-    now = timezone.now()
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        _refuse_unpayable(order)
-        live = order.attempts.filter(status=AttemptStatus.OPEN, payer=payer, openid=openid,
-                                     amount_fen=order.amount_fen,
-                                     prepay_expires_at__gt=now + PREPAY_REUSE_MARGIN).exclude(prepay_id="").first()
-        if live is None:
-            attempts_close_open(order=order)
-            prepay_expires_at = min(now + timedelta(seconds=settings.PAYMENTS_PREPAY_TTL_SECONDS), order.expires_at)
-            attempt = PaymentAttempt.objects.create(
-                order=order, out_trade_no=f"{order.out_trade_no}P{order.attempts.count() + 1}", payer=payer,
-                openid=openid, amount_fen=order.amount_fen, prepay_expires_at=prepay_expires_at)
-            try:
-                attempt.prepay_id = wechatpay.prepay_create(
-                    out_trade_no=attempt.out_trade_no, description=order.description, amount_fen=order.amount_fen,
-                    openid=openid, time_expire=_rfc3339_beijing(prepay_expires_at),
-                    notify_url=wechatpay.notify_url("payment"))
-            except wechatpay.WeChatPayUnavailable as error:
-                raise PaymentsUnavailable() from error
-            except wechatpay.WeChatPayRefused as refusal:
-                logger.error("prepay for %s refused: %s", attempt.out_trade_no, refusal)
-                raise PaymentsUnavailable() from refusal
-            attempt.save(update_fields=["prepay_id"])
-            live = attempt
-        if order.status == OrderStatus.CREATED:
-            order.status = OrderStatus.PAYING
-            order.save(update_fields=["status", "updated_at"])
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            _refuse_unpayable(order)
+            live = (order.attempts.filter(status=AttemptStatus.OPEN, payer=payer, openid=openid,
+                                          amount_fen=order.amount_fen,
+                                          prepay_expires_at__gt=timezone.now() + PREPAY_REUSE_MARGIN)
+                    .exclude(prepay_id="").first())
+            if live is None:
+                attempts_close_open(order=order)
+                live = _attempt_create(order=order, payer=payer, openid=openid)
+            if order.status == OrderStatus.CREATED:
+                order.status = OrderStatus.PAYING
+                order.save(update_fields=["status", "updated_at"])
+    except OrderPaid:
+        order_payment_found_apply(order_id=order_id)  # a close found it paid meanwhile: apply that payment
+        raise
     return wechatpay.request_payment_params(prepay_id=live.prepay_id)
 
 

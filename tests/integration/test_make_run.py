@@ -1,6 +1,6 @@
 """The newcomer's path: `make run` starts web, worker, beat and the WeChat sandbox on SQLite and a
 filesystem broker; a login through it works, its worker records the login, syncs a linked account and
-sends the subscription message; the demo ORCID iD is proven at the sandbox's ORCID and links Crossref."""
+sends the subscription message; the accepted demo manuscript's APC is paid with the sandbox's WeChat Pay; the demo ORCID iD is proven at the sandbox's ORCID and links Crossref."""
 
 import html
 import os
@@ -115,9 +115,19 @@ def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stac
     def manuscripts() -> list[dict]:
         return session.get(f"{base_url}/api/v1/manuscripts", timeout=5).json()["results"]
 
-    listed = wait_until(lambda: len(manuscripts()) == 3 and manuscripts(), timeout=60,
+    listed = wait_until(lambda: len(manuscripts()) == 4 and manuscripts(), timeout=60,
                         message="the embedded worker to sync the demo account")
-    assert {item["status"] for item in listed} == {"under_review", "revision_requested", "with_editor"}
+    assert {item["status"] for item in listed} == {"under_review", "revision_requested", "with_editor", "accepted"}
+
+    # The accepted manuscript's APC is due; the newcomer pays it with the sandbox's WeChat Pay.
+    [order] = session.get(f"{base_url}/api/v1/orders", timeout=5).json()["results"]
+    assert (order["kind"], order["amount_fen"], order["status"]) == ("apc", 250000, "created")
+    pay = session.post(f"{base_url}/api/v1/orders/{order['id']}/pay", timeout=10)
+    assert pay.status_code == 200, pay.text
+    prepay_id = pay.json()["package"].removeprefix("prepay_id=")
+    paid = requests.post(f"{sandbox_url}/__sandbox__/wechatpay/pay", json={"prepay_id": prepay_id}, timeout=10)
+    assert paid.status_code == 200, paid.text
+    assert session.get(f"{base_url}/api/v1/orders/{order['id']}", timeout=5).json()["status"] == "paid"
 
 
 def test_make_run_proves_the_demo_orcid_id_and_links_crossref(embedded_stack):

@@ -239,6 +239,9 @@ const STRINGS = {
     errorGeneric: '出错了，请稍后再试',
     errorWechatLogin: '微信登录失败，请稍后再试',
     errorSignedOut: '请先登录',
+    actionMyOrders: '我的订单',
+    ordersNoneDue: '没有待支付的费用。',
+    a11yOrderDue: '待支付：{title}，{amount}',
   },
   en: {
     tabHome: 'Home',
@@ -467,6 +470,9 @@ const STRINGS = {
     errorGeneric: 'Something went wrong. Please try again later.',
     errorWechatLogin: 'WeChat login failed. Please try again later.',
     errorSignedOut: 'Please log in first.',
+    actionMyOrders: 'My orders',
+    ordersNoneDue: 'Nothing to pay right now.',
+    a11yOrderDue: 'To pay: {title}, {amount}',
   },
 }
 

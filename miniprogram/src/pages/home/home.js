@@ -5,6 +5,7 @@ const inbox = require('../../utils/inbox')
 const status = require('../../utils/status')
 const { PagedList } = require('../../utils/paged-list')
 const { formatDate, formatRelative } = require('../../utils/format')
+const { formatYuan } = require('../../utils/money')
 
 const MANUSCRIPTS_PATH = '/api/v1/manuscripts'
 // "需要你处理" is what the server says needs the researcher, whatever pages of the list are loaded so far.
@@ -13,6 +14,11 @@ const ACTION_PATH = `${MANUSCRIPTS_PATH}?status=${ACTION_STATUS}`
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
 const INBOX_PREVIEW_SIZE = 3 // the newest unread notices shown on the home page
 const SKELETON_ROWS = 3
+// The orders block: the first orders of GET /api/v1/orders (unpaid first, as the backend sorts them); those still
+// to pay are shown, the rest is in packages/payments/orders.
+const ORDERS_PREVIEW_PATH = `${features.ORDERS_PATH}?page_size=3`
+const ORDERS_PAGE = '/packages/payments/orders'
+const ORDER_PAGE = '/packages/payments/order'
 
 // What the manuscripts section says when the API answered that there are none, by why (an i18n key each).
 const EMPTY_TEXT_KEYS = {
@@ -63,6 +69,19 @@ function noticeRow(notice) {
   }
 }
 
+/** An order still to pay -> one row of the orders block. */
+function orderDueRow(order) {
+  const amount = formatYuan(order.amount_fen)
+  return {
+    id: order.id,
+    title: order.title,
+    journal: (order.journal && order.journal.name) || '',
+    kindLabel: order.kind_label || '',
+    amount,
+    a11yLabel: i18n.t('a11yOrderDue', { title: order.title, amount }),
+  }
+}
+
 // What the inbox preview says when it shows no notice, by its state (an i18n key each).
 const INBOX_EMPTY_TEXT_KEYS = {
   idle: 'inboxPreviewSignedOut', // signed out
@@ -89,6 +108,9 @@ Page({
     inboxPreview: [], // [noticeRow], the newest unread first
     inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS.ready,
     showOrders: false, // payments exist (utils/features.js)
+    ordersState: 'loading', // loading | ready | error
+    ordersDue: [], // [orderDueRow]
+    hasOrders: false, // the researcher has any order at all
   },
 
   list: null, // PagedList of every manuscript, in the backend's order (last activity first)
@@ -172,8 +194,30 @@ Page({
     }
   },
 
+  /** Whether payments exist, and then the orders block: what is still to pay (quietly: it is a preview). */
   async loadOrdersSwitch() {
-    this.setData({ showOrders: await features.paymentsEnabled() })
+    const showOrders = await features.paymentsEnabled()
+    this.setData({ showOrders })
+    if (!showOrders) return
+    try {
+      const body = await api.request(ORDERS_PREVIEW_PATH, { toast: false })
+      const orders = (body && body.results) || []
+      this.setData({
+        ordersState: 'ready',
+        ordersDue: orders.filter((order) => order.can_pay).map(orderDueRow),
+        hasOrders: orders.length > 0,
+      })
+    } catch (err) {
+      if (this.data.ordersState !== 'ready') this.setData({ ordersState: 'error' })
+    }
+  },
+
+  onOpenOrders() {
+    wx.navigateTo({ url: ORDERS_PAGE })
+  },
+
+  onOrderTap(event) {
+    wx.navigateTo({ url: `${ORDER_PAGE}?id=${event.currentTarget.dataset.id}` })
   },
 
   listNeedsReload() {
