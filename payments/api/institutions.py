@@ -15,11 +15,12 @@ from rest_framework.views import APIView
 from payments.models import Order
 from payments.selectors.institutions import coverage_body
 from payments.selectors.orders import order_for_researcher
+from payments.serializers import CoverageBriefSerializer, OrderSerializer
 from payments.services.agreements import coverage_request
 from payments.services.vouchers import voucher_apply, voucher_attempt_limit
 from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 
-TAGS = ["payments"]
+TAGS = ["orders"]
 ORDER_ID = OpenApiParameter("order_id", int, OpenApiParameter.PATH)
 
 
@@ -27,23 +28,8 @@ class VoucherCodeSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=64, help_text="The voucher code, any case; spaces are ignored.")
 
 
-class OrderAmountSerializer(serializers.ModelSerializer):
-    """The order's amounts after a voucher."""
-
-    class Meta:
-        model = Order
-        fields = ["id", "status", "amount_fen", "discount_fen", "original_amount_fen"]
-
-
 class CoverageCreateSerializer(serializers.Serializer):
     agreement = serializers.IntegerField(help_text="One of the order's coverage_offers.")
-
-
-class CoverageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["requested", "approved", "refused"])
-    institution = serializers.CharField()
-    reason = serializers.CharField(help_text="Why staff refused; empty otherwise.")
 
 
 def _visible_order(request, order_id: int) -> Order:
@@ -56,21 +42,22 @@ def _visible_order(request, order_id: int) -> Order:
 class OrderVoucherView(APIView):
     @extend_schema(request=VoucherCodeSerializer, parameters=[ORDER_ID], tags=TAGS,
                    extensions={RULES_BEYOND_SCHEMA: ["code"]},
-                   responses={200: OrderAmountSerializer, **error_responses(400, 401, 404, 409, 429, 503)},
+                   responses={200: OrderSerializer, **error_responses(400, 401, 404, 409, 429, 503)},
                    summary="Apply a voucher: the amount due goes down (an order left at 0 is settled)")
     def post(self, request, order_id: int):
         order = _visible_order(request, order_id)
         serializer = VoucherCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         voucher_attempt_limit(researcher=request.user.researcher)
-        order = voucher_apply(order_id=order.pk, code=serializer.validated_data["code"])
-        return Response(OrderAmountSerializer(order).data)
+        voucher_apply(order_id=order.pk, code=serializer.validated_data["code"])
+        order = _visible_order(request, order_id)
+        return Response(OrderSerializer(order, context={"researcher": request.user.researcher}).data)
 
 
 class OrderCoverageView(APIView):
     @extend_schema(request=CoverageCreateSerializer, parameters=[ORDER_ID], tags=TAGS,
                    extensions={RULES_BEYOND_SCHEMA: ["agreement"]},
-                   responses={201: CoverageSerializer, **error_responses(400, 401, 404, 409)},
+                   responses={201: CoverageBriefSerializer, **error_responses(400, 401, 404, 409)},
                    summary="Ask the researcher's institution to pay the order (staff decide)")
     def post(self, request, order_id: int):
         order = _visible_order(request, order_id)
@@ -78,7 +65,7 @@ class OrderCoverageView(APIView):
         serializer.is_valid(raise_exception=True)
         coverage = coverage_request(order=order, researcher=request.user.researcher,
                                     agreement_id=serializer.validated_data["agreement"])
-        return Response(CoverageSerializer(coverage_body(coverage)).data, status=status.HTTP_201_CREATED)
+        return Response(CoverageBriefSerializer(coverage_body(coverage)).data, status=status.HTTP_201_CREATED)
 
 
 urlpatterns = [

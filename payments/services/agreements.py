@@ -36,7 +36,7 @@ from payments.models import (
     SettledBy,
 )
 from payments.selectors.institutions import agreement_tie, agreements_offered
-from payments.services.paying import attempts_close_open
+from payments.services.paying import attempts_close_open, order_payment_found_apply
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Conflict
 
@@ -125,33 +125,38 @@ def _agreement_refusal(*, agreement: Agreement, order: Order) -> str | None:
 def coverage_approve(*, request_id: int, actor) -> CoverageRequest:
     """Approve a pending request: the agreement pays the order. Locks agreement, order, then request; re-checks the
     agreement's validity and caps (CoverageNotPossible, nothing changed: staff then refuse with a reason); closes
-    live prepays (OrderPaid / PaymentsUnavailable pass through, nothing changed); settles the order
-    (settled_by "agreement"; the author gets "payment received"), counts it on the agreement, audits."""
+    live prepays (PaymentsUnavailable: nothing changed; OrderPaid: nothing changed but the payment that close
+    found, applied after the rollback); settles the order (settled_by "agreement"; the author gets "payment
+    received"), counts it on the agreement, audits."""
     found = CoverageRequest.objects.filter(pk=request_id).values("agreement_id", "order_id").first()
     if found is None:
         raise CoverageNotFound()
-    with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=found["agreement_id"])
-        order = Order.objects.select_for_update().get(pk=found["order_id"])
-        coverage = CoverageRequest.objects.select_for_update().get(pk=request_id)
-        if coverage.status != CoverageStatus.REQUESTED:
-            raise CoverageDecided()
-        _refuse_closed(order)
-        refusal = _agreement_refusal(agreement=agreement, order=order)
-        if refusal:
-            raise CoverageNotPossible(refusal)
-        attempts_close_open(order=order)
-        order_settle(order=order, settled_by=SettledBy.AGREEMENT)
-        agreement.used_orders += 1
-        agreement.used_amount_fen += order.amount_fen
-        agreement.save(update_fields=["used_orders", "used_amount_fen"])
-        coverage.status = CoverageStatus.APPROVED
-        coverage.decided_by = actor
-        coverage.decided_at = timezone.now()
-        coverage.save(update_fields=["status", "decided_by", "decided_at"])
-        OrderAudit.objects.create(order=order, actor=actor, action=AuditAction.COVERAGE_APPROVED,
-                                  amount_fen=order.amount_fen,
-                                  reason=f"{agreement.institution} (coverage request {coverage.pk})"[:300])
+    try:
+        with transaction.atomic():
+            agreement = Agreement.objects.select_for_update().get(pk=found["agreement_id"])
+            order = Order.objects.select_for_update().get(pk=found["order_id"])
+            coverage = CoverageRequest.objects.select_for_update().get(pk=request_id)
+            if coverage.status != CoverageStatus.REQUESTED:
+                raise CoverageDecided()
+            _refuse_closed(order)
+            refusal = _agreement_refusal(agreement=agreement, order=order)
+            if refusal:
+                raise CoverageNotPossible(refusal)
+            attempts_close_open(order=order)
+            order_settle(order=order, settled_by=SettledBy.AGREEMENT)
+            agreement.used_orders += 1
+            agreement.used_amount_fen += order.amount_fen
+            agreement.save(update_fields=["used_orders", "used_amount_fen"])
+            coverage.status = CoverageStatus.APPROVED
+            coverage.decided_by = actor
+            coverage.decided_at = timezone.now()
+            coverage.save(update_fields=["status", "decided_by", "decided_at"])
+            OrderAudit.objects.create(order=order, actor=actor, action=AuditAction.COVERAGE_APPROVED,
+                                      amount_fen=order.amount_fen,
+                                      reason=f"{agreement.institution} (coverage request {coverage.pk})"[:300])
+    except OrderPaid:
+        order_payment_found_apply(order_id=found["order_id"])  # a close found it paid meanwhile: apply that
+        raise
     return coverage
 
 

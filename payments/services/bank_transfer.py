@@ -37,7 +37,7 @@ from payments.models import (
     OrderStatus,
     SettledBy,
 )
-from payments.services.paying import attempts_close_open
+from payments.services.paying import attempts_close_open, order_payment_found_apply
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Conflict
 
@@ -271,39 +271,45 @@ def bank_statement_apply(*, import_id: int, actor) -> int:
     StatementApplied (409) the second time, StatementOutdated (409, nothing applied) when a row no longer
     matches its order, PaymentInvalid when no row matched; PaymentsUnavailable (nothing applied) when a live
     WeChat Pay prepay can't be closed."""
-    with transaction.atomic():
-        statement = BankStatementImport.objects.select_for_update().get(pk=import_id)
-        if statement.applied_at is not None:
-            raise StatementApplied()
-        rows = [row for row in statement.rows if row["verdict"] == MATCHED]
-        if not rows:
-            raise PaymentInvalid(_("No row of this statement pays an unpaid order: there is nothing to apply."))
-        orders = {order.pk: order for order in Order.objects.select_for_update()
-                  .filter(pk__in=[row["order_id"] for row in rows]).order_by("pk")}
-        problems = []
-        for row in rows:
-            order = orders.get(row["order_id"])
-            problem = _order_problem(order=order, amount_fen=row["amount_fen"])
-            if problem is None and order.transfer_reference != row["reference_found"]:
-                problem = (MISMATCHED, _("No order has this reference."))
-            if problem:
-                problems.append(_("line %(line)s: %(problem)s") % {"line": row["line"], "problem": problem[1]})
-        if problems:
-            raise _outdated(problems)
-        for row in rows:
-            order = orders[row["order_id"]]
-            try:
-                attempts_close_open(order=order)
-            except OrderPaid:
-                raise _outdated([_("line %(line)s: order %(order)s was paid through WeChat Pay meanwhile.") % {
-                    "line": row["line"], "order": order.out_trade_no}]) from None
-            order_settle(order=order, settled_by=SettledBy.BANK_TRANSFER,
-                         transaction_id=row["bank_txn"] or f"BANK-{statement.pk}-{row['line']}")
-            OrderAudit.objects.create(
-                order=order, actor=actor, action=AuditAction.BANK_TRANSFER, amount_fen=row["amount_fen"],
-                reason=f"{statement.file_name} line {row['line']}: {row['payer']}"[:300])
-        statement.applied_at = timezone.now()
-        statement.save(update_fields=["applied_at"])
+    paid_meanwhile: list[int] = []
+    try:
+        with transaction.atomic():
+            statement = BankStatementImport.objects.select_for_update().get(pk=import_id)
+            if statement.applied_at is not None:
+                raise StatementApplied()
+            rows = [row for row in statement.rows if row["verdict"] == MATCHED]
+            if not rows:
+                raise PaymentInvalid(_("No row of this statement pays an unpaid order: there is nothing to apply."))
+            orders = {order.pk: order for order in Order.objects.select_for_update()
+                      .filter(pk__in=[row["order_id"] for row in rows]).order_by("pk")}
+            problems = []
+            for row in rows:
+                order = orders.get(row["order_id"])
+                problem = _order_problem(order=order, amount_fen=row["amount_fen"])
+                if problem is None and order.transfer_reference != row["reference_found"]:
+                    problem = (MISMATCHED, _("No order has this reference."))
+                if problem:
+                    problems.append(_("line %(line)s: %(problem)s") % {"line": row["line"], "problem": problem[1]})
+            if problems:
+                raise _outdated(problems)
+            for row in rows:
+                order = orders[row["order_id"]]
+                try:
+                    attempts_close_open(order=order)
+                except OrderPaid:
+                    paid_meanwhile.append(order.pk)
+                    raise _outdated([_("line %(line)s: order %(order)s was paid through WeChat Pay meanwhile.") % {
+                        "line": row["line"], "order": order.out_trade_no}]) from None
+                order_settle(order=order, settled_by=SettledBy.BANK_TRANSFER,
+                             transaction_id=row["bank_txn"] or f"BANK-{statement.pk}-{row['line']}")
+                OrderAudit.objects.create(
+                    order=order, actor=actor, action=AuditAction.BANK_TRANSFER, amount_fen=row["amount_fen"],
+                    reason=f"{statement.file_name} line {row['line']}: {row['payer']}"[:300])
+            statement.applied_at = timezone.now()
+            statement.save(update_fields=["applied_at"])
+    finally:
+        for order_id in paid_meanwhile:  # a close found it paid: apply that payment, after the rollback
+            order_payment_found_apply(order_id=order_id)
     return len(rows)
 
 

@@ -31,7 +31,7 @@ from payments.models import (
     VoucherKind,
     VoucherRedemption,
 )
-from payments.services.paying import attempts_close_open
+from payments.services.paying import attempts_close_open, order_payment_found_apply
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Throttled
 from publisher_backend.ratelimit import rate_limit_hit
@@ -80,40 +80,45 @@ def voucher_apply(*, order_id: int, code: str) -> Order:
     """Apply the voucher `code` to the order (the caller checked the researcher may see it). Locks the order;
     409 for an order no longer payable; 400 fields.code when the code is unknown, inactive, expired, for another
     journal, used up, or the order has a voucher already. The discount is taken off the original amount and
-    capped at what is still due; audited; an order left at 0 is settled as waived."""
+    capped at what is still due; audited; an order left at 0 is settled as waived. When closing a live prepay
+    finds the order paid meanwhile, nothing changes, that payment is applied and OrderPaid (409) is raised."""
     normalized = voucher_code_normalized(code)
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status not in OPEN_STATUSES:
-            raise OrderClosed() if order.status == OrderStatus.CLOSED else OrderPaid()
-        if order.is_expired:
-            raise OrderExpired()
-        if VoucherRedemption.objects.filter(order=order).exists():
-            raise VoucherRefused(ALREADY_APPLIED)
-        voucher = Voucher.objects.filter(code=normalized, active=True).first() if normalized else None
-        if voucher is None:
-            raise VoucherRefused(NOT_FOUND)
-        if voucher.expires_at <= timezone.now():
-            raise VoucherRefused(EXPIRED)
-        if voucher.journal_id is not None and voucher.journal_id != order.journal_id:
-            raise VoucherRefused(OTHER_JOURNAL)
-        if voucher.used_count >= voucher.max_uses:
-            raise VoucherRefused(USED_UP)
-        discount_fen = min(voucher_discount_fen(voucher=voucher, amount_fen=order.original_amount_fen),
-                           order.amount_fen)
-        attempts_close_open(order=order)
-        counted = Voucher.objects.filter(pk=voucher.pk, used_count__lt=F("max_uses")).update(
-            used_count=F("used_count") + 1)
-        if not counted:  # the last use went to a concurrent redemption, committed while we waited
-            raise VoucherRefused(USED_UP)
-        VoucherRedemption.objects.create(voucher=voucher, order=order, discount_fen=discount_fen)
-        order.discount_fen += discount_fen
-        order.amount_fen -= discount_fen
-        order.status = OrderStatus.CREATED  # open prepays were closed: paying starts again at the new amount
-        order.save(update_fields=["discount_fen", "amount_fen", "status", "updated_at"])
-        reason = f"voucher {voucher.code}"
-        OrderAudit.objects.create(order=order, action=AuditAction.VOUCHER, amount_fen=discount_fen, reason=reason)
-        if order.amount_fen == 0:
-            OrderAudit.objects.create(order=order, action=AuditAction.WAIVED, amount_fen=0, reason=reason)
-            order_settle(order=order, settled_by=SettledBy.WAIVED, notify=False)
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status not in OPEN_STATUSES:
+                raise OrderClosed() if order.status == OrderStatus.CLOSED else OrderPaid()
+            if order.is_expired:
+                raise OrderExpired()
+            if VoucherRedemption.objects.filter(order=order).exists():
+                raise VoucherRefused(ALREADY_APPLIED)
+            voucher = Voucher.objects.filter(code=normalized, active=True).first() if normalized else None
+            if voucher is None:
+                raise VoucherRefused(NOT_FOUND)
+            if voucher.expires_at <= timezone.now():
+                raise VoucherRefused(EXPIRED)
+            if voucher.journal_id is not None and voucher.journal_id != order.journal_id:
+                raise VoucherRefused(OTHER_JOURNAL)
+            if voucher.used_count >= voucher.max_uses:
+                raise VoucherRefused(USED_UP)
+            discount_fen = min(voucher_discount_fen(voucher=voucher, amount_fen=order.original_amount_fen),
+                               order.amount_fen)
+            attempts_close_open(order=order)
+            counted = Voucher.objects.filter(pk=voucher.pk, used_count__lt=F("max_uses")).update(
+                used_count=F("used_count") + 1)
+            if not counted:  # the last use went to a concurrent redemption, committed while we waited
+                raise VoucherRefused(USED_UP)
+            VoucherRedemption.objects.create(voucher=voucher, order=order, discount_fen=discount_fen)
+            order.discount_fen += discount_fen
+            order.amount_fen -= discount_fen
+            order.status = OrderStatus.CREATED  # open prepays were closed: paying starts again at the new amount
+            order.save(update_fields=["discount_fen", "amount_fen", "status", "updated_at"])
+            reason = f"voucher {voucher.code}"
+            OrderAudit.objects.create(order=order, action=AuditAction.VOUCHER, amount_fen=discount_fen, reason=reason)
+            if order.amount_fen == 0:
+                OrderAudit.objects.create(order=order, action=AuditAction.WAIVED, amount_fen=0, reason=reason)
+                order_settle(order=order, settled_by=SettledBy.WAIVED, notify=False)
+    except OrderPaid:
+        order_payment_found_apply(order_id=order_id)  # a close found it paid meanwhile: apply that payment
+        raise
     return order

@@ -13,7 +13,6 @@ from payments.errors import OrderExpired, PaymentInvalid
 from payments.models import (
     Agreement,
     AuditAction,
-    ChargeKind,
     CoverageRequest,
     CoverageStatus,
     OrderAudit,
@@ -34,11 +33,6 @@ from tests.conftest import contend_with_an_open_transaction
 from tests.factories import JournalAccountFactory, JournalFactory, OrderFactory, ResearcherFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def charge_kind_apc() -> None:
-    ChargeKind.objects.get_or_create(code="apc", defaults={"name_zh_hans": "文章处理费",
-                                                           "name_en": "Article processing charge"})
 
 
 def make_agreement(**fields) -> Agreement:
@@ -348,7 +342,6 @@ def test_after_a_refusal_the_researcher_sees_the_reason_and_may_ask_again():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_for_the_last_place_of_a_cap_approve_exactly_one():
-    charge_kind_apc()  # a transactional test starts from empty tables, without the migration's rows
     agreement = make_agreement(max_orders=1)
     first, second = requested(agreement=agreement), requested(agreement=agreement)
     outcomes = []

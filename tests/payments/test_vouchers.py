@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from payments.errors import OrderPaid
 from payments.models import (
     AuditAction,
-    ChargeKind,
     OrderAudit,
     OrderStatus,
     SettledBy,
@@ -26,11 +25,6 @@ from tests.conftest import contend_with_an_open_transaction
 from tests.factories import JournalFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def charge_kind_apc() -> None:
-    ChargeKind.objects.get_or_create(code="apc", defaults={"name_zh_hans": "文章处理费",
-                                                           "name_en": "Article processing charge"})
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +169,6 @@ def test_a_paid_order_takes_no_voucher():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_single_use_voucher_raced_by_two_orders_is_redeemed_once():
-    charge_kind_apc()  # a transactional test starts from empty tables, without the migration's rows
     make_voucher(max_uses=1)
     orders = [OrderFactory(), OrderFactory()]
     barrier = threading.Barrier(2)
@@ -207,7 +200,6 @@ def test_a_single_use_voucher_raced_by_two_orders_is_redeemed_once():
 def test_a_redemption_waiting_for_a_concurrent_one_finds_the_voucher_used_up():
     """The second redemption read used_count 0 before the first committed: its conditional count waits for the
     first's row lock and then counts nothing."""
-    charge_kind_apc()  # a transactional test starts from empty tables, without the migration's rows
     make_voucher(max_uses=1)
     first, second = OrderFactory(), OrderFactory()
     outcomes: list[str] = []
