@@ -100,7 +100,8 @@ class RefusalForm(forms.Form):
 
 @admin.register(CoverageRequest)
 class CoverageRequestAdmin(admin.ModelAdmin):
-    list_display = ["order", "author", "agreement", "amount_due", "status", "created_at", "decided_by", "decided_at"]
+    list_display = ["order", "author", "agreement", "amount_due", "status", "reason", "created_at", "decided_by",
+                    "decided_at"]
     list_filter = ["status", "agreement"]
     search_fields = ["order__out_trade_no", "agreement__institution", "order__researcher__display_name"]
     list_select_related = ["order", "order__researcher", "agreement", "decided_by"]
@@ -146,8 +147,9 @@ class CoverageRequestAdmin(admin.ModelAdmin):
                 except ApiError as error:
                     self.message_user(request, _("%(order)s not refused: %(error)s") % {
                         "order": coverage.order, "error": _error_text(error)}, level=messages.ERROR)
-            self.message_user(request, _("%(count)d requests refused; the researchers are told why.") % {
-                "count": refused}, level=messages.SUCCESS)
+            if refused:
+                self.message_user(request, _("%(count)d requests refused; the researchers are told why.") % {
+                    "count": refused}, level=messages.SUCCESS)
             return None
         if not pending:
             self.message_user(request, _("None of the selected requests is waiting for a decision."),
