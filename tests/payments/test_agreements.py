@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import JournalAccountStatus
+from manuscripts.models import Manuscript
+from manuscripts.sync import snapshots_apply
 from notifications.models import Notification
 from payments.errors import OrderExpired, PaymentInvalid
 from payments.models import (
@@ -31,6 +33,7 @@ from payments.services.agreements import (
 )
 from tests.conftest import contend_with_an_open_transaction
 from tests.factories import JournalAccountFactory, JournalFactory, OrderFactory, ResearcherFactory, UserFactory
+from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +216,21 @@ def test_an_agreement_not_offered_to_the_researcher_is_a_field_error():
         requested(agreement=agreement)
 
     assert list(refused.value.fields) == ["agreement"]
+
+
+def test_a_coauthor_may_ask_their_own_institution_to_pay_the_manuscripts_order():
+    emails = ("li.wei@example.org", "wang.fang@mails.tsinghua.edu.cn")
+    system = make_journal_system()
+    li = make_account(make_researcher("Li Wei"), system, email=emails[0], user_id="2210")
+    wang = make_account(make_researcher("Wang Fang"), system, email=emails[1], user_id="2211")
+    snapshots_apply(journal_system=system, seen_by=li, snapshots=[snapshot(emails=emails)])
+    manuscript = Manuscript.objects.get()
+    order = OrderFactory(researcher=li.researcher, journal=manuscript.journal, manuscript_id=manuscript.pk)
+    agreement = make_agreement()
+
+    coverage = coverage_request(order=order, researcher=wang.researcher, agreement_id=agreement.pk)
+
+    assert coverage.status == CoverageStatus.REQUESTED and "Wang Fang" in coverage.reason
 
 
 def test_someone_who_is_not_an_author_of_the_order_cannot_request():
