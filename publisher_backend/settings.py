@@ -324,6 +324,8 @@ PUBLISHER_ADDRESS = env.str("PUBLISHER_ADDRESS", default="")
 PAYMENTS_BANK_ACCOUNT_NAME = env.str("PAYMENTS_BANK_ACCOUNT_NAME", default="")
 PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="")
 PAYMENTS_BANK_ACCOUNT_NUMBER = env.str("PAYMENTS_BANK_ACCOUNT_NUMBER", default="")
+# Voucher codes are short enough to guess: attempts per researcher (payments.services.vouchers).
+PAYMENTS_VOUCHER_ATTEMPTS = env.str("PAYMENTS_VOUCHER_ATTEMPTS", default="20/hour")
 
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8025)
