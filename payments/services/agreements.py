@@ -36,6 +36,7 @@ from payments.models import (
     SettledBy,
 )
 from payments.selectors.institutions import agreement_tie, agreements_offered
+from payments.services.orders import payment_due_payload
 from payments.services.paying import attempts_close_open, order_payment_found_apply
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Conflict
@@ -195,6 +196,5 @@ def _refusal_notify(*, coverage: CoverageRequest, order: Order) -> None:
             researcher_id=order.researcher_id, kind="payment_due", dedupe_key=f"coverage_refused:{coverage.pk}",
             title=_("Your institution's coverage was refused: %(reason)s") % {"reason": coverage.reason},
             body=order.description, page=f"packages/payments/order?id={order.pk}", thread=f"order:{order.pk}",
-            payload={"order_id": order.pk, "amount_fen": order.amount_fen, "order_no": order.out_trade_no,
-                     "journal": order.journal.localized_name(language) if order.journal else "",
+            payload={**payment_due_payload(order=order, language=language),
                      "institution": coverage.agreement.institution})

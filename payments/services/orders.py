@@ -109,6 +109,13 @@ def apc_orders_for_status_changes(*, changes: list[StatusChange]) -> int:
     return created
 
 
+def payment_due_payload(*, order: Order, language: str) -> dict:
+    """What a "payment due" notice carries (its template's keywords read these: amount_fen, due_date, …)."""
+    return {"order_id": order.pk, "amount_fen": order.amount_fen, "order_no": order.out_trade_no,
+            "due_date": timezone.localdate(order.expires_at).isoformat(),
+            "journal": order.journal.localized_name(language) if order.journal else ""}
+
+
 def _payment_due_notify(*, order: Order, title: str, readers: list[tuple[int, str]]) -> None:
     for researcher_id, language in readers:
         with translation.override(language):
@@ -116,8 +123,7 @@ def _payment_due_notify(*, order: Order, title: str, readers: list[tuple[int, st
                 researcher_id=researcher_id, kind="payment_due", dedupe_key=f"payment_due:{order.pk}:{researcher_id}",
                 title=_("Payment due: %(charge)s") % {"charge": charge_label(kind=order.kind, language=language)},
                 body=title[:200], page=f"packages/payments/order?id={order.pk}", thread=f"order:{order.pk}",
-                payload={"order_id": order.pk, "amount_fen": order.amount_fen, "order_no": order.out_trade_no,
-                         "journal": order.journal.localized_name(language) if order.journal else ""})
+                payload=payment_due_payload(order=order, language=language))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ manuscripts publishes the status change (manuscripts/events.py) after the sync c
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Journal
 from manuscripts.events import StatusChange
@@ -56,6 +57,9 @@ def test_acceptance_makes_one_apc_order_and_tells_each_coauthor(system, coauthor
     due = Notification.objects.filter(kind="payment_due")
     assert sorted(due.values_list("researcher_id", flat=True)) == sorted([li.researcher_id, wang.researcher_id])
     assert all(notice.page == f"packages/payments/order?id={order.pk}" for notice in due)
+    # What the payment_due template's keywords read: the amount, and the order's expiry as the due date.
+    assert due[0].payload["amount_fen"] == 250000
+    assert due[0].payload["due_date"] == timezone.localdate(order.expires_at).isoformat()
 
 
 def test_a_coauthor_sees_the_manuscripts_order(system, coauthors, django_capture_on_commit_callbacks):
