@@ -89,9 +89,10 @@ async function openFromList(orders, orderId) {
 }
 
 /**
- * Tap Pay on a payable page (order or shared) and wait for the outcome: WeChat's cashier pays, the page confirms.
- * Returns what the page showed on the way: the pay states, the text of the confirming screen, and whether the order
- * the page had was paid when it showed success.
+ * Tap Pay on a payable page (order or shared; `statusPath` is what it asks to confirm) and wait for the outcome:
+ * WeChat's cashier pays, the page confirms. Checks what the page showed on the way (idle -> starting -> confirming,
+ * with its text -> paid, shown only with the backend's order paid, asked after the cashier answered); fails with
+ * the cashier's answer and WeChat Pay's notifications otherwise. Returns the object the cashier got.
  */
 async function payOn(page, statusPath) {
   const shown = { confirmingTitle: '', paidWhenSuccessShown: null }
@@ -169,6 +170,7 @@ test('the author pays an order, and someone else pays the one the author shared'
   expect(order.querySelector('#pay-button')).toBeUndefined()
   expect(order.querySelector('#cell-payer')).toBeUndefined() // the author paid it
   close(order)
+  expect(toasts()).toEqual([])
 
   // --- 2. Someone else pays --------------------------------------------------------------------------------------
   // The author's second order: a link for someone else to pay, and the card WeChat sends with it.
@@ -187,6 +189,7 @@ test('the author pays an order, and someone else pays the one the author shared'
   expect(cardRoute).toBe('packages/payments/shared')
   expect(cardQuery.token).toBe(order.data.order.share.token)
   close(order)
+  expect(toasts()).toEqual([])
 
   // Another phone, another WeChat user: the card opens the shared page as the app's first page.
   await launchLoggedIn({ loginCode: env.E2E_PAYER_LOGIN_CODE, launchOptions: { path: cardRoute, query: cardQuery, scene: 1007 } })
