@@ -38,15 +38,32 @@ const sandboxBase = () => withoutTrailingSlash(process.env.SANDBOX_BASE)
 
 /**
  * Install the real-HTTP `wx`, point the app at the live backend (the tester override documented in
- * src/utils/config.js) and launch it: onLaunch logs in silently. Returns the app and the researcher logged in.
+ * src/utils/config.js) and launch it: onLaunch logs in silently. Returns the app, the researcher logged in and the
+ * phone (`{ loginCode, storage }`, for relaunch). `loginCode` makes it another WeChat user's phone (default env
+ * E2E_LOGIN_CODE); `launchOptions` is what WeChat passes to onLaunch (e.g. the page a share card opens).
  */
-async function launchLoggedIn() {
-  install()
+async function launchLoggedIn({ loginCode = process.env.E2E_LOGIN_CODE, launchOptions } = {}) {
+  const phoneWx = install({ loginCode })
   wx.setStorageSync('api_base', process.env.API_BASE)
-  const app = launchApp() // onLaunch -> wx.login -> POST /api/v1/auth/login
+  const app = launchApp(launchOptions) // onLaunch -> wx.login -> POST /api/v1/auth/login
   const researcher = await app.loginReady
   if (!researcher) throw new Error(`silent login against ${process.env.API_BASE} failed; toasts: ${JSON.stringify(toasts())}`)
-  return { app, researcher }
+  return { app, researcher, phone: { loginCode, storage: phoneWx.storage } }
+}
+
+/**
+ * A cold start on a phone used before (what launchLoggedIn returned as `phone`): its storage keeps the token, so the
+ * app resumes the session without wx.login (a wx.login code is used once). Returns the app.
+ */
+async function relaunch(phone, launchOptions) {
+  install({ loginCode: phone.loginCode, storage: phone.storage })
+  const app = launchApp(launchOptions)
+  await app.loginReady
+  if (wx.login.mock.calls.length || !wx.getStorageSync('token')) {
+    throw new Error(`the relaunch did not resume the stored session: wx.login called ${wx.login.mock.calls.length} ` +
+      `time(s), token ${wx.getStorageSync('token') ? 'kept' : 'gone'}; toasts: ${JSON.stringify(toasts())}`)
+  }
+  return app
 }
 
 // --- the sandbox ------------------------------------------------------------------------------------------------
@@ -189,6 +206,52 @@ async function pullHomeUntil(home, predicate, what) {
   }
 }
 
+/** The page the last `api` call (wx.navigateTo, …) opened: `{ route, query }` of its url, route without the '/'. */
+function navigatedTo(api = 'navigateTo') {
+  const calls = wx[api].mock.calls
+  if (!calls.length) throw new Error(`wx.${api} was not called; toasts: ${JSON.stringify(toasts())}`)
+  const [route, search = ''] = calls[calls.length - 1][0].url.replace(/^\//, '').split('?')
+  return { route, query: Object.fromEntries(new URLSearchParams(search)) }
+}
+
+/**
+ * Every value the page's data `key` took, in order, from now on (its setData calls, the first value included);
+ * `onEach(value)` runs right after each such setData rendered, to read the page as it was then.
+ */
+function dataHistory(page, key, onEach = () => {}) {
+  const seen = [page.data[key]]
+  const { instance } = page
+  const setData = instance.setData
+  instance.setData = function recordingSetData(data, callback) {
+    const result = setData.call(this, data, callback)
+    if (data && Object.prototype.hasOwnProperty.call(data, key)) {
+      seen.push(page.data[key])
+      onEach(page.data[key])
+    }
+    return result
+  }
+  return seen
+}
+
+/**
+ * Wait (bounded) until `predicate()` holds on a page; on timeout fail with `what`, the page's data named in
+ * `show` (as it was then), the toasts and the requests made.
+ */
+async function waitOnPage(page, predicate, what, { timeoutMs = 15000, show = [] } = {}) {
+  const started = Date.now()
+  for (;;) {
+    let value
+    try { value = predicate() } catch (err) { value = false }
+    if (value) return value
+    if (Date.now() - started > timeoutMs) {
+      const data = Object.fromEntries(show.map((name) => [name, page.data[name]]))
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; page data: ${JSON.stringify(data)}; ` +
+        `toasts: ${JSON.stringify(toasts())}; requests: ${JSON.stringify(requestsMade())}`)
+    }
+    await sleep(20)
+  }
+}
+
 module.exports = {
   requireEnv,
   sleep,
@@ -197,6 +260,7 @@ module.exports = {
   apiBase,
   sandboxBase,
   launchLoggedIn,
+  relaunch,
   sandboxCall,
   mailedCode,
   decideInOjs,
@@ -207,4 +271,7 @@ module.exports = {
   offeredSystem,
   syncNow,
   pullHomeUntil,
+  navigatedTo,
+  dataHistory,
+  waitOnPage,
 }

@@ -4,7 +4,11 @@
 // WeChat client when the researcher allows every template: it tells WeChat (the sandbox, env SANDBOX_BASE: POST
 // /__sandbox__/wechat/subscriptions, which adds the quota WeChat would) and answers the page with the result object.
 // Navigation calls answer success like the client (nothing is opened: tests load the next page themselves).
-// Use: require('./helpers/wx-real').install()  (after miniprogram-simulate, which defines its own fake wx).
+// wx.requestPayment stands in for WeChat's cashier when the user pays (see requestPayment below).
+// Use: require('./helpers/wx-real').install()  (after miniprogram-simulate, which defines its own fake wx);
+// install({ loginCode, storage }) is another phone: its own WeChat user, or a phone used before (its storage).
+const crypto = require('crypto')
+const fs = require('fs')
 const http = require('http')
 const https = require('https')
 const { URL } = require('url')
@@ -54,8 +58,7 @@ function request(opts = {}) {
   return { abort() { aborted = true; req.destroy() }, onHeadersReceived() {}, offHeadersReceived() {} }
 }
 
-function login(options = {}) {
-  const code = process.env.E2E_LOGIN_CODE
+function login(options = {}, code = process.env.E2E_LOGIN_CODE) {
   const res = code ? { code, errMsg: 'login:ok' } : { errMsg: 'login:fail E2E_LOGIN_CODE is not set' }
   setTimeout(() => {
     if (code && options.success) options.success(res)
@@ -65,12 +68,71 @@ function login(options = {}) {
 }
 
 /** The WeChat sandbox user the wx.login code stands for: the part before the first '-'. */
-function sandboxUser() {
-  return String(process.env.E2E_LOGIN_CODE || '').split('-')[0]
+function sandboxUser(code = process.env.E2E_LOGIN_CODE) {
+  return String(code || '').split('-')[0]
+}
+
+const sandboxUrl = (path) => `${String(process.env.SANDBOX_BASE || '').replace(/\/+$/, '')}${path}`
+
+/** A call to the sandbox's own routes: resolves the response (any status), rejects with a sentence. */
+function sandboxCall(method, path, data) {
+  return new Promise((resolve, reject) => {
+    request({
+      url: sandboxUrl(path), method, data, header: {}, timeout: 10000,
+      success: resolve,
+      fail: (res) => reject(new Error(`${method} ${path}: ${res.errMsg}`)),
+    })
+  })
+}
+
+// What wx.requestPayment needs (developers.weixin.qq.com, wx.requestPayment; API v3 JSAPI: signType "RSA").
+const PAYMENT_FIELDS = ['timeStamp', 'nonceStr', 'package', 'signType', 'paySign']
+
+/**
+ * The user pays in WeChat's cashier, as WeChat Pay checks it first: the five fields are strings, signType is RSA,
+ * `package` names an unpaid prepay WeChat Pay (the sandbox, GET /__sandbox__/wechatpay/orders) knows, made for this
+ * phone's WeChat user, and paySign verifies with the merchant's public key (env E2E_MERCHANT_PUBLIC_KEY_FILE, PEM)
+ * over "appId\ntimeStamp\nnonceStr\npackage\n" (the prepay's appId). Then the user pays (POST /__sandbox__/wechatpay/pay
+ * {prepay_id}: WeChat Pay marks it paid and sends its notification to the merchant) and the page gets
+ * `requestPayment:ok`. Anything that does not check out is `requestPayment:fail <why>` and nothing is paid.
+ * Returns a promise of that answer (for a test's failure message; pages use the callbacks).
+ */
+function requestPayment(options = {}, code = process.env.E2E_LOGIN_CODE) {
+  const finish = (callback, res) => {
+    if (callback) callback(res)
+    if (options.complete) options.complete(res)
+    return res
+  }
+  const refuse = (why) => finish(options.fail, { errMsg: `requestPayment:fail ${why}` })
+  const pay = async () => {
+    const missing = PAYMENT_FIELDS.filter((name) => typeof options[name] !== 'string' || !options[name])
+    if (missing.length) return refuse(`missing or not a string: ${missing.join(', ')}`)
+    if (options.signType !== 'RSA') return refuse(`signType ${options.signType} (API v3 JSAPI payments sign with RSA)`)
+    const prepayId = (/^prepay_id=(\S+)$/.exec(options.package) || [])[1]
+    if (!prepayId) return refuse(`package ${options.package} is not "prepay_id=…"`)
+    if (!process.env.SANDBOX_BASE || !process.env.E2E_MERCHANT_PUBLIC_KEY_FILE) {
+      return refuse('SANDBOX_BASE and E2E_MERCHANT_PUBLIC_KEY_FILE must be set (WeChat Pay, the merchant\'s key)')
+    }
+    const listed = await sandboxCall('GET', '/__sandbox__/wechatpay/orders')
+    const order = ((listed.data && listed.data.orders) || []).find((candidate) => candidate.prepay_id === prepayId)
+    if (!order) return refuse(`WeChat Pay knows no prepay ${prepayId}`)
+    const signed = `${order.appid}\n${options.timeStamp}\n${options.nonceStr}\n${options.package}\n`
+    const publicKey = fs.readFileSync(process.env.E2E_MERCHANT_PUBLIC_KEY_FILE, 'utf8')
+    if (!crypto.createVerify('RSA-SHA256').update(signed).verify(publicKey, options.paySign, 'base64')) {
+      return refuse('paySign does not verify with the merchant\'s public key')
+    }
+    const { data: user } = await sandboxCall('GET', `/__sandbox__/wechat/users/${encodeURIComponent(sandboxUser(code))}`)
+    if (order.openid !== user.openid) return refuse(`the prepay is for openid ${order.openid}, this phone is ${user.openid}`)
+    if (!['NOTPAY', 'USERPAYING'].includes(order.trade_state)) return refuse(`the prepay is ${order.trade_state}`)
+    const paid = await sandboxCall('POST', '/__sandbox__/wechatpay/pay', { prepay_id: prepayId })
+    if (paid.statusCode !== 200) return refuse(`WeChat Pay answered ${paid.statusCode} ${JSON.stringify(paid.data)}`)
+    return finish(options.success, { errMsg: 'requestPayment:ok' })
+  }
+  return pay().catch((err) => refuse(err.message))
 }
 
 /** The researcher allows every template: WeChat (the sandbox) records the quota, the page gets the result object. */
-function requestSubscribeMessage(options = {}) {
+function requestSubscribeMessage(options = {}, code = process.env.E2E_LOGIN_CODE) {
   const tmplIds = Array.isArray(options.tmplIds) ? options.tmplIds : []
   const finish = (callback, res) => {
     if (callback) callback(res)
@@ -88,7 +150,7 @@ function requestSubscribeMessage(options = {}) {
   request({
     url: `${process.env.SANDBOX_BASE.replace(/\/+$/, '')}/__sandbox__/wechat/subscriptions`,
     method: 'POST',
-    data: { user: sandboxUser(), results },
+    data: { user: sandboxUser(code), results },
     header: {},
     timeout: 10000,
     success: (res) => {
@@ -114,9 +176,12 @@ function navigation(api) {
  * Install a fresh real-HTTP wx into global.wx and return it. Storage is empty but for the record that the researcher
  * agreed to the privacy notice (utils/privacy.js), and WeChat agrees (getPrivacySetting: nothing to authorize), so
  * the launch login goes ahead as for a returning researcher.
+ * Another phone: `loginCode` is its WeChat user's wx.login code (default env E2E_LOGIN_CODE; login, the alerts popup
+ * and the cashier act as that user); `storage` is what a phone used before kept (`wx.storage`), so its stored
+ * token is used again.
  */
-function install() {
-  const storage = { privacy_agreed: true }
+function install({ loginCode = process.env.E2E_LOGIN_CODE, storage: kept } = {}) {
+  const storage = kept || { privacy_agreed: true }
   const answer = (name) => jest.fn((options = {}) => {
     setTimeout(() => {
       const res = { errMsg: `${name}:ok` }
@@ -127,7 +192,7 @@ function install() {
   const realWx = {
     storage,
     request: jest.fn(request),
-    login: jest.fn(login),
+    login: jest.fn((options) => login(options, loginCode)),
     getStorageSync: (k) => (k in storage ? storage[k] : ''),
     setStorageSync: (k, v) => { storage[k] = v },
     removeStorageSync: (k) => { delete storage[k] },
@@ -141,7 +206,8 @@ function install() {
     setTabBarBadge: jest.fn(),
     removeTabBarBadge: jest.fn(),
     setNavigationBarTitle: jest.fn(),
-    requestSubscribeMessage: jest.fn(requestSubscribeMessage),
+    requestSubscribeMessage: jest.fn((options) => requestSubscribeMessage(options, loginCode)),
+    requestPayment: jest.fn((options) => requestPayment(options, loginCode)),
     getPrivacySetting: jest.fn((options = {}) => setTimeout(() => options.success && options.success({ needAuthorization: false, errMsg: 'getPrivacySetting:ok' }), 0)),
     onNeedPrivacyAuthorization: jest.fn(),
     openPrivacyContract: answer('openPrivacyContract'),
