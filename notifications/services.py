@@ -23,9 +23,14 @@ from publisher_backend.dispatch import enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 
+SENDER_KICK = "notifications.send_due"  # the coalesce key of the sender's kicks
+
+
 def sender_kick_on_commit() -> None:
-    """Ask a worker to send after commit; if the broker is unreachable the beat sweep sends within a minute anyway."""
-    enqueue_on_commit("notifications.tasks.send_due")
+    """Ask a worker to send after commit, unless a kick already waits in the queue (it will see these notices:
+    a burst of payments or syncs costs one message on the broker). If the broker is unreachable the beat sweep
+    sends within a minute anyway."""
+    enqueue_on_commit("notifications.tasks.send_due", coalesce_key=SENDER_KICK)
 
 
 def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title: str, body: str = "",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import current_app
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -47,18 +48,48 @@ def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | Non
     return True
 
 
+# How long a coalesced task counts as waiting in the queue when its worker never clears the mark (a lost message).
+COALESCE_SECONDS = 10
+
+
+def _coalesce_mark(key: str) -> str:
+    return f"dispatch:waiting:{key}"
+
+
 @dataclass(frozen=True)
 class TaskAfterCommit:
-    """The on-commit callback that sends one task (tests read `task_name` and `args` off it)."""
+    """The on-commit callback that sends one task (tests read `task_name` and `args` off it).
+
+    With `coalesce_key`, the task is not sent again while one sent earlier still waits in the queue: a burst of
+    commits then costs one message. The task calls `coalesced_task_started(key)` before it looks at the data, so
+    a commit after that sends again; the mark also expires (COALESCE_SECONDS), so a lost message silences nothing.
+    """
 
     task_name: str
     args: tuple
     fallback: Callable[[], object] | None = None
+    coalesce_key: str = ""
 
     def __call__(self) -> None:
+        if self.coalesce_key:
+            try:
+                if not cache.add(_coalesce_mark(self.coalesce_key), 1, timeout=COALESCE_SECONDS):
+                    return  # one is waiting; it will see this commit's data
+            except Exception:  # noqa: BLE001 - without the cache, send: one message too many costs an empty run
+                logger.warning("could not mark %s as waiting; sending it anyway", self.task_name, exc_info=True)
         enqueue_now(self.task_name, *self.args, fallback=self.fallback)
 
 
-def enqueue_on_commit(task_name: str, *args: Any, fallback: Callable[[], object] | None = None) -> None:
-    """`enqueue_now` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(TaskAfterCommit(task_name, args, fallback))
+def enqueue_on_commit(task_name: str, *args: Any, fallback: Callable[[], object] | None = None,
+                      coalesce_key: str = "") -> None:
+    """`enqueue_now` once the current transaction commits (at once outside a transaction); see TaskAfterCommit
+    for `coalesce_key`."""
+    transaction.on_commit(TaskAfterCommit(task_name, args, fallback, coalesce_key))
+
+
+def coalesced_task_started(coalesce_key: str) -> None:
+    """Called by a coalesced task before it reads: commits from now on send it again."""
+    try:
+        cache.delete(_coalesce_mark(coalesce_key))
+    except Exception:  # noqa: BLE001 - the mark expires on its own
+        logger.warning("could not clear the waiting mark of %s", coalesce_key, exc_info=True)

@@ -1,12 +1,18 @@
 """Services enqueue after commit by task name: every name they use is a task the workers know."""
 
+from collections.abc import Iterator
+
 import pytest
+import redis
 from celery import current_app
+from django.core.cache import cache
 
 from accounts.models import Researcher
 from manuscripts.services.polling import account_sync_schedule_now
-from notifications.services import sender_kick_on_commit
+from notifications.services import SENDER_KICK, sender_kick_on_commit
+from publisher_backend.dispatch import coalesced_task_started
 from tests.manuscripts.factories import make_account, make_journal_system
+from tests.reliability.broker import PrivateRedis, celery_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +29,44 @@ def test_the_tasks_services_enqueue_by_name_are_registered(login, django_capture
     assert names == ["accounts.tasks.record_login", "manuscripts.tasks.sync_account", "notifications.tasks.send_due"]
     assert set(names) <= set(current_app.tasks)
     assert after_commit[1].args == (account.pk,)
+
+
+
+@pytest.fixture
+def private_broker() -> Iterator[redis.Redis]:
+    """This process's Celery messages go to a redis-server of the test's own; the client reads its queues."""
+    server = PrivateRedis().start()
+    try:
+        with celery_broker(server.url):
+            yield redis.Redis.from_url(server.url)
+    finally:
+        server.stop()
+
+
+def _kicks_waiting(broker: redis.Redis) -> int:
+    return broker.llen("notifications")  # the sender's queue (CELERY_TASK_ROUTES), as kombu keeps it in Redis
+
+
+def test_a_burst_of_commits_kicks_the_sender_once_while_a_kick_waits(private_broker,
+                                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            sender_kick_on_commit()
+    assert _kicks_waiting(private_broker) == 1
+
+    # The waiting kick's worker starts: commits after that may not be seen by it, so they kick again.
+    coalesced_task_started(SENDER_KICK)
+    with django_capture_on_commit_callbacks(execute=True):
+        sender_kick_on_commit()
+        sender_kick_on_commit()
+    assert _kicks_waiting(private_broker) == 2
+
+
+def test_a_lost_kick_silences_nothing_once_its_mark_expires(private_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sender_kick_on_commit()
+    private_broker.delete("notifications")  # the broker lost it
+    cache.delete("dispatch:waiting:notifications.send_due")  # what the mark's expiry (COALESCE_SECONDS) does
+    with django_capture_on_commit_callbacks(execute=True):
+        sender_kick_on_commit()
+    assert _kicks_waiting(private_broker) == 1
