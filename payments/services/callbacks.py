@@ -48,11 +48,12 @@ def payment_notification_receive(*, headers: Any, body: bytes) -> str:
     raw_body = body.decode("utf-8", errors="replace")
     out_trade_no = _text(resource.get("out_trade_no"), 32)
     with transaction.atomic():
-        # One statement finds and locks the order (with its author, for the notice's language); the attempt is
-        # read after the lock is held, so a delivery that waited on another sees that one's outcome.
-        order = (Order.objects.select_for_update(of=("self",)).select_related("researcher")
-                 .filter(attempts__out_trade_no=out_trade_no).first())
-        attempt = PaymentAttempt.objects.filter(out_trade_no=out_trade_no).first() if order else None
+        # One statement finds the attempt and locks its order (with the author, for the notice's language). The
+        # attempt's columns may predate a delivery this one waited for; the outcome is decided on the order's,
+        # which the lock re-reads (payments.services.paying.attempt_apply_transaction).
+        attempt = (PaymentAttempt.objects.select_related("order", "order__researcher")
+                   .select_for_update(of=("order",)).filter(out_trade_no=out_trade_no).first())
+        order = attempt.order if attempt else None
         if attempt is None:
             PaymentEvent.objects.create(source=EventSource.PAYMENT_NOTIFY, event_id=event_id, event_type=event_type,
                                         out_trade_no=out_trade_no, raw_body=raw_body, resource=resource,

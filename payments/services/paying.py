@@ -59,7 +59,9 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
 
     Checks mchid, appid, out_trade_no, amount and currency against the attempt (wechatpayv3 checks none). A
     mismatch is kept and flagged and never settles. SUCCESS settles an open order once; a success for an order
-    settled by another attempt is a second payment: kept and flagged for staff to refund. Returns the outcome.
+    settled by another attempt is a second payment: kept and flagged for staff to refund. Whether it was applied
+    already is also read on the order's transaction id, since the locked order is current even where the attempt
+    was read before the lock was granted. Returns the outcome.
     """
     amount = wechat_transaction.get("amount") if isinstance(wechat_transaction.get("amount"), dict) else {}
     mismatches = [name for name, expected, got in (
@@ -75,7 +77,8 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
         outcome, detail, flagged = EventOutcome.MISMATCH, "mismatch: " + ", ".join(mismatches), True
     elif trade_state != "SUCCESS":
         outcome, detail = EventOutcome.IGNORED, f"trade_state {trade_state}"
-    elif attempt.status == AttemptStatus.PAID:
+    elif attempt.status == AttemptStatus.PAID or (
+            order.transaction_id and order.transaction_id == wechat_transaction.get("transaction_id")):
         outcome, detail = EventOutcome.DUPLICATE, "already applied"
     elif order.status in OPEN_STATUSES:
         attempt.status = AttemptStatus.PAID
