@@ -314,6 +314,7 @@ PAYMENTS_ORDER_TTL_DAYS = env.int("PAYMENTS_ORDER_TTL_DAYS", default=60)  # an u
 PAYMENTS_PREPAY_TTL_SECONDS = 100 * 60  # WeChat keeps a prepay_id 2 h; ours is renewed before that
 # Reconciliation asks WeChat Pay about an attempt still open this long after its prepay.
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.int("PAYMENTS_RECONCILE_AFTER_SECONDS", default=10 * 60)
+PAYMENTS_PAYING_CHECK_SECONDS = 5  # an order being paid is checked at WeChat Pay at most this often while polled
 PAYMENTS_SHARE_TTL_DAYS = 14  # a share link lives this long, and never past the order's expiry
 PAYMENTS_RECEIPT_LINK_TTL_SECONDS = 15 * 60
 PAYMENTS_PAY_RATE = env.str("PAYMENTS_PAY_RATE", default="30/hour")  # pay taps per researcher (each may cost a prepay)

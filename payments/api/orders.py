@@ -19,7 +19,7 @@ from payments.serializers import (
     SharedOrderSerializer,
     ShareSerializer,
 )
-from payments.services.paying import order_pay, order_share_create, order_share_revoke
+from payments.services.paying import order_pay, order_payment_check, order_share_create, order_share_revoke
 from publisher_backend.errors import Throttled
 from publisher_backend.ratelimit import rate_limit_hit
 from publisher_backend.schema import error_responses
@@ -66,7 +66,7 @@ class OrderDetailView(APIView):
     @extend_schema(responses={200: OrderDetailSerializer, **error_responses(401, 404)}, tags=TAGS)
     def get(self, request, order_id: int):
         researcher = request.user.researcher
-        order = _visible_order(request, order_id)
+        order = order_payment_check(order=_visible_order(request, order_id))
         details = order_institution_details(order=order, researcher=researcher)
         share = order_share_for(order=order) if order.researcher_id == researcher.pk else None
         details["share"] = ShareSerializer(share).data if share else None
@@ -115,6 +115,7 @@ class SharedOrderView(APIView):
     @extend_schema(responses={200: SharedOrderSerializer, **error_responses(401, 404)}, tags=TAGS)
     def get(self, request, token: str):
         share = _live_share(token)
+        order_payment_check(order=share.order)
         return Response({**SharedOrderSerializer(share.order).data,
                          "expires_at": ShareSerializer(share).data["expires_at"]})
 

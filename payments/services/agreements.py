@@ -37,7 +37,7 @@ from payments.models import (
 )
 from payments.selectors.institutions import agreement_tie, agreements_offered
 from payments.services.orders import payment_due_payload
-from payments.services.paying import attempts_close_open, order_payment_found_apply
+from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Conflict
 
@@ -156,7 +156,7 @@ def coverage_approve(*, request_id: int, actor) -> CoverageRequest:
                                       amount_fen=order.amount_fen,
                                       reason=f"{agreement.institution} (coverage request {coverage.pk})"[:300])
     except OrderPaid:
-        order_payment_found_apply(order_id=found["order_id"])  # a close found it paid meanwhile: apply that
+        order_attempts_check(order_id=found["order_id"])  # a close found it paid meanwhile: apply that
         raise
     return coverage
 

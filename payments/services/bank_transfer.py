@@ -37,7 +37,7 @@ from payments.models import (
     OrderStatus,
     SettledBy,
 )
-from payments.services.paying import attempts_close_open, order_payment_found_apply
+from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Conflict
 
@@ -309,7 +309,7 @@ def bank_statement_apply(*, import_id: int, actor) -> int:
             statement.save(update_fields=["applied_at"])
     finally:
         for order_id in paid_meanwhile:  # a close found it paid: apply that payment, after the rollback
-            order_payment_found_apply(order_id=order_id)
+            order_attempts_check(order_id=order_id)
     return len(rows)
 
 

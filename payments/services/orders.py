@@ -25,7 +25,7 @@ from manuscripts.status import CanonicalStatus
 from notifications.services import notification_create
 from payments.errors import OrderPaid, PaymentInvalid
 from payments.models import OPEN_STATUSES, AuditAction, ChargeKind, Order, OrderAudit, OrderStatus, SettledBy
-from payments.services.paying import attempts_close_open, order_payment_found_apply
+from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _payment_found_applied(order_id: int) -> Iterator[None]:
     try:
         yield
     except OrderPaid:
-        order_payment_found_apply(order_id=order_id)
+        order_attempts_check(order_id=order_id)
         raise
 
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -112,7 +113,7 @@ def _parsed_time(value):
 def attempts_close_open(*, order: Order) -> None:
     """Close every open attempt of the locked `order` at WeChat Pay, before its amount or payer changes or it is
     settled another way. Raises OrderPaid when WeChat Pay refuses because an attempt was paid meanwhile: the
-    caller's transaction then rolls back, and `order_payment_found_apply` (or the notification, or
+    caller's transaction then rolls back, and `order_attempts_check` (or the notification, or
     reconciliation) applies that payment. WeChat Pay unreachable raises PaymentsUnavailable."""
     for attempt in order.attempts.filter(status=AttemptStatus.OPEN):
         try:
@@ -127,9 +128,9 @@ def attempts_close_open(*, order: Order) -> None:
         attempt.save(update_fields=["status"])
 
 
-def order_payment_found_apply(*, order_id: int) -> None:
+def order_attempts_check(*, order_id: int) -> None:
     """Ask WeChat Pay about the order's open attempts and apply what it says, in a transaction of its own: after a
-    close found the order paid meanwhile (whose own transaction rolled back)."""
+    close found the order paid meanwhile (whose own transaction rolled back), or while a payer waits."""
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
@@ -138,6 +139,23 @@ def order_payment_found_apply(*, order_id: int) -> None:
     except (wechatpay.WeChatPayUnavailable, wechatpay.WeChatPayRefused) as error:
         logger.warning("order %s was paid meanwhile, but WeChat Pay did not say how (%s); reconciliation will",
                        order_id, error)
+
+
+def order_payment_check(*, order: Order) -> Order:
+    """While a payer waits for the confirmation (the Mini Program polls the order after wx.requestPayment), ask
+    WeChat Pay about an order in `paying` rather than wait for its notification: at most once per
+    PAYMENTS_PAYING_CHECK_SECONDS per order, whoever asks. Returns the order as it is now."""
+    if order.status != OrderStatus.PAYING or not wechatpay.wechatpay_enabled():
+        return order
+    try:
+        first = cache.add(f"payments:paying-check:{order.pk}", 1, timeout=settings.PAYMENTS_PAYING_CHECK_SECONDS)
+    except Exception:  # noqa: BLE001 - without the cache, don't ask: the notification and reconciliation will
+        logger.warning("paying check for order %s skipped: the cache is unreachable", order.pk, exc_info=True)
+        return order
+    if first:
+        order_attempts_check(order_id=order.pk)
+        order.refresh_from_db()
+    return order
 
 
 def attempt_reconcile_locked(*, attempt: PaymentAttempt, order: Order) -> str:
@@ -208,7 +226,7 @@ def order_pay(*, order_id: int, payer: Researcher) -> dict[str, str]:
                 order.status = OrderStatus.PAYING
                 order.save(update_fields=["status", "updated_at"])
     except OrderPaid:
-        order_payment_found_apply(order_id=order_id)  # a close found it paid meanwhile: apply that payment
+        order_attempts_check(order_id=order_id)  # a close found it paid meanwhile: apply that payment
         raise
     return wechatpay.request_payment_params(prepay_id=live.prepay_id)
 

@@ -35,7 +35,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services.callbacks import refund_apply_result
-from payments.services.paying import attempt_reconcile_locked, attempts_close_open, order_payment_found_apply
+from payments.services.paying import attempt_reconcile_locked, attempts_close_open, order_attempts_check
 from payments.services.refunds import refund_send
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def order_close_expired(*, order_id: int, summary: ReconcileSummary) -> None:
             OrderAudit.objects.create(order=order, action=AuditAction.CLOSED, reason="expired")
             summary.orders_closed += 1
     except OrderPaid:  # the payer paid just before the close (rolled back): apply that payment instead
-        order_payment_found_apply(order_id=order_id)
+        order_attempts_check(order_id=order_id)
         summary.orders_paid += 1
     except PaymentsUnavailable as error:
         summary.errors.append(f"order {order_id}: {error}")

@@ -31,7 +31,7 @@ from payments.models import (
     VoucherKind,
     VoucherRedemption,
 )
-from payments.services.paying import attempts_close_open, order_payment_found_apply
+from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
 from publisher_backend.errors import ApiError, Throttled
 from publisher_backend.ratelimit import rate_limit_hit
@@ -119,6 +119,6 @@ def voucher_apply(*, order_id: int, code: str) -> Order:
                 OrderAudit.objects.create(order=order, action=AuditAction.WAIVED, amount_fen=0, reason=reason)
                 order_settle(order=order, settled_by=SettledBy.WAIVED, notify=False)
     except OrderPaid:
-        order_payment_found_apply(order_id=order_id)  # a close found it paid meanwhile: apply that payment
+        order_attempts_check(order_id=order_id)  # a close found it paid meanwhile: apply that payment
         raise
     return order

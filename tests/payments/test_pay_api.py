@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from payments.models import Order, OrderStatus, PaymentAttempt
@@ -131,3 +132,17 @@ def test_order_detail_is_the_order_with_its_refunds_and_share(alice, alice_order
     assert body["id"] == alice_order.pk and body["can_pay"] is True
     assert body["refunds"] == [] and body["share"] is None
 
+
+
+def test_polling_a_paying_order_asks_wechat_pay_when_the_notification_is_late(alice, alice_order, pay_sandbox):
+    client, _researcher = alice
+    client.post(f"/api/v1/orders/{alice_order.pk}/pay")
+    attempt = PaymentAttempt.objects.get(order=alice_order)
+    assert client.get(f"/api/v1/orders/{alice_order.pk}").json()["status"] == "paying"  # asked: not paid yet
+    pay_sandbox.wechatpay.pay(attempt.out_trade_no, deliver=False)  # paid; the notification is late
+    assert client.get(f"/api/v1/orders/{alice_order.pk}").json()["status"] == "paying"  # asked 5 s ago: waits
+    cache.delete(f"payments:paying-check:{alice_order.pk}")  # what PAYMENTS_PAYING_CHECK_SECONDS passing does
+    assert client.get(f"/api/v1/orders/{alice_order.pk}").json()["status"] == "paid"
+    queries = [call for call in pay_sandbox.wechatpay.requests_log if call["path"].startswith(
+        "/v3/pay/transactions/out-trade-no/") and call["method"] == "GET"]
+    assert len(queries) == 2
