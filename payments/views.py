@@ -1,0 +1,79 @@
+"""Plain pages (not under /api/): the printable receipt behind a signed link (payments.selectors.documents).
+
+No sign-in: the signature is the proof. A wrong, altered or expired token gets the same small 404 page, which says
+nothing of any order. Receipts are personal: never cached, never indexed, never leaked through a Referer.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from payments.formatting import fen_as_yuan
+from payments.selectors.documents import order_for_receipt_token, order_receipt
+
+PRIVATE_PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    for name, value in PRIVATE_PAGE_HEADERS.items():
+        response[name] = value
+    return response
+
+
+def _in_both(text) -> tuple[str, str]:
+    """A translatable text in Chinese, then in English (the page shows both)."""
+    with translation.override("zh-hans"):
+        chinese = str(text)
+    with translation.override("en"):
+        english = str(text)
+    return chinese, english
+
+
+def _receipt_rows(receipt: dict, receipt_en: dict) -> list[dict]:
+    """The receipt's lines: each a label in both languages and its value(s)."""
+    paid_at = timezone.localtime(receipt["paid_at"]) if receipt["paid_at"] else None
+    rows = [
+        (_("Receipt number"), receipt["receipt_no"], ""),
+        (_("Order number"), receipt["out_trade_no"], ""),
+        (_("WeChat Pay transaction id"), receipt["transaction_id"], ""),
+        (_("Paid at"), date_format(paid_at, "Y-m-d H:i") if paid_at else "", ""),
+        (_("Paid by"), receipt["payer"]["name"], ""),
+        (_("Author"), receipt["author"]["display_name"], ""),
+        (_("Journal"), receipt["journal"] or "", receipt_en["journal"] or ""),
+        (_("Description"), receipt["description"], ""),
+        (_("Settled by"), receipt["settled_by_label"], receipt_en["settled_by_label"]),
+    ]
+    lines = []
+    for label, value, value_en in rows:
+        if not value:
+            continue
+        label_zh, label_en = _in_both(label)
+        lines.append({"label_zh": label_zh, "label_en": label_en, "value": value,
+                      "value_en": value_en if value_en != value else ""})
+    return lines
+
+
+@require_safe
+def receipt_page(request, token: str) -> HttpResponse:
+    order = order_for_receipt_token(token=token)
+    if order is None:
+        return _private(render(request, "payments/receipt_unavailable.html", status=404))
+    # Chinese first, English under it, whatever the browser asks: the page is printed and filed.
+    receipt = order_receipt(order=order, language=settings.LANGUAGE_CODE)
+    receipt_en = order_receipt(order=order, language="en")
+    amounts = [(_("Amount paid"), fen_as_yuan(receipt["amount_fen"]))]
+    if receipt["refunded_fen"]:
+        amounts += [(_("Refunded"), fen_as_yuan(-receipt["refunded_fen"])),
+                    (_("Net amount"), fen_as_yuan(receipt["amount_fen"] - receipt["refunded_fen"]))]
+    context = {
+        "receipt": receipt,
+        "rows": _receipt_rows(receipt, receipt_en),
+        "amounts": [{"label": _in_both(label), "value": value} for label, value in amounts],
+    }
+    return _private(render(request, "payments/receipt.html", context))
