@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from payments.formatting import fen_as_yuan
@@ -39,15 +39,15 @@ def _receipt_rows(receipt: dict, receipt_en: dict) -> list[dict]:
     """The receipt's lines: each a label in both languages and its value(s)."""
     paid_at = timezone.localtime(receipt["paid_at"]) if receipt["paid_at"] else None
     rows = [
-        (_("Receipt number"), receipt["receipt_no"], ""),
-        (_("Order number"), receipt["out_trade_no"], ""),
-        (_("WeChat Pay transaction id"), receipt["transaction_id"], ""),
-        (_("Paid at"), date_format(paid_at, "Y-m-d H:i") if paid_at else "", ""),
-        (_("Paid by"), receipt["payer"]["name"], ""),
-        (_("Author"), receipt["author"]["display_name"], ""),
-        (_("Journal"), receipt["journal"] or "", receipt_en["journal"] or ""),
-        (_("Description"), receipt["description"], ""),
-        (_("Settled by"), receipt["settled_by_label"], receipt_en["settled_by_label"]),
+        (pgettext_lazy("receipt", "Receipt number"), receipt["receipt_no"], ""),
+        (pgettext_lazy("receipt", "Order number"), receipt["out_trade_no"], ""),
+        (pgettext_lazy("receipt", "WeChat Pay transaction number"), receipt["transaction_id"], ""),
+        (pgettext_lazy("receipt", "Paid on"), date_format(paid_at, "Y-m-d H:i") if paid_at else "", ""),
+        (pgettext_lazy("receipt", "Payer"), receipt["payer"]["name"], ""),
+        (pgettext_lazy("receipt", "Author"), receipt["author"]["display_name"], ""),
+        (pgettext_lazy("receipt", "Journal"), receipt["journal"] or "", receipt_en["journal"] or ""),
+        (pgettext_lazy("receipt", "For"), receipt["description"], ""),
+        (pgettext_lazy("receipt", "Paid through"), receipt["settled_by_label"], receipt_en["settled_by_label"]),
     ]
     lines = []
     for label, value, value_en in rows:
@@ -67,10 +67,11 @@ def receipt_page(request, token: str) -> HttpResponse:
     # Chinese first, English under it, whatever the browser asks: the page is printed and filed.
     receipt = order_receipt(order=order, language=settings.LANGUAGE_CODE)
     receipt_en = order_receipt(order=order, language="en")
-    amounts = [(_("Amount paid"), fen_as_yuan(receipt["amount_fen"]))]
+    amounts = [(pgettext_lazy("receipt", "Amount paid"), fen_as_yuan(receipt["amount_fen"]))]
     if receipt["refunded_fen"]:
-        amounts += [(_("Refunded"), fen_as_yuan(-receipt["refunded_fen"])),
-                    (_("Net amount"), fen_as_yuan(receipt["amount_fen"] - receipt["refunded_fen"]))]
+        amounts += [(pgettext_lazy("receipt", "Refunded"), fen_as_yuan(-receipt["refunded_fen"])),
+                    (pgettext_lazy("receipt", "Amount kept"),
+                     fen_as_yuan(receipt["amount_fen"] - receipt["refunded_fen"]))]
     context = {
         "receipt": receipt,
         "rows": _receipt_rows(receipt, receipt_en),

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from payments.models import FapiaoRequest, FapiaoStatus
@@ -26,11 +27,12 @@ from publisher_backend.errors import ApiError
 
 
 class FapiaoIssueForm(forms.Form):
-    file = forms.FileField(label=_("Fapiao file"), help_text=_("PDF, OFD, XML, PNG or JPG, at most 10 MB."))
+    file = forms.FileField(label=pgettext_lazy("fapiao admin", "Fapiao file"),
+                           help_text=_("PDF, OFD, XML, PNG or JPG, at most 10 MB."))
 
 
 class FapiaoRejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for rejecting"), max_length=FAPIAO_REASON_MAX_LENGTH,
+    reason = forms.CharField(label=pgettext_lazy("fapiao admin", "Reason"), max_length=FAPIAO_REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("The researcher reads it and may send a corrected request."))
 
@@ -65,14 +67,14 @@ class FapiaoRequestAdmin(admin.ModelAdmin):
                          "show_save_and_add_another": False}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description=_("fapiao file"))
+    @admin.display(description=pgettext_lazy("fapiao admin", "Fapiao file"))
     def stored_file(self, fapiao: FapiaoRequest):
         if not fapiao.file:
             return "—"
         url = reverse("admin:payments_fapiaorequest_file", args=[fapiao.pk])
         return format_html('<a href="{}">{}</a>', url, fapiao.file.name.rsplit("/", 1)[-1])
 
-    @admin.display(description=_("Process"))
+    @admin.display(description=pgettext_lazy("fapiao admin", "Process"))
     def process_link(self, fapiao: FapiaoRequest):
         if fapiao.pk is None or fapiao.status != FapiaoStatus.REQUESTED:
             return "—"
@@ -100,9 +102,13 @@ class FapiaoRequestAdmin(admin.ModelAdmin):
         return fapiao
 
     def _process_page(self, request, fapiao: FapiaoRequest, *, issue_form=None, reject_form=None, status=200):
+        shown = [(self.model._meta.get_field(name).verbose_name, value) for name, value in (
+            ("order", f"{fapiao.order.out_trade_no} · {fapiao.order.description}"), ("kind", fapiao.get_kind_display()),
+            ("title", fapiao.title), ("tax_id", fapiao.tax_id), ("email", fapiao.email),
+            ("status", fapiao.get_status_display())) if value]
         context = {**self.admin_site.each_context(request), "title": _("Issue or reject a fapiao request"),
-                   "opts": self.model._meta, "fapiao": fapiao, "issue_form": issue_form or FapiaoIssueForm(),
-                   "reject_form": reject_form or FapiaoRejectForm(),
+                   "opts": self.model._meta, "fapiao": fapiao, "shown": shown,
+                   "issue_form": issue_form or FapiaoIssueForm(), "reject_form": reject_form or FapiaoRejectForm(),
                    "processed": fapiao.status != FapiaoStatus.REQUESTED}
         return render(request, "payments/admin/fapiao_process.html", context, status=status)
 
