@@ -47,13 +47,10 @@ class FapiaoRequestAdmin(admin.ModelAdmin):
               "processed_by", "processed_at", "created_at", "process_link"]
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            pending_first=Case(When(status=FapiaoStatus.REQUESTED, then=Value(0)), default=Value(1),
-                               output_field=IntegerField()))
-
     def get_ordering(self, request):
-        return ["pending_first", "-created_at"]
+        pending_first = Case(When(status=FapiaoStatus.REQUESTED, then=Value(0)), default=Value(1),
+                             output_field=IntegerField())
+        return [pending_first.asc(), "-created_at"]
 
     def has_add_permission(self, request):
         return False  # researchers ask in the Mini Program
