@@ -6,7 +6,6 @@ nothing of any order. Receipts are personal: never cached, never indexed, never 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_safe
 from payments.formatting import fen_as_yuan
 from payments.selectors.documents import order_for_receipt_token, order_receipt
 
+PAGE_LANGUAGES = ("zh-hans", "en")  # Chinese first, English under it, whatever the browser asks: it is printed
 PRIVATE_PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
 
 
@@ -28,11 +28,11 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _in_both(text) -> tuple[str, str]:
     """A translatable text in Chinese, then in English (the page shows both)."""
-    with translation.override("zh-hans"):
-        chinese = str(text)
-    with translation.override("en"):
-        english = str(text)
-    return chinese, english
+    shown = []
+    for language in PAGE_LANGUAGES:
+        with translation.override(language):
+            shown.append(str(text))
+    return shown[0], shown[1]
 
 
 def _receipt_rows(receipt: dict, receipt_en: dict) -> list[dict]:
@@ -64,9 +64,7 @@ def receipt_page(request, token: str) -> HttpResponse:
     order = order_for_receipt_token(token=token)
     if order is None:
         return _private(render(request, "payments/receipt_unavailable.html", status=404))
-    # Chinese first, English under it, whatever the browser asks: the page is printed and filed.
-    receipt = order_receipt(order=order, language=settings.LANGUAGE_CODE)
-    receipt_en = order_receipt(order=order, language="en")
+    receipt, receipt_en = (order_receipt(order=order, language=language) for language in PAGE_LANGUAGES)
     amounts = [(pgettext_lazy("receipt", "Amount paid"), fen_as_yuan(receipt["amount_fen"]))]
     if receipt["refunded_fen"]:
         amounts += [(pgettext_lazy("receipt", "Refunded"), fen_as_yuan(-receipt["refunded_fen"])),
