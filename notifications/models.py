@@ -119,6 +119,7 @@ class EventKind(models.TextChoices):
     REFUND_DONE = "refund_done", _("Refund done")
     CAMPAIGN = "campaign", _("Publisher news")
     ACCOUNT_LINKED = "account_linked", _("Journal account linked")
+    FAPIAO_READY = "fapiao_ready", _("Fapiao ready")
 
 
 class NotificationTemplate(models.Model):

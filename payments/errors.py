@@ -34,3 +34,26 @@ class PaymentInvalid(ApiError):
     """A staff or researcher input that can't apply to the order (the message says why)."""
 
     code = "invalid"
+
+
+class NothingToInvoice(Conflict):
+    """A waived or fully refunded order: no money was kept, so no fapiao can be issued."""
+
+    code = "nothing_to_invoice"
+    default_message = _("Nothing was paid for this order, so there is nothing to invoice.")
+
+
+class FapiaoExists(Conflict):
+    code = "fapiao_exists"
+    default_message = _("A fapiao has already been requested for this order.")
+
+
+class FapiaoProcessed(Conflict):
+    code = "fapiao_processed"
+    default_message = _("This fapiao request has already been processed.")
+
+
+class FapiaoNotAllowed(ApiError):
+    status_code = 403
+    code = "permission_denied"
+    default_message = _("Only the author or the payer of this order can request its fapiao.")

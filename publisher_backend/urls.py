@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from payments import views as payment_views
 from publisher_backend.health import healthz
 
 urlpatterns = [
@@ -11,6 +12,8 @@ urlpatterns = [
     # Proving an ORCID iD: pages the Mini Program opens in a web-view (accounts.orcid).
     path("orcid/start", account_views.orcid_start, name="orcid-start"),
     path("orcid/callback", account_views.orcid_callback, name="orcid-callback"),
+    # A printable receipt behind a signed, short-lived link (payments.selectors.documents).
+    path("receipts/<str:token>", payment_views.receipt_page, name="receipt-page"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.urls")),

@@ -17,6 +17,15 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _latest_schema_afterwards():
+    """Going back to accounts 0003 also unapplies every migration that depends on a later accounts one (other
+    apps' tables included): put the whole schema back, or the transactional tests after this one find no tables."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_accounts_verified_by_a_typed_orcid_id_go_back_to_pending():
     old_apps = migrate(BEFORE)
     User, Researcher = old_apps.get_model("accounts", "User"), old_apps.get_model("accounts", "Researcher")
