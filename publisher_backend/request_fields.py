@@ -5,10 +5,19 @@ gets a 400 naming the field instead of a silent conversion the schema does not p
 always text, so filter serializers keep DRF's fields.)
 """
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 
 class StrictCharField(serializers.CharField):
+    """A JSON string. One that may not be blank says so in the schema too (`pattern: \\S`): trimmed, "\\t" is
+    blank, a 400, and a client reading the schema must know that before sending it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.allow_blank and self.trim_whitespace:
+            self.validators.append(RegexValidator(r"\S", message=self.error_messages["blank"], code="blank"))
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")

@@ -29,8 +29,12 @@ from accounts.models import Researcher
 from accounts.validators import orcid_check_digit
 from manuscripts.sync import snapshots_apply
 from notifications.models import Notification, NotificationPreference
+from payments.services.fapiao import fapiao_request
+from payments.services.paying import order_share_create
 from publisher_backend.schema import RULES_BEYOND_SCHEMA
+from tests.factories import OrderFactory
 from tests.manuscripts.factories import make_account, make_journal_system, snapshot
+from tests.payments.paid_orders import paid_order_of
 
 EXAMPLES_PER_OPERATION = 50
 
@@ -77,11 +81,13 @@ def positive_data_acceptance_but_documented_rules(ctx, response, case):
 
 
 @pytest.fixture
-def bearer_token(login, settings) -> str:
+def bearer_token(login, settings, wechat_sandbox) -> str:
     """A researcher with something in every list, so response bodies are checked item by item: a verified
     account, manuscripts with timelines, status-change notices, quiet hours, subscription templates; and
-    ORCID configured, so proving an iD answers as it would in production (no request leaves the process)."""
+    ORCID configured, so proving an iD answers as it would in production (no request leaves the process); an
+    order to pay and a paid one with a fapiao request, with WeChat Pay at the sandbox."""
     settings.ORCID_CLIENT_ID, settings.ORCID_CLIENT_SECRET = "APP-FUZZTEST0000001", "fuzz-test-secret"
+    settings.WECHATPAY_API_BASE = wechat_sandbox.base_url  # paying asks the sandbox's WeChat Pay, as production asks
     body = login("fuzzer")
     researcher = Researcher.objects.get(pk=body["researcher"]["id"])
     system = make_journal_system()
@@ -91,6 +97,10 @@ def bearer_token(login, settings) -> str:
             snapshot(str(number), status=status, minutes=minutes + number, emails=("fuzzer@example.org",))
             for number in (1, 2)])
     NotificationPreference.objects.create(researcher=researcher, quiet_start=time(22), quiet_end=time(8))
+    # Orders: one to pay (with a live share link) and one paid with a fapiao asked for, so their bodies are checked.
+    order_share_create(order=OrderFactory(researcher=researcher))
+    fapiao_request(order=paid_order_of(researcher), requester=researcher, kind="personal", title="Fuzz Tester",
+                   tax_id="", email="fuzzer@example.org")
     call_command("loaddata", "subscription_templates", verbosity=0)
     assert Notification.objects.filter(researcher=researcher).exists()
     return body["token"]
