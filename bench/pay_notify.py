@@ -8,7 +8,8 @@
    signed with its key and encrypted with the API v3 key, before anything is timed.
 3. **Baseline:** `payments.wechatpay.notification_open` alone (serial, timestamp, RSA-SHA256 verification and
    AES-256-GCM decryption), in this process, over every notification: what the cryptography costs.
-4. **The product:** gunicorn with one gthread worker process (`--threads`, default 8) on PostgreSQL; `--clients` threads
+4. **The product:** gunicorn as production configures it (deploy/gunicorn.conf.py), with one worker process
+   (4 threads; `--threads`) on PostgreSQL; `--clients` threads
    POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections (http.client, light on
    the shared cores). Every one is verified,
    stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice.
@@ -131,7 +132,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="threads of the one gunicorn worker process")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads of the one gunicorn worker process (production's: deploy/gunicorn.conf.py)")
     parser.add_argument("--tiny", action="store_true", help="the smoke run: 60 orders; targets only reported")
     args = parser.parse_args()
     if args.tiny:
@@ -161,8 +163,11 @@ def main() -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "publisher_backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning"],
+        # Production's gunicorn configuration (gthread, access log formatted), with one worker process that is
+        # not recycled mid-run (max_requests would restart it and drop the connections it holds).
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "publisher_backend.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(args.threads), "--log-level", "warning",
+         "--access-logfile", os.devnull, "--max-requests", "0"],
         cwd=REPO_ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -82,17 +82,13 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
             order.transaction_id and order.transaction_id == wechat_transaction.get("transaction_id")):
         outcome, detail = EventOutcome.DUPLICATE, "already applied"
     elif order.status in OPEN_STATUSES:
-        attempt.status = AttemptStatus.PAID
-        attempt.transaction_id = str(wechat_transaction.get("transaction_id", ""))[:64]
-        attempt.save(update_fields=["status", "transaction_id"])
+        _attempt_mark_paid(attempt, transaction_id=wechat_transaction.get("transaction_id"))
         order_settle(order=order, settled_by="wechat_pay", transaction_id=attempt.transaction_id,
                      paid_at=_parsed_time(wechat_transaction.get("success_time")), payer_id=attempt.payer_id)
         outcome, detail = EventOutcome.APPLIED, "paid"
     else:
         # The order was settled another way (another attempt, a bank transfer): this money must go back.
-        attempt.status = AttemptStatus.PAID
-        attempt.transaction_id = str(wechat_transaction.get("transaction_id", ""))[:64]
-        attempt.save(update_fields=["status", "transaction_id"])
+        _attempt_mark_paid(attempt, transaction_id=wechat_transaction.get("transaction_id"))
         outcome, detail, flagged = EventOutcome.MISMATCH, f"second payment of an order already {order.status}", True
     if flagged and not order.needs_attention:
         order.needs_attention = True
@@ -103,6 +99,12 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
     if flagged:
         logger.warning("payment %s for order %s flagged: %s", attempt.out_trade_no, order.pk, detail)
     return outcome
+
+
+def _attempt_mark_paid(attempt: PaymentAttempt, *, transaction_id: object) -> None:
+    attempt.status = AttemptStatus.PAID
+    attempt.transaction_id = str(transaction_id or "")[:64]
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(status=attempt.status, transaction_id=attempt.transaction_id)
 
 
 def _parsed_time(value):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from payments import wechatpay
 from payments.models import EventOutcome, Order, OrderStatus, PaymentAttempt, PaymentEvent
+from payments.services.callbacks import payment_notification_receive
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +134,13 @@ def test_a_body_that_is_not_json_is_refused(api_client, pay_sandbox):
 def test_get_is_not_allowed_on_the_notify_url(api_client):
     response = api_client.get(NOTIFY)
     assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+
+
+def test_applying_a_notification_takes_seven_statements(paying, pay_sandbox, django_assert_num_queries):
+    # Lock the order (reading the attempt with it), mark the attempt and the order paid, the "payment received"
+    # notice (SAVEPOINT, INSERT, RELEASE: its dedupe key), the event as received. A column left out of the lock's
+    # SELECT would show here as one more statement. Inside the test's transaction the service's own atomic block
+    # is a savepoint too (2 more); in production it is BEGIN … COMMIT.
+    headers, body = _paid_notification(pay_sandbox, paying)
+    with django_assert_num_queries(7 + 2):
+        assert payment_notification_receive(headers=headers, body=body) == EventOutcome.APPLIED
