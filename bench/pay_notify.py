@@ -167,8 +167,8 @@ def main() -> int:
         # Production's gunicorn configuration (gthread, access log formatted), with one worker process that is
         # not recycled mid-run (max_requests would restart it and drop the connections it holds).
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "publisher_backend.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning",
-         "--access-logfile", os.devnull, "--max-requests", "0"],
+         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
+         "--log-level", "warning", "--access-logfile", os.devnull, "--max-requests", "0"],
         cwd=REPO_ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -193,7 +193,8 @@ def main() -> int:
     print(f"verify + decrypt alone (baseline, 1 thread): {crypto_rate:,.0f}/s ({1000 / crypto_rate:.2f} ms each)")
     processes = f"{args.workers} web process{'es' if args.workers > 1 else ''}:"
     verdict = ("met" if applied_rate >= TARGET_PER_SECOND else "MISSED") if args.workers == 1 else "set for one"
-    print(f"notify applied, {processes:<29}{applied_rate:,.0f}/s (target ≥ {TARGET_PER_SECOND}/s per process: {verdict})")
+    print(f"notify applied, {processes:<29}{applied_rate:,.0f}/s "
+          f"(target ≥ {TARGET_PER_SECOND}/s per process: {verdict})")
     print(f"duplicates acknowledged, {processes:<20}{replay_rate:,.0f}/s")
     print(f"ratio applied/baseline: {applied_rate / crypto_rate:.2f}")
 
