@@ -18,12 +18,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Researcher
 from manuscripts.selectors import manuscript_ids_authored_by
 from notifications.services import notification_create
-from payments.errors import OrderClosed, OrderExpired, OrderPaid, PaymentInvalid
+from payments.errors import (
+    CoverageDecided,
+    CoverageNotFound,
+    CoverageNotPossible,
+    CoveragePending,
+    OrderClosed,
+    OrderExpired,
+    OrderPaid,
+    PaymentInvalid,
+)
 from payments.models import (
     OPEN_STATUSES,
     Agreement,
@@ -39,29 +47,6 @@ from payments.selectors.institutions import agreement_tie, agreements_offered
 from payments.services.orders import payment_due_payload
 from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
-from publisher_backend.errors import ApiError, Conflict
-
-
-class CoveragePending(Conflict):
-    code = "coverage_pending"
-    default_message = gettext_lazy("A coverage request for this order is already waiting for staff.")
-
-
-class CoverageDecided(Conflict):
-    code = "coverage_decided"
-    default_message = gettext_lazy("This coverage request has already been decided.")
-
-
-class CoverageNotPossible(Conflict):
-    """The agreement can't pay the order now (cap reached, expired, inactive): staff refuse with a reason."""
-
-    code = "coverage_not_possible"
-
-
-class CoverageNotFound(ApiError):
-    status_code = 404
-    code = "not_found"
-    default_message = gettext_lazy("Not found.")
 
 
 def _refuse_closed(order: Order) -> None:

@@ -25,9 +25,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from payments.errors import OrderPaid, PaymentInvalid
+from payments.errors import OrderPaid, PaymentInvalid, StatementApplied, StatementInvalid, StatementOutdated
 from payments.models import (
     SETTLED_STATUSES,
     AuditAction,
@@ -39,7 +38,6 @@ from payments.models import (
 )
 from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
-from publisher_backend.errors import ApiError, Conflict
 
 MATCHED, UNMATCHED, MISMATCHED = "matched", "unmatched", "mismatched"
 ALREADY_PAID, DUPLICATE_ROW = "already_paid", "duplicate_row"
@@ -67,27 +65,6 @@ COLUMN_NAMES = {
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
                  "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y年%m月%d日")
-
-
-class StatementInvalid(ApiError):
-    """The file can't be read as a statement; the message names the line."""
-
-    code = "invalid"
-    default_message = gettext_lazy("This file is not a bank statement we can read.")
-
-    def __init__(self, message) -> None:
-        super().__init__(message, fields={"file": [str(message)]})
-
-
-class StatementApplied(Conflict):
-    code = "statement_applied"
-    default_message = gettext_lazy("This statement has already been applied.")
-
-
-class StatementOutdated(Conflict):
-    """Some matched rows no longer match their orders: nothing was applied."""
-
-    code = "statement_outdated"
 
 
 def yuan_to_fen(text: str) -> int:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Researcher
-from payments.errors import OrderClosed, OrderExpired, OrderPaid
+from payments.errors import OrderClosed, OrderExpired, OrderPaid, VoucherRefused
 from payments.models import (
     OPEN_STATUSES,
     AuditAction,
@@ -33,7 +33,7 @@ from payments.models import (
 )
 from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
-from publisher_backend.errors import ApiError, Throttled
+from publisher_backend.errors import Throttled
 from publisher_backend.ratelimit import rate_limit_hit
 
 NOT_FOUND = _("This voucher code is not valid.")
@@ -41,16 +41,6 @@ EXPIRED = _("This voucher has expired.")
 USED_UP = _("This voucher has been used up.")
 OTHER_JOURNAL = _("This voucher is for another journal.")
 ALREADY_APPLIED = _("This order already has a voucher.")
-
-
-class VoucherRefused(ApiError):
-    """400 with the reason under fields.code."""
-
-    code = "invalid"
-    default_message = _("This voucher can't be used for this order.")
-
-    def __init__(self, reason) -> None:
-        super().__init__(reason, fields={"code": [str(reason)]})
 
 
 def voucher_code_normalized(code: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from payments.errors import OrderPaid
+from payments.errors import OrderPaid, VoucherRefused
 from payments.models import (
     AuditAction,
     OrderAudit,
@@ -20,7 +20,7 @@ from payments.models import (
     VoucherRedemption,
 )
 from payments.selectors.institutions import order_institution_details
-from payments.services.vouchers import VoucherRefused, voucher_apply
+from payments.services.vouchers import voucher_apply
 from tests.conftest import contend_with_an_open_transaction
 from tests.factories import JournalFactory, OrderFactory
 
