@@ -35,6 +35,7 @@ from payments.models import (
     PaymentEvent,
 )
 from payments.services.settlement import order_settle
+from publisher_backend.dispatch import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
 
     Checks mchid, appid, out_trade_no, amount and currency against the attempt (wechatpayv3 checks none). A
     mismatch is kept and flagged and never settles. SUCCESS settles an open order once; a success for an order
-    settled by another attempt is a second payment: kept and flagged for staff to refund. Whether it was applied
+    settled another way is a second payment: kept, flagged, and refunded in full after commit. Whether it was applied
     already is also read on the order's transaction id, since the locked order is current even where the attempt
     was read before the lock was granted. Returns the outcome.
     """
@@ -87,8 +88,9 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
                      paid_at=_parsed_time(wechat_transaction.get("success_time")), payer_id=attempt.payer_id)
         outcome, detail = EventOutcome.APPLIED, "paid"
     else:
-        # The order was settled another way (another attempt, a bank transfer): this money must go back.
+        # The order was settled another way (another attempt, a bank transfer): this money goes back, after commit.
         _attempt_mark_paid(attempt, transaction_id=wechat_transaction.get("transaction_id"))
+        enqueue_on_commit("payments.tasks.refund_second_payment", attempt.pk)
         outcome, detail, flagged = EventOutcome.MISMATCH, f"second payment of an order already {order.status}", True
     if flagged and not order.needs_attention:
         order.needs_attention = True

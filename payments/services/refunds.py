@@ -24,6 +24,7 @@ from payments.models import (
     Order,
     OrderAudit,
     OrderStatus,
+    PaymentAttempt,
     PaymentEvent,
     Refund,
     RefundStatus,
@@ -68,6 +69,34 @@ def refund_create(*, order_id: int, amount_fen: int, reason: str, actor) -> Refu
                                   reason=reason[:300])
     refund_send(refund=refund)
     refund.refresh_from_db()
+    return refund
+
+
+SECOND_PAYMENT_REASON = "重复支付，原路退回 (paid twice)"
+
+
+def second_payment_refund(*, attempt_id: int) -> Refund | None:
+    """Give back a WeChat Pay payment of an order that was already settled another way (another payer, a bank
+    transfer, an agreement): the whole attempt, once (its refund number is fixed, so a replay finds it). Asked
+    after the commit that flagged it (payments.tasks.refund_second_payment); None when there is nothing to give
+    back."""
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.filter(pk=attempt_id, status=AttemptStatus.PAID).first()
+        if attempt is None:
+            return None
+        order = Order.objects.select_for_update().get(pk=attempt.order_id)
+        if attempt.transaction_id == order.transaction_id:
+            return None  # this payment settled the order: staff refund it like any other
+        refund, created = Refund.objects.get_or_create(
+            out_refund_no=f"{attempt.out_trade_no}R1",
+            defaults={"order": order, "attempt": attempt, "amount_fen": attempt.amount_fen,
+                      "reason": SECOND_PAYMENT_REASON})
+        if created:
+            OrderAudit.objects.create(order=order, action=AuditAction.REFUND_REQUESTED, amount_fen=attempt.amount_fen,
+                                      reason=f"{SECOND_PAYMENT_REASON}: {attempt.out_trade_no}")
+    if refund.status == RefundStatus.PROCESSING:
+        refund_send(refund=refund)
+        refund.refresh_from_db()
     return refund
 
 

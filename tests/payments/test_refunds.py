@@ -8,7 +8,7 @@ from notifications.models import Notification
 from payments.errors import PaymentInvalid
 from payments.models import EventOutcome, Order, OrderStatus, PaymentAttempt, PaymentEvent, Refund, RefundStatus
 from payments.services.reconciliation import payments_reconcile
-from payments.services.refunds import refund_create
+from payments.services.refunds import refund_create, second_payment_refund
 from tests.factories import UserFactory
 from tests.payments.conftest import settle
 
@@ -120,3 +120,29 @@ def test_a_refund_notification_that_disagrees_is_flagged(paid, pay_sandbox, api_
     _post(api_client, *pay_sandbox.wechatpay.notification(out_refund_no=refund.out_refund_no, tamper="amount"))
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.PROCESSING
     assert Order.objects.get(pk=paid.pk).needs_attention
+
+
+def test_a_second_payment_of_a_settled_order_goes_back_in_full(alice, alice_order, pay_sandbox, api_client,
+                                                               django_capture_on_commit_callbacks):
+    # alice opened WeChat Pay, then her institution's bank transfer settled the order; she pays all the same.
+    pay_sandbox.wechatpay.auto_refund_notify = False
+    alice[0].post(f"/api/v1/orders/{alice_order.pk}/pay")
+    attempt = PaymentAttempt.objects.get(order=alice_order)
+    settle(alice_order, settled_by="bank_transfer")
+    pay_sandbox.wechatpay.pay(attempt.out_trade_no, deliver=False)
+    with django_capture_on_commit_callbacks() as after_commit:
+        _post(api_client, *pay_sandbox.wechatpay.notification(out_trade_no=attempt.out_trade_no), path=NOTIFY)
+    assert [(callback.task_name, callback.args) for callback in after_commit
+            if getattr(callback, "task_name", "").startswith("payments.")] == [
+        ("payments.tasks.refund_second_payment", (attempt.pk,))]
+    assert PaymentEvent.objects.get(source="payment_notify").flagged
+
+    refund = second_payment_refund(attempt_id=attempt.pk)
+    assert second_payment_refund(attempt_id=attempt.pk).pk == refund.pk  # once, whatever replays it
+    assert (refund.amount_fen, refund.attempt_id, refund.status) == (250000, attempt.pk, RefundStatus.PROCESSING)
+    assert [r["out_trade_no"] for r in pay_sandbox.wechatpay.refunds()] == [attempt.out_trade_no]
+    _complete(pay_sandbox, api_client, refund)
+    order = Order.objects.get(pk=alice_order.pk)
+    # The order stays settled by the bank transfer; the refund gave back the other payment, not the order's.
+    assert (order.status, order.settled_by, order.refunded_fen) == (OrderStatus.PAID, "bank_transfer", 0)
+    assert Refund.objects.get(pk=refund.pk).status == RefundStatus.SUCCEEDED
