@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import Journal, Researcher
+from payments.formatting import fen_as_yuan
 from payments.models import (
     ChargeKind,
     Order,
@@ -42,11 +43,8 @@ TOTALS_MAX_DAYS = 366
 
 
 def _yuan(amount_fen: int | None) -> str:
-    """250000 fen as "¥2,500.00", in integer arithmetic: no float ever holds money."""
-    if amount_fen is None:
-        return "—"
-    yuan, fen = divmod(abs(amount_fen), 100)
-    return f"{'-' if amount_fen < 0 else ''}¥{yuan:,}.{fen:02d}"
+    """An amount as admin shows it: "¥2,500.00" (payments.formatting), or a dash for none."""
+    return "—" if amount_fen is None else fen_as_yuan(amount_fen)
 
 
 def _error_text(error: ApiError) -> str:

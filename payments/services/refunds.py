@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from payments import wechatpay
 from payments.errors import PaymentInvalid
+from payments.formatting import fen_as_yuan
 from payments.models import (
     AttemptStatus,
     AuditAction,
@@ -58,7 +59,7 @@ def refund_create(*, order_id: int, amount_fen: int, reason: str, actor) -> Refu
             raise PaymentInvalid(_("This order was not paid with WeChat Pay; refund it the way it was paid."))
         if amount_fen > refundable_fen(order=order):
             raise PaymentInvalid(fields={"amount_fen": [
-                _("At most %(yuan)s can be refunded.") % {"yuan": f"{refundable_fen(order=order) / 100:.2f}"}]})
+                _("At most %(yuan)s can be refunded.") % {"yuan": fen_as_yuan(refundable_fen(order=order))}]})
         attempt = order.attempts.filter(status=AttemptStatus.PAID, transaction_id=order.transaction_id).first()
         if attempt is None:
             raise PaymentInvalid(_("The WeChat Pay payment of this order is not on record."))
