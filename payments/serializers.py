@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.serializers import JournalBriefSerializer, request_language
 from payments.models import OrderStatus, RefundStatus, SettledBy
-from payments.services.orders import charge_label
+from payments.selectors.orders import charge_kinds_by_code, charge_label
 
 
 class PersonBriefSerializer(serializers.Serializer):
@@ -20,7 +20,9 @@ class _OrderBaseSerializer(serializers.Serializer):
     journal = JournalBriefSerializer(allow_null=True)
 
     def get_kind_label(self, order) -> str:
-        return charge_label(kind=order.kind, language=request_language())
+        if "charge_kinds" not in self.context:  # read once per response, however many orders it lists
+            self.context["charge_kinds"] = charge_kinds_by_code()
+        return charge_label(kind=order.kind, language=request_language(), charge_kinds=self.context["charge_kinds"])
 
     def get_title(self, order) -> str:
         return order.manuscript.title if order.manuscript_id and order.manuscript else order.description

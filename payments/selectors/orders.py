@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Researcher
 from manuscripts.selectors import manuscript_ids_authored_by
-from payments.models import OPEN_STATUSES, Order, OrderShare
+from payments.models import OPEN_STATUSES, ChargeKind, Order, OrderShare
 
 
 def orders_for_researcher(*, researcher: Researcher, status: str | None = None) -> QuerySet[Order]:
@@ -36,3 +36,14 @@ def order_share_live(*, token: str) -> OrderShare | None:
 
 def order_share_for(*, order: Order) -> OrderShare | None:
     return OrderShare.objects.filter(order=order, revoked_at__isnull=True, expires_at__gt=timezone.now()).first()
+
+
+def charge_kinds_by_code() -> dict[str, ChargeKind]:
+    return {charge_kind.code: charge_kind for charge_kind in ChargeKind.objects.all()}
+
+
+def charge_label(*, kind: str, language: str, charge_kinds: dict[str, ChargeKind] | None = None) -> str:
+    """The charge kind's name in `language` (its code when staff removed it); pass `charge_kinds` when labelling
+    many orders, so the table is read once."""
+    charge_kind = (charge_kinds if charge_kinds is not None else charge_kinds_by_code()).get(kind)
+    return charge_kind.localized_name(language) if charge_kind else kind

@@ -25,6 +25,7 @@ from manuscripts.status import CanonicalStatus
 from notifications.services import notification_create
 from payments.errors import OrderPaid, PaymentInvalid
 from payments.models import OPEN_STATUSES, AuditAction, ChargeKind, Order, OrderAudit, OrderStatus, SettledBy
+from payments.selectors.orders import charge_label
 from payments.services.paying import attempts_close_open, order_attempts_check
 from payments.services.settlement import order_settle
 
@@ -44,11 +45,6 @@ def charge_amount_fen(*, journal: Journal | None, kind: str) -> int | None:
         if isinstance(charge, dict) and charge.get("kind") == kind and isinstance(charge.get("amount_fen"), int):
             return charge["amount_fen"]
     return None
-
-
-def charge_label(*, kind: str, language: str) -> str:
-    charge_kind = ChargeKind.objects.filter(code=kind).first()
-    return charge_kind.localized_name(language) if charge_kind else kind
 
 
 def order_create(*, researcher: Researcher, kind: str, amount_fen: int, journal: Journal | None = None,

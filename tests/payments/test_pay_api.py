@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.models import Order, OrderStatus, PaymentAttempt
@@ -146,3 +148,19 @@ def test_polling_a_paying_order_asks_wechat_pay_when_the_notification_is_late(al
     queries = [call for call in pay_sandbox.wechatpay.requests_log if call["path"].startswith(
         "/v3/pay/transactions/out-trade-no/") and call["method"] == "GET"]
     assert len(queries) == 2
+
+
+def test_the_orders_list_costs_the_same_queries_for_two_orders_or_twelve(alice, pay_sandbox):
+    client, researcher = alice
+
+    def queries_listing() -> int:
+        with CaptureQueriesContext(connection) as listing:
+            assert client.get("/api/v1/orders").status_code == 200
+        return len(listing.captured_queries)
+
+    for _ in range(2):
+        settle(OrderFactory(researcher=researcher), transaction_id="4200000002", payer_id=OrderFactory().researcher_id)
+    two = queries_listing()
+    for _ in range(10):
+        OrderFactory(researcher=researcher)
+    assert queries_listing() == two
