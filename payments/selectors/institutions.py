@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,17 +65,22 @@ def agreement_tie(*, agreement: Agreement, researcher: Researcher,
     return ""
 
 
-def agreements_open_for(*, order: Order) -> QuerySet[Agreement]:
-    """Agreements that could pay `order` today whoever asks: active, valid, its journal and kind, caps not reached."""
+def agreements_open_for(*, order: Order) -> list[Agreement]:
+    """Agreements that could pay `order` today whoever asks: active, valid, its journal and kind, caps not reached.
+
+    The charge kinds (a JSON list) are compared here rather than in SQL: SQLite, which `make run` uses, has no
+    JSON containment lookup, and an institution has few agreements."""
     today = timezone.localdate()
     journal_links = Agreement.journals.through.objects.filter(agreement_id=OuterRef("pk"))
-    return (Agreement.objects
-            .filter(active=True, valid_from__lte=today, valid_until__gte=today)
-            .filter(Q(charge_kinds=[]) | Q(charge_kinds__contains=[order.kind]))
-            .filter(~Exists(journal_links) | Exists(journal_links.filter(journal_id=order.journal_id)))
-            .filter(Q(max_orders__isnull=True) | Q(used_orders__lt=F("max_orders")))
-            .filter(Q(max_amount_fen__isnull=True) | Q(max_amount_fen__gte=F("used_amount_fen") + order.amount_fen))
-            .order_by("institution", "pk"))
+    candidates = (Agreement.objects
+                  .filter(active=True, valid_from__lte=today, valid_until__gte=today)
+                  .filter(~Exists(journal_links) | Exists(journal_links.filter(journal_id=order.journal_id)))
+                  .filter(Q(max_orders__isnull=True) | Q(used_orders__lt=F("max_orders")))
+                  .filter(Q(max_amount_fen__isnull=True)
+                          | Q(max_amount_fen__gte=F("used_amount_fen") + order.amount_fen))
+                  .order_by("institution", "pk"))
+    return [agreement for agreement in candidates
+            if not agreement.charge_kinds or order.kind in agreement.charge_kinds]
 
 
 def agreements_offered(*, order: Order, researcher: Researcher) -> list[Agreement]:

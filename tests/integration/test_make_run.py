@@ -123,6 +123,10 @@ def test_make_run_links_the_demo_account_and_shows_its_manuscripts(embedded_stac
     # The accepted manuscript's APC is due; the newcomer pays it with the sandbox's WeChat Pay.
     [order] = session.get(f"{base_url}/api/v1/orders", timeout=5).json()["results"]
     assert (order["kind"], order["amount_fen"], order["status"]) == ("apc", 250000, "created")
+    # The order's page on SQLite: what it offers (no agreement here; the demo publisher's bank account).
+    detail = session.get(f"{base_url}/api/v1/orders/{order['id']}", timeout=5)
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["coverage_offers"] == [] and detail.json()["bank_transfer"]["amount_fen"] == 250000
     pay = session.post(f"{base_url}/api/v1/orders/{order['id']}/pay", timeout=10)
     assert pay.status_code == 200, pay.text
     prepay_id = pay.json()["package"].removeprefix("prepay_id=")
