@@ -16,7 +16,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments.models import FapiaoKind, FapiaoRequest, FapiaoStatus, Order, SettledBy
+from payments.api.common import visible_order
+from payments.models import FapiaoKind, FapiaoRequest, FapiaoStatus, SettledBy
 from payments.selectors.documents import (
     fapiao_issued_for_requester,
     fapiao_latest,
@@ -24,7 +25,6 @@ from payments.selectors.documents import (
     order_receipt,
     receipt_link,
 )
-from payments.selectors.orders import order_for_researcher
 from payments.services.fapiao import FAPIAO_FILE_TYPES, FAPIAO_TITLE_MAX_LENGTH, fapiao_request
 from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 
@@ -115,25 +115,19 @@ class FapiaoCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(help_text="Where the issued fapiao is sent.")
 
 
-def _visible_order(request, order_id: int) -> Order:
-    order = order_for_researcher(researcher=request.user.researcher, order_id=order_id)
-    if order is None:
-        raise Http404
-    return order
-
 
 class ReceiptView(APIView):
     @extend_schema(responses={200: ReceiptSerializer, **error_responses(401, 404, 409)}, tags=TAGS,
                    summary="The receipt of a paid order (409 order_not_paid before it is paid)")
     def get(self, request, order_id: int):
-        return Response(ReceiptSerializer(order_receipt(order=_visible_order(request, order_id))).data)
+        return Response(ReceiptSerializer(order_receipt(order=visible_order(request, order_id))).data)
 
 
 class ReceiptLinkView(APIView):
     @extend_schema(request=None, responses={201: ReceiptLinkSerializer, **error_responses(401, 404, 409)},
                    tags=TAGS, summary="A signed link to the printable receipt, valid for a short while")
     def post(self, request, order_id: int):
-        link = receipt_link(order=_visible_order(request, order_id))
+        link = receipt_link(order=visible_order(request, order_id))
         return Response(ReceiptLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -141,7 +135,7 @@ class OrderFapiaoView(APIView):
     @extend_schema(responses={200: FapiaoSerializer, **error_responses(401, 403, 404)}, tags=TAGS,
                    summary="The order's latest fapiao request (author and payer only; 404 when none)")
     def get(self, request, order_id: int):
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         if not fapiao_may_request(order=order, researcher=request.user.researcher):
             raise PermissionDenied
         fapiao = fapiao_latest(order=order)
@@ -153,7 +147,7 @@ class OrderFapiaoView(APIView):
                    responses={201: FapiaoSerializer, **error_responses(400, 401, 403, 404, 409)}, tags=TAGS,
                    summary="Ask for a fapiao (author or payer of a paid order; one pending or issued at a time)")
     def post(self, request, order_id: int):
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         body = FapiaoCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fapiao = fapiao_request(order=order, requester=request.user.researcher, **body.validated_data)

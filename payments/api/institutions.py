@@ -5,16 +5,14 @@ Thin: the order is found among those the caller sees (someone else's is 404), th
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments.models import Order
+from payments.api.common import visible_order
 from payments.selectors.institutions import coverage_body
-from payments.selectors.orders import order_for_researcher
 from payments.serializers import CoverageBriefSerializer, OrderSerializer
 from payments.services.agreements import coverage_request
 from payments.services.vouchers import voucher_apply, voucher_attempt_limit
@@ -32,12 +30,6 @@ class CoverageCreateSerializer(serializers.Serializer):
     agreement = serializers.IntegerField(help_text="One of the order's coverage_offers.")
 
 
-def _visible_order(request, order_id: int) -> Order:
-    order = order_for_researcher(researcher=request.user.researcher, order_id=order_id)
-    if order is None:
-        raise Http404
-    return order
-
 
 class OrderVoucherView(APIView):
     @extend_schema(request=VoucherCodeSerializer, parameters=[ORDER_ID], tags=TAGS,
@@ -45,12 +37,12 @@ class OrderVoucherView(APIView):
                    responses={200: OrderSerializer, **error_responses(400, 401, 404, 409, 429, 503)},
                    summary="Apply a voucher: the amount due goes down (an order left at 0 is settled)")
     def post(self, request, order_id: int):
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         serializer = VoucherCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         voucher_attempt_limit(researcher=request.user.researcher)
         voucher_apply(order_id=order.pk, code=serializer.validated_data["code"])
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         return Response(OrderSerializer(order, context={"researcher": request.user.researcher}).data)
 
 
@@ -60,7 +52,7 @@ class OrderCoverageView(APIView):
                    responses={201: CoverageBriefSerializer, **error_responses(400, 401, 404, 409)},
                    summary="Ask the researcher's institution to pay the order (staff decide)")
     def post(self, request, order_id: int):
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         serializer = CoverageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         coverage = coverage_request(order=order, researcher=request.user.researcher,

@@ -8,9 +8,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from payments.api.common import visible_order
 from payments.models import Order
 from payments.selectors.institutions import order_institution_details
-from payments.selectors.orders import order_for_researcher, order_share_for, order_share_live, orders_for_researcher
+from payments.selectors.orders import order_share_for, order_share_live, orders_for_researcher
 from payments.serializers import (
     OrderDetailSerializer,
     OrderFilterSerializer,
@@ -26,12 +27,6 @@ from publisher_backend.schema import error_responses
 
 TAGS = ["orders"]
 
-
-def _visible_order(request, order_id: int) -> Order:
-    order = order_for_researcher(researcher=request.user.researcher, order_id=order_id)
-    if order is None:
-        raise Http404
-    return order
 
 
 def _pay_rate_limited(request) -> None:
@@ -66,7 +61,7 @@ class OrderDetailView(APIView):
     @extend_schema(responses={200: OrderDetailSerializer, **error_responses(401, 404)}, tags=TAGS)
     def get(self, request, order_id: int):
         researcher = request.user.researcher
-        order = order_payment_check(order=_visible_order(request, order_id))
+        order = order_payment_check(order=visible_order(request, order_id))
         details = order_institution_details(order=order, researcher=researcher)
         share = order_share_for(order=order) if order.researcher_id == researcher.pk else None
         details["share"] = ShareSerializer(share).data if share else None
@@ -77,7 +72,7 @@ class OrderPayView(APIView):
     @extend_schema(request=None, responses={200: RequestPaymentSerializer, **error_responses(401, 404, 409, 429, 503)},
                    tags=TAGS)
     def post(self, request, order_id: int):
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         _pay_rate_limited(request)
         return Response(order_pay(order_id=order.pk, payer=request.user.researcher))
 
@@ -86,7 +81,7 @@ class OrderShareView(APIView):
     """A link the author sends so someone else pays (a WeChat share card)."""
 
     def _authored_order(self, request, order_id: int) -> Order:
-        order = _visible_order(request, order_id)
+        order = visible_order(request, order_id)
         if order.researcher_id != request.user.researcher.pk:
             raise Http404  # co-authors see the order, but only its author shares it
         return order

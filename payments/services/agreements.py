@@ -27,31 +27,27 @@ from payments.errors import (
     CoverageNotFound,
     CoverageNotPossible,
     CoveragePending,
-    OrderClosed,
-    OrderExpired,
     OrderPaid,
     PaymentInvalid,
 )
 from payments.models import (
-    OPEN_STATUSES,
     Agreement,
     AuditAction,
     CoverageRequest,
     CoverageStatus,
     Order,
     OrderAudit,
-    OrderStatus,
     SettledBy,
 )
 from payments.selectors.institutions import agreement_tie, agreements_offered
 from payments.services.orders import payment_due_payload
-from payments.services.paying import attempts_close_open, order_attempts_check
+from payments.services.paying import (
+    attempts_close_open,
+    order_attempts_check,
+    order_refuse_unless_open,
+    order_refuse_unpayable,
+)
 from payments.services.settlement import order_settle
-
-
-def _refuse_closed(order: Order) -> None:
-    if order.status not in OPEN_STATUSES:
-        raise OrderClosed() if order.status == OrderStatus.CLOSED else OrderPaid()
 
 
 def _is_author(*, order: Order, researcher: Researcher) -> bool:
@@ -70,9 +66,7 @@ def coverage_request(*, order: Order, researcher: Researcher, agreement_id: int)
         raise CoverageNotFound()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        _refuse_closed(order)
-        if order.is_expired:
-            raise OrderExpired()
+        order_refuse_unpayable(order)
         if CoverageRequest.objects.filter(order=order, status=CoverageStatus.REQUESTED).exists():
             raise CoveragePending()
         agreement = next((offer for offer in agreements_offered(order=order, researcher=researcher)
@@ -124,7 +118,7 @@ def coverage_approve(*, request_id: int, actor) -> CoverageRequest:
             coverage = CoverageRequest.objects.select_for_update().get(pk=request_id)
             if coverage.status != CoverageStatus.REQUESTED:
                 raise CoverageDecided()
-            _refuse_closed(order)
+            order_refuse_unless_open(order)
             refusal = _agreement_refusal(agreement=agreement, order=order)
             if refusal:
                 raise CoverageNotPossible(refusal)

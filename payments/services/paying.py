@@ -44,9 +44,15 @@ BEIJING_OFFSET = timedelta(hours=8)
 PREPAY_REUSE_MARGIN = timedelta(minutes=5)
 
 
-def _refuse_unpayable(order: Order) -> None:
+def order_refuse_unless_open(order: Order) -> None:
+    """409 order_paid or order_closed unless the order is still to be paid."""
     if order.status not in OPEN_STATUSES:
         raise OrderClosed() if order.status == OrderStatus.CLOSED else OrderPaid()
+
+
+def order_refuse_unpayable(order: Order) -> None:
+    """order_refuse_unless_open, and 409 order_expired past its expiry: what anyone about to pay is told."""
+    order_refuse_unless_open(order)
     if order.is_expired:
         raise OrderExpired()
 
@@ -218,7 +224,7 @@ def order_pay(*, order_id: int, payer: Researcher) -> dict[str, str]:
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
-            _refuse_unpayable(order)
+            order_refuse_unpayable(order)
             live = (order.attempts.filter(status=AttemptStatus.OPEN, payer=payer, openid=openid,
                                           amount_fen=order.amount_fen,
                                           prepay_expires_at__gt=timezone.now() + PREPAY_REUSE_MARGIN)
@@ -238,7 +244,7 @@ def order_pay(*, order_id: int, payer: Researcher) -> dict[str, str]:
 def order_share_create(*, order: Order) -> OrderShare:
     """The order's live share link (made once; the same link while it lives). It expires with the order."""
     now = timezone.now()
-    _refuse_unpayable(order)
+    order_refuse_unpayable(order)
     with transaction.atomic():
         Order.objects.select_for_update().filter(pk=order.pk).first()
         share = OrderShare.objects.filter(order=order, revoked_at__isnull=True).first()

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Researcher
-from payments.errors import OrderClosed, OrderExpired, OrderPaid, VoucherRefused
+from payments.errors import OrderPaid, VoucherRefused
 from payments.models import (
-    OPEN_STATUSES,
     AuditAction,
     Order,
     OrderAudit,
@@ -31,7 +30,7 @@ from payments.models import (
     VoucherKind,
     VoucherRedemption,
 )
-from payments.services.paying import attempts_close_open, order_attempts_check
+from payments.services.paying import attempts_close_open, order_attempts_check, order_refuse_unpayable
 from payments.services.settlement import order_settle
 from publisher_backend.errors import Throttled
 from publisher_backend.ratelimit import rate_limit_hit
@@ -76,10 +75,7 @@ def voucher_apply(*, order_id: int, code: str) -> Order:
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
-            if order.status not in OPEN_STATUSES:
-                raise OrderClosed() if order.status == OrderStatus.CLOSED else OrderPaid()
-            if order.is_expired:
-                raise OrderExpired()
+            order_refuse_unpayable(order)
             if VoucherRedemption.objects.filter(order=order).exists():
                 raise VoucherRefused(ALREADY_APPLIED)
             voucher = Voucher.objects.filter(code=normalized, active=True).first() if normalized else None
