@@ -149,6 +149,7 @@ function createPaymentsBackend({ orders = [makeOrder()], vouchers = { WELCOME50:
       journal: order.journal,
       author: { display_name: authorName },
       expires_at: order.share ? order.share.expires_at : order.expires_at,
+      can_pay: canPay(order),
     }
   }
 

@@ -83,6 +83,12 @@ test('already paid: says so, nothing to pay', async () => {
   expect(page.querySelector('#pay-button')).toBeUndefined()
 })
 
+test('an order past its expiry (the backend says can_pay false): no pay button', async () => {
+  const { page } = await openShared({ orders: [makeOrder({ expired: true, share: { token: TOKEN, expires_at: '2025-12-09T02:00:00Z' } })] })
+  expect(page.data.order.payable).toBe(false)
+  expect(page.querySelector('#pay-button')).toBeUndefined()
+})
+
 test('a signed-out payer logs in from the page, then sees the order', async () => {
   const { page } = await openShared({ storage: { signed_out: true } })
   expect(page.data.state).toBe('signed_out')

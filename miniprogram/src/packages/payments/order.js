@@ -14,8 +14,6 @@ const subscribe = require('../../utils/subscribe')
 const payments = require('./payments')
 const texts = require('./texts')
 
-const PAYABLE = ['created', 'paying']
-
 Page({
   data: {
     t: {},
@@ -136,7 +134,7 @@ Page({
       const order = await api.request(this.path())
       this.show(order)
       if (order.status === 'paid') this.setData({ pay: 'paid' })
-      else if (!PAYABLE.includes(order.status)) this.setData({ pay: 'idle' })
+      else if (!order.can_pay) this.setData({ pay: 'idle' })
     } catch (err) {
       // api.request told the researcher; the page still says it is being confirmed.
     } finally {

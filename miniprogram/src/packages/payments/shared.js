@@ -9,8 +9,6 @@ const { formatDateTime } = require('../../utils/format')
 const payments = require('./payments')
 const texts = require('./texts')
 
-const PAYABLE = ['created', 'paying']
-
 function sharedView(order) {
   const author = (order.author && order.author.display_name) || texts.t('shareNameFallback')
   return {
@@ -20,7 +18,7 @@ function sharedView(order) {
     kindLabel: order.kind_label || '',
     amount: formatYuan(order.amount_fen),
     status: order.status,
-    payable: PAYABLE.includes(order.status),
+    payable: Boolean(order.can_pay),
     author,
     intro: texts.t('sharedIntro', { name: author }),
     expiresAt: formatDateTime(order.expires_at),
@@ -106,7 +104,7 @@ Page({
   },
 
   async onPay() {
-    if (this.data.pay !== 'idle' || !this.loaded || !PAYABLE.includes(this.loaded.status)) return
+    if (this.data.pay !== 'idle' || !this.loaded || !this.loaded.can_pay) return
     this.setData({ pay: 'starting' })
     try {
       const result = await payments.payAndConfirm({
@@ -138,7 +136,7 @@ Page({
       const order = await api.request(this.path())
       this.show(order)
       if (order.status === 'paid') this.setData({ pay: 'paid' })
-      else if (!PAYABLE.includes(order.status)) this.setData({ pay: 'idle' })
+      else if (!order.can_pay) this.setData({ pay: 'idle' })
     } catch (err) {
       // Toasted; the page still says it is being confirmed.
     } finally {
