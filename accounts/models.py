@@ -41,6 +41,9 @@ class Researcher(models.Model):
     last_login_at = models.DateTimeField(_("last login at"), null=True, blank=True)
     last_login_ip = models.GenericIPAddressField(_("last login address"), null=True, blank=True)
     login_count = models.PositiveIntegerField(_("logins"), default=0)
+    # When what other systems read of this researcher (profile, tags) last changed: the staff API's
+    # `updated_since` reads it. Written with the database's clock (accounts.services.researchers_touch).
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("researcher")

@@ -11,6 +11,7 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
@@ -195,4 +196,11 @@ def researcher_update_profile(*, researcher: Researcher, changes: dict) -> Resea
             setattr(researcher, name, changes[name])
     if fields:
         researcher.save(update_fields=fields)
+        researchers_touch(researcher_ids=[researcher.pk])
     return researcher
+
+
+def researchers_touch(*, researcher_ids) -> int:
+    """Mark what other systems read of these researchers as changed now (profile or tags), with the database's
+    transaction time: a reader of `updated_since` can then tell which changes may still be uncommitted."""
+    return Researcher.objects.filter(pk__in=researcher_ids).update(updated_at=Now())

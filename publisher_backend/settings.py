@@ -382,6 +382,9 @@ CIRCUIT_COOLDOWN_SECONDS = 300
 # and on every connection.
 PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=False)
 
+# --- Staff API and webhooks (tagging) ---------------------------------------------------------
+STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
+
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
 NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("manuscripts.urls")),
     path("api/v1/", include("notifications.urls")),
     path("api/v1/", include("payments.urls")),
+    path("api/v1/", include("tagging.urls")),
 ]
 
 handler400 = "publisher_backend.errors.handler400"

@@ -1,0 +1,1 @@
+"""Tagging's writes, one module per use case (tags, …); transactions live here."""

@@ -1,0 +1,3 @@
+"""Tagging's API under /api/v1/: the staff API (api/staff_*.py) and the researcher's interests."""
+
+urlpatterns: list = []
