@@ -44,3 +44,9 @@ def researcher_ids_by_reference(*, ids=(), orcids=(), unionids=()) -> dict[tuple
 def researcher_orcids(*, researcher_ids) -> dict[int, str]:
     """{researcher id: ORCID iD} for those of these researchers who gave one."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).exclude(orcid="").values_list("pk", "orcid"))
+
+
+def researchers_with_proven_orcid():
+    """Researchers whose ORCID iD ORCID itself confirmed (a typed iD proves nothing), as (id, orcid) rows."""
+    return (Researcher.objects.filter(orcid_verified_at__isnull=False).exclude(orcid="")
+            .values_list("pk", "orcid"))

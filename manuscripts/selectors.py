@@ -76,3 +76,16 @@ def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript
 def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
     """A manuscript with its journal, for charges that belong to it (payments)."""
     return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()
+
+
+def journal_ids_by_researcher(*, researcher_ids, journal_ids) -> dict[int, set[int]]:
+    """{researcher id: the ids among `journal_ids` of journals where they have a manuscript}, through verified
+    accounts, in one query (campaigns pick a journal's variant with it)."""
+    pairs = (ManuscriptAccess.objects.filter(journal_account__researcher_id__in=researcher_ids,
+                                             journal_account__status=JournalAccountStatus.VERIFIED,
+                                             manuscript__journal_id__in=journal_ids)
+             .values_list("journal_account__researcher_id", "manuscript__journal_id").distinct())
+    found: dict[int, set[int]] = {}
+    for researcher_id, journal_id in pairs:
+        found.setdefault(researcher_id, set()).add(journal_id)
+    return found

@@ -217,6 +217,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile",
         "schedule": 5 * 60,  # asks WeChat Pay about prepays open for PAYMENTS_RECONCILE_AFTER_SECONDS
     },
+    "tagging-campaigns-launch-due": {
+        "task": "tagging.tasks.campaigns_launch_due",
+        "schedule": 60,  # scheduled campaigns start within a minute of their send time
+    },
+    "tagging-enrich-researchers": {
+        "task": "tagging.tasks.researchers_enrich_due",
+        "schedule": 60 * 60 * 24,
+    },
     "accounts-purge-orcid-proofs": {
         "task": "accounts.tasks.purge_orcid_proofs",
         "schedule": 60 * 60 * 24,
@@ -384,6 +392,14 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
+
+# --- Campaigns (tagging) -------------------------------------------------------------------------
+CAMPAIGN_BATCH_SIZE = 1000  # researchers per fan-out task (one transaction each)
+CAMPAIGN_DEFAULT_PAGE = "pages/inbox/inbox"  # what a campaign without a page opens
+# Enrichment from Crossref (works count, subjects) by proven ORCID iD: looked up again after this many days,
+# at most this many researchers a night.
+ENRICHMENT_REFRESH_DAYS = 30
+ENRICHMENT_BATCH = 2000
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

@@ -121,6 +121,7 @@ class _Work:
     original_titles: list[str] = field(default_factory=list)
     volume: str = ""
     issue: str = ""
+    subjects: list[str] = field(default_factory=list)  # the journal's ASJC categories, where Crossref has them
 
     def issued_parts(self) -> Parts:
         if self.issued:
@@ -172,7 +173,8 @@ class CrossrefSandbox(PlatformSandbox):
                  published_print: Any = None, issued: Any = None, type: str = "journal-article",
                  container_title: str = "", publisher: str = "Sandbox Press", member: str = "99999",
                  original_title: str | list[str] | None = None, volume: str = "", issue: str = "",
-                 deposited: datetime | None = None, indexed: datetime | None = None) -> str:
+                 deposited: datetime | None = None, indexed: datetime | None = None,
+                 subjects: Iterable[str] = ()) -> str:
         """Deposit a work; returns its DOI. Dates (``published`` …) are a date, ``"2024"``, ``"2024-03"``,
         ``"2024-03-05"`` or ``[2024, 3]``; ``published`` is the online date unless online or print is given.
         Authors are ``{"given", "family", "ORCID"}`` (bare or URL iD), ``"sequence"`` optional. Deposit and index
@@ -190,7 +192,7 @@ class CrossrefSandbox(PlatformSandbox):
                 created=utc_seconds(deposited or now), deposited=utc_seconds(deposited or now),
                 indexed=utc_seconds(indexed or deposited or now), published_online=online,
                 published_print=_parts(published_print), issued=_parts(issued),
-                original_titles=_strings(original_title), volume=volume, issue=issue)
+                original_titles=_strings(original_title), volume=volume, issue=issue, subjects=list(subjects))
         return bare.lower()
 
     def update_work(self, doi: str, **changes: Any) -> None:
@@ -501,7 +503,7 @@ def _record(work: _Work) -> dict[str, Any]:
         "ISSN": list(work.issns),
         "issn-type": [{"type": "print" if index == 0 else "electronic", "value": issn}
                       for index, issn in enumerate(work.issns)],
-        "subject": [],
+        "subject": list(work.subjects),
         "published": {"date-parts": [issued]},
     }
     if work.published_online:

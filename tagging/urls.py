@@ -1,3 +1,12 @@
 """Tagging's API under /api/v1/: the staff API (api/staff_*.py) and the researcher's interests."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tagging.api import campaigns
+
+urlpatterns: list = [
+    path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
+    path("campaign-cards/<int:card_id>/dismiss", campaigns.CampaignCardDismissView.as_view(),
+         name="campaign-card-dismiss"),
+    path("campaigns/<int:campaign_id>/opened", campaigns.CampaignOpenedView.as_view(), name="campaign-opened"),
+]

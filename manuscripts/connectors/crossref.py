@@ -239,6 +239,32 @@ class CrossrefConnector(ConfiguredConnector):
             raise ConnectorError(f"Crossref rejected {what}: {described or 'validation failure'}")
         raise ConnectorError(f"Crossref answered {what} with HTTP {answer.status}")
 
+    def author_profile(self, orcid: str, *, rows: int = PAGE_SIZE) -> dict[str, Any]:
+        """What Crossref holds of one author across every publisher (enrichment, not tracking): the number of
+        works listing this ORCID iD (``total-results`` of ``filter=orcid:{iD}``) and the subjects of the most
+        recent ``rows`` of them, most frequent first. ``subject`` is the journal-level (ASJC) category Crossref
+        adds to works where it has one (CrossRef/rest-api-doc issues #249, #376: present for many journals, not
+        all), so the list may be empty."""
+        self._check_configuration()
+        bare = bare_orcid(orcid)
+        if not bare:
+            return {"works": 0, "subjects": []}
+        answer = self._get("/works", {"filter": f"orcid:{bare}", "rows": rows, "select": "DOI,subject",
+                                      "sort": "published", "order": "desc"},
+                           what="GET /works", limits=self.list_limits)
+        if answer is None:
+            raise ConnectorError(f"Crossref at {self.base_url} has no /works (HTTP 404): check the base URL")
+        message = _message(answer, "work-list", "GET /works")
+        counts: dict[str, int] = {}
+        for work in message.get("items") or []:
+            subjects = work.get("subject") if isinstance(work, dict) else None
+            for subject in subjects if isinstance(subjects, list) else []:
+                if isinstance(subject, str) and subject.strip():
+                    counts[subject.strip()] = counts.get(subject.strip(), 0) + 1
+        total = message.get("total-results")
+        return {"works": total if isinstance(total, int) and total >= 0 else 0,
+                "subjects": sorted(counts, key=lambda name: (-counts[name], name))}
+
     # --- values -------------------------------------------------------------------------------------------------
 
     def _snapshot(self, work: dict[str, Any]) -> ManuscriptSnapshot:

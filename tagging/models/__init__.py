@@ -2,3 +2,6 @@
 
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
+from tagging.models.campaigns import (  # noqa: F401
+    Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel, DeliveryState)
+from tagging.models.enrichment import ResearcherEnrichment  # noqa: F401

@@ -1,0 +1,51 @@
+"""Reads for campaigns: a researcher's home cards, and each campaign's figures per channel."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from tagging.models import Campaign, CampaignDelivery, CampaignState, Channel, DeliveryState
+from tagging.services.segments import segment_count
+
+
+def campaign_cards_for(*, researcher_id: int) -> QuerySet[CampaignDelivery]:
+    """The researcher's live home cards, newest first: delivered in the Mini Program, not dismissed, not expired,
+    of a campaign that was not cancelled before it reached them (a card already out stays)."""
+    now = timezone.now()
+    return (CampaignDelivery.objects
+            .filter(researcher_id=researcher_id, channel=Channel.IN_APP, state=DeliveryState.DELIVERED,
+                    dismissed_at__isnull=True)
+            .filter(Q(campaign__card_expires_at__isnull=True) | Q(campaign__card_expires_at__gt=now))
+            .select_related("campaign", "variant", "researcher")
+            .order_by("-created_at", "-id"))
+
+
+def campaign_stats(*, campaign: Campaign) -> dict[str, dict[str, int]]:
+    """{channel: {"targeted", "delivered", "opened", "failed", "skipped"}} in one query. Targeted is the
+    deliveries made so far (the whole audience once the campaign is sent): delivered + failed + skipped."""
+    rows = (CampaignDelivery.objects.filter(campaign=campaign).values("channel").annotate(
+        targeted=Count("id"),
+        delivered=Count("id", filter=Q(state=DeliveryState.DELIVERED)),
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+        failed=Count("id", filter=Q(state=DeliveryState.FAILED)),
+        skipped=Count("id", filter=Q(state=DeliveryState.SKIPPED))))
+    stats = {channel: {"targeted": 0, "delivered": 0, "opened": 0, "failed": 0, "skipped": 0}
+             for channel in Channel.values}
+    for row in rows:
+        stats[row.pop("channel")] = row
+    return stats
+
+
+def campaign_reach(*, campaign: Campaign) -> dict[str, int | None]:
+    """Before launch: researchers the audience holds now (each gets the in-app item)."""
+    return {"audience": segment_count(campaign.audience)}
+
+
+def campaign_progress(*, campaign: Campaign) -> int | None:
+    """Percent of the fan-out's batches done, while sending (None before it is planned)."""
+    if campaign.state == CampaignState.SENT:
+        return 100
+    if not campaign.batches_total:
+        return None
+    return int(100 * campaign.batches_done / campaign.batches_total)
