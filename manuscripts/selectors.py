@@ -76,3 +76,18 @@ def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript
 def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
     """A manuscript with its journal, for charges that belong to it (payments)."""
     return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()
+
+
+def manuscript_accesses_of_researcher(*, researcher, journal_ids=None, status: str | None = None,
+                                      ) -> QuerySet[ManuscriptAccess]:
+    """The researcher's (a researcher or an OuterRef to one) ways into manuscripts: one row per manuscript listed
+    on one of their verified accounts, as the Mini Program shows them; optionally only manuscripts of these
+    journals (ids) or with this canonical status (the status its journal platform reports). A queryset to wrap
+    in Exists (segments)."""
+    accesses = ManuscriptAccess.objects.filter(journal_account__researcher=researcher,
+                                               journal_account__status=JournalAccountStatus.VERIFIED)
+    if journal_ids is not None:
+        accesses = accesses.filter(manuscript__journal_id__in=journal_ids)
+    if status is not None:
+        accesses = accesses.filter(manuscript__canonical_status=status)
+    return accesses
