@@ -1,8 +1,15 @@
 """Reads for accounts."""
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
-from accounts.models import Journal, JournalSystem, Researcher, WeChatIdentity
+from accounts.models import (
+    Journal,
+    JournalAccount,
+    JournalAccountStatus,
+    JournalSystem,
+    Researcher,
+    WeChatIdentity,
+)
 
 
 def journal_systems_enabled() -> QuerySet[JournalSystem]:
@@ -50,3 +57,30 @@ def researchers_with_proven_orcid():
     """Researchers whose ORCID iD ORCID itself confirmed (a typed iD proves nothing), as (id, orcid) rows."""
     return (Researcher.objects.filter(orcid_verified_at__isnull=False).exclude(orcid="")
             .values_list("pk", "orcid"))
+
+
+def journal_ids_by_reference(*, references) -> dict[str, list[int]]:
+    """Journals named as other parts of the product name them (segments): `"<journal key>"` or, where a key
+    is used by more than one journal system, `"<system key>/<journal key>"`. A bare key names every journal
+    that has it. {reference: [journal ids]}; unknown references are absent. One query."""
+    wanted = set(references)
+    bare = {reference for reference in wanted if "/" not in reference}
+    qualified = {tuple(reference.split("/", 1)) for reference in wanted - bare}
+    if not wanted:
+        return {}
+    matching = Q(key__in=bare)
+    for system_key, journal_key in qualified:
+        matching |= Q(journal_system__key=system_key, key=journal_key)
+    found: dict[str, list[int]] = {}
+    for pk, key, system_key in Journal.objects.filter(matching).values_list("pk", "key", "journal_system__key"):
+        for reference in (key, f"{system_key}/{key}"):
+            if reference in wanted:
+                found.setdefault(reference, []).append(pk)
+    return found
+
+
+def verified_journal_accounts_on_platform(*, researcher, platform: str) -> QuerySet[JournalAccount]:
+    """Verified journal accounts of `researcher` (a researcher or an OuterRef to one) on journal systems of this
+    platform, as a queryset to wrap in Exists (segments)."""
+    return JournalAccount.objects.filter(researcher=researcher, status=JournalAccountStatus.VERIFIED,
+                                         journal_system__platform=platform)

@@ -89,3 +89,18 @@ def journal_ids_by_researcher(*, researcher_ids, journal_ids) -> dict[int, set[i
     for researcher_id, journal_id in pairs:
         found.setdefault(researcher_id, set()).add(journal_id)
     return found
+
+
+def manuscript_accesses_of_researcher(*, researcher, journal_ids=None, status: str | None = None,
+                                      ) -> QuerySet[ManuscriptAccess]:
+    """The researcher's (a researcher or an OuterRef to one) ways into manuscripts: one row per manuscript listed
+    on one of their verified accounts, as the Mini Program shows them; optionally only manuscripts of these
+    journals (ids) or with this canonical status (the status its journal platform reports). A queryset to wrap
+    in Exists (segments)."""
+    accesses = ManuscriptAccess.objects.filter(journal_account__researcher=researcher,
+                                               journal_account__status=JournalAccountStatus.VERIFIED)
+    if journal_ids is not None:
+        accesses = accesses.filter(manuscript__journal_id__in=journal_ids)
+    if status is not None:
+        accesses = accesses.filter(manuscript__canonical_status=status)
+    return accesses

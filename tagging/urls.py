@@ -1,8 +1,8 @@
-"""Tagging's API under /api/v1/: the staff API (api/staff_*.py) and the researcher's interests."""
+"""Tagging's API under /api/v1/: the staff API (api/staff_*.py), campaigns and the researcher's interests."""
 
 from django.urls import path
 
-from tagging.api import campaigns
+from tagging.api import campaigns, segments
 
 urlpatterns: list = [
     path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
@@ -10,3 +10,4 @@ urlpatterns: list = [
          name="campaign-card-dismiss"),
     path("campaigns/<int:campaign_id>/opened", campaigns.CampaignOpenedView.as_view(), name="campaign-opened"),
 ]
+urlpatterns += segments.urlpatterns

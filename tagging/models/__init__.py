@@ -5,3 +5,4 @@ from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, 
 from tagging.models.campaigns import (  # noqa: F401
     Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel, DeliveryState)
 from tagging.models.enrichment import ResearcherEnrichment  # noqa: F401
+from tagging.models.segments import Segment  # noqa: F401
