@@ -18,6 +18,7 @@ from notifications.models import (
     NotificationTemplate,
     SubscriptionGrant,
     WeChatErrcode,
+    notification_kind_label,
 )
 
 STATS_WINDOWS = ((_("Last 24 hours"), timedelta(hours=24)), (_("Last 7 days"), timedelta(days=7)))
@@ -44,6 +45,20 @@ class WeChatAnswerFilter(admin.SimpleListFilter):
             return queryset.none()
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds present, each in the reader's language (inbox-only kinds such as publisher news too)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        present = model_admin.get_queryset(request).order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, notification_kind_label(kind)) for kind in present]
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() is None else queryset.filter(kind=self.value())
+
+
 def _errcode_label(errcode: int) -> str:
     if errcode in WeChatErrcode.values:
         return f"{errcode} · {WeChatErrcode(errcode).label}"
@@ -52,9 +67,9 @@ def _errcode_label(errcode: int) -> str:
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "researcher", "state", "template_id", "attempts", "wechat_answer", "error",
+    list_display = ["title", "kind_label", "researcher", "state", "template_id", "attempts", "wechat_answer", "error",
                     "created_at", "read_at"]
-    list_filter = ["state", "kind", "template_id", WeChatAnswerFilter, "created_at",
+    list_filter = ["state", KindFilter, "template_id", WeChatAnswerFilter, "created_at",
                    ("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "body", "dedupe_key", "error", "researcher__display_name"]
     list_select_related = ["researcher"]
@@ -64,6 +79,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, notification):
+        return notification_kind_label(notification.kind)
 
     @admin.display(description=_("WeChat's answer"), ordering="errcode")
     def wechat_answer(self, notification):

@@ -113,13 +113,33 @@ class Notification(models.Model):
 
 
 class EventKind(models.TextChoices):
+    """Kinds of notice that may go out as a WeChat subscription message: a template and a preference name them."""
+
     STATUS_CHANGED = "status_changed", _("Manuscript status changed")
     PAYMENT_DUE = "payment_due", _("Payment due")
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     REFUND_DONE = "refund_done", _("Refund done")
-    CAMPAIGN = "campaign", _("Publisher news")
     ACCOUNT_LINKED = "account_linked", _("Journal account linked")
     FAPIAO_READY = "fapiao_ready", _("Fapiao ready")
+
+
+class InboxOnlyKind(models.TextChoices):
+    """Kinds of notice that only ever appear in the inbox, never as a WeChat subscription message.
+
+    WeChat allows a subscription message only for a service the user asked for and forbids marketing in it, so
+    publisher news (campaigns) has no template and no preference: its notices are created already settled
+    (`notifications_create_many(..., inbox_only=True)`).
+    """
+
+    CAMPAIGN = "campaign", _("Publisher news")
+
+
+def notification_kind_label(kind: str) -> str:
+    """A notice kind in the reader's language (the kind itself for one this code does not know)."""
+    for choices in (EventKind, InboxOnlyKind):
+        if kind in choices.values:
+            return str(choices(kind).label)
+    return kind
 
 
 class NotificationTemplate(models.Model):

@@ -40,6 +40,9 @@ words"); the 43108 errmsg as WeChat sends it is quoted in a developers.weixin.qq
 (developers.weixin.qq.com/doc/service/Message_Management/API_Call_Limits.html, 每日限额). The reset hour is
 not printed there: midnight Beijing time is what the team's reference (protocols.md §1.3) records.
 
+Notices created inbox-only (`notifications_create_many(..., inbox_only=True)`: campaigns, which WeChat does
+not allow in subscription messages) are settled as skipped from the start; the claim never takes a settled row.
+
 A worker killed mid-send loses nothing: its rows stay `sending` until the lease ends, then the next pass
 takes them again (counted in `recoveries`). Because each outcome is written right after its send, the
 only message that can go out twice is the one in flight when the worker died: at most one duplicate per

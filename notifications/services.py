@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 
 SENDER_KICK = "notifications.send_due"  # the coalesce key of the sender's kicks
+# The reason an inbox-only notice shows in admin (its state is skipped: never sent to WeChat).
+INBOX_ONLY_REASON = "inbox only"
 
 
 def sender_kick_on_commit() -> None:
@@ -64,23 +66,30 @@ def notifications_mark_all_read(*, researcher_id: int) -> int:
     return Notification.objects.filter(researcher_id=researcher_id, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def notifications_create_many(*, notifications: list[dict]) -> int:
-    """Create many pending notifications in the caller's transaction with one INSERT (batch syncs).
+def notifications_create_many(*, notifications: list[dict], inbox_only: bool = False) -> int:
+    """Create many notifications in the caller's transaction with one INSERT (batch syncs, campaigns).
 
     Each dict has researcher_id, kind, dedupe_key, title, and optionally body, payload, page, thread.
     Idempotent by dedupe_key: keys that exist already are skipped. Returns how many were new.
+
+    By default the rows are pending and the sender is kicked after commit. With `inbox_only` they are created
+    already settled as not sent to WeChat (state skipped, `settled_at` now, reason INBOX_ONLY_REASON): they
+    show in the inbox, the sender never takes them (it only claims pending, retry and sending rows), no credit
+    is spent and no sender is kicked. For what WeChat does not allow in subscription messages (campaigns).
     """
     if not notifications:
         return 0
     keys = [item["dedupe_key"] for item in notifications]
     existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    settled = {"state": NotificationState.SKIPPED, "settled_at": timezone.now(), "error": INBOX_ONLY_REASON} \
+        if inbox_only else {}
     rows = [Notification(researcher_id=item["researcher_id"], kind=item["kind"], dedupe_key=item["dedupe_key"],
                          title=item["title"][:200], body=item.get("body", "")[:500],
                          payload=item.get("payload") or {}, page=item.get("page", ""),
-                         thread=item.get("thread", "")[:64])
+                         thread=item.get("thread", "")[:64], **settled)
             for item in notifications if item["dedupe_key"] not in existing]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
+    if rows and not inbox_only:
         sender_kick_on_commit()
     return len(rows)
 

@@ -31,7 +31,7 @@ def settled(researcher, template_id: str, state: str, *, errcode=None, ago=timed
 
 
 def template_form(**changes) -> dict:
-    form = {"kind": "campaign", "template_id": "TPL-NEW-CAMPAIGN", "page": "pages/inbox/inbox", "enabled": "on",
+    form = {"kind": "fapiao_ready", "template_id": "TPL-NEW-FAPIAO", "page": "pages/inbox/inbox", "enabled": "on",
             "keywords": json.dumps([{"keyword": "thing1", "field": "title"},
                                     {"keyword": "thing2", "text": {"zh-hans": "点击查看", "en": "Tap to view"}}])}
     form.update(changes)
@@ -42,7 +42,7 @@ def test_staff_add_a_template_with_keywords_from_event_fields_and_fixed_texts(st
     response = staff_client.post(f"{TEMPLATES_URL}add/", template_form())
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    template = NotificationTemplate.objects.get(kind="campaign")
+    template = NotificationTemplate.objects.get(kind="fapiao_ready")
     assert template.keywords[1] == {"keyword": "thing2", "text": {"zh-hans": "点击查看", "en": "Tap to view"}}
 
 
@@ -79,7 +79,7 @@ def test_staff_add_a_template_with_an_enum_keyword_and_its_values(staff_client):
     response = staff_client.post(f"{TEMPLATES_URL}add/", template_form(keywords=json.dumps(keywords)))
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert NotificationTemplate.objects.get(kind="campaign").keywords[1]["values"] == ENUM_VALUES
+    assert NotificationTemplate.objects.get(kind="fapiao_ready").keywords[1]["values"] == ENUM_VALUES
     html = staff_client.get(TEMPLATES_URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "enum2: enum ← to_status ∈ {待处理, 审稿中, 已录用}" in html
 

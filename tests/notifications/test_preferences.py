@@ -22,16 +22,18 @@ def test_defaults_want_everything_at_any_hour(researcher_client):
 def test_patch_saves_preferences(researcher_client):
     client, _body = researcher_client
 
-    response = client.patch(URL, {"disabled_kinds": ["campaign"], "status_alerts": ["accepted", "rejected"],
+    response = client.patch(URL, {"disabled_kinds": ["account_linked"], "status_alerts": ["accepted", "rejected"],
                                   "quiet_start": "22:00", "quiet_end": "08:00"}, format="json")
 
     assert response.status_code == 200
-    assert response.json() == {"disabled_kinds": ["campaign"], "status_alerts": ["accepted", "rejected"],
+    assert response.json() == {"disabled_kinds": ["account_linked"], "status_alerts": ["accepted", "rejected"],
                                "quiet_start": "22:00", "quiet_end": "08:00"}
 
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"disabled_kinds": ["fax"]}, "disabled_kinds"),
+    # Publisher news is never a WeChat alert (WeChat forbids marketing in subscription messages): nothing to switch.
+    ({"disabled_kinds": ["campaign"]}, "disabled_kinds"),
     ({"status_alerts": ["lost"]}, "status_alerts"),
     ({"quiet_start": "22:00"}, "quiet_end"),
     ({"quiet_start": "22:00", "quiet_end": "22:00"}, "quiet_end"),
@@ -48,13 +50,13 @@ def test_bad_preferences_are_field_errors(researcher_client, body, field):
 
 def test_switched_off_kinds_and_statuses_are_not_wanted(researcher_client):
     preference = NotificationPreference.objects.create(researcher=Researcher.objects.get(),
-                                                       disabled_kinds=["campaign"], status_alerts=["accepted"])
+                                                       disabled_kinds=["account_linked"], status_alerts=["accepted"])
 
-    assert notification_wanted(preference=preference, kind="campaign", payload={}) is False
+    assert notification_wanted(preference=preference, kind="account_linked", payload={}) is False
     assert notification_wanted(preference=preference, kind="status_changed", payload={"to_status": "accepted"})
     assert not notification_wanted(preference=preference, kind="status_changed",
                                    payload={"to_status": "under_review"})
-    assert notification_wanted(preference=None, kind="campaign", payload={})
+    assert notification_wanted(preference=None, kind="account_linked", payload={})
 
 
 @pytest.mark.parametrize(("utc_hour", "kind", "released_at_beijing"), [

@@ -677,8 +677,8 @@ def test_late_consent_revives_only_the_newest_recent_notice_of_that_template(san
     notifications_send_due()
     Notification.objects.filter(pk=old.pk).update(
         settled_at=timezone.now() - timedelta(seconds=settings.NOTIFY_LATE_CONSENT_SECONDS + 1))
-    other_kind = notification_create(researcher_id=researcher.pk, kind="campaign", dedupe_key="campaign:1",
-                                     title="新刊上线")
+    other_kind = notification_create(researcher_id=researcher.pk, kind="account_linked", dedupe_key="linked:1",
+                                     title="期刊账号已关联")
     notifications_send_due()
 
     accept(sandbox, researcher)
