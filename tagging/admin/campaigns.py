@@ -13,7 +13,7 @@ from publisher_backend.errors import ApiError
 from tagging.models import Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel
 from tagging.selectors.campaigns import campaign_progress, campaign_reach, campaign_stats
 from tagging.services.campaigns import campaign_cancel, campaign_launch, campaign_test_send
-from tagging.services.segments import SegmentInvalid, segment_validate
+from tagging.services.segments import segment_problems
 
 
 class CampaignForm(forms.ModelForm):
@@ -21,17 +21,15 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = "__all__"
 
-    def clean_audience(self):
-        audience = self.cleaned_data["audience"]
-        try:
-            segment_validate(audience)
-        except SegmentInvalid as error:
-            raise ValidationError([str(message) for messages_ in error.fields.values() for message in messages_]
-                                  or str(error.message)) from error
-        return audience
-
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("segment") and not cleaned.get("audience"):
+            cleaned["audience"] = cleaned["segment"].expression  # a copy: later edits of the segment don't move it
+        if cleaned.get("audience") in (None, ""):
+            self.add_error("audience", _("Choose a saved segment or write an expression."))
+        else:
+            for problem in segment_problems(cleaned["audience"]):
+                self.add_error("audience", problem)
         if not (cleaned.get("in_app") or cleaned.get("official_account")):
             raise ValidationError(_("Choose at least one channel."))
         if bool(cleaned.get("title_en")) != bool(cleaned.get("body_en")):
@@ -65,12 +63,13 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["state", "in_app", "official_account", "journal"]
     search_fields = ["name", "title_zh_hans", "title_en"]
     autocomplete_fields = ["journal"]
+    raw_id_fields = ["segment"]
     date_hierarchy = "created_at"
     actions = ["launch_campaigns", "cancel_campaigns", "send_test_to_me"]
     readonly_fields = ["state", "preview", "reach", "figures", "progress", "created_by", "created_at",
                        "launched_at", "finished_at", "cancelled_at"]
     fieldsets = [
-        (None, {"fields": ["name", "journal", "audience", "reach"]}),
+        (None, {"fields": ["name", "journal", "segment", "audience", "reach"]}),
         (_("Message"), {"fields": ["title_zh_hans", "body_zh_hans", "title_en", "body_en", "page", "preview"]}),
         (_("Channels and time"), {"fields": ["in_app", "official_account", "send_at", "card_expires_at"]}),
         (_("Sending"), {"fields": ["state", "progress", "figures", "created_by", "created_at", "launched_at",

@@ -32,8 +32,11 @@ class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=120, help_text=_("For staff only; researchers never see it."))
     journal = models.ForeignKey(Journal, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns",
                                 verbose_name=_("journal"), help_text=_("The journal it speaks for, if any."))
+    segment = models.ForeignKey("tagging.Segment", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="campaigns", verbose_name=_("segment"),
+                                help_text=_("A saved segment to start from: its expression is copied to the audience."))
     audience = models.JSONField(
-        _("audience"), help_text=_('A segment expression, e.g. {"all": [{"tag": "oncology"}, {"language": "en"}]}. '
+        _("audience"), blank=True, help_text=_('A segment expression, e.g. {"all": [{"tag": "oncology"}, {"language": "en"}]}. '
                                    "Choosing a saved segment copies its expression here."))
     title_zh_hans = models.CharField(_("title (Chinese)"), max_length=60)
     body_zh_hans = models.TextField(_("text (Chinese)"), max_length=500)
