@@ -142,7 +142,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def cancel_campaigns(self, request, queryset):
         self._each(request, queryset, campaign_cancel, _("%(count)d campaigns cancelled."))
 
-    @admin.action(description=_("Send me a test of the selected campaign"), permissions=["view"])
+    @admin.action(description=_("Send me a test of the selected campaign"), permissions=["launch"])
     def send_test_to_me(self, request, queryset):
         researcher = getattr(request.user, "researcher", None)
         if researcher is None:
