@@ -76,3 +76,17 @@ def test_the_nightly_run_takes_the_stale_and_stops_when_crossref_fails(crossref,
     assert "500" in ResearcherEnrichment.objects.get(researcher=never).error
     with pytest.raises(AuthorProfileUnavailable):
         researcher_enrich(researcher_id=never.pk)
+
+
+def test_staff_look_a_researcher_up_again_from_admin(crossref, staff_client):
+    from django.urls import reverse
+
+    researcher = ResearcherFactory(orcid=ORCID, orcid_verified_at=timezone.now())
+    enrichment = ResearcherEnrichment.objects.create(researcher=researcher, works_count=0)
+    _publish(crossref, 1, ["Oncology"])
+
+    staff_client.post(reverse("admin:tagging_researcherenrichment_changelist"),
+                      {"action": "look_up_again", "_selected_action": [enrichment.pk]})
+
+    enrichment.refresh_from_db()
+    assert enrichment.works_count == 1 and enrichment.subjects == ["Oncology"]
