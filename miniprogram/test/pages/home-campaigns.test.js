@@ -32,7 +32,7 @@ test('shows each card with its title and text, above the manuscripts, without an
   expect(textOf(page, '#campaign-card-501 .campaign-card__body')).toBe('第 12 期已出版，本期专题：土壤微生物组。')
   expect(page.querySelector('#campaign-card-502 .campaign-card__body')).toBeUndefined()
   expect(a11yLabel(page, 501)).toBe('出版社资讯：《应用科学学报》新刊上线')
-  expect(page.data.campaignCards[0].dismissLabel).toBe('不再显示：《应用科学学报》新刊上线')
+  expect(page.querySelector('#campaign-dismiss-501').instance.data.ariaLabel).toBe('不再显示：《应用科学学报》新刊上线')
   expect(textOf(page.querySelector('#campaign-dismiss-501'), '.t-button__content')).toBe('不再显示')
   const html = page.dom.innerHTML
   expect(html.indexOf('出版社资讯')).toBeGreaterThan(-1)
