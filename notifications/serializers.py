@@ -102,7 +102,9 @@ class PreferenceSerializer(serializers.Serializer):
 
 
     disabled_kinds = serializers.ListField(child=serializers.ChoiceField(choices=EventKind.choices), required=False,
-                                           help_text="Event kinds not to send to WeChat (the inbox keeps them).")
+                                           help_text="Event kinds not to send to WeChat (the inbox keeps them). "
+                                                     "Publisher news (campaign) is never sent to WeChat: not a "
+                                                     "choice here.")
     status_alerts = serializers.ListField(child=serializers.ChoiceField(choices=CanonicalStatusChoices),
                                           required=False,
                                           help_text="Statuses that alert on a status change; empty: all of them.")

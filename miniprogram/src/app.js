@@ -1,4 +1,5 @@
 const api = require('./utils/api')
+const campaigns = require('./utils/campaigns')
 const inbox = require('./utils/inbox')
 const privacy = require('./utils/privacy')
 
@@ -30,9 +31,17 @@ App({
   /**
    * Launch and every return from the background: notices may have arrived meanwhile (the Inbox tab's badge).
    * After a failed launch login there is no token: the page on screen logs in again and refreshes the badge.
+   * An entry deep link with `campaign=<id>` in its query (an Official Account message, a shared card) counts as
+   * that campaign opened, once per run (utils/campaigns.js).
    */
-  onShow() {
-    return this.loginReady.then(() => (api.isSignedOut() || api.usableToken() ? inbox.refreshBadge() : null))
+  onShow(options) {
+    return this.loginReady.then(() => {
+      const usable = api.isSignedOut() || api.usableToken()
+      return Promise.all([
+        usable ? inbox.refreshBadge() : null,
+        usable ? campaigns.reportOpenedFrom(options && options.query) : null,
+      ])
+    })
   },
 
   /** The "log in" button after an explicit logout (or after declining the privacy notice). */

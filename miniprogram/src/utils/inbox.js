@@ -11,10 +11,14 @@
 // wx.navigateTo. A notice without a page, or whose page this build cannot open (a newer backend may link to a
 // page we do not have yet), opens pages/inbox/detail?id=, which shows its full text.
 //
+// Following a link inside the app (inbox.followLink: a notice, the notice page, a home card) also reports a campaign
+// it carries (`campaign=<id>` in its query) as opened: see utils/campaigns.js.
+//
 // The backend has no "GET one notice": POST …/{id}/read (idempotent) answers with it. Notices seen in a list are
 // remembered in app.globalData.notices (shared by every page), so the detail page shows them without asking again.
 
 const api = require('./api')
+const campaigns = require('./campaigns')
 const { TAB_PAGES, tabIndex } = require('./tabs')
 
 const NOTIFICATIONS_PATH = '/api/v1/notifications'
@@ -171,14 +175,25 @@ function navigate(link) {
   })
 }
 
+/**
+ * Follow a `page` inside the app (reporting a campaign it carries as opened, without waiting for that); resolves
+ * with whether it opened (false for no page, or one this build cannot open).
+ * @returns {Promise<boolean>}
+ */
+function followLink(page) {
+  const link = deepLink(page)
+  if (!link) return Promise.resolve(false)
+  campaigns.reportOpenedFrom(page) // before the query is dropped for a tab page; fire-and-forget
+  return navigate(link)
+}
+
 function detailUrl(id) {
   return `/${DETAIL_PAGE}?id=${id}`
 }
 
 /** Open what the notice is about, or its full text; resolves with the url opened. */
 async function openNotice(notice) {
-  const link = deepLink(notice.page)
-  if (link && (await navigate(link))) return link.url
+  if (await followLink(notice.page)) return deepLink(notice.page).url
   const url = detailUrl(notice.id)
   await navigate({ url, tab: false })
   return url
@@ -197,6 +212,7 @@ module.exports = {
   badgeText,
   deepLink,
   detailUrl,
+  followLink,
   kindIcon,
   listPath,
   markAllRead,

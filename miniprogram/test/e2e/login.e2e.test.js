@@ -42,7 +42,10 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   const isOrders = (call) => call.includes('/api/v1/orders')
   const ordersPreview = page.data.showOrders ? [`GET ${base}/api/v1/orders?page_size=3`] : []
   expect(calls.filter(isOrders)).toEqual([`GET ${base}/api/v1/orders?page_size=1`].concat(ordersPreview))
-  const others = calls.filter((call) => !isInbox(call) && !isOrders(call))
+  // Publisher news: the home page's campaign cards, asked once, quietly (none: no section).
+  const isCards = (call) => call.includes('/api/v1/campaign-cards')
+  expect(calls.filter(isCards)).toEqual([`GET ${base}/api/v1/campaign-cards`])
+  const others = calls.filter((call) => !isInbox(call) && !isOrders(call) && !isCards(call))
   expect(others.slice(0, 3)).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
   // No manuscripts yet: the linked accounts decide which empty state is shown; else "needs your action" is asked.
   if (page.data.emptyKind) expect(others.slice(3)).toEqual([`GET ${base}/api/v1/journal-accounts`])

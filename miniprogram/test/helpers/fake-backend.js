@@ -5,7 +5,8 @@
 // templates per event kind, credits counted from wx.requestSubscribeMessage results like the backend: one per
 // "accept", "ban" remembered) and notification preferences. Messages and labels are localized by
 // Accept-Language like the real one. Time limits (resend, refresh) use Date.now(), so tests can move the clock
-// with jest's fake timers. Lists paginate like DRF: ?page=N, ?page_size=N (at most 100), absolute next/previous
+// with jest's fake timers. Publisher news: campaign cards (dismissed ones are no longer listed) and the campaigns
+// reported opened (`state.campaignsOpened`, one id per POST). Lists paginate like DRF: ?page=N, ?page_size=N (at most 100), absolute next/previous
 // keeping the other query parameters.
 const MESSAGES = {
   'zh-hans': {
@@ -96,7 +97,6 @@ const TEMPLATE_IDS = {
   payment_due: 'tmpl-payment-due',
   payment_received: 'tmpl-payment-received',
   refund_done: 'tmpl-refund-done',
-  campaign: 'tmpl-campaign',
   account_linked: 'tmpl-account-linked',
 }
 const SUBSCRIPTION_RESULTS = ['accept', 'reject', 'ban', 'filter']
@@ -190,11 +190,25 @@ function makeNotification(overrides = {}) {
   }, overrides)
 }
 
+/** A campaign card as the backend lists it: `id` is the delivery (dismissed by it), `campaign` the campaign. */
+function makeCampaignCard(overrides = {}) {
+  return Object.assign({
+    id: 501,
+    campaign: 42,
+    title: '《应用科学学报》新刊上线',
+    body: '第 12 期已出版，本期专题：土壤微生物组。',
+    page: 'pages/home/home',
+    expires_at: null,
+    dismissed: false,
+  }, overrides)
+}
+
 /**
  * templates: the event kinds with an enabled template (default: every kind); subscriptions: { kind: { credits,
- * banned, last_result } } granted before the test; preferences: the stored notification preferences.
+ * banned, last_result } } granted before the test; preferences: the stored notification preferences; campaignCards:
+ * the researcher's campaign cards (makeCampaignCard overrides).
  */
-function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [], templates = EVENT_KINDS, subscriptions = {}, preferences = {}, orders = null, orcidConfigured = true } = {}) {
+function createBackend({ researcher = {}, journalSystems = defaultJournalSystems(), accounts = [], manuscripts = [], notifications = [], pageSize = 20, verifiedElsewhere = [], templates = EVENT_KINDS, subscriptions = {}, preferences = {}, orders = null, orcidConfigured = true, campaignCards = [] } = {}) {
   const grants = {}
   Object.entries(subscriptions).forEach(([kind, grant]) => {
     grants[TEMPLATE_IDS[kind]] = Object.assign({ credits: 0, banned: false, last_result: '' }, grant)
@@ -235,6 +249,8 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     orders, // null: the backend has no orders API yet (404, as today); a list: GET /api/v1/orders answers it
     orcidConfigured, // false: POST /me/orcid answers 503 orcid_unavailable
     orcidTickets: [], // tickets handed out by POST /me/orcid
+    campaignCards: campaignCards.map((card) => makeCampaignCard(card)), // the researcher's cards, dismissed ones too
+    campaignsOpened: [], // campaign ids (numbers) of every POST /campaigns/{id}/opened
   }
 
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
@@ -291,7 +307,7 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       return { statusCode: 201, data: { authorize_url: `http://127.0.0.1:8000/orcid/start?ticket=${ticket}`, expires_at: '2025-11-25T10:10:00Z' } }
     }
     if (call.path === '/api/v1/orders' && call.method === 'GET' && state.orders) return paginated(call, state.orders)
-    return journalRoutes(call) || notificationRoutes(call) || alertRoutes(call) || error(call, 404, 'not_found')
+    return journalRoutes(call) || notificationRoutes(call) || alertRoutes(call) || campaignRoutes(call) || error(call, 404, 'not_found')
   }
 
   const systemById = (id) => state.journalSystems.find((system) => system.id === id)
@@ -580,6 +596,30 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
     return null
   }
 
+  /** Campaign cards of the home page (dismissed ones are gone for good) and "opened" reports. */
+  function campaignRoutes(call) {
+    if (call.path === '/api/v1/campaign-cards' && call.method === 'GET') {
+      return paginated(call, state.campaignCards.filter((card) => !card.dismissed).map((card) => {
+        const out = Object.assign({}, card)
+        delete out.dismissed
+        return out
+      }))
+    }
+    const dismiss = call.path.match(/^\/api\/v1\/campaign-cards\/(\d+)\/dismiss$/)
+    if (dismiss && call.method === 'POST') {
+      const card = state.campaignCards.find((candidate) => candidate.id === Number(dismiss[1]))
+      if (!card) return error(call, 404, 'not_found')
+      card.dismissed = true
+      return { statusCode: 204, data: '' }
+    }
+    const opened = call.path.match(/^\/api\/v1\/campaigns\/(\d+)\/opened$/)
+    if (opened && call.method === 'POST') {
+      state.campaignsOpened.push(Number(opened[1]))
+      return { statusCode: 204, data: '' }
+    }
+    return null
+  }
+
   /** ORCID's sign-in finished for a ticket: the backend's callback stores the proven iD on the researcher. */
   function completeOrcid(orcid) {
     Object.assign(state.researcher, { orcid, orcid_verified: true })
@@ -605,4 +645,4 @@ function crossrefSystem(overrides = {}) {
   }, overrides)
 }
 
-module.exports = { createBackend, crossrefSystem, defaultJournalSystems, makeAccount, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, TEMPLATE_IDS, VALID_CODE }
+module.exports = { createBackend, crossrefSystem, defaultJournalSystems, makeAccount, makeCampaignCard, makeManuscript, makeNotification, MESSAGES, RESEARCHER_ID, STATUS_LABELS, TEMPLATE_IDS, VALID_CODE }

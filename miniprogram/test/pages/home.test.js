@@ -15,7 +15,7 @@ async function openHome({ researcher, storage, respond, accounts, manuscripts, n
 
 const section = (page, id) => page.querySelector(`#${id}`)
 const meCall = () => wx.requests.find((call) => call.path === '/api/v1/me')
-const withoutInbox = (calls) => calls.filter((call) => !call.path.startsWith('/api/v1/notifications') && call.path !== '/api/v1/orders')
+const withoutInbox = (calls) => calls.filter((call) => !call.path.startsWith('/api/v1/notifications') && !['/api/v1/orders', '/api/v1/campaign-cards'].includes(call.path))
 const sectionTitle = (page, id) => textOf(section(page, id), '.section-card__title')
 const sectionEmptyText = (page, id) => textOf(section(page, id).querySelector('.section-card__empty'), '.t-empty__description')
 const manuscriptsEmptyText = (page) => pageState(page, '#manuscripts-state').text

@@ -41,7 +41,7 @@ describe('loading', () => {
   test('shows a spinner, then every kind with its switch and what WeChat still allows', async () => {
     const { page } = await openSettings({
       loaded: false,
-      subscriptions: { status_changed: { credits: 2 }, campaign: { banned: true, last_result: 'ban' } },
+      subscriptions: { status_changed: { credits: 2 }, account_linked: { banned: true, last_result: 'ban' } },
     })
     expect(pageState(page, '#settings-state').shown).toBe('loading')
     await page.instance.__loaded
@@ -53,15 +53,15 @@ describe('loading', () => {
     ])
     expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '通知设置' }))
     expect(textOf(page, '#settings-intro')).toContain('所有通知都会保存在“消息”里')
-    expect(kindLabels(page)).toEqual(['稿件状态变化', '期刊账号关联', '待缴费用', '付款成功', '退款完成', '出版社通知'])
-    expect(kindLabel(page, 'campaign')).toBe('出版社通知')
+    expect(kindLabels(page)).toEqual(['稿件状态变化', '期刊账号关联', '待缴费用', '付款成功', '退款完成'])
+    expect(kindLabel(page, 'account_linked')).toBe('期刊账号关联')
     expect(creditText(page, 'status_changed')).toBe('还可提醒 2 次')
     expect(buttonText(page, 'ask-status_changed')).toBe('多提醒一次')
     expect(creditText(page, 'payment_due')).toBe('未开启微信提醒')
     expect(buttonText(page, 'ask-payment_due')).toBe('提醒我')
-    expect(creditText(page, 'campaign')).toBe('已在微信中关闭')
-    expect(textOf(page, '#banned-hint-campaign')).toBe('你在微信中关闭了这类提醒。点“去设置中开启”，在「订阅消息」里重新允许。')
-    expect(buttonText(page, 'ask-campaign')).toBe('去设置中开启')
+    expect(creditText(page, 'account_linked')).toBe('已在微信中关闭')
+    expect(textOf(page, '#banned-hint-account_linked')).toBe('你在微信中关闭了这类提醒。点“去设置中开启”，在「订阅消息」里重新允许。')
+    expect(buttonText(page, 'ask-account_linked')).toBe('去设置中开启')
     expect(page.querySelector('#banned-hint-status_changed')).toBeUndefined()
     expect(switchOn(page, 'switch-status_changed')).toBe(true)
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
@@ -69,11 +69,11 @@ describe('loading', () => {
 
   test('stored preferences show as they are: kinds off, the statuses chosen, quiet hours', async () => {
     const { page } = await openSettings({
-      preferences: { disabled_kinds: ['campaign'], status_alerts: ['accepted', 'rejected', 'revision_requested'], quiet_start: '22:30:00', quiet_end: '07:00:00' },
+      preferences: { disabled_kinds: ['account_linked'], status_alerts: ['accepted', 'rejected', 'revision_requested'], quiet_start: '22:30:00', quiet_end: '07:00:00' },
     })
-    expect(switchOn(page, 'switch-campaign')).toBe(false)
+    expect(switchOn(page, 'switch-account_linked')).toBe(false)
     expect(switchOn(page, 'switch-status_changed')).toBe(true)
-    expect(page.querySelector('#ask-campaign')).toBeUndefined() // switched off: nothing to ask for
+    expect(page.querySelector('#ask-account_linked')).toBeUndefined() // switched off: nothing to ask for
     expect(checkedStatuses(page)).toEqual(['revision_requested', 'accepted', 'rejected'])
     expect(page.data.statusMode).toBe('decisions')
     expect(switchOn(page, 'quiet-switch')).toBe(true)
@@ -102,24 +102,61 @@ describe('loading', () => {
     offline = false
     pageState(page, '#settings-state').retry()
     await waitFor(() => page.data.state === 'ready', 'the settings')
-    expect(kindLabels(page)).toHaveLength(6)
+    expect(kindLabels(page)).toHaveLength(5)
+  })
+})
+
+describe('publisher news (campaigns) is never a WeChat alert', () => {
+  const NOTE = '出版社资讯只出现在“消息”和首页，不会作为微信服务通知发送，也不占用你的提醒次数。'
+
+  test('it has no switch and nothing to ask for; the page says where it appears instead', async () => {
+    const { page } = await openSettings()
+    expect(textOf(page, '#settings-campaign-note')).toBe(NOTE)
+    expect(kindLabels(page)).not.toContain('出版社资讯')
+    expect(page.querySelector('#kind-campaign')).toBeUndefined()
+    expect(page.querySelector('#switch-campaign')).toBeUndefined()
+    expect(page.querySelector('#ask-campaign')).toBeUndefined()
+  })
+
+  test('an older backend that still lists it, or a stale switch, is not offered and never saved', async () => {
+    const { page, backend } = await openSettings({
+      templates: ['status_changed', 'campaign'],
+      preferences: { disabled_kinds: ['campaign'] },
+    })
+    expect(kindLabels(page)).toEqual(['稿件状态变化'])
+    expect(page.querySelector('#ask-campaign')).toBeUndefined()
+    tapButton(page, 'decisions-only-button')
+    await waitFor(() => page.data.dirty, 'a change')
+    await save(page)
+    expect(patches()[0].data.disabled_kinds).toEqual([])
+    expect(backend.state.preferences.disabled_kinds).toEqual([])
+    expect(toastTitles()).toEqual(['已保存'])
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+  })
+
+  test('the note is there when no WeChat alert is offered at all, and in English', async () => {
+    const empty = await openSettings({ templates: [] })
+    expect(textOf(empty.page, '#settings-campaign-note')).toBe(NOTE)
+
+    const { page } = await openSettings({ researcher: { language: 'en' } })
+    expect(textOf(page, '#settings-campaign-note')).toBe('News from the publisher appears only in your Inbox and on the home page. It is never sent as a WeChat alert and never uses up your alerts.')
   })
 })
 
 describe('saving', () => {
   test('switching a kind off saves it in disabled_kinds; the inbox is not affected', async () => {
     const { page, backend } = await openSettings()
-    tapSwitch(page, 'switch-campaign')
-    await waitFor(() => !page.data.kinds.find((kind) => kind.kind === 'campaign').enabled, 'the switch')
+    tapSwitch(page, 'switch-account_linked')
+    await waitFor(() => !page.data.kinds.find((kind) => kind.kind === 'account_linked').enabled, 'the switch')
     expect(buttonDisabled(page, 'save-button')).toBe(false)
     await save(page)
 
-    expect(patches().map((call) => call.data)).toEqual([{ disabled_kinds: ['campaign'], status_alerts: [], quiet_start: null, quiet_end: null }])
+    expect(patches().map((call) => call.data)).toEqual([{ disabled_kinds: ['account_linked'], status_alerts: [], quiet_start: null, quiet_end: null }])
     expect(patches()[0].method).toBe('POST') // wx.request has no PATCH: tunneled
     expect(patches()[0].header['X-HTTP-Method-Override']).toBe('PATCH')
-    expect(backend.state.preferences.disabled_kinds).toEqual(['campaign'])
+    expect(backend.state.preferences.disabled_kinds).toEqual(['account_linked'])
     expect(toastTitles()).toEqual(['已保存'])
-    expect(switchOn(page, 'switch-campaign')).toBe(false)
+    expect(switchOn(page, 'switch-account_linked')).toBe(false)
     expect(buttonDisabled(page, 'save-button')).toBe(true)
   })
 
@@ -256,15 +293,15 @@ describe('asking WeChat for more alerts', () => {
 
   test('a banned kind still off in WeChat after the settings: says so and asks nothing', async () => {
     const { page } = await openSettings({
-      subscriptions: { campaign: { banned: true } },
-      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [TEMPLATE_IDS.campaign]: 'ban' } } }),
+      subscriptions: { account_linked: { banned: true } },
+      settingsAnswer: () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [TEMPLATE_IDS.account_linked]: 'ban' } } }),
     })
-    tapButton(page, 'ask-campaign')
+    tapButton(page, 'ask-account_linked')
     await waitFor(() => toastTitles().length === 1 && !page.data.asking, 'the answer')
     expect(wx.openSettingCalls).toHaveLength(1)
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
     expect(toastTitles()).toEqual(['这类提醒在微信中仍是关闭的'])
-    expect(creditText(page, 'campaign')).toBe('已在微信中关闭')
+    expect(creditText(page, 'account_linked')).toBe('已在微信中关闭')
   })
 
   test('a refusal changes nothing and says nothing', async () => {
@@ -278,7 +315,7 @@ describe('asking WeChat for more alerts', () => {
 
 test('payment alerts are not offered while payments do not exist (no orders API)', async () => {
   const { page } = await openSettings({ orders: null })
-  expect(kindLabels(page)).toEqual(['稿件状态变化', '期刊账号关联', '出版社通知'])
+  expect(kindLabels(page)).toEqual(['稿件状态变化', '期刊账号关联'])
 })
 
 test('in English', async () => {

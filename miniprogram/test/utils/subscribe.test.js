@@ -65,11 +65,11 @@ describe('requestAlerts', () => {
   })
 
   test('nothing happens when no template is configured for the kinds', async () => {
-    const { subscribe } = loadSubscribe({ templates: ['campaign'] })
+    const { subscribe } = loadSubscribe({ templates: ['payment_due'] })
     const outcome = await subscribe.requestAlerts(['status_changed', 'account_linked'])
     expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
     expect(calls('POST')).toHaveLength(0)
-    expect(outcome).toEqual({ state: [expect.objectContaining({ kind: 'campaign' })], result: null })
+    expect(outcome).toEqual({ state: [expect.objectContaining({ kind: 'payment_due' })], result: null })
 
     const none = loadSubscribe({ templates: [] })
     await expect(none.subscribe.requestAlerts(['status_changed'])).resolves.toEqual({ state: [], result: null })
@@ -78,8 +78,8 @@ describe('requestAlerts', () => {
 
   test('at most 3 templates per popup (WeChat\'s limit): the first kinds asked for, each template once', async () => {
     const { subscribe } = loadSubscribe()
-    await subscribe.requestAlerts(['refund_done', 'status_changed', 'refund_done', 'campaign', 'payment_due'])
-    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.refund_done, TEMPLATE_IDS.status_changed, TEMPLATE_IDS.campaign]])
+    await subscribe.requestAlerts(['refund_done', 'status_changed', 'refund_done', 'account_linked', 'payment_due'])
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.refund_done, TEMPLATE_IDS.status_changed, TEMPLATE_IDS.account_linked]])
     expect(subscribe.MAX_TEMPLATES_PER_REQUEST).toBe(3)
   })
 

@@ -1,4 +1,5 @@
 const api = require('../../utils/api')
+const campaigns = require('../../utils/campaigns')
 const features = require('../../utils/features')
 const i18n = require('../../utils/i18n')
 const inbox = require('../../utils/inbox')
@@ -82,6 +83,17 @@ function orderDueRow(order) {
   }
 }
 
+/** A campaign card -> what the home page shows (utils/campaigns.js). */
+function campaignCardRow(card) {
+  return {
+    id: card.id,
+    title: card.title,
+    body: card.body || '',
+    a11yLabel: i18n.t('a11yCampaignCard', { title: card.title }),
+    dismissLabel: i18n.t('a11yDismissCampaignCard', { title: card.title }),
+  }
+}
+
 // What the inbox preview says when it shows no notice, by its state (an i18n key each).
 const INBOX_EMPTY_TEXT_KEYS = {
   idle: 'inboxPreviewSignedOut', // signed out
@@ -111,6 +123,7 @@ Page({
     ordersState: 'loading', // loading | ready | error
     ordersDue: [], // [orderDueRow]
     hasOrders: false, // the researcher has any order at all
+    campaignCards: [], // [campaignCardRow]; none (or not loaded, or signed out): no section at all
   },
 
   list: null, // PagedList of every manuscript, in the backend's order (last activity first)
@@ -118,6 +131,8 @@ Page({
   unreadNotices: [], // the backend's notices of the inbox preview
   inboxGeneration: 0,
   unreadCount: null, // the badge's count when the list was last loaded: a move means news, so the list reloads
+  cards: [], // the backend's campaign cards, live ones, as last loaded (minus those dismissed since)
+  cardsGeneration: 0,
 
   onLoad() {
     this.list = new PagedList({ state: 'loading', onChange: () => this.render() })
@@ -147,6 +162,7 @@ Page({
       groups: signedOut ? [] : manuscriptGroups(this.actionManuscripts, this.list.items),
       inboxPreview: signedOut ? [] : this.unreadNotices.map(noticeRow),
       inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS[inboxState] || INBOX_EMPTY_TEXT_KEYS.ready,
+      campaignCards: signedOut ? [] : this.cards.filter((card) => campaigns.isLive(card)).map(campaignCardRow),
     })
     i18n.applyChrome('titleHome')
   },
@@ -164,6 +180,8 @@ Page({
       this.actionManuscripts = []
       this.unreadCount = null
       this.clearInboxPreview()
+      this.cardsGeneration += 1
+      this.cards = []
       this.setData({ showOrders: false })
       inbox.refreshBadge() // signed out: no badge, nothing asked
       this.render()
@@ -176,6 +194,7 @@ Page({
       reload ? this.loadManuscripts() : null,
       this.loadInboxPreview(),
       this.loadOrdersSwitch(),
+      this.loadCampaignCards(),
     ])
     const moved = count !== null && this.unreadCount !== null && count !== this.unreadCount
     if (count !== null) this.unreadCount = count
@@ -209,6 +228,51 @@ Page({
       })
     } catch (err) {
       if (this.data.ordersState !== 'ready') this.setData({ ordersState: 'error' })
+    }
+  },
+
+  /** Publisher news as cards, asked on every show; quiet: on an error the cards shown stay (none: no section). */
+  async loadCampaignCards() {
+    this.cardsGeneration += 1
+    const generation = this.cardsGeneration
+    try {
+      const cards = await campaigns.loadCards()
+      if (generation !== this.cardsGeneration) return
+      this.cards = cards
+    } catch (err) {
+      // Nothing to tell: the section is an extra, and stays as it was.
+    }
+    this.render()
+  },
+
+  cardOf(event) {
+    return this.cards.find((card) => String(card.id) === String(event.currentTarget.dataset.id)) || null
+  },
+
+  /**
+   * Open a card's page; the campaign is reported opened on the way (fire-and-forget: the navigation neither waits
+   * for it nor fails with it). The card stays until dismissed or expired.
+   */
+  async onCampaignTap(event) {
+    const card = this.cardOf(event)
+    if (!card) return false
+    campaigns.reportOpened(card.campaign)
+    const opened = await inbox.followLink(card.page)
+    if (!opened && card.page) wx.showToast({ icon: 'none', title: i18n.t('campaignCannotOpen') })
+    return opened
+  },
+
+  /** Dismiss a card: it goes at once; if the backend refuses, it comes back (api.request toasts why). */
+  async onCampaignDismiss(event) {
+    const card = this.cardOf(event)
+    if (!card) return
+    this.cards = this.cards.filter((candidate) => candidate !== card)
+    this.render()
+    try {
+      await campaigns.dismissCard(card.id)
+    } catch (err) {
+      if (!this.cards.some((candidate) => String(candidate.id) === String(card.id))) this.cards = [card].concat(this.cards)
+      this.render()
     }
   },
 

@@ -74,8 +74,7 @@ Page({
 
   /** A notice shown here because its page could not be opened may be tried again from here. */
   async onOpenLink() {
-    const link = this.loaded && inbox.deepLink(this.loaded.page)
-    if (!link) return
-    if (!(await inbox.navigate(link))) wx.showToast({ icon: 'none', title: i18n.t('errorGeneric') })
+    if (!this.loaded || !inbox.deepLink(this.loaded.page)) return
+    if (!(await inbox.followLink(this.loaded.page))) wx.showToast({ icon: 'none', title: i18n.t('errorGeneric') })
   },
 })

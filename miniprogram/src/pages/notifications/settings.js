@@ -6,6 +6,10 @@
 // status_alerts: an empty list on the backend means "every status"; here every status is ticked then, and ticking
 // them all saves an empty list again. Quiet hours are Beijing time, both ends or neither ("22:00:00" from the
 // backend, "22:00" shown and sent).
+//
+// Publisher news (campaigns) is not a WeChat alert: WeChat forbids marketing in subscription messages. It has no
+// switch and nothing to ask for; the page says it appears only in the Inbox and on the home page. A backend that
+// still lists it (an older one) is not offered here either.
 const api = require('../../utils/api')
 const features = require('../../utils/features')
 const i18n = require('../../utils/i18n')
@@ -20,9 +24,10 @@ const KIND_LABEL_KEYS = {
   payment_due: 'kindPaymentDue',
   payment_received: 'kindPaymentReceived',
   refund_done: 'kindRefundDone',
-  campaign: 'kindCampaign',
 }
 const KIND_ORDER = Object.keys(KIND_LABEL_KEYS)
+// Kinds that only ever reach the inbox (and the home page), never WeChat: no switch, nothing to ask.
+const INBOX_ONLY_KINDS = ['campaign']
 const STATUS_KIND = 'status_changed'
 const ALL_STATUSES = Object.keys(status.STATUSES)
 const DEFAULT_QUIET_HOURS = { start: '22:00', end: '08:00' }
@@ -41,7 +46,7 @@ function clockOf(value) {
 function formOf(preferences) {
   const alerts = preferences.status_alerts || []
   return {
-    disabledKinds: [...(preferences.disabled_kinds || [])],
+    disabledKinds: (preferences.disabled_kinds || []).filter((kind) => !INBOX_ONLY_KINDS.includes(kind)),
     statuses: alerts.length ? [...alerts] : [...ALL_STATUSES],
     quietStart: clockOf(preferences.quiet_start),
     quietEnd: clockOf(preferences.quiet_end),
@@ -179,7 +184,7 @@ Page({
       this.paymentsEnabled = paymentsEnabled
       this.saved = preferences
       this.form = formOf(preferences)
-      this.subscriptions = Array.isArray(subscriptions) ? subscriptions : []
+      this.subscriptions = (Array.isArray(subscriptions) ? subscriptions : []).filter((entry) => !INBOX_ONLY_KINDS.includes(entry.kind))
       const offered = this.subscriptions.filter((entry) => paymentsEnabled || !features.PAYMENT_KINDS.includes(entry.kind))
       this.setData({ state: offered.length ? 'ready' : 'empty', errors: noErrors() })
     } catch (err) {
