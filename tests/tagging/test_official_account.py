@@ -27,7 +27,7 @@ from tagging.services.official_account import (
 )
 from tagging.wechat_oa import OaNotConfigured, OaRefused
 from tests.factories import WeChatIdentityFactory
-from tests.tagging.oa_fixtures import oa, oa_server, researcher_in_wechat  # noqa: F401  (fixtures)
+from tests.tagging.oa_fixtures import researcher_in_wechat
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,16 @@ import time
 import pytest
 import requests
 
+from sandbox.wechat_oa import encrypt_message
 from tagging.models import OaMassSend, OaMassSendStatus, OfficialAccountFollower
 from tagging.services.official_account import oa_mass_send_to_tag, oa_tag_create, oa_tag_members_add
 from tests.accounts.tasks_inline import tasks_inline
 from tests.conftest import wait_until
-from tests.tagging.oa_fixtures import TEST_OA, oa, oa_server, researcher_in_wechat  # noqa: F401  (fixtures)
+from tests.tagging.oa_fixtures import TEST_OA, researcher_in_wechat
 
 CALLBACK = "/wechat/oa/callback"
+SUBSCRIBE_XML = ("<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
+                 "<MsgType>event</MsgType><Event>subscribe</Event></xml>")
 
 
 def _signed_query(token: str = TEST_OA["wechat_oa_token"], **extra: str) -> dict[str, str]:
@@ -130,11 +133,8 @@ def test_safe_mode_events_are_decrypted_and_applied(callback):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_safe_mode_message_encrypted_with_another_key_is_refused(callback, live_server):
-    from sandbox.wechat_oa import encrypt_message
-
-    encrypted = encrypt_message("<xml><MsgType>event</MsgType><Event>subscribe</Event><FromUserName>o1</FromUserName>"
-                                "<CreateTime>1</CreateTime></xml>",
-                                aes_key="AnotherOfficialAccountEncodingAesKey0000000", app_id=TEST_OA["wechat_oa_app_id"])
+    encrypted = encrypt_message(SUBSCRIBE_XML, aes_key="AnotherOfficialAccountEncodingAesKey0000000",
+                                app_id=TEST_OA["wechat_oa_app_id"])
     query = _signed_query(encrypt_type="aes")
     query["msg_signature"] = hashlib.sha1("".join(sorted(
         [TEST_OA["wechat_oa_token"], query["timestamp"], query["nonce"], encrypted])).encode()).hexdigest()
@@ -146,11 +146,7 @@ def test_a_safe_mode_message_encrypted_with_another_key_is_refused(callback, liv
 
 @pytest.mark.django_db(transaction=True)
 def test_a_safe_mode_message_with_a_wrong_msg_signature_is_refused(callback, live_server):
-    from sandbox.wechat_oa import encrypt_message
-
-    encrypted = encrypt_message("<xml><MsgType>event</MsgType><Event>subscribe</Event><FromUserName>o1</FromUserName>"
-                                "<CreateTime>1</CreateTime></xml>",
-                                aes_key=TEST_OA["wechat_oa_aes_key"], app_id=TEST_OA["wechat_oa_app_id"])
+    encrypted = encrypt_message(SUBSCRIBE_XML, aes_key=TEST_OA["wechat_oa_aes_key"], app_id=TEST_OA["wechat_oa_app_id"])
     query = _signed_query(encrypt_type="aes", msg_signature="0" * 40)
     response = requests.post(f"{live_server.url}{CALLBACK}", params=query, timeout=5,
                              data=f"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>")
