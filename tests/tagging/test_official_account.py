@@ -238,3 +238,18 @@ def test_the_sync_runs_every_night_from_beat():
     from tagging import tasks
 
     assert tasks.oa_followers_sync.name == entry["task"]
+
+
+def test_admin_finds_followers_by_unionid_and_filters_the_subscribed(staff_client, oa):
+    researcher = researcher_in_wechat(oa, "hal")
+    oa.add_followers(["hal", "ivy"])
+    oa_followers_sync()
+    oa.unfollow("ivy", notify=False)
+    oa_followers_sync()
+
+    found = staff_client.get("/admin/tagging/officialaccountfollower/", {"q": oa.unionid_for("hal")})
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [OfficialAccountFollower.objects.get(researcher=researcher)]
+    following = staff_client.get("/admin/tagging/officialaccountfollower/", {"subscribed__exact": "1"})
+    assert [row.openid for row in following.context["cl"].result_list] == [oa.openid_for("hal")]
+    assert staff_client.get("/admin/tagging/oamasssend/").status_code == 200
