@@ -34,7 +34,7 @@ from django.utils import timezone
 from accounts.selectors import researcher_ids_by_reference
 from publisher_backend.dispatch import enqueue_on_commit
 from tagging.models import OaMassSend, OaMassSendQuota, OaMassSendStatus, OfficialAccountFollower
-from tagging.wechat_oa import USER_INFO_BATCH, OaClient, OaRefused
+from tagging.wechat_oa import USER_INFO_BATCH, OaClient, OaRefused, OaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +300,10 @@ def oa_mass_send_to_tag(*, tag_id: int, msgtype: str, content: dict, recipients:
     except OaRefused as error:
         OaMassSend.objects.filter(pk=send.pk).update(status=OaMassSendStatus.FAILED, errcode=error.errcode,
                                                      errmsg=error.errmsg[:300])
+        raise
+    except OaUnavailable as error:
+        # WeChat may or may not have the job: the row stays `sending`, and its key finds out on the next call.
+        OaMassSend.objects.filter(pk=send.pk).update(errcode=error.errcode, errmsg=(error.errmsg or error.message)[:300])
         raise
     now = timezone.now()
     with transaction.atomic():

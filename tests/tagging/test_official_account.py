@@ -25,7 +25,7 @@ from tagging.services.official_account import (
     oa_tag_members_remove,
     quota_month,
 )
-from tagging.wechat_oa import OaNotConfigured, OaRefused
+from tagging.wechat_oa import OaNotConfigured, OaRefused, OaUnavailable
 from tests.factories import WeChatIdentityFactory
 from tests.tagging.oa_fixtures import researcher_in_wechat
 
@@ -253,3 +253,19 @@ def test_admin_finds_followers_by_unionid_and_filters_the_subscribed(staff_clien
     following = staff_client.get("/admin/tagging/officialaccountfollower/", {"subscribed__exact": "1"})
     assert [row.openid for row in following.context["cl"].result_list] == [oa.openid_for("hal")]
     assert staff_client.get("/admin/tagging/oamasssend/").status_code == 200
+
+
+def test_a_mass_send_without_an_answer_stays_sending_and_its_key_resolves_it(oa, oa_server, settings):
+    openids = oa.add_followers(["jo"])
+    oa_followers_sync()
+    tag_id = oa_tag_create(name="campaign-10")
+    oa_tag_members_add(tag_id=tag_id, openids=openids)
+    settings.WECHAT_API_BASE = "http://127.0.0.1:9"  # nothing listens: no answer
+    with pytest.raises(OaUnavailable):
+        oa_mass_send_to_tag(tag_id=tag_id, msgtype="text", content={"content": "x"}, recipients=openids,
+                            client_msg_id="camp-10-oa")
+    assert OaMassSend.objects.get(client_msg_id="camp-10-oa").status == OaMassSendStatus.SENDING
+
+    settings.WECHAT_API_BASE = oa_server.base_url
+    send = oa_mass_send_to_tag(tag_id=tag_id, msgtype="text", content={"content": "x"}, client_msg_id="camp-10-oa")
+    assert send.status == OaMassSendStatus.SUBMITTED and send.recipients == 1 and len(oa.mass_sends) == 1
