@@ -303,7 +303,8 @@ def oa_mass_send_to_tag(*, tag_id: int, msgtype: str, content: dict, recipients:
         raise
     except OaUnavailable as error:
         # WeChat may or may not have the job: the row stays `sending`, and its key finds out on the next call.
-        OaMassSend.objects.filter(pk=send.pk).update(errcode=error.errcode, errmsg=(error.errmsg or error.message)[:300])
+        OaMassSend.objects.filter(pk=send.pk).update(errcode=error.errcode,
+                                                     errmsg=(error.errmsg or error.message)[:300])
         raise
     now = timezone.now()
     with transaction.atomic():
