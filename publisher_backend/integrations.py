@@ -36,6 +36,9 @@ OPTIONAL_INTEGRATIONS: tuple[OptionalIntegration, ...] = (
     ),
     OptionalIntegration(key="orcid", name=_("ORCID sign-in"),
                         required_settings=("ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET")),
+    # The publisher's Official Account (tagging.wechat_oa); WECHAT_OA_AES_KEY only for encrypted callbacks.
+    OptionalIntegration(key="wechat_oa", name=_("WeChat Official Account"),
+                        required_settings=("WECHAT_OA_APP_ID", "WECHAT_OA_APP_SECRET", "WECHAT_OA_TOKEN")),
 )
 
 

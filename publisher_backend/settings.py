@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -229,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_orcid_proofs",
         "schedule": 60 * 60 * 24,
     },
+    # The Official Account's followers (openid, unionid, subscribed) re-read from WeChat every night at 03:30.
+    "tagging-oa-followers-sync": {
+        "task": "tagging.tasks.oa_followers_sync",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -316,6 +322,31 @@ WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weix
 WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=8.0)
 # A notification whose Wechatpay-Timestamp is further from our clock than this is refused (WeChat's own SDKs: 300).
 WECHATPAY_NOTIFY_MAX_SKEW_SECONDS = 300
+
+# --- The publisher's WeChat Official Account (公众号; tagging.wechat_oa) ----------------------------
+# Optional: with its app id, secret or callback token unset the channel is off and admin's index says so
+# (publisher_backend/integrations.py). Reached at WECHAT_API_BASE like the Mini Program's APIs, with its own
+# access token (stable_token, kept in the shared cache under the Official Account's app id).
+# WECHAT_OA_AES_KEY (the 43-character EncodingAESKey) is needed only when the account's message
+# encryption is "safe mode" (or compatible mode); plain-text callbacks are verified by the token alone.
+SANDBOX_WECHAT_OA_APP_ID = "wxsandboxoa000000001"
+SANDBOX_WECHAT_OA_APP_SECRET = "sandbox-oa-secret"
+SANDBOX_WECHAT_OA_TOKEN = "sandbox-oa-token"
+SANDBOX_WECHAT_OA_AES_KEY = "SandboxOfficialAccountEncodingAesKey0000000"
+WECHAT_OA_APP_ID = _not_sandbox_outside_debug(
+    "WECHAT_OA_APP_ID", env.str("WECHAT_OA_APP_ID", default=""), sandbox_value=SANDBOX_WECHAT_OA_APP_ID)
+WECHAT_OA_APP_SECRET = _not_sandbox_outside_debug(
+    "WECHAT_OA_APP_SECRET", env.str("WECHAT_OA_APP_SECRET", default=""), sandbox_value=SANDBOX_WECHAT_OA_APP_SECRET)
+WECHAT_OA_TOKEN = _not_sandbox_outside_debug(
+    "WECHAT_OA_TOKEN", env.str("WECHAT_OA_TOKEN", default=""), sandbox_value=SANDBOX_WECHAT_OA_TOKEN)
+WECHAT_OA_AES_KEY = _not_sandbox_outside_debug(
+    "WECHAT_OA_AES_KEY", env.str("WECHAT_OA_AES_KEY", default=""), sandbox_value=SANDBOX_WECHAT_OA_AES_KEY)
+if WECHAT_OA_AES_KEY and len(WECHAT_OA_AES_KEY) != 43:
+    raise ImproperlyConfigured("WECHAT_OA_AES_KEY must be the 43-character EncodingAESKey of the Official Account.")
+# A service account's follower receives at most this many mass messages per calendar month (Beijing time).
+WECHAT_OA_MASS_SENDS_PER_MONTH = env.int("WECHAT_OA_MASS_SENDS_PER_MONTH", default=4)
+# Event callbacks larger than this are refused unread (WeChat's events are a few hundred bytes).
+WECHAT_OA_CALLBACK_MAX_BYTES = 64 * 1024
 
 # --- Payments -------------------------------------------------------------------------------
 PAYMENTS_ORDER_TTL_DAYS = env.int("PAYMENTS_ORDER_TTL_DAYS", default=60)  # an unpaid order closes after this

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from payments import views as payment_views
 from publisher_backend.health import healthz
+from tagging.callbacks import oa_callback
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("orcid/callback", account_views.orcid_callback, name="orcid-callback"),
     # A printable receipt behind a signed, short-lived link (payments.selectors.documents).
     path("receipts/<str:token>", payment_views.receipt_page, name="receipt-page"),
+    # The publisher's Official Account: WeChat's event callback (tagging.callbacks).
+    path("wechat/oa/callback", oa_callback, name="wechat-oa-callback"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.urls")),

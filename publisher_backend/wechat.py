@@ -142,15 +142,27 @@ def _client_class(api_base: str) -> type[WeChatClient]:
     return ConfiguredWeChatClient
 
 
-def wechat_client() -> WeChatClient:
+def _configured_client(app_id: str, app_secret: str) -> WeChatClient:
+    # Tokens and their refresh lock are keyed by app id, so each app keeps its own token in the shared cache.
     client_class = _client_class(settings.WECHAT_API_BASE)
     return client_class(
-        settings.WECHAT_APP_ID,
-        settings.WECHAT_APP_SECRET,
+        app_id,
+        app_secret,
         session=DjangoCacheStorage(),
         timeout=settings.WECHAT_TIMEOUT_SECONDS,
         auto_retry=False,
     )
+
+
+def wechat_client() -> WeChatClient:
+    """The Mini Program's client."""
+    return _configured_client(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET)
+
+
+def wechat_oa_client() -> WeChatClient:
+    """The publisher's Official Account's client: the same machinery (stable_token in the shared cache, refreshed
+    under the shared lock, wechatpy's auto-retry off) with the Official Account's own app id and secret."""
+    return _configured_client(settings.WECHAT_OA_APP_ID, settings.WECHAT_OA_APP_SECRET)
 
 
 def code_to_session(js_code: str) -> dict:

@@ -4,7 +4,9 @@ Port: ``--port`` or ``$SANDBOX_PORT`` (default 8025); WeChat app credentials: ``
 ``$WECHAT_APP_SECRET`` (defaults match the product's development settings). WeChat Pay: ``$WECHATPAY_MCH_ID``,
 ``$WECHATPAY_API_V3_KEY``, ``$WECHATPAY_CERT_SERIAL``, ``$WECHATPAY_PUBLIC_KEY_ID`` and the key files in
 ``--wechatpay-keys DIR`` or ``$SANDBOX_WECHATPAY_KEYS_DIR`` (default ``sandbox/keys``); an unset or empty
-variable means the sandbox value (``sandbox.wechatpay.DEFAULT_*``).
+variable means the sandbox value (``sandbox.wechatpay.DEFAULT_*``). The Official Account: ``$WECHAT_OA_APP_ID``,
+``$WECHAT_OA_APP_SECRET``, ``$WECHAT_OA_TOKEN``, ``$WECHAT_OA_AES_KEY`` (defaults ``sandbox.wechat_oa.DEFAULT_OA_*``)
+and ``$SANDBOX_WECHAT_OA_CALLBACK_URL``, where its events are posted (empty: none are sent).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import signal
 from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+from sandbox.wechat_oa import DEFAULT_OA_AES_KEY, DEFAULT_OA_APP_ID, DEFAULT_OA_APP_SECRET, DEFAULT_OA_TOKEN
 from sandbox.wechatpay import (
     DEFAULT_API_V3_KEY,
     DEFAULT_MCH_ID,
@@ -49,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         wechatpay_merchant_serial=os.environ.get("WECHATPAY_CERT_SERIAL") or DEFAULT_MERCHANT_SERIAL,
         wechatpay_public_key_id=os.environ.get("WECHATPAY_PUBLIC_KEY_ID") or DEFAULT_PUBLIC_KEY_ID,
         wechatpay_keys_dir=args.wechatpay_keys,
+        wechat_oa_app_id=os.environ.get("WECHAT_OA_APP_ID") or DEFAULT_OA_APP_ID,
+        wechat_oa_app_secret=os.environ.get("WECHAT_OA_APP_SECRET") or DEFAULT_OA_APP_SECRET,
+        wechat_oa_token=os.environ.get("WECHAT_OA_TOKEN") or DEFAULT_OA_TOKEN,
+        wechat_oa_aes_key=os.environ.get("WECHAT_OA_AES_KEY") or DEFAULT_OA_AES_KEY,
+        wechat_oa_callback_url=os.environ.get("SANDBOX_WECHAT_OA_CALLBACK_URL", ""),
     )
     if args.demo:
         seed_demo(server)

@@ -57,3 +57,8 @@ def seed_demo(server: SandboxServer) -> None:
     server.crossref.add_work("10.5555/jas.2025.042", "Drought Legacy Effects on Soil Fungi", "1234-5678",
                              authors=[{"given": "Wei", "family": "Li", "ORCID": "0000-0002-1825-0097"}],
                              published="2025-06-18", container_title="Journal of Applied Science")
+
+    # The publisher's Official Account: both authors follow it (as WeChat users of the same names).
+    # `python manage.py oa_followers_sync` brings them into admin; POST /__sandbox__/wechat-oa/follow {"user"}
+    # makes another follow and sends the subscribe event to the callback.
+    server.wechat_oa.add_followers([username for username, *_ in DEMO_AUTHORS])

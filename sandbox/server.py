@@ -93,6 +93,13 @@ from sandbox.ojs import OjsSandbox  # noqa: E402
 from sandbox.orcid import OrcidSandbox  # noqa: E402
 from sandbox.scholarone import ScholarOneSandbox  # noqa: E402
 from sandbox.wechat import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WeChatSandbox  # noqa: E402
+from sandbox.wechat_oa import (  # noqa: E402
+    DEFAULT_OA_AES_KEY,
+    DEFAULT_OA_APP_ID,
+    DEFAULT_OA_APP_SECRET,
+    DEFAULT_OA_TOKEN,
+    OfficialAccountSandbox,
+)
 from sandbox.wechatpay import (  # noqa: E402
     DEFAULT_API_V3_KEY,
     DEFAULT_MCH_ID,
@@ -199,8 +206,17 @@ class SandboxServer:
         wechatpay_merchant_serial: str = DEFAULT_MERCHANT_SERIAL,
         wechatpay_public_key_id: str = DEFAULT_PUBLIC_KEY_ID,
         wechatpay_keys_dir: str | Path = KEYS_DIR,
+        wechat_oa_app_id: str = DEFAULT_OA_APP_ID,
+        wechat_oa_app_secret: str = DEFAULT_OA_APP_SECRET,
+        wechat_oa_token: str = DEFAULT_OA_TOKEN,
+        wechat_oa_aes_key: str = DEFAULT_OA_AES_KEY,
+        wechat_oa_callback_url: str = "",
     ) -> None:
         self.wechat = WeChatSandbox(wechat_app_id, wechat_app_secret)
+        # The publisher's Official Account: its own API routes, its tokens from WeChat's shared token routes.
+        self.wechat_oa = OfficialAccountSandbox(wechat_oa_app_id, wechat_oa_app_secret, token=wechat_oa_token,
+                                                aes_key=wechat_oa_aes_key, callback_url=wechat_oa_callback_url)
+        self.wechat.add_app(wechat_oa_app_id, self.wechat_oa)
         # WeChat Pay serves the same Mini Program, so its appid is WeChat's.
         self.wechatpay = WeChatPaySandbox(
             mch_id=wechatpay_mch_id, app_id=wechat_app_id, api_v3_key=wechatpay_api_v3_key,
@@ -215,7 +231,7 @@ class SandboxServer:
         self.crossref = CrossrefSandbox()
         self.orcid = OrcidSandbox()
         self.platforms: list[Platform] = [self.wechat, self.ojs, self.mail, self.scholarone, self.crossref, self.orcid,
-                                          self.wechatpay]
+                                          self.wechatpay, self.wechat_oa]
         self.router = Router()
         self.router.add("GET", "/__sandbox__/health", lambda request: json_response({"ok": True}))
         self.router.add("POST", "/__sandbox__/reset", self._reset_route)

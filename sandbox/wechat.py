@@ -379,6 +379,8 @@ class WeChatSandbox:
         self.send_latency_seconds = 0.0
         self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
+        # Other apps of the same Open Platform sharing the token routes (the Official Account): appid -> issuer.
+        self._other_apps: dict[str, Any] = {}
         self._clear()
 
     def _clear(self) -> None:
@@ -510,6 +512,11 @@ class WeChatSandbox:
 
     # --- routes -------------------------------------------------------------------------------------------
 
+    def add_app(self, app_id: str, issuer: Any) -> None:
+        """Send token requests for `app_id` to `issuer.issue_token(secret, force_refresh=, stable=)` (another app,
+        such as the publisher's Official Account, with tokens of its own)."""
+        self._other_apps[app_id] = issuer
+
     def register(self, router: Router) -> None:
         router.add("GET", CODE2SESSION, self._api(self._code2session))
         router.add("GET", TOKEN, self._api(self._token))
@@ -633,6 +640,9 @@ class WeChatSandbox:
     def _token(self, request: Request) -> Response:
         if request.query.get("grant_type") != "client_credential":
             raise WeChatError(40002)
+        other = self._other_apps.get(request.query.get("appid"))
+        if other is not None:
+            return other.issue_token(request.query.get("secret"), stable=False)
         self._check_app(request.query.get("appid"), request.query.get("secret"))
         with self._lock:
             token = self._issue_token_locked("token", self.clock())
@@ -642,10 +652,13 @@ class WeChatSandbox:
         body = _json_object(request)
         if body.get("grant_type") != "client_credential":
             raise WeChatError(40002)
-        self._check_app(body.get("appid"), body.get("secret"))
         force_refresh = body.get("force_refresh", False)
         if not isinstance(force_refresh, bool):
             raise WeChatError(47001)
+        other = self._other_apps.get(body.get("appid"))
+        if other is not None:
+            return other.issue_token(body.get("secret"), force_refresh=force_refresh)
+        self._check_app(body.get("appid"), body.get("secret"))
         with self._lock:
             now = self.clock()
             token = self._current.get("stable")

@@ -2,10 +2,12 @@
 
 from celery import shared_task
 
+from tagging.services import official_account
 from tagging.services.campaigns import campaign_plan as _campaign_plan
 from tagging.services.campaigns import campaign_send_batch as _campaign_send_batch
 from tagging.services.campaigns import campaigns_launch_due as _campaigns_launch_due
 from tagging.services.enrichment import researchers_enrich_due as _researchers_enrich_due
+from tagging.wechat_oa import OaUnavailable, oa_enabled
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=600, time_limit=660)
@@ -28,3 +30,21 @@ def campaigns_launch_due() -> int:
 def researchers_enrich_due() -> dict:
     """Nightly: works count and subjects from Crossref for researchers with a proven ORCID iD."""
     return _researchers_enrich_due()
+
+
+@shared_task(ignore_result=True, time_limit=3600, soft_time_limit=3500)
+def oa_followers_sync() -> dict:
+    """Nightly: every Official Account follower re-read from WeChat, then unmatched followers matched again."""
+    if not oa_enabled():
+        return {"skipped": "not configured"}
+    report = official_account.oa_followers_sync()
+    return {**report.__dict__, "rematched": official_account.oa_followers_rematch()}
+
+
+@shared_task(ignore_result=True, autoretry_for=(OaUnavailable,), retry_backoff=5, retry_backoff_max=300,
+             max_retries=5)
+def oa_follower_refresh(openid: str) -> bool:
+    """After a follow event: the follower's unionid and language from user/info (the nightly sync catches misses)."""
+    if not oa_enabled():
+        return False
+    return official_account.oa_follower_refresh(openid=openid) is not None

@@ -17,7 +17,8 @@ def test_root_lists_every_platform_with_its_routes():
     assert response.headers["Content-Type"].startswith("text/html")
     headings = re.findall(r"<h2>([^<]+)</h2>", page)
     # Each platform under its own name, as it writes it (not a class name: "Ojs").
-    assert headings == ["Sandbox", "WeChat", "OJS", "Mail", "ScholarOne", "Crossref", "ORCID", "WeChat Pay"]
+    assert headings == ["Sandbox", "WeChat", "OJS", "Mail", "ScholarOne", "Crossref", "ORCID", "WeChat Pay",
+                        "WeChat Official Account"]
     listed = set(re.findall(r"<li><code>([A-Z]+)</code> (?:<a href=\"[^\"]*\">)?([^<]+)", page))
     assert listed == {route for route in registered if route != ("GET", "/")}
     assert "SMTP (the mail catcher): port" in page

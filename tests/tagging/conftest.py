@@ -1,9 +1,10 @@
-"""Fixtures of the tagging tests."""
+"""Fixtures shared by tagging's tests, one import line per area."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import auth_token_issue
+from tests.tagging.oa_fixtures import oa, oa_server  # noqa: F401
 
 
 @pytest.fixture

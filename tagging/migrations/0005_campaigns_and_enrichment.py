@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_researcher_updated_at'),
-        ('tagging', '0003_segments'),
+        ('tagging', '0004_official_account'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
