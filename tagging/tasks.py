@@ -3,6 +3,8 @@
 from celery import shared_task
 
 from tagging.services import official_account
+from tagging.services.campaigns import campaign_oa_send as _campaign_oa_send
+from tagging.services.campaigns import campaign_oa_send_finished as _campaign_oa_send_finished
 from tagging.services.campaigns import campaign_plan as _campaign_plan
 from tagging.services.campaigns import campaign_send_batch as _campaign_send_batch
 from tagging.services.campaigns import campaigns_launch_due as _campaigns_launch_due
@@ -18,6 +20,19 @@ def campaign_plan(campaign_id: int) -> int:
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def campaign_send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     return _campaign_send_batch(campaign_id=campaign_id, first_id=first_id, last_id=last_id)
+
+
+@shared_task(ignore_result=True, acks_late=True, autoretry_for=(OaUnavailable,), retry_backoff=10,
+             retry_backoff_max=600, max_retries=8, soft_time_limit=120, time_limit=150)
+def campaign_oa_send(campaign_id: int) -> None:
+    """Every batch done: the campaign's Official Account mass sends (retried while WeChat is unreachable)."""
+    _campaign_oa_send(campaign_id=campaign_id)
+
+
+@shared_task(ignore_result=True, autoretry_for=(OaUnavailable,), retry_backoff=30, max_retries=5)
+def campaign_oa_send_finished(mass_send_id: int) -> None:
+    """WeChat finished a campaign's mass send: its user tag is deleted."""
+    _campaign_oa_send_finished(mass_send_id=mass_send_id)
 
 
 @shared_task(ignore_result=True)

@@ -19,7 +19,8 @@ from tagging.services.segments import segment_problems
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = "__all__"
+        fields = ["name", "journal", "segment", "audience", "title_zh_hans", "body_zh_hans", "title_en", "body_en",
+                  "page", "in_app", "official_account", "send_at", "card_expires_at"]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,9 +1,16 @@
 """Tagging's rows, one module per area; every model is importable from `tagging.models`."""
 
+from tagging.models.campaigns import (  # noqa: F401
+    Campaign,
+    CampaignDelivery,
+    CampaignOaSend,
+    CampaignState,
+    CampaignVariant,
+    Channel,
+    DeliveryState,
+)
+from tagging.models.enrichment import ResearcherEnrichment  # noqa: F401
 from tagging.models.official_account import OaMassSend, OaMassSendQuota, OaMassSendStatus, OfficialAccountFollower  # noqa: F401
+from tagging.models.segments import Segment  # noqa: F401
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
-from tagging.models.campaigns import (  # noqa: F401
-    Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel, DeliveryState)
-from tagging.models.enrichment import ResearcherEnrichment  # noqa: F401
-from tagging.models.segments import Segment  # noqa: F401

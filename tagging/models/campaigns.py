@@ -34,10 +34,12 @@ class Campaign(models.Model):
                                 verbose_name=_("journal"), help_text=_("The journal it speaks for, if any."))
     segment = models.ForeignKey("tagging.Segment", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="campaigns", verbose_name=_("segment"),
-                                help_text=_("A saved segment to start from: its expression is copied to the audience."))
+                                help_text=_("A saved segment to start from: its expression is copied to the "
+                                            "audience."))
     audience = models.JSONField(
-        _("audience"), blank=True, help_text=_('A segment expression, e.g. {"all": [{"tag": "oncology"}, {"language": "en"}]}. '
-                                   "Choosing a saved segment copies its expression here."))
+        _("audience"), blank=True,
+        help_text=_('A segment expression, e.g. {"all": [{"tag": "oncology"}, {"language": "en"}]}. Choosing a saved '
+                    "segment copies its expression here."))
     title_zh_hans = models.CharField(_("title (Chinese)"), max_length=60)
     body_zh_hans = models.TextField(_("text (Chinese)"), max_length=500)
     title_en = models.CharField(_("title (English)"), max_length=60, blank=True,
@@ -100,8 +102,12 @@ class CampaignVariant(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "journal"], name="campaign_variant_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.journal_id}"
+
 
 class DeliveryState(models.TextChoices):
+    WAITING = "waiting", _("Waiting to be sent")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
@@ -127,3 +133,26 @@ class CampaignDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "researcher", "channel"],
                                                name="campaign_delivery_once")]
         indexes = [models.Index(fields=["researcher", "channel", "-created_at"], name="campaign_card_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}→{self.researcher_id} ({self.channel})"
+
+
+class CampaignOaSend(models.Model):
+    """The campaign through the Official Account, in one language: the user tag its followers were put in, and the
+    mass send to that tag (one per language: a mass send carries one text)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="oa_sends",
+                                 verbose_name=_("campaign"))
+    language = models.CharField(_("language"), max_length=8)
+    tag_id = models.PositiveIntegerField(_("Official Account tag id"))
+    mass_send = models.OneToOneField("tagging.OaMassSend", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="campaign_send", verbose_name=_("mass send"))
+
+    class Meta:
+        verbose_name = _("Official Account send")
+        verbose_name_plural = _("Official Account sends")
+        constraints = [models.UniqueConstraint(fields=["campaign", "language"], name="campaign_oa_send_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.language}"

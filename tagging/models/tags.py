@@ -94,3 +94,6 @@ class TagAudit(models.Model):
         verbose_name = _("tag change")
         verbose_name_plural = _("tag changes")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.tag_slug} {self.action} {self.researcher_id}"

@@ -6,7 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from tagging.models import Campaign, CampaignDelivery, CampaignState, Channel, DeliveryState
-from tagging.services.segments import segment_count
+from tagging.selectors.official_account import oa_reach
+from tagging.services.segments import segment_count, segment_researchers
 
 
 def campaign_cards_for(*, researcher_id: int) -> QuerySet[CampaignDelivery]:
@@ -37,9 +38,13 @@ def campaign_stats(*, campaign: Campaign) -> dict[str, dict[str, int]]:
     return stats
 
 
-def campaign_reach(*, campaign: Campaign) -> dict[str, int | None]:
-    """Before launch: researchers the audience holds now (each gets the in-app item)."""
-    return {"audience": segment_count(campaign.audience)}
+def campaign_reach(*, campaign: Campaign) -> dict[str, int]:
+    """Before launch: researchers the audience holds now (each gets the in-app item) and, for the Official
+    Account, how many of them follow it and how many of those can still get a mass message this month."""
+    reach = {"audience": segment_count(campaign.audience)}
+    if campaign.official_account:
+        reach.update(oa_reach(researcher_ids=segment_researchers(campaign.audience).values("pk")))
+    return reach
 
 
 def campaign_progress(*, campaign: Campaign) -> int | None:

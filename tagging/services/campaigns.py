@@ -15,6 +15,7 @@ dismissed or expires. Opening the campaign's page (its deep link carries `campai
 from __future__ import annotations
 
 import logging
+import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -25,9 +26,20 @@ from manuscripts.selectors import journal_ids_by_researcher
 from notifications.services import notifications_create_many
 from publisher_backend.dispatch import enqueue_on_commit
 from publisher_backend.errors import ApiError, Conflict
-from tagging.models import Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel, DeliveryState
+from tagging.models import (
+    Campaign,
+    CampaignDelivery,
+    CampaignOaSend,
+    CampaignState,
+    CampaignVariant,
+    Channel,
+    DeliveryState,
+)
+from tagging.selectors.official_account import oa_followers_of, oa_followers_with_quota
+from tagging.services.official_account import oa_mass_send_to_tag, oa_tag_create, oa_tag_delete, oa_tag_members_add
 from tagging.services.segments import segment_researchers
 from tagging.services.webhooks import webhook_event_emit
+from tagging.wechat_oa import OaError, OaRefused
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +120,7 @@ def campaign_plan(*, campaign_id: int) -> int:
         campaign.targeted = count
         campaign.batches_total = len(ranges)
         if not ranges:
-            _finish(campaign)
+            _finish(campaign)  # nobody to reach, through any channel
         campaign.save(update_fields=["targeted", "batches_total", "state", "finished_at"])
         for first_id, last_id in ranges:
             enqueue_on_commit("tagging.tasks.campaign_send_batch", campaign.pk, first_id, last_id)
@@ -124,9 +136,15 @@ def campaign_send_batch(*, campaign_id: int, first_id: int, last_id: int) -> int
         members = list(segment_researchers(campaign.audience).filter(pk__gte=first_id, pk__lte=last_id)
                        .order_by("pk").values_list("pk", "language"))
         sent = _deliver_in_app(campaign, members) if campaign.in_app else 0
+        if campaign.official_account:
+            _deliver_official_account(campaign, members)
         campaign.batches_done += 1
         if campaign.batches_done >= campaign.batches_total:
-            _finish(campaign)
+            if campaign.oa_sends.exists():
+                # Every follower is in the campaign's tags: the mass sends go out, then the campaign is finished.
+                enqueue_on_commit("tagging.tasks.campaign_oa_send", campaign.pk)
+            else:
+                _finish(campaign)
         campaign.save(update_fields=["batches_done", "state", "finished_at"])
     return sent
 
@@ -172,6 +190,111 @@ def _deliver_in_app(campaign: Campaign, members: list[tuple[int, str]]) -> int:
     CampaignDelivery.objects.bulk_create(deliveries, batch_size=1000)
     notifications_create_many(notifications=notices, inbox_only=True)
     return len(new_members)
+
+
+def _oa_language(campaign: Campaign, language: str) -> str:
+    """The words a follower gets: English when they prefer it and the campaign has it, else Chinese."""
+    return "en" if language == "en" and campaign.title_en else "zh-hans"
+
+
+def _oa_send_for(campaign: Campaign, language: str) -> CampaignOaSend:
+    """The campaign's Official Account tag for one language, made at WeChat the first time it is needed. The name
+    carries a random part: a batch rolled back after WeChat made the tag makes a new one when retried (WeChat
+    refuses a name twice), and the orphan is deleted by nobody; rare, and an account holds 100 tags."""
+    oa_send = CampaignOaSend.objects.filter(campaign=campaign, language=language).first()
+    if oa_send is None:
+        tag_id = oa_tag_create(name=f"SL{campaign.pk}-{language[:2]}-{secrets.token_hex(3)}")
+        oa_send = CampaignOaSend.objects.create(campaign=campaign, language=language, tag_id=tag_id)
+    return oa_send
+
+
+def _deliver_official_account(campaign: Campaign, members: list[tuple[int, str]]) -> None:
+    """Put this batch's followers in the campaign's Official Account tags (one per language); the mass sends go
+    out once every batch is done. Who does not follow the account, or has had the month's mass messages, is
+    skipped with the reason."""
+    already = set(CampaignDelivery.objects.filter(campaign=campaign, channel=Channel.OFFICIAL_ACCOUNT,
+                                                  researcher_id__in=[pk for pk, _ in members])
+                  .values_list("researcher_id", flat=True))
+    new_members = [(pk, language) for pk, language in members if pk not in already]
+    if not new_members:
+        return
+    ids = [pk for pk, _ in new_members]
+    following = set(oa_followers_of(researcher_ids=ids).values_list("researcher_id", flat=True))
+    openids_with_quota: dict[int, list[str]] = {}
+    for researcher_id, openid in oa_followers_with_quota(researcher_ids=ids).values_list("researcher_id", "openid"):
+        openids_with_quota.setdefault(researcher_id, []).append(openid)
+    openids_by_language: dict[str, list[str]] = {}
+    deliveries = []
+    for researcher_id, language in new_members:
+        if researcher_id in openids_with_quota:
+            openids_by_language.setdefault(_oa_language(campaign, language), []).extend(
+                openids_with_quota[researcher_id])
+            state, reason = DeliveryState.WAITING, ""
+        elif researcher_id in following:
+            state, reason = DeliveryState.SKIPPED, "this month's mass messages already received"
+        else:
+            state, reason = DeliveryState.SKIPPED, "does not follow the Official Account"
+        deliveries.append(CampaignDelivery(campaign=campaign, researcher_id=researcher_id,
+                                           channel=Channel.OFFICIAL_ACCOUNT, state=state, reason=reason))
+    for language, openids in sorted(openids_by_language.items()):
+        oa_tag_members_add(tag_id=_oa_send_for(campaign, language).tag_id, openids=openids)
+    CampaignDelivery.objects.bulk_create(deliveries, batch_size=1000)
+
+
+def _oa_text(campaign: Campaign, language: str) -> str:
+    """The mass message: title, text, and a link that opens the campaign's page in the Mini Program."""
+    content = campaign.content_for(language)
+    label = "Open in the Mini Program" if language == "en" else "在小程序中查看"
+    link = (f'<a data-miniprogram-appid="{settings.WECHAT_APP_ID}" '
+            f'data-miniprogram-path="{campaign_page_link(campaign, content["page"])}">{label}</a>')
+    return f"{content['title']}\n\n{content['body']}\n\n{link}"
+
+
+def campaign_oa_send(*, campaign_id: int) -> None:
+    """Every batch done: mass-send to each of the campaign's Official Account tags, then finish the campaign.
+    Under the campaign's lock (a cancel waits for it, or it sees the cancel). Each send has its own client message
+    id, so a retried task never sends twice. WeChat refusing a send fails its waiting deliveries; WeChat unreachable
+    (OaUnavailable) is raised, and the task retries."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.state != CampaignState.SENDING:
+            return
+        for oa_send in campaign.oa_sends.order_by("language"):
+            try:
+                mass_send = oa_mass_send_to_tag(tag_id=oa_send.tag_id, msgtype="text",
+                                                content={"content": _oa_text(campaign, oa_send.language)},
+                                                client_msg_id=f"sl-campaign-{campaign.pk}-{oa_send.language}")
+            except OaRefused as refusal:
+                logger.warning("campaign %s: WeChat refused the %s mass send: %s", campaign.pk, oa_send.language,
+                               refusal)
+                _oa_deliveries_settle(campaign, oa_send.language, DeliveryState.FAILED, str(refusal)[:200])
+                continue
+            oa_send.mass_send = mass_send
+            oa_send.save(update_fields=["mass_send"])
+            _oa_deliveries_settle(campaign, oa_send.language, DeliveryState.DELIVERED, "")
+        _finish(campaign)
+        campaign.save(update_fields=["state", "finished_at"])
+
+
+def _oa_deliveries_settle(campaign: Campaign, language: str, state: str, reason: str) -> None:
+    waiting = CampaignDelivery.objects.filter(campaign=campaign, channel=Channel.OFFICIAL_ACCOUNT,
+                                              state=DeliveryState.WAITING)
+    in_language = (waiting.filter(researcher__language="en") if language == "en"
+                   else waiting.exclude(researcher__language="en") if campaign.title_en else waiting)
+    in_language.update(state=state, reason=reason)
+
+
+def campaign_oa_send_finished(*, mass_send_id: int) -> None:
+    """WeChat finished a campaign's mass send: its tag has done its work and is deleted (an account holds at most
+    100 tags). The figures stay on the mass send."""
+    oa_send = CampaignOaSend.objects.filter(mass_send_id=mass_send_id).first()
+    if oa_send is None:
+        return
+    try:
+        oa_tag_delete(tag_id=oa_send.tag_id)
+    except OaError as error:
+        logger.warning("could not delete Official Account tag %s of campaign %s: %s", oa_send.tag_id,
+                       oa_send.campaign_id, error)
 
 
 def campaign_cancel(*, campaign: Campaign) -> Campaign:

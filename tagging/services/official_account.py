@@ -230,6 +230,8 @@ def oa_mass_send_finished(*, msg_id: int, result_status: str, total_count: int, 
         send.finished_at = finished_at
         send.save(update_fields=["status", "result_status", "total_count", "filter_count", "sent_count",
                                  "error_count", "raw_event", "finished_at"])
+        # A campaign's send: its user tag has done its work (tagging.services.campaigns).
+        enqueue_on_commit("tagging.tasks.campaign_oa_send_finished", send.pk)
     return True
 
 

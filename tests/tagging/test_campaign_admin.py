@@ -16,8 +16,8 @@ from tests.factories import ResearcherFactory
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"name": "OA week", "title_zh_hans": "开放获取周", "body_zh_hans": "本周缴费八折。", "title_en": "Open access week",
-        "body_en": "20% off.", "page": "pages/home/home", "in_app": "on", "audience": "",
+FORM = {"name": "OA week", "title_zh_hans": "开放获取周", "body_zh_hans": "本周缴费八折。",
+        "title_en": "Open access week", "body_en": "20% off.", "page": "pages/home/home", "in_app": "on", "audience": "",
         "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "0",
         "variants-MAX_NUM_FORMS": "1000"}
 

@@ -62,8 +62,8 @@ def test_the_nightly_run_takes_the_stale_and_stops_when_crossref_fails(crossref,
     stale = ResearcherFactory(orcid="0000-0001-5109-3700", orcid_verified_at=timezone.now())
     never = ResearcherFactory(orcid="0000-0003-1415-9269", orcid_verified_at=timezone.now())
     ResearcherEnrichment.objects.create(researcher=fresh, works_count=1, enriched_at=timezone.now())
-    ResearcherEnrichment.objects.create(researcher=stale, works_count=9,
-                                        enriched_at=timezone.now() - timedelta(days=settings.ENRICHMENT_REFRESH_DAYS + 1))
+    long_ago = timezone.now() - timedelta(days=settings.ENRICHMENT_REFRESH_DAYS + 1)
+    ResearcherEnrichment.objects.create(researcher=stale, works_count=9, enriched_at=long_ago)
 
     assert researchers_enrich_due() == {"enriched": 2, "stopped": 0}
     assert ResearcherEnrichment.objects.get(researcher=stale).works_count == 0  # Crossref lists none of theirs now

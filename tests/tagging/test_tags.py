@@ -7,10 +7,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from tagging.models import AssignmentSource, ApiKey, TagAssignment, TagAudit, TagAuditAction
+from tagging.errors import TagExists
+from tagging.models import ApiKey, AssignmentSource, TagAssignment, TagAudit, TagAuditAction
 from tagging.services.staff_api import api_key_authenticate, api_key_hash
 from tagging.services.tags import tag_create, tags_assign, tags_remove
-from tagging.errors import TagExists
 from tests.factories import ResearcherFactory
 
 pytestmark = pytest.mark.django_db
