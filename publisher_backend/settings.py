@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_orcid_proofs",
         "schedule": 60 * 60 * 24,
     },
+    "tagging-rules-nightly": {
+        "task": "tagging.tasks.rules_nightly",
+        "schedule": crontab(hour=3, minute=20),  # CELERY_TIMEZONE: a quiet hour in China
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -384,6 +389,9 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
+
+# --- Tag rules (tagging) ----------------------------------------------------------------------
+TAG_RULES_BATCH_SIZE = 1000  # researchers whose tag changes in one transaction (progress is written after each)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
