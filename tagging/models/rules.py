@@ -98,10 +98,10 @@ class TagRule(models.Model):
                   "language": self.language}
         for name, value in values.items():
             if name in required and value in (None, ""):
-                errors[name] = ValidationError(_("This kind of rule needs it."), code="required")
+                errors[name] = ValidationError(_("This kind of rule needs it."), code="parameter_missing")
             elif name not in required and name not in optional and value not in (None, ""):
                 errors[name] = ValidationError(_("Leave it empty: this kind of rule does not use it."),
-                                               code="unused")
+                                               code="parameter_unused")
         if self.months is not None and not 1 <= self.months <= MAX_MONTHS and "months" not in errors:
             errors["months"] = ValidationError(_("Give between 1 and %(max)d months.") % {"max": MAX_MONTHS},
                                                code="range")

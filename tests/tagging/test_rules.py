@@ -14,9 +14,8 @@ from manuscripts.models import ManuscriptAccess, StatusEvent
 from tagging.models import AssignmentSource, RuleKind, TagAssignment, TagAudit, TagAuditAction, TagRule
 from tagging.services.rules import months_before, tag_rules_evaluate
 from tagging.services.tags import tag_create, tags_assign
-from tests.factories import JournalAccountFactory, JournalFactory, ManuscriptFactory, ResearcherFactory
+from tests.factories import JournalAccountFactory, JournalFactory, ManuscriptFactory, OrderFactory, ResearcherFactory
 from tests.payments.paid_orders import order_paid, paid_order_of
-from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
