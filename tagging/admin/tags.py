@@ -7,11 +7,12 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib.admin import helpers, widgets
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -192,8 +193,14 @@ class TagChoiceForm(forms.Form):
 
 
 class TagAddForm(TagChoiceForm):
-    expires_at = forms.DateTimeField(label=_("Expires at"), required=False,
-                                     help_text=_("Optional: the tag is taken off by the nightly run after this time."))
+    expires_at = forms.SplitDateTimeField(label=_("Expires at"), required=False, widget=widgets.AdminSplitDateTime,
+                                          help_text=_("Optional: the nightly run takes the tag off after this time."))
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError(_("Give a time in the future, or leave it empty."))
+        return expires_at
 
 
 @admin.register(AudienceMember)

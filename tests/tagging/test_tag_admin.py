@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from tagging.models import AssignmentSource, AudienceMember, RuleKind, TagAssignment, TagAudit, TagAuditAction, TagRule
 from tagging.services.tags import tag_create, tags_assign
@@ -229,3 +230,16 @@ def test_deleting_a_rule_in_admin_re_evaluates_its_tag(staff_client, oncology, d
     assert not TagRule.objects.exists()
     assert [callback.task_name for callback in after_commit if hasattr(callback, "task_name")] == [
         "tagging.tasks.tag_rules_evaluate"]
+
+
+def test_staff_may_give_a_tag_until_a_date_and_not_one_already_past(client, tagger, oncology):
+    researcher = ResearcherFactory()
+    form = {"action": "add_tag", "_selected_action": [researcher.pk], "apply": "yes", "select_across": "0",
+            "tag": oncology.pk}
+
+    refused = client.post(AUDIENCE, {**form, "expires_at_0": "2020-01-01", "expires_at_1": "00:00:00"})
+    assert "Give a time in the future, or leave it empty." in refused.content.decode()
+    assert not TagAssignment.objects.exists()
+
+    client.post(AUDIENCE, {**form, "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"})
+    assert timezone.localtime(TagAssignment.objects.get().expires_at).date().isoformat() == "2099-01-01"
