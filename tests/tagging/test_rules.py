@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import JournalAccountStatus
 from manuscripts.models import ManuscriptAccess, StatusEvent
@@ -196,10 +196,11 @@ def test_evaluation_writes_its_progress_and_outcome_on_the_rules(tag, settings):
     ({"kind": RuleKind.APC_PAID, "months": 3}, {"months": ["Leave it empty: this kind of rule does not use it."]}),
 ])
 def test_a_rule_with_wrong_parameters_is_refused_with_a_clear_message(tag, parameters, errors):
-    with pytest.raises(ValidationError) as refused:
-        TagRule(tag=tag, **parameters).full_clean()
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            TagRule(tag=tag, **parameters).full_clean()
 
-    assert refused.value.message_dict == errors
+        assert refused.value.message_dict == errors
 
 
 def test_months_before_counts_calendar_months():
