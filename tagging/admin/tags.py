@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -56,7 +57,10 @@ class TagAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("assignments"))
+        # Counted per listed tag (an index-only count each), not by aggregating every assignment of every tag.
+        members = (TagAssignment.objects.filter(tag=OuterRef("pk")).order_by().values("tag")
+                   .annotate(total=Count("pk")).values("total"))
+        return super().get_queryset(request).annotate(member_count=Coalesce(Subquery(members), 0))
 
     def get_readonly_fields(self, request, obj=None):
         # The slug is how the staff API, segments and imports name the tag: fixed once made.
