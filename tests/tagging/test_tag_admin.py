@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tagging.models import AssignmentSource, AudienceMember, RuleKind, TagAssignment, TagAudit, TagAuditAction, TagRule
+from tagging.services.rules import tag_rules_evaluate
 from tagging.services.tags import tag_create, tags_assign
 from tests.factories import ResearcherFactory
 
@@ -192,10 +193,12 @@ def test_the_audience_shows_each_researchers_tags_and_cannot_edit_profiles(staff
     tags_assign(tag=oncology, researcher_ids=[researcher.pk], source=AssignmentSource.STAFF)
 
     listing = staff_client.get(AUDIENCE).content.decode()
+    profile = staff_client.get(reverse("admin:tagging_audiencemember_change", args=[researcher.pk]))
     staff_client.post(reverse("admin:tagging_audiencemember_change", args=[researcher.pk]),
                       {"display_name": "Renamed"})
 
     assert ">oncology</span>" in listing
+    assert profile.status_code == 200 and ">oncology</span>" in profile.content.decode()
     assert AudienceMember.objects.get(pk=researcher.pk).display_name == "Shown"
 
 
@@ -243,3 +246,14 @@ def test_staff_may_give_a_tag_until_a_date_and_not_one_already_past(client, tagg
 
     client.post(AUDIENCE, {**form, "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"})
     assert timezone.localtime(TagAssignment.objects.get().expires_at).date().isoformat() == "2099-01-01"
+
+
+def test_the_rule_list_shows_each_rules_last_evaluation(staff_client, oncology):
+    ResearcherFactory(language="en")
+    TagRule.objects.create(tag=oncology, kind=RuleKind.LANGUAGE, language="en")
+    tag_rules_evaluate(tag_id=oncology.pk)
+
+    listing = staff_client.get(reverse("admin:tagging_tagrule_changelist")).content.decode()
+
+    assert "Language is: English" in listing
+    assert "Done: 1 / 1 (+1 / −0)" in listing
