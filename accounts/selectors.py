@@ -73,4 +73,3 @@ def researcher_ids_with_verified_account_on(*, platform: str) -> QuerySet:
 def journal_account_researcher_ids(*, account_ids) -> list[int]:
     """Whose these linked accounts are, each researcher once."""
     return sorted(set(JournalAccount.objects.filter(pk__in=account_ids).values_list("researcher_id", flat=True)))
-
