@@ -84,3 +84,25 @@ def verified_journal_accounts_on_platform(*, researcher, platform: str) -> Query
     platform, as a queryset to wrap in Exists (segments)."""
     return JournalAccount.objects.filter(researcher=researcher, status=JournalAccountStatus.VERIFIED,
                                          journal_system__platform=platform)
+
+
+# Tagging rules read who matches through these, as subqueries of researcher ids (one SQL statement per rule).
+
+def researcher_ids_with_institution_containing(*, text: str) -> QuerySet:
+    """Researchers whose institution contains `text`, ignoring case (a subquery of researcher ids)."""
+    return Researcher.objects.filter(institution__icontains=text).values("pk")
+
+
+def researcher_ids_with_language(*, language: str) -> QuerySet:
+    return Researcher.objects.filter(language=language).values("pk")
+
+
+def researcher_ids_with_verified_account_on(*, platform: str) -> QuerySet:
+    """Researchers with a verified linked account on a journal system of `platform` (a subquery of ids)."""
+    return (JournalAccount.objects.filter(status=JournalAccountStatus.VERIFIED, journal_system__platform=platform)
+            .values("researcher_id"))
+
+
+def journal_account_researcher_ids(*, account_ids) -> list[int]:
+    """Whose these linked accounts are, each researcher once."""
+    return sorted(set(JournalAccount.objects.filter(pk__in=account_ids).values_list("researcher_id", flat=True)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -104,3 +104,37 @@ def manuscript_accesses_of_researcher(*, researcher, journal_ids=None, status: s
     if status is not None:
         accesses = accesses.filter(manuscript__canonical_status=status)
     return accesses
+
+
+# Tagging rules read who matches through these, as subqueries of researcher ids (one SQL statement per rule).
+# An author here is as in `manuscript_readers`: a verified account on the manuscript's own journal system.
+
+def _author_accesses():
+    return ManuscriptAccess.objects.filter(journal_account__status=JournalAccountStatus.VERIFIED,
+                                           journal_account__journal_system_id=F("manuscript__journal_system_id"))
+
+
+def researcher_ids_with_manuscript_in(*, journal_id: int) -> QuerySet:
+    """Authors of a manuscript in this journal, whatever its status (a subquery of researcher ids)."""
+    return _author_accesses().filter(manuscript__journal_id=journal_id).values("journal_account__researcher_id")
+
+
+# Accepted, or further along the way to publication: a platform may skip "accepted" on its way to production.
+ACCEPTANCE_STATUSES = (CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION, CanonicalStatus.PUBLISHED)
+
+
+def researcher_ids_with_acceptance_since(*, since, journal_id: int | None = None) -> QuerySet:
+    """Authors of a manuscript whose timeline reached accepted, in production or published at or after `since`
+    (the platform's time of the transition), optionally in one journal (a subquery of researcher ids)."""
+    reached = StatusEvent.objects.filter(manuscript_id=OuterRef("manuscript_id"), to_status__in=ACCEPTANCE_STATUSES,
+                                         occurred_at__gte=since)
+    accesses = _author_accesses().filter(Exists(reached))
+    if journal_id is not None:
+        accesses = accesses.filter(manuscript__journal_id=journal_id)
+    return accesses.values("journal_account__researcher_id")
+
+
+def manuscript_author_ids(*, manuscript_ids) -> list[int]:
+    """The researchers who are authors of any of these manuscripts, each once."""
+    return sorted(set(_author_accesses().filter(manuscript_id__in=manuscript_ids)
+                      .values_list("journal_account__researcher_id", flat=True)))

@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tagging.tasks.oa_followers_sync",
         "schedule": crontab(hour=3, minute=30),
     },
+    "tagging-rules-nightly": {
+        "task": "tagging.tasks.rules_nightly",
+        "schedule": crontab(hour=3, minute=20),  # CELERY_TIMEZONE: a quiet hour in China
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -431,6 +435,8 @@ CAMPAIGN_DEFAULT_PAGE = "pages/inbox/inbox"  # what a campaign without a page op
 # at most this many researchers a night.
 ENRICHMENT_REFRESH_DAYS = 30
 ENRICHMENT_BATCH = 2000
+# --- Tag rules (tagging) ----------------------------------------------------------------------
+TAG_RULES_BATCH_SIZE = 1000  # researchers whose tag changes in one transaction (progress is written after each)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Researcher
 from manuscripts.selectors import manuscript_ids_authored_by
-from payments.models import OPEN_STATUSES, ChargeKind, Order, OrderShare
+from payments.models import OPEN_STATUSES, ChargeKind, Order, OrderShare, OrderStatus, SettledBy
 
 
 def orders_for_researcher(*, researcher: Researcher, status: str | None = None) -> QuerySet[Order]:
@@ -47,3 +48,28 @@ def charge_label(*, kind: str, language: str, charge_kinds: dict[str, ChargeKind
     many orders, so the table is read once."""
     charge_kind = (charge_kinds if charge_kinds is not None else charge_kinds_by_code()).get(kind)
     return charge_kind.localized_name(language) if charge_kind else kind
+
+
+# Tagging rules read who paid through these. Who paid an order: its payer when someone else paid, else its author.
+# Waived orders were paid by nobody; refunded in full counts as not paid.
+_PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
+
+
+def _paid_orders(*, kind: str):
+    return Order.objects.filter(kind=kind, status__in=_PAID_STATUSES).exclude(settled_by=SettledBy.WAIVED)
+
+
+def researcher_ids_who_paid(*, kind: str = "apc", journal_id: int | None = None) -> QuerySet:
+    """Researchers who paid an order of this charge kind (optionally of one journal): a subquery of ids."""
+    orders = _paid_orders(kind=kind)
+    if journal_id is not None:
+        orders = orders.filter(journal_id=journal_id)
+    return (orders.annotate(paid_by_id=Coalesce("payer_id", "researcher_id")).filter(paid_by_id__isnull=False)
+            .values("paid_by_id"))
+
+
+def order_payer_ids(*, order_ids) -> list[int]:
+    """Who paid these orders (payer, else author), each once."""
+    return sorted({payer or author for payer, author in
+                   Order.objects.filter(pk__in=order_ids).values_list("payer_id", "researcher_id")
+                   if payer or author})

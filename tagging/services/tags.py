@@ -88,3 +88,13 @@ def tags_remove(*, tag: Tag, researcher_ids: Iterable[int], source: str, actor: 
             _changed(tag=tag, researcher_ids=removed_ids, action=action, source=source, actor=actor,
                      staff_user=staff_user)
     return removed_ids
+
+
+def tag_delete(*, tag: Tag, source: str, actor: str = "", staff_user=None) -> int:
+    """Delete a tag: its carriers lose it first through `tags_remove` (audited, sent to webhooks), so nobody loses
+    a tag silently; its rules go with it. Returns how many researchers carried it."""
+    with transaction.atomic():
+        carriers = list(TagAssignment.objects.filter(tag=tag).values_list("researcher_id", flat=True))
+        removed = tags_remove(tag=tag, researcher_ids=carriers, source=source, actor=actor, staff_user=staff_user)
+        Tag.objects.filter(pk=tag.pk).delete()
+    return len(removed)

@@ -1,0 +1,34 @@
+"""Tagging hears the lower apps' domain events (design flow 7), connected in TaggingConfig.ready(). Each handler
+only names the researchers the event is about and calls one service; the events are sent after commit."""
+
+from __future__ import annotations
+
+from accounts import events as account_events
+from accounts.selectors import journal_account_researcher_ids
+from manuscripts import events as manuscript_events
+from manuscripts.selectors import manuscript_author_ids
+from payments import events as payment_events
+from payments.selectors.orders import order_payer_ids
+from tagging.services.rules import ACCOUNT_KINDS, MANUSCRIPT_KINDS, PAYMENT_KINDS, rules_reevaluate_researchers
+
+
+def manuscript_status_changed(sender, *, changes, **kwargs) -> None:
+    authors = manuscript_author_ids(manuscript_ids={change.manuscript_id for change in changes})
+    rules_reevaluate_researchers(researcher_ids=authors, kinds=MANUSCRIPT_KINDS)
+
+
+def journal_account_verified(sender, *, account_id: int, **kwargs) -> None:
+    owners = journal_account_researcher_ids(account_ids=[account_id])
+    rules_reevaluate_researchers(researcher_ids=owners, kinds=ACCOUNT_KINDS)
+
+
+def order_paid(sender, *, order_id: int, **kwargs) -> None:
+    rules_reevaluate_researchers(researcher_ids=order_payer_ids(order_ids=[order_id]), kinds=PAYMENT_KINDS)
+
+
+def connect() -> None:
+    manuscript_events.manuscript_status_changed.connect(manuscript_status_changed,
+                                                        dispatch_uid="tagging.rules.manuscript_status_changed")
+    account_events.journal_account_verified.connect(journal_account_verified,
+                                                    dispatch_uid="tagging.rules.journal_account_verified")
+    payment_events.order_paid.connect(order_paid, dispatch_uid="tagging.rules.order_paid")
