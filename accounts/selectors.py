@@ -44,3 +44,9 @@ def researcher_ids_by_reference(*, ids=(), orcids=(), unionids=()) -> dict[tuple
 def researcher_orcids(*, researcher_ids) -> dict[int, str]:
     """{researcher id: ORCID iD} for those of these researchers who gave one."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).exclude(orcid="").values_list("pk", "orcid"))
+
+
+def journals_enabled() -> QuerySet[Journal]:
+    """Journals researchers can see and follow: enabled, in an enabled journal system (the system joined)."""
+    return (Journal.objects.filter(enabled=True, journal_system__enabled=True).select_related("journal_system")
+            .order_by("journal_system__key", "key"))

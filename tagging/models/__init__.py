@@ -1,4 +1,6 @@
 """Tagging's rows, one module per area; every model is importable from `tagging.models`."""
 
+from tagging.models.imports import TagImport  # noqa: F401
+from tagging.models.interests import JournalFollow  # noqa: F401
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
