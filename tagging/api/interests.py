@@ -1,6 +1,7 @@
 """The researcher's research interests and followed journals (Mini Program interests page):
 GET/PUT /api/v1/me/interests with the researcher's Bearer token."""
 
+from django.core.validators import RegexValidator
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -52,7 +53,11 @@ class InterestsSerializer(serializers.Serializer):
 
 
 class InterestsUpdateSerializer(serializers.Serializer):
-    tags = serializers.ListField(child=StrictCharField(max_length=64), max_length=MAX_CHOICES, help_text=_(
+    # Any string is a slug to look up: one not offered (blank included) is a 400 under `tags`, naming it. The
+    # pattern states what DRF refuses in any string (a NUL character).
+    tags = serializers.ListField(child=StrictCharField(max_length=64, allow_blank=True, trim_whitespace=False,
+                                                       validators=[RegexValidator(r"^[^\x00]*$")]),
+                                 max_length=MAX_CHOICES, help_text=_(
         "Slugs of the chosen tags (the whole choice: self-chosen tags left out are taken off). Each must be one "
         "GET offers: another is a 400 naming it."))
     journals = serializers.ListField(child=StrictIntegerField(min_value=1), max_length=MAX_CHOICES, help_text=_(
