@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from tagging.errors import ImportApplied, ImportFileInvalid, ImportNotApplicable, ImportOutdated
 from tagging.models import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagImport
+from tagging.services import imports
 from tagging.services.imports import MAX_IMPORT_BYTES, tag_import_apply, tag_import_preview
 from tagging.services.tags import tag_create, tags_assign
 from tests.factories import ResearcherFactory, UserFactory, WeChatIdentityFactory
@@ -206,6 +207,16 @@ def test_xlsx_with_numeric_ids_and_date_cells(people, staff):
 
     assert _verdicts(tag_import) == [(2, "matched"), (3, "matched"), (5, "unmatched")]
     assert tag_import.rows[0]["expires_at_parsed"].startswith((expires + timedelta(days=1)).isoformat())
+
+
+@pytest.mark.parametrize("file_name", ["t.csv", "t.xlsx"])
+def test_a_file_with_too_many_rows_is_refused(people, staff, monkeypatch, file_name):
+    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 3)
+    rows = [["researcher_id", "tag"]] + [[people["ada"].pk, "oncology"]] * 4
+    content = _xlsx(rows) if file_name.endswith(".xlsx") else _csv("".join(f"{a},{b}\n" for a, b in rows))
+
+    with pytest.raises(ImportFileInvalid, match="more than 3 rows"):
+        tag_import_preview(file_name=file_name, content=content, uploaded_by=staff)
 
 
 @pytest.mark.parametrize(("file_name", "content", "problem"), [

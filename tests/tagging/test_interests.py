@@ -138,7 +138,7 @@ def test_ticking_a_tag_already_given_by_staff_keeps_it_as_staff_gave_it(research
     assert TagAudit.objects.filter(researcher_id=researcher_id).count() == 1
 
 
-@pytest.mark.parametrize("slug", ["vip", "no-such-tag"])
+@pytest.mark.parametrize("slug", ["vip", "no-such-tag", ""])
 def test_a_tag_not_offered_is_a_400_naming_it_and_changes_nothing(researcher_client, offered, slug):
     client, researcher_id = _client(researcher_client)
 
