@@ -161,6 +161,8 @@ def import_rows_read(*, file_name: str, content: bytes) -> list[dict]:
         index = columns.get(kind)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
+    if len(rows) == 1:
+        raise ImportFileInvalid(_("The file has a header row but no rows below it."))
     return [{"line": line, **{kind: cell(cells, kind)[:200] for kind in COLUMN_NAMES}} for line, cells in rows[1:]]
 
 

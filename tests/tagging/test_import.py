@@ -222,6 +222,7 @@ def test_a_file_with_too_many_rows_is_refused(people, staff, monkeypatch, file_n
 @pytest.mark.parametrize(("file_name", "content", "problem"), [
     ("t.csv", b"", "empty"),
     ("t.csv", b"name,email\nAda,ada@example.org\n", "name the columns"),
+    ("t.csv", b"researcher_id,tag\n,\n", "no rows below it"),
     ("t.xlsx", b"PK\x03\x04 not really a workbook", "could not be opened"),
     ("t.csv", b"researcher_id,tag\n\xff\xff,oncology\n", "neither UTF-8 nor GBK"),
     ("t.csv", b"x" * (MAX_IMPORT_BYTES + 1), "larger than 5 MB"),
