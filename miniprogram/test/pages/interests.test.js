@@ -135,3 +135,12 @@ test('the profile page opens it', async () => {
   await waitFor(() => wx.navigateTo.mock.calls.length === 1, 'navigation')
   expect(wx.navigateTo.mock.calls[0][0].url).toBe('/packages/interests/interests')
 })
+
+test('signed out: says so and asks nothing', async () => {
+  const { page } = await openInterests({ storage: { signed_out: true } })
+
+  const state = pageState(page, '#interests-state')
+  expect(state.shown).toBe('empty')
+  expect(state.text).toBe('请先登录')
+  expect(wx.requests.filter((call) => call.path === PATH)).toEqual([])
+})
