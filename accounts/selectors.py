@@ -106,3 +106,9 @@ def researcher_ids_with_verified_account_on(*, platform: str) -> QuerySet:
 def journal_account_researcher_ids(*, account_ids) -> list[int]:
     """Whose these linked accounts are, each researcher once."""
     return sorted(set(JournalAccount.objects.filter(pk__in=account_ids).values_list("researcher_id", flat=True)))
+
+
+def journals_enabled() -> QuerySet[Journal]:
+    """Journals researchers can see and follow: enabled, in an enabled journal system (the system joined)."""
+    return (Journal.objects.filter(enabled=True, journal_system__enabled=True).select_related("journal_system")
+            .order_by("journal_system__key", "key"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tagging.api import campaigns, segments
+from tagging.api import campaigns, interests, segments
 
 urlpatterns: list = [
     path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
@@ -11,3 +11,4 @@ urlpatterns: list = [
     path("campaigns/<int:campaign_id>/opened", campaigns.CampaignOpenedView.as_view(), name="campaign-opened"),
 ]
 urlpatterns += segments.urlpatterns
+urlpatterns += interests.urlpatterns

@@ -1,0 +1,1 @@
+"""Tagging's API views, one module per area; each module has its `urlpatterns`."""

@@ -10,6 +10,8 @@ from tagging.models.campaigns import (  # noqa: F401
     DeliveryState,
 )
 from tagging.models.enrichment import ResearcherEnrichment  # noqa: F401
+from tagging.models.imports import TagImport  # noqa: F401
+from tagging.models.interests import JournalFollow  # noqa: F401
 from tagging.models.official_account import OaMassSend, OaMassSendQuota, OaMassSendStatus, OfficialAccountFollower  # noqa: F401
 from tagging.models.rules import AudienceMember, EvaluationState, RuleKind, TagRule  # noqa: F401
 from tagging.models.segments import Segment  # noqa: F401

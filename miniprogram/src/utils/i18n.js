@@ -154,6 +154,7 @@ const STRINGS = {
     timeHoursAgo: '{count} 小时前',
 
     meNotificationSettings: '通知设置',
+    meInterests: '我的研究兴趣',
     titleNotificationSettings: '通知设置',
     settingsIntro: '这里决定哪些通知会通过微信服务通知提醒你。无论是否提醒，所有通知都会保存在“消息”里。',
     settingsKindsTitle: '微信提醒',
@@ -390,6 +391,7 @@ const STRINGS = {
     timeHoursAgo: '{count} h ago',
 
     meNotificationSettings: 'Notification settings',
+    meInterests: 'My interests',
     titleNotificationSettings: 'Notifications',
     settingsIntro: 'Choose which notices also reach you as WeChat alerts. Every notice is kept in your Inbox either way.',
     settingsKindsTitle: 'WeChat alerts',

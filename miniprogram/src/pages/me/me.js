@@ -122,6 +122,10 @@ Page({
     wx.navigateTo({ url: '/pages/accounts/list' })
   },
 
+  onOpenInterests() {
+    wx.navigateTo({ url: '/packages/interests/interests' })
+  },
+
   onOpenNotificationSettings() {
     wx.navigateTo({ url: '/pages/notifications/settings' })
   },
