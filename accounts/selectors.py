@@ -2,7 +2,7 @@
 
 from django.db.models import F, Prefetch, QuerySet
 
-from accounts.models import Journal, JournalSystem, Researcher, WeChatIdentity
+from accounts.models import Journal, JournalAccount, JournalAccountStatus, JournalSystem, Researcher, WeChatIdentity
 
 
 def journal_systems_enabled() -> QuerySet[JournalSystem]:
@@ -44,3 +44,19 @@ def researcher_ids_by_reference(*, ids=(), orcids=(), unionids=()) -> dict[tuple
 def researcher_orcids(*, researcher_ids) -> dict[int, str]:
     """{researcher id: ORCID iD} for those of these researchers who gave one."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).exclude(orcid="").values_list("pk", "orcid"))
+
+
+def researchers_population() -> QuerySet[Researcher]:
+    """Every researcher, unordered: the population higher apps aggregate over in SQL (audience analytics,
+    segments) with `values(...).annotate(...)`, so that no researcher row is loaded in Python."""
+    return Researcher.objects.order_by()
+
+
+def journal_accounts_verified() -> QuerySet[JournalAccount]:
+    """Linked journal accounts proven to be their researcher's, unordered, for aggregates (per platform, …)."""
+    return JournalAccount.objects.filter(status=JournalAccountStatus.VERIFIED).order_by()
+
+
+def journals_all() -> QuerySet[Journal]:
+    """Every journal (enabled or not), in admin's order, with its journal system."""
+    return Journal.objects.select_related("journal_system").order_by("journal_system__key", "key")

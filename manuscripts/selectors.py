@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -76,3 +76,19 @@ def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript
 def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
     """A manuscript with its journal, for charges that belong to it (payments)."""
     return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()
+
+
+def authorships_verified() -> QuerySet[ManuscriptAccess]:
+    """Who authors what, as the product counts it: a verified linked account on the manuscript's own journal
+    system that the platform lists on the manuscript (a public record alone, such as Crossref, is not an
+    authorship). Unordered, for aggregates: `journal_account__researcher_id`, `manuscript__journal_id`, …"""
+    return ManuscriptAccess.objects.filter(
+        journal_account__status=JournalAccountStatus.VERIFIED,
+        journal_account__journal_system_id=F("manuscript__journal_system_id"),
+    ).order_by()
+
+
+def manuscripts_with_verified_author() -> QuerySet[Manuscript]:
+    """Manuscripts at least one researcher of ours authors (`authorships_verified`): the Mini Program's
+    population of manuscripts, unordered, for aggregates."""
+    return Manuscript.objects.filter(Exists(authorships_verified().filter(manuscript=OuterRef("pk")))).order_by()

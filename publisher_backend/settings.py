@@ -385,6 +385,10 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
 
+# --- Audience analytics (tagging, admin's audience dashboard) ---------------------------------
+# How long each figure is kept in the cache before the next page view counts again (seconds).
+AUDIENCE_ANALYTICS_CACHE_SECONDS = env.int("AUDIENCE_ANALYTICS_CACHE_SECONDS", default=300)
+
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
 NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)
