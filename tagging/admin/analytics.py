@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import translation
@@ -120,6 +121,9 @@ class AudienceAdmin(admin.ModelAdmin):
         """The audience dashboard (read-only)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.GET.get("recount"):
+            analytics.audience_figures_recount()
+            return HttpResponseRedirect(request.path)
         language = _language()
         context = {**self.admin_site.each_context(request), "title": _("Audience analytics"),
                    "opts": self.model._meta, "cache_minutes": max(1, settings.AUDIENCE_ANALYTICS_CACHE_SECONDS // 60),

@@ -5,9 +5,10 @@ groupings) and comes back as plain lists and dicts, never model instances, so it
 a chart as JSON. No researcher row is loaded into Python: at 1M researchers only the groups travel.
 
 Each result is cached for settings.AUDIENCE_ANALYTICS_CACHE_SECONDS (five minutes by default) under
-`tagging:audience:v<N>:<figure>:<arguments>`, inside the deployment's CACHE_KEY_PREFIX, so test runs and
-deployments sharing a Redis never read each other's figures; `CACHE_VERSION` changes when a figure's shape
-does. Labels are not cached: the dashboard translates codes at render time, in the viewer's language.
+`tagging:audience:v<N>:g<generation>:<figure>:<arguments>`, inside the deployment's CACHE_KEY_PREFIX, so test
+runs and deployments sharing a Redis never read each other's figures; `CACHE_VERSION` changes when a figure's
+shape does, the generation when staff ask to count again. Labels are not cached: the dashboard translates
+codes at render time, in the viewer's language.
 
 Definitions (the README's staff guide says the same):
 - A tag counts while it is carried: assignments past their `expires_at` are left out.
@@ -54,8 +55,20 @@ ACCEPTED_STATUSES = (CanonicalStatus.ACCEPTED, CanonicalStatus.IN_PRODUCTION, Ca
 DECIDED_STATUSES = (*ACCEPTED_STATUSES, CanonicalStatus.REJECTED)
 
 
+_GENERATION_KEY = "tagging:audience:generation"
+
+
 def audience_cache_key(figure: str, *arguments: Any) -> str:
-    return ":".join(["tagging", "audience", f"v{CACHE_VERSION}", figure, *map(str, arguments)])
+    """Where a figure is cached. The generation changes with `audience_figures_recount`, so every figure's key
+    changes at once (a cache without pattern deletes, and other processes' keys, included)."""
+    generation = cache.get(_GENERATION_KEY, 0)
+    return ":".join(["tagging", "audience", f"v{CACHE_VERSION}", f"g{generation}", figure, *map(str, arguments)])
+
+
+def audience_figures_recount() -> None:
+    """Forget every cached figure: the next read counts again (the dashboard's "Count again now")."""
+    cache.add(_GENERATION_KEY, 0, timeout=None)
+    cache.incr(_GENERATION_KEY)
 
 
 def _cached(figure: str, arguments: tuple, compute: Callable[[], Any]) -> Any:
@@ -264,7 +277,8 @@ def journal_followers() -> dict[int, int] | None:
 
     def compute() -> dict[int, int]:
         # A researcher follows a journal at most once (unique together): no DISTINCT needed.
-        return dict(follow_model.objects.order_by().values_list("journal_id").annotate(followers=Count("researcher_id")))
+        return dict(follow_model.objects.order_by().values_list("journal_id")
+                    .annotate(followers=Count("researcher_id")))
 
     return _cached("journal_followers", (), compute)
 

@@ -68,7 +68,8 @@ def audience():
 def journals():
     """Two OJS journals and a Janeway one; manuscripts with known statuses and authors."""
     ojs, janeway = JournalSystemFactory(key="ojs", platform="ojs"), JournalSystemFactory(key="jw", platform="janeway")
-    jas = JournalFactory(journal_system=ojs, key="jas", name_en="Journal of Applied Science", name_zh_hans="应用科学学报")
+    jas = JournalFactory(journal_system=ojs, key="jas", name_en="Journal of Applied Science",
+                         name_zh_hans="应用科学学报")
     JournalFactory(journal_system=ojs, key="quiet", platform_path="quiet", name_en="Quiet Journal", name_zh_hans="")
     eco = JournalFactory(journal_system=janeway, key="eco", name_en="Ecology Letters", name_zh_hans="生态通讯")
     ada, bo, cy = ResearcherFactory(), ResearcherFactory(), ResearcherFactory()

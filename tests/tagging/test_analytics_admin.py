@@ -106,3 +106,15 @@ def test_chart_js_is_vendored_with_its_licence():
 
     assert script.read_text(encoding="utf-8").startswith("/*!\n * Chart.js v4.6.1")
     assert "MIT License" in licence.read_text(encoding="utf-8")
+
+
+def test_count_again_now_forgets_the_cached_figures(analyst):
+    ResearcherFactory(institution="清华大学")
+    assert _charts(analyst.get(URL))["languages"]["datasets"][0]["data"] == [1, 0]
+    ResearcherFactory(institution="清华大学")
+    assert _charts(analyst.get(URL))["languages"]["datasets"][0]["data"] == [1, 0]  # cached
+
+    response = analyst.get(f"{URL}?recount=1")
+
+    assert response.status_code == 302 and response["Location"] == URL
+    assert _charts(analyst.get(URL))["languages"]["datasets"][0]["data"] == [2, 0]
