@@ -1,8 +1,9 @@
 """Audience analytics: what the publisher learns about its researchers, for admin's audience dashboard.
 
 Every figure is ONE SQL query that aggregates in PostgreSQL (GROUP BY; a UNION ALL where a figure needs two
-groupings) and comes back as plain lists and dicts, never model instances, so it can be cached and handed to
-a chart as JSON. No researcher row is loaded into Python: at 1M researchers only the groups travel.
+groupings; the tag groups' query is written by hand, see `_TAG_GROUPS_SQL`) and comes back as plain lists and
+dicts, never model instances, so it can be cached and handed to a chart as JSON. No researcher row is loaded
+into Python: at 1M researchers only the groups travel.
 
 Each result is cached for settings.AUDIENCE_ANALYTICS_CACHE_SECONDS (five minutes by default) under
 `tagging:audience:v<N>:g<generation>:<figure>:<arguments>`, inside the deployment's CACHE_KEY_PREFIX, so test
@@ -35,7 +36,8 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, Value
+from django.db import connection
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import Trim, TruncWeek
 from django.utils import timezone
 
@@ -43,7 +45,7 @@ from accounts.models import Language, Platform
 from accounts.selectors import journal_accounts_verified, journals_all, researchers_population
 from manuscripts.selectors import authorships_verified, manuscripts_with_verified_author
 from manuscripts.status import CanonicalStatus
-from tagging.models import TagAssignment, TagGroup
+from tagging.models import Tag, TagAssignment, TagGroup
 from tagging.regions import REGIONS, UNKNOWN, region_of
 
 CACHE_VERSION = 1
@@ -93,21 +95,35 @@ def _text(value: str = "") -> Value:
 # --- Researchers ---------------------------------------------------------------------------------------------
 
 
+# Per group: (researcher, group) pairs first, then counted. It reads the assignments in researcher order and
+# needs no large sort, where COUNT(DISTINCT researcher) per group sorted every assignment and spilled to disk
+# (EXPLAIN at 300,000 researchers: about twice as slow). Per tag: counted by tag id, then named.
+# Both halves return (group, tag id or NULL for the group's own row, slug, name_en, name_zh_hans, researchers).
+_TAG_GROUPS_SQL = """
+SELECT pairs.tag_group, NULL, '', '', '', count(*)
+FROM (SELECT a.researcher_id, t."group" AS tag_group FROM {assignment} a JOIN {tag} t ON t.id = a.tag_id
+      WHERE a.expires_at IS NULL OR a.expires_at > %(now)s GROUP BY a.researcher_id, t."group") pairs
+GROUP BY pairs.tag_group
+UNION ALL
+SELECT t."group", t.id, t.slug, t.name_en, t.name_zh_hans, per_tag.researchers
+FROM (SELECT a.tag_id, count(*) AS researchers FROM {assignment} a
+      WHERE a.expires_at IS NULL OR a.expires_at > %(now)s GROUP BY a.tag_id) per_tag
+JOIN {tag} t ON t.id = per_tag.tag_id
+"""
+
+
 def researchers_by_tag_group(*, top: int = TOP_TAGS_PER_GROUP) -> list[dict]:
     """Per tag group (most researchers first): researchers carrying any of its tags, and its `top` tags with
     their researchers. [{"group", "researchers", "tags": [{"slug", "name_en", "name_zh_hans", "researchers"}]}]"""
 
     def compute() -> list[dict]:
-        carried = _carried()
-        # Same columns on both sides: (group, tag id or NULL for the group's own row, slug, names, researchers).
-        per_group = carried.values_list("tag__group").annotate(
-            tag_ref=Value(None, output_field=IntegerField()), slug=_text(), name_en=_text(), name_zh_hans=_text(),
-            researchers=Count("researcher_id", distinct=True))
-        per_tag = (carried.values_list("tag__group", "tag_id", "tag__slug", "tag__name_en", "tag__name_zh_hans")
-                   .annotate(researchers=Count("researcher_id")))  # a researcher carries a tag at most once
         groups: dict[str, dict] = {}
         tags: list[tuple] = []
-        for group, tag_id, slug, name_en, name_zh_hans, researchers in per_group.union(per_tag, all=True):
+        with connection.cursor() as cursor:
+            cursor.execute(_TAG_GROUPS_SQL.format(assignment=TagAssignment._meta.db_table, tag=Tag._meta.db_table),
+                           {"now": timezone.now()})
+            found = cursor.fetchall()
+        for group, tag_id, slug, name_en, name_zh_hans, researchers in found:
             if tag_id is None:
                 groups[group] = {"group": group, "researchers": researchers, "tags": []}
             else:
