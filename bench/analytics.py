@@ -331,7 +331,10 @@ def run(researchers: int, runs: int) -> int:
         whole_cached = time.perf_counter() - begun
     print(f"whole dashboard: cold {whole_cold * 1000:.1f} ms, cached {whole_cached * 1000:.1f} ms "
           f"({len(cached_queries)} SQL queries)", flush=True)
-    verdict = "met" if slowest < TARGET_SECONDS else "NOT met"
+    if researchers >= FULL_RESEARCHERS:
+        verdict = "met" if slowest < TARGET_SECONDS else "NOT met"
+    else:  # the scans grow with the rows: a linear estimate, not a measurement
+        verdict = f"not measured at 1M (≈ {slowest * FULL_RESEARCHERS / researchers:.1f} s if linear)"
     print(f"target: each figure cold < {TARGET_SECONDS:.0f} s at 1M researchers — slowest median here "
           f"{slowest * 1000:.0f} ms at {researchers:,}: {verdict}", flush=True)
 
