@@ -118,3 +118,12 @@ def test_count_again_now_forgets_the_cached_figures(analyst):
 
     assert response.status_code == 302 and response["Location"] == URL
     assert _charts(analyst.get(URL))["languages"]["datasets"][0]["data"] == [2, 0]
+
+
+def test_the_admin_index_links_to_the_dashboard_for_permitted_staff_only(analyst, client, django_user_model):
+    assert f'href="{URL}"' in analyst.get("/admin/").content.decode()
+
+    clerk = django_user_model.objects.create_user("clerk2", password="a-long-clerk-password", is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename="view_researcher"))
+    client.force_login(clerk)
+    assert f'href="{URL}"' not in client.get("/admin/").content.decode()
