@@ -112,3 +112,19 @@ def journals_enabled() -> QuerySet[Journal]:
     """Journals researchers can see and follow: enabled, in an enabled journal system (the system joined)."""
     return (Journal.objects.filter(enabled=True, journal_system__enabled=True).select_related("journal_system")
             .order_by("journal_system__key", "key"))
+
+
+def researchers_population() -> QuerySet[Researcher]:
+    """Every researcher, unordered: the population higher apps aggregate over in SQL (audience analytics,
+    segments) with `values(...).annotate(...)`, so that no researcher row is loaded in Python."""
+    return Researcher.objects.order_by()
+
+
+def journal_accounts_verified() -> QuerySet[JournalAccount]:
+    """Linked journal accounts proven to be their researcher's, unordered, for aggregates (per platform, …)."""
+    return JournalAccount.objects.filter(status=JournalAccountStatus.VERIFIED).order_by()
+
+
+def journals_all() -> QuerySet[Journal]:
+    """Every journal (enabled or not), in admin's order, with its journal system."""
+    return Journal.objects.select_related("journal_system").order_by("journal_system__key", "key")

@@ -138,3 +138,19 @@ def manuscript_author_ids(*, manuscript_ids) -> list[int]:
     """The researchers who are authors of any of these manuscripts, each once."""
     return sorted(set(_author_accesses().filter(manuscript_id__in=manuscript_ids)
                       .values_list("journal_account__researcher_id", flat=True)))
+
+
+def authorships_verified() -> QuerySet[ManuscriptAccess]:
+    """Who authors what, as the product counts it: a verified linked account on the manuscript's own journal
+    system that the platform lists on the manuscript (a public record alone, such as Crossref, is not an
+    authorship). Unordered, for aggregates: `journal_account__researcher_id`, `manuscript__journal_id`, …"""
+    return ManuscriptAccess.objects.filter(
+        journal_account__status=JournalAccountStatus.VERIFIED,
+        journal_account__journal_system_id=F("manuscript__journal_system_id"),
+    ).order_by()
+
+
+def manuscripts_with_verified_author() -> QuerySet[Manuscript]:
+    """Manuscripts at least one researcher of ours authors (`authorships_verified`): the Mini Program's
+    population of manuscripts, unordered, for aggregates."""
+    return Manuscript.objects.filter(Exists(authorships_verified().filter(manuscript=OuterRef("pk")))).order_by()

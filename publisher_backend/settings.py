@@ -435,8 +435,13 @@ CAMPAIGN_DEFAULT_PAGE = "pages/inbox/inbox"  # what a campaign without a page op
 # at most this many researchers a night.
 ENRICHMENT_REFRESH_DAYS = 30
 ENRICHMENT_BATCH = 2000
+
 # --- Tag rules (tagging) ----------------------------------------------------------------------
 TAG_RULES_BATCH_SIZE = 1000  # researchers whose tag changes in one transaction (progress is written after each)
+
+# --- Audience analytics (tagging, admin's audience dashboard) ---------------------------------
+# How long each figure is kept in the cache before the next page view counts again (seconds).
+AUDIENCE_ANALYTICS_CACHE_SECONDS = env.int("AUDIENCE_ANALYTICS_CACHE_SECONDS", default=300)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

@@ -49,6 +49,14 @@ BENCHMARKS = {
         "duplicates acknowledged, 1 web process:",
         "checks: every order paid once, one event per delivery, one notice per order: PASS",
     ],
+    "analytics": [
+        "== audience analytics: 2,000 researchers,",
+        "count(*) over researchers (baseline): median",
+        "researchers_by_region              cold: median",
+        "journal_acceptance                 cold: median",
+        "whole dashboard: cold",
+        "checks: figures equal hand-written SQL, cached read without SQL: PASS",
+    ],
     "notify_send": [
         "== notification sender: 200 pending status-change notices → WeChat sandbox over HTTP ==",
         "raw HTTP loop (baseline, 1 session, 1 message in flight):",

@@ -1,3 +1,3 @@
 """Tagging in admin, one module per area (each registers its models)."""
 
-from tagging.admin import campaigns, enrichment, imports, interests, official_account, rules, tags  # noqa: F401
+from tagging.admin import analytics, campaigns, enrichment, imports, interests, official_account, rules, tags  # noqa: F401

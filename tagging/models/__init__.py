@@ -1,5 +1,6 @@
 """Tagging's rows, one module per area; every model is importable from `tagging.models`."""
 
+from tagging.models.analytics import Audience  # noqa: F401
 from tagging.models.campaigns import (  # noqa: F401
     Campaign,
     CampaignDelivery,
