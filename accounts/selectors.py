@@ -44,3 +44,8 @@ def researcher_ids_by_reference(*, ids=(), orcids=(), unionids=()) -> dict[tuple
 def researcher_orcids(*, researcher_ids) -> dict[int, str]:
     """{researcher id: ORCID iD} for those of these researchers who gave one."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).exclude(orcid="").values_list("pk", "orcid"))
+
+
+def researcher_languages(*, researcher_ids) -> dict[int, str]:
+    """{researcher id: preferred language} of these researchers (those that still exist)."""
+    return dict(Researcher.objects.filter(pk__in=researcher_ids).values_list("pk", "language"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -76,3 +76,22 @@ def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript
 def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
     """A manuscript with its journal, for charges that belong to it (payments)."""
     return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()
+
+
+def manuscripts_journal_and_authors(*, manuscript_ids) -> dict[int, tuple[str | None, list[int]]]:
+    """{manuscript id: (its journal's key or None, the ids of researchers who see it as authors)} in two
+    queries, authors as manuscript_readers counts them (a verified account on the manuscript's own system)."""
+    manuscript_ids = list(manuscript_ids)
+    found: dict[int, tuple[str | None, list[int]]] = {
+        pk: (journal_key, []) for pk, journal_key in
+        Manuscript.objects.filter(pk__in=manuscript_ids).values_list("pk", "journal__key")}
+    accesses = (ManuscriptAccess.objects
+                .filter(manuscript_id__in=manuscript_ids, journal_account__status=JournalAccountStatus.VERIFIED,
+                        journal_account__journal_system_id=F("manuscript__journal_system_id"))
+                .order_by("journal_account__verified_at", "journal_account_id")
+                .values_list("manuscript_id", "journal_account__researcher_id"))
+    for manuscript_id, researcher_id in accesses:
+        authors = found[manuscript_id][1]
+        if researcher_id not in authors:
+            authors.append(researcher_id)
+    return found

@@ -47,3 +47,8 @@ def charge_label(*, kind: str, language: str, charge_kinds: dict[str, ChargeKind
     many orders, so the table is read once."""
     charge_kind = (charge_kinds if charge_kinds is not None else charge_kinds_by_code()).get(kind)
     return charge_kind.localized_name(language) if charge_kind else kind
+
+
+def order_with_journal(*, order_id: int) -> Order | None:
+    """An order with its journal, for what other systems are told when it is paid (tagging's webhooks)."""
+    return Order.objects.select_related("journal").filter(pk=order_id).first()

@@ -2,3 +2,4 @@
 
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
+from tagging.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401
