@@ -228,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tagging.tasks.webhook_sweep",
         "schedule": 15,  # retries now due, endpoints back from a pause, what the after-commit trigger missed
     },
+    "tagging-webhook-purge": {
+        "task": "tagging.tasks.webhook_purge",
+        "schedule": 60 * 60 * 24,
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -405,7 +409,7 @@ WEBHOOK_LEASE_SECONDS = 120  # a delivery claimed by a worker that died is sent 
 WEBHOOK_CIRCUIT_FAILURES = 5  # consecutive failed attempts that pause an endpoint…
 WEBHOOK_CIRCUIT_COOLDOWN_SECONDS = 300  # …this long; then one attempt at a time until one succeeds
 WEBHOOK_DRAIN_SECONDS = 20.0  # a task sends an endpoint's backlog this long, then queues the rest behind others
-WEBHOOK_SWEEP_BATCH = 100  # deliveries one sweep tick may start per endpoint
+WEBHOOK_DELIVERY_RETENTION_DAYS = 30  # delivered and failed deliveries are kept this long (admin's log)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

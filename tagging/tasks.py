@@ -17,3 +17,9 @@ def webhook_deliver(endpoint_id: int) -> dict:
 def webhook_sweep() -> int:
     """Beat: a sender for every endpoint with deliveries due."""
     return webhooks.webhooks_sweep()
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def webhook_purge() -> int:
+    """Beat, daily: old delivered and failed deliveries go."""
+    return webhooks.webhook_deliveries_purge()

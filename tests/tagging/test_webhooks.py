@@ -5,6 +5,8 @@ re-sent from admin; and the events other apps publish."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -23,6 +25,7 @@ from tagging.models import AssignmentSource, DeliveryStatus, WebhookDelivery, We
 from tagging.services.staff_api import api_key_create
 from tagging.services.tags import tag_create, tags_assign, tags_remove
 from tagging.services.webhooks import (
+    webhook_deliveries_purge,
     webhook_deliveries_send,
     webhook_endpoint_create,
     webhook_event_emit,
@@ -276,9 +279,6 @@ def test_a_delivery_is_signed_so_that_the_readme_snippet_verifies_it(fast, recei
 def test_the_snippet_refuses_an_old_signature():
     body = b'{"id":"x"}'
     old = int(time.time()) - 3600
-    import hashlib
-    import hmac
-
     signature = hmac.new(b"whsec_s", f"{old}.".encode() + body, hashlib.sha256).hexdigest()
     assert not signature_valid("whsec_s", body, f"t={old},v1={signature}")
     assert not signature_valid("whsec_s", body, "garbage")
@@ -448,6 +448,20 @@ def test_a_task_gives_its_worker_back_after_its_time_budget_and_queues_the_rest(
     assert report.attempted == 0 and report.more_due
     assert [(callback.task_name, callback.args) for callback in callbacks] == [
         ("tagging.tasks.webhook_deliver", (endpoint.pk,))]
+
+
+def test_old_settled_deliveries_are_purged_and_pending_ones_kept(fast, receiver):
+    endpoint_for(receiver, "/log")
+    emit_tag_assigned(count=3)
+    old = timezone.now() - timedelta(days=fast.WEBHOOK_DELIVERY_RETENTION_DAYS + 1)
+    delivered, failed, pending = WebhookDelivery.objects.order_by("pk")
+    WebhookDelivery.objects.filter(pk=delivered.pk).update(status=DeliveryStatus.DELIVERED, created_at=old)
+    WebhookDelivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, created_at=old)
+    WebhookDelivery.objects.filter(pk=pending.pk).update(created_at=old)
+
+    assert webhook_deliveries_purge() == 2
+
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [pending.pk]
 
 
 # --- admin ------------------------------------------------------------------------------------------------------
