@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -462,6 +463,40 @@ def test_old_settled_deliveries_are_purged_and_pending_ones_kept(fast, receiver)
     assert webhook_deliveries_purge() == 2
 
     assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [pending.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_never_waits_on_a_product_transaction_that_is_writing_deliveries(fast, receiver):
+    """A product transaction that has written deliveries and not committed yet holds nothing the sender needs:
+    the sender delivers what is committed and does not wait (nor, with FOR NO KEY UPDATE on the endpoint, does
+    the product's commit, whose foreign-key check takes a key-share lock on the endpoint row)."""
+    endpoint, _ = endpoint_for(receiver, "/busy")
+    emit_tag_assigned()  # committed: one delivery due
+    inserted, may_commit = threading.Event(), threading.Event()
+
+    def product_transaction() -> None:
+        try:
+            with transaction.atomic():
+                emit_tag_assigned()
+                inserted.set()
+                may_commit.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=product_transaction)
+    thread.start()
+    try:
+        assert inserted.wait(timeout=30)
+        started = time.monotonic()
+        report = webhook_deliveries_send(endpoint_id=endpoint.pk)
+        elapsed = time.monotonic() - started
+    finally:
+        may_commit.set()
+        thread.join()
+
+    assert report.delivered == 1  # the committed one; the other was not visible yet
+    assert elapsed < 5
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2
 
 
 # --- admin ------------------------------------------------------------------------------------------------------
