@@ -34,7 +34,7 @@ from tagging.services.webhooks import (
     webhooks_sweep,
 )
 from tests.accounts.tasks_inline import tasks_inline
-from tests.factories import JournalAccountFactory, ManuscriptFactory, ResearcherFactory
+from tests.factories import JournalAccountFactory, ManuscriptFactory, ResearcherFactory, WeChatIdentityFactory
 from tests.payments.paid_orders import paid_order_of
 from tests.tagging.webhook_receiver import Answer, WebhookReceiver
 
@@ -561,6 +561,18 @@ def test_a_first_login_emits_researcher_created_once(fast, receiver, login, djan
     delivery = WebhookDelivery.objects.get()
     assert delivery.event == "researcher.created"
     assert delivery.payload["data"] == {"researcher": {"id": researcher_id, "language": "zh-hans"}}
+
+
+def test_a_login_that_joins_a_researcher_known_by_unionid_creates_no_one(fast, receiver, wechat_sandbox, login,
+                                                                          django_capture_on_commit_callbacks):
+    endpoint_for(receiver, "/people", events=["researcher.created"])
+    known = WeChatIdentityFactory(appid="wx-another-app-of-the-publisher",
+                                  unionid=wechat_sandbox.wechat.unionid_for("mei"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert login("mei")["researcher"]["id"] == known.researcher_id
+
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_manuscript_status_change_tells_the_journal_and_the_authors(fast, receiver,
