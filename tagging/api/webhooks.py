@@ -54,7 +54,7 @@ class WebhookListCreateView(StaffApiMixin, ListAPIView):
     def get_queryset(self):
         return _own_endpoints(self.request).order_by("-created_at", "-id")
 
-    @extend_schema(tags=TAGS, responses={200: WebhookEndpointSerializer(many=True), **error_responses(401, 403)})
+    @extend_schema(tags=TAGS, responses={200: WebhookEndpointSerializer(many=True), **error_responses(401, 403, 429)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -80,11 +80,11 @@ class WebhookDetailView(StaffApiMixin, APIView):
             raise Http404
         return endpoint
 
-    @extend_schema(tags=TAGS, responses={200: WebhookEndpointSerializer, **error_responses(401, 403, 404)})
+    @extend_schema(tags=TAGS, responses={200: WebhookEndpointSerializer, **error_responses(401, 403, 404, 429)})
     def get(self, request, endpoint_id: int):
         return Response(WebhookEndpointSerializer(self._endpoint(request, endpoint_id)).data)
 
-    @extend_schema(tags=TAGS, responses={204: None, **error_responses(401, 403, 404)})
+    @extend_schema(tags=TAGS, responses={204: None, **error_responses(401, 403, 404, 429)})
     def delete(self, request, endpoint_id: int):
         webhook_endpoint_delete(endpoint=self._endpoint(request, endpoint_id))
         return Response(status=204)
