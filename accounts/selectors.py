@@ -128,3 +128,8 @@ def journal_accounts_verified() -> QuerySet[JournalAccount]:
 def journals_all() -> QuerySet[Journal]:
     """Every journal (enabled or not), in admin's order, with its journal system."""
     return Journal.objects.select_related("journal_system").order_by("journal_system__key", "key")
+
+
+def researcher_languages(*, researcher_ids) -> dict[int, str]:
+    """{researcher id: preferred language} of these researchers (those that still exist)."""
+    return dict(Researcher.objects.filter(pk__in=researcher_ids).values_list("pk", "language"))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.events import researcher_created_publish
 from accounts.models import AuthToken, Language, Researcher, User, WeChatIdentity
 from publisher_backend import wechat
 from publisher_backend.dispatch import enqueue_on_commit
@@ -78,6 +79,7 @@ def _identity_upsert(*, appid: str, openid: str, unionid: str, session_key: str,
                     user.set_unusable_password()
                     user.save()
                     researcher = Researcher.objects.create(user=user, language=language)
+                    researcher_created_publish(researcher_id=researcher.pk)
                 return WeChatIdentity.objects.create(researcher=researcher, appid=appid, openid=openid,
                                                      unionid=unionid, session_key=session_key)
         except IntegrityError:

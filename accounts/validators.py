@@ -1,12 +1,13 @@
 import ipaddress
 import re
-import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+
+from publisher_backend.outbound import private_address_refusal, resolved_addresses
 
 ORCID_PATTERN = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 _ORCID_URL_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
@@ -52,29 +53,8 @@ def platform_address_refusal(address: str, *, plain_http: bool) -> str | None:
     http is refused outside DEBUG except to such an allowed private address (the sandbox, a platform on the
     same private network): on the internet the platform token would travel in the clear.
     """
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return f"{address!r} is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if not ip.is_global:
-        if not settings.PLATFORM_ALLOW_PRIVATE_URLS:
-            return (f"{ip} is a private, loopback or link-local address "
-                    "(allowed only with PLATFORM_ALLOW_PRIVATE_URLS=true)")
-        return None
-    if plain_http and not settings.DEBUG:
-        return f"{ip} is a public address: use https"
-    return None
-
-
-def resolved_addresses(host: str, port: int | None = None) -> list[str]:
-    """The IP addresses a host name resolves to (the address itself for an IP literal); [] when it does not."""
-    try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        return []
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+    return private_address_refusal(address, plain_http=plain_http, allow_private=settings.PLATFORM_ALLOW_PRIVATE_URLS,
+                                   setting="PLATFORM_ALLOW_PRIVATE_URLS", debug=settings.DEBUG)
 
 
 def validate_platform_url(value: str) -> None:

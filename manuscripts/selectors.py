@@ -154,3 +154,22 @@ def manuscripts_with_verified_author() -> QuerySet[Manuscript]:
     """Manuscripts at least one researcher of ours authors (`authorships_verified`): the Mini Program's
     population of manuscripts, unordered, for aggregates."""
     return Manuscript.objects.filter(Exists(authorships_verified().filter(manuscript=OuterRef("pk")))).order_by()
+
+
+def manuscripts_journal_and_authors(*, manuscript_ids) -> dict[int, tuple[str | None, list[int]]]:
+    """{manuscript id: (its journal's key or None, the ids of researchers who see it as authors)} in two
+    queries, authors as manuscript_readers counts them (a verified account on the manuscript's own system)."""
+    manuscript_ids = list(manuscript_ids)
+    found: dict[int, tuple[str | None, list[int]]] = {
+        pk: (journal_key, []) for pk, journal_key in
+        Manuscript.objects.filter(pk__in=manuscript_ids).values_list("pk", "journal__key")}
+    accesses = (ManuscriptAccess.objects
+                .filter(manuscript_id__in=manuscript_ids, journal_account__status=JournalAccountStatus.VERIFIED,
+                        journal_account__journal_system_id=F("manuscript__journal_system_id"))
+                .order_by("journal_account__verified_at", "journal_account_id")
+                .values_list("manuscript_id", "journal_account__researcher_id"))
+    for manuscript_id, researcher_id in accesses:
+        authors = found[manuscript_id][1]
+        if researcher_id not in authors:
+            authors.append(researcher_id)
+    return found

@@ -193,8 +193,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Subscription messages have a queue of their own, so a notice never waits behind a long journal poll.
 # Workers consume both queues (docker-compose.yml, Procfile.dev): `-Q celery,notifications`.
 # Link-code mails ride the same queue: a researcher waiting for a code never waits behind a poll either.
+# Outbound webhooks have a queue of their own too (and a worker of their own in docker-compose.yml): a slow or
+# dead endpoint never holds a worker the product needs.
 CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"},
-                      "accounts.tasks.send_link_code": {"queue": "notifications"}}
+                      "accounts.tasks.send_link_code": {"queue": "notifications"},
+                      "tagging.tasks.webhook_*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule lives in code; django-celery-beat copies it into its tables at beat start-up.
 CELERY_BEAT_SCHEDULE = {
@@ -238,6 +241,14 @@ CELERY_BEAT_SCHEDULE = {
     "tagging-rules-nightly": {
         "task": "tagging.tasks.rules_nightly",
         "schedule": crontab(hour=3, minute=20),  # CELERY_TIMEZONE: a quiet hour in China
+    },
+    "tagging-webhook-sweep": {
+        "task": "tagging.tasks.webhook_sweep",
+        "schedule": 15,  # retries now due, endpoints back from a pause, what the after-commit trigger missed
+    },
+    "tagging-webhook-purge": {
+        "task": "tagging.tasks.webhook_purge",
+        "schedule": 60 * 60 * 24,
     },
 }
 
@@ -427,6 +438,21 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
+# Webhook URLs may point at private, loopback and link-local addresses (and use plain http there): only for tests
+# and a receiver on the same private network. Off, such URLs are refused when registered and on every delivery.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)  # connect, and each read, per attempt
+# Deliveries in flight per endpoint: a slow endpoint holds at most this many webhook workers. Keep it below the
+# webhook worker's concurrency, so other endpoints always find a free one.
+WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
+WEBHOOK_RETRY_BASE_SECONDS = 30  # backoff after a failed attempt (doubles, with jitter, capped)
+WEBHOOK_RETRY_MAX_SECONDS = 3600
+WEBHOOK_RETRY_WINDOW_SECONDS = 24 * 3600  # a delivery still failing this long after its event is marked failed
+WEBHOOK_LEASE_SECONDS = 120  # a delivery claimed by a worker that died is sent again after this (> one attempt)
+WEBHOOK_CIRCUIT_FAILURES = 5  # consecutive failed attempts that pause an endpoint…
+WEBHOOK_CIRCUIT_COOLDOWN_SECONDS = 300  # …this long; then one attempt at a time until one succeeds
+WEBHOOK_DRAIN_SECONDS = 20.0  # a task sends an endpoint's backlog this long, then queues the rest behind others
+WEBHOOK_DELIVERY_RETENTION_DAYS = 30  # delivered and failed deliveries are kept this long (admin's log)
 
 # --- Campaigns (tagging) -------------------------------------------------------------------------
 CAMPAIGN_BATCH_SIZE = 1000  # researchers per fan-out task (one transaction each)

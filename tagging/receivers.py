@@ -10,6 +10,11 @@ from manuscripts.selectors import manuscript_author_ids
 from payments import events as payment_events
 from payments.selectors.orders import order_payer_ids
 from tagging.services.rules import ACCOUNT_KINDS, MANUSCRIPT_KINDS, PAYMENT_KINDS, rules_reevaluate_researchers
+from tagging.services.webhook_sources import (
+    webhooks_manuscript_status_changed,
+    webhooks_order_paid,
+    webhooks_researcher_created,
+)
 
 
 def manuscript_status_changed(sender, *, changes, **kwargs) -> None:
@@ -26,9 +31,29 @@ def order_paid(sender, *, order_id: int, **kwargs) -> None:
     rules_reevaluate_researchers(researcher_ids=order_payer_ids(order_ids=[order_id]), kinds=PAYMENT_KINDS)
 
 
+# Webhooks: each event becomes deliveries to the endpoints that listen for it.
+
+
+def webhooks_on_researcher_created(sender, *, researcher_id, **kwargs) -> None:
+    webhooks_researcher_created(researcher_id=researcher_id)
+
+
+def webhooks_on_manuscript_status_changed(sender, *, changes, **kwargs) -> None:
+    webhooks_manuscript_status_changed(changes=changes)
+
+
+def webhooks_on_order_paid(sender, *, order_id, **kwargs) -> None:
+    webhooks_order_paid(order_id=order_id)
+
+
 def connect() -> None:
     manuscript_events.manuscript_status_changed.connect(manuscript_status_changed,
                                                         dispatch_uid="tagging.rules.manuscript_status_changed")
     account_events.journal_account_verified.connect(journal_account_verified,
                                                     dispatch_uid="tagging.rules.journal_account_verified")
     payment_events.order_paid.connect(order_paid, dispatch_uid="tagging.rules.order_paid")
+    account_events.researcher_created.connect(webhooks_on_researcher_created,
+                                              dispatch_uid="tagging.webhooks.researcher_created")
+    manuscript_events.manuscript_status_changed.connect(webhooks_on_manuscript_status_changed,
+                                                        dispatch_uid="tagging.webhooks.manuscript_status_changed")
+    payment_events.order_paid.connect(webhooks_on_order_paid, dispatch_uid="tagging.webhooks.order_paid")

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from publisher_backend.dispatch import coalesced_task_started, enqueue_now
-from tagging.services import official_account, rules
+from tagging.services import official_account, rules, webhooks
 from tagging.services.campaigns import campaign_oa_send as _campaign_oa_send
 from tagging.services.campaigns import campaign_oa_send_finished as _campaign_oa_send_finished
 from tagging.services.campaigns import campaign_plan as _campaign_plan
@@ -13,6 +13,8 @@ from tagging.services.campaigns import campaign_send_batch as _campaign_send_bat
 from tagging.services.campaigns import campaigns_launch_due as _campaigns_launch_due
 from tagging.services.enrichment import researchers_enrich_due as _researchers_enrich_due
 from tagging.wechat_oa import OaUnavailable, oa_enabled
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=600, time_limit=660)
@@ -68,7 +70,6 @@ def oa_follower_refresh(openid: str) -> bool:
     return official_account.oa_follower_refresh(openid=openid) is not None
 
 
-logger = logging.getLogger(__name__)
 
 # A whole tag over a large population may take a while; it writes its progress batch by batch.
 EVALUATION_TIME_LIMITS = {"soft_time_limit": 3600, "time_limit": 3660}
@@ -90,3 +91,22 @@ def rules_nightly() -> dict:
         enqueue_now("tagging.tasks.tag_rules_evaluate", tag_id)
     logger.info("tag rules nightly: %d assignments expired, %d tags to re-evaluate", expired, len(tag_ids))
     return {"expired": expired, "tags": len(tag_ids)}
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def webhook_deliver(endpoint_id: int) -> dict:
+    """Send one endpoint's due deliveries for a bounded time (tagging.services.webhooks)."""
+    report = webhooks.webhook_deliveries_send(endpoint_id=endpoint_id)
+    return {"attempted": report.attempted, "delivered": report.delivered, "more_due": report.more_due}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def webhook_sweep() -> int:
+    """Beat: a sender for every endpoint with deliveries due."""
+    return webhooks.webhooks_sweep()
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def webhook_purge() -> int:
+    """Beat, daily: old delivered and failed deliveries go."""
+    return webhooks.webhook_deliveries_purge()

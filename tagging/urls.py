@@ -1,8 +1,8 @@
-"""Tagging's API under /api/v1/: the staff API (api/staff_*.py), campaigns and the researcher's interests."""
+"""Tagging's API under /api/v1/: the staff API, campaigns and the researcher's interests."""
 
 from django.urls import path
 
-from tagging.api import campaigns, interests, segments
+from tagging.api import campaigns, interests, segments, webhooks
 
 urlpatterns: list = [
     path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
@@ -12,3 +12,4 @@ urlpatterns: list = [
 ]
 urlpatterns += segments.urlpatterns
 urlpatterns += interests.urlpatterns
+urlpatterns += webhooks.urlpatterns

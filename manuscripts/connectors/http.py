@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -32,12 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import NameResolutionError
-from urllib3.util.connection import create_connection
 
 from accounts.validators import platform_address_refusal
 from manuscripts.connectors.base import (
@@ -47,6 +41,7 @@ from manuscripts.connectors.base import (
     RequestGate,
     RequestLimits,
 )
+from publisher_backend.outbound import guarded_session as outbound_guarded_session
 
 USER_AGENT = "ScholarLink/1.0 (+journal status sync)"
 SNIPPET_CHARS = 120  # of an unreadable body, quoted in error messages
@@ -57,61 +52,11 @@ class AddressRefused(ConnectorError):
     """The base URL leads to an address we do not call (private network, or plain http on the internet)."""
 
 
-class _GuardedConnection:
-    """Resolves the host itself and connects only to addresses :func:`platform_address_refusal` allows."""
-
-    def _new_conn(self) -> socket.socket:
-        plain_http = not isinstance(self, HTTPSConnection)
-        try:
-            infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
-        except socket.gaierror as error:
-            raise NameResolutionError(self.host, self, error) from error
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        for address in addresses:  # every answer must be allowed: a mixed answer is a rebinding attempt
-            refusal = platform_address_refusal(address, plain_http=plain_http)
-            if refusal is not None:
-                raise AddressRefused(f"{self.host} is not called: {refusal}")
-        last_error: OSError | None = None
-        for address in addresses:  # connect to the checked address itself, never to a new lookup of the name
-            try:
-                return create_connection((address, self.port), self.timeout, source_address=self.source_address,
-                                         socket_options=self.socket_options)
-            except OSError as error:
-                last_error = error
-        raise last_error or OSError(f"no address for {self.host}")
-
-
-class _GuardedHTTPConnection(_GuardedConnection, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
-    pass
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class GuardedAdapter(HTTPAdapter):
-    """requests' adapter with :class:`_GuardedConnection` under both schemes."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-
-
 def guarded_session(session: requests.Session | None = None) -> requests.Session:
-    """``session`` (or a new one) that connects only where platforms may be, and ignores proxy variables."""
-    session = session or requests.Session()
-    session.trust_env = False
-    for scheme in ("http://", "https://"):
-        session.mount(scheme, GuardedAdapter())
-    return session
+    """``session`` (or a new one) that connects only where platforms may be (publisher_backend.outbound, with
+    :func:`accounts.validators.platform_address_refusal`), and ignores proxy variables."""
+    return outbound_guarded_session(address_refusal=platform_address_refusal, refused_error=AddressRefused,
+                                    session=session)
 
 
 # What carries a credential in an error text: URL user info, token-like query parameters, authorization

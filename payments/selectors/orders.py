@@ -73,3 +73,8 @@ def order_payer_ids(*, order_ids) -> list[int]:
     return sorted({payer or author for payer, author in
                    Order.objects.filter(pk__in=order_ids).values_list("payer_id", "researcher_id")
                    if payer or author})
+
+
+def order_with_journal(*, order_id: int) -> Order | None:
+    """An order with its journal, for what other systems are told when it is paid (tagging's webhooks)."""
+    return Order.objects.select_related("journal").filter(pk=order_id).first()

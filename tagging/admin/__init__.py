@@ -1,3 +1,13 @@
 """Tagging in admin, one module per area (each registers its models)."""
 
-from tagging.admin import analytics, campaigns, enrichment, imports, interests, official_account, rules, tags  # noqa: F401
+from tagging.admin import (  # noqa: F401
+    analytics,
+    campaigns,
+    enrichment,
+    imports,
+    interests,
+    official_account,
+    rules,
+    tags,
+    webhooks,
+)

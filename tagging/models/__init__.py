@@ -18,3 +18,4 @@ from tagging.models.rules import AudienceMember, EvaluationState, RuleKind, TagR
 from tagging.models.segments import Segment  # noqa: F401
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
+from tagging.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401
