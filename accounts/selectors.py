@@ -44,3 +44,9 @@ def researcher_ids_by_reference(*, ids=(), orcids=(), unionids=()) -> dict[tuple
 def researcher_orcids(*, researcher_ids) -> dict[int, str]:
     """{researcher id: ORCID iD} for those of these researchers who gave one."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).exclude(orcid="").values_list("pk", "orcid"))
+
+
+def researchers_for_staff() -> QuerySet[Researcher]:
+    """Every researcher, with only what other systems read (staff API, exports): id, display name, language,
+    ORCID iD, updated_at."""
+    return Researcher.objects.only("id", "display_name", "language", "orcid", "orcid_verified_at", "updated_at")

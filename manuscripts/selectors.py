@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -76,3 +76,29 @@ def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript
 def manuscript_for_payments(*, manuscript_id: int) -> Manuscript | None:
     """A manuscript with its journal, for charges that belong to it (payments)."""
     return Manuscript.objects.select_related("journal").filter(pk=manuscript_id).first()
+
+
+def manuscripts_for_staff() -> QuerySet[Manuscript]:
+    """Every manuscript with its journal and journal system, for other systems (staff API, exports)."""
+    return Manuscript.objects.select_related("journal", "journal_system")
+
+
+def manuscript_timelines(*, manuscript_ids) -> dict[int, list[StatusEvent]]:
+    """{manuscript id: its status events, oldest first} for these manuscripts, in one query."""
+    timelines: dict[int, list[StatusEvent]] = {pk: [] for pk in manuscript_ids}
+    for event in StatusEvent.objects.filter(manuscript_id__in=manuscript_ids).order_by("occurred_at", "id"):
+        timelines[event.manuscript_id].append(event)
+    return timelines
+
+
+def manuscript_author_ids(*, manuscript_ids) -> dict[int, list[int]]:
+    """{manuscript id: ids of the researchers a verified account on its own journal system lists as authors}."""
+    authors: dict[int, list[int]] = {pk: [] for pk in manuscript_ids}
+    rows = (ManuscriptAccess.objects.filter(manuscript_id__in=manuscript_ids,
+                                            journal_account__status=JournalAccountStatus.VERIFIED,
+                                            journal_account__journal_system_id=F("manuscript__journal_system_id"))
+            .order_by("manuscript_id", "journal_account__researcher_id")
+            .values_list("manuscript_id", "journal_account__researcher_id").distinct())
+    for manuscript_id, researcher_id in rows:
+        authors[manuscript_id].append(researcher_id)
+    return authors

@@ -384,6 +384,13 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key
+STAFF_API_PAGE_SIZE = 100  # list items per page unless ?page_size= (at most STAFF_API_MAX_PAGE_SIZE)
+STAFF_API_MAX_PAGE_SIZE = 1000
+STAFF_API_MAX_ASSIGNMENT_ENTRIES = 1000  # researchers per POST /api/v1/staff/tag-assignments
+# Lists of rows stamped by the application's clock (manuscripts, orders) stop this much earlier than the write
+# horizon (tagging.selectors.feeds): the time between reading the clock and the transaction reaching PostgreSQL.
+STAFF_API_APP_CLOCK_MARGIN_SECONDS = 5
+EXPORT_CHUNK_SIZE = 2000  # rows read per round trip (server-side cursor) while an export streams
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)

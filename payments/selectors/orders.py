@@ -47,3 +47,8 @@ def charge_label(*, kind: str, language: str, charge_kinds: dict[str, ChargeKind
     many orders, so the table is read once."""
     charge_kind = (charge_kinds if charge_kinds is not None else charge_kinds_by_code()).get(kind)
     return charge_kind.localized_name(language) if charge_kind else kind
+
+
+def orders_for_staff() -> QuerySet[Order]:
+    """Every order with its journal, for other systems (staff API, exports)."""
+    return Order.objects.select_related("journal")

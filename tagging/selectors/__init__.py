@@ -1,0 +1,1 @@
+"""Tagging's reads, one module per area (feeds, datasets, …)."""
