@@ -1,0 +1,3 @@
+"""Tagging in admin, one module per area (each registers its models)."""
+
+from tagging.admin import staff_api  # noqa: F401
