@@ -53,7 +53,8 @@ class TagCreateView(StaffApiMixin, APIView):
     required_scope = ApiScope.TAGS_WRITE
 
     @extend_schema(request=TagCreateSerializer, responses={201: TagSerializer, **error_responses(400, 401, 403, 409, 429)},
-                   tags=TAGS, operation_id="staff_tags_create")
+                   tags=TAGS, operation_id="staff_tags_create",
+                   extensions={RULES_BEYOND_SCHEMA: ["name.en", "name.zh-hans"]})
     def post(self, request):
         given = TagCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -137,9 +138,10 @@ class FeedView(StaffApiMixin, APIView):
         return replace_query_param(url, "cursor", position.encode())
 
 
-def _feed_schema(item, filters, description: str, operation_id: str):
+def _feed_schema(item, filters, description: str, operation_id: str, rules_beyond_schema=("cursor",)):
     return extend_schema(
         parameters=[filters], tags=TAGS, description=description, operation_id=operation_id,
+        extensions={RULES_BEYOND_SCHEMA: list(rules_beyond_schema)},
         responses={200: inline_serializer(f"Staff{item.__name__.removeprefix('Staff')}Page", fields={
             "results": item(many=True), "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True)}), **error_responses(400, 401, 403, 429)})
@@ -160,7 +162,7 @@ class ResearcherFeedView(FeedView):
 
     @_feed_schema(StaffResearcherSerializer, ResearcherFeedFilterSerializer,
                   "Researchers with their tags (slugs), oldest change first; an unknown `tag` is a 400.",
-                  "staff_researchers_list")
+                  "staff_researchers_list", rules_beyond_schema=("cursor", "tag"))
     def get(self, request):
         return super().get(request)
 

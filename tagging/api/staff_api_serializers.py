@@ -19,11 +19,12 @@ MAX_ID = 2**63 - 1
 
 
 class LocalizedNameSerializer(serializers.Serializer):
-    en = StrictCharField(max_length=100)
+    en = StrictCharField(max_length=100, help_text="Text without NUL characters.")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["zh-hans"] = StrictCharField(max_length=100, required=False, allow_blank=True)
+        fields["zh-hans"] = StrictCharField(max_length=100, required=False, allow_blank=True,
+                                            help_text="Text without NUL characters.")
         return fields
 
 
