@@ -13,12 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.response import Response
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.selectors import researcher_ids_by_reference
 from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 from tagging.api.staff_api_serializers import (
     ExportFilterSerializer,
@@ -34,11 +33,12 @@ from tagging.api.staff_api_serializers import (
 )
 from tagging.authentication import StaffApiMixin
 from tagging.exports import FORMATS, export_response
-from tagging.models import ApiKey, ApiScope, AssignmentSource
+from tagging.models import ApiKey, ApiScope
 from tagging.selectors.datasets import DATASETS, MANUSCRIPTS, ORDERS, RESEARCHERS, Dataset
 from tagging.selectors.feeds import InvalidCursor, Position, feed_page
 from tagging.selectors.staff_api import researchers_with_tag, tag_by_slug
-from tagging.services.tags import tag_create, tags_assign, tags_remove
+from tagging.services.bulk_tagging import tags_apply_by_reference
+from tagging.services.tags import tag_create
 
 TAGS = ["staff API"]
 
@@ -52,7 +52,8 @@ class TagCreateView(StaffApiMixin, APIView):
 
     required_scope = ApiScope.TAGS_WRITE
 
-    @extend_schema(request=TagCreateSerializer, responses={201: TagSerializer, **error_responses(400, 401, 403, 409, 429)},
+    @extend_schema(request=TagCreateSerializer,
+                   responses={201: TagSerializer, **error_responses(400, 401, 403, 409, 429)},
                    tags=TAGS, operation_id="staff_tags_create",
                    extensions={RULES_BEYOND_SCHEMA: ["name.en", "name.zh-hans"]})
     def post(self, request):
@@ -72,7 +73,8 @@ class TagAssignmentsView(StaffApiMixin, APIView):
 
     @extend_schema(request=TagAssignmentsSerializer,
                    responses={200: TagAssignmentsResultSerializer, **error_responses(400, 401, 403, 429)},
-                   tags=TAGS, operation_id="staff_tag_assignments", extensions={RULES_BEYOND_SCHEMA: ["tag", "researchers"]})
+                   tags=TAGS, operation_id="staff_tag_assignments",
+                   extensions={RULES_BEYOND_SCHEMA: ["tag", "researchers"]})
     def post(self, request):
         given = TagAssignmentsSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -80,21 +82,9 @@ class TagAssignmentsView(StaffApiMixin, APIView):
         tag = tag_by_slug(slug=data["tag"])
         if tag is None:
             raise _unknown_tag(data["tag"])
-        references = data["researchers"]
-        found = researcher_ids_by_reference(
-            ids=[value for kind, _entry, value in references if kind == "id"],
-            orcids=[value for kind, _entry, value in references if kind == "orcid"],
-            unionids=[value for kind, _entry, value in references if kind == "unionid"])
-        matched_ids, unmatched = [], []
-        for kind, entry, value in references:
-            researcher_id = found.get((kind, value))
-            if researcher_id is None:
-                unmatched.append(entry)
-            else:
-                matched_ids.append(researcher_id)
-        change = tags_assign if data["action"] == "add" else tags_remove
-        changed = change(tag=tag, researcher_ids=matched_ids, source=AssignmentSource.API, actor=request.auth.name)
-        return Response({"matched": len(matched_ids), "changed": len(changed), "unmatched": unmatched})
+        result = tags_apply_by_reference(tag=tag, action=data["action"], references=data["researchers"],
+                                         actor=request.auth.name)
+        return Response({"matched": result.matched, "changed": result.changed, "unmatched": result.unmatched})
 
 
 class FeedView(StaffApiMixin, APIView):
