@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import linking
 from accounts.models import AuthToken, JournalAccount, JournalAccountStatus, Researcher, User, WeChatIdentity
+from accounts.services import researchers_touch
 from publisher_backend.errors import Conflict
 
 
@@ -33,6 +34,10 @@ class ResearcherAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [WeChatIdentityInline]
     list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        researchers_touch(researcher_ids=[obj.pk])  # other systems read the change through updated_since
 
 
 @admin.register(WeChatIdentity)

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrcidProof, Researcher
+from accounts.services import researchers_touch
 from accounts.validators import ORCID_PATTERN, normalize_orcid, orcid_check_digit
 from publisher_backend.errors import ApiError, Throttled
 from publisher_backend.ratelimit import rate_limit_hit
@@ -190,6 +191,7 @@ def orcid_proof_complete(*, state: str, code: str, error: str, browser_nonce: st
                 researcher.display_name = name[:64]
                 update_fields.append("display_name")
             researcher.save(update_fields=update_fields)
+            researchers_touch(researcher_ids=[researcher.pk])
             OrcidProof.objects.filter(pk=proof.pk).update(outcome="proven")
     except IntegrityError as exc:  # a concurrent proof of the same iD by another researcher won
         raise fail(OrcidProofFailed.TAKEN) from exc

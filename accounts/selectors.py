@@ -133,3 +133,9 @@ def journals_all() -> QuerySet[Journal]:
 def researcher_languages(*, researcher_ids) -> dict[int, str]:
     """{researcher id: preferred language} of these researchers (those that still exist)."""
     return dict(Researcher.objects.filter(pk__in=researcher_ids).values_list("pk", "language"))
+
+
+def researchers_for_staff() -> QuerySet[Researcher]:
+    """Every researcher, with only what other systems read (staff API, exports): id, display name, language,
+    ORCID iD, updated_at."""
+    return Researcher.objects.only("id", "display_name", "language", "orcid", "orcid_verified_at", "updated_at")

@@ -79,6 +79,7 @@ def _identity_upsert(*, appid: str, openid: str, unionid: str, session_key: str,
                     user.set_unusable_password()
                     user.save()
                     researcher = Researcher.objects.create(user=user, language=language)
+                    researchers_touch(researcher_ids=[researcher.pk])  # the database's clock, not this process's
                     researcher_created_publish(researcher_id=researcher.pk)
                 return WeChatIdentity.objects.create(researcher=researcher, appid=appid, openid=openid,
                                                      unionid=unionid, session_key=session_key)
@@ -202,7 +203,17 @@ def researcher_update_profile(*, researcher: Researcher, changes: dict) -> Resea
     return researcher
 
 
+class ClockNow(Now):
+    """The database's clock when the row is written (PostgreSQL's clock_timestamp()), not when the statement or
+    the transaction began: the stamp is then always later than the moment the writing transaction appeared in
+    pg_stat_activity, which the staff API's `updated_since` relies on (tagging.selectors.staff_api)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CLOCK_TIMESTAMP()", **extra_context)
+
+
 def researchers_touch(*, researcher_ids) -> int:
-    """Mark what other systems read of these researchers as changed now (profile or tags), with the database's
-    transaction time: a reader of `updated_since` can then tell which changes may still be uncommitted."""
-    return Researcher.objects.filter(pk__in=researcher_ids).update(updated_at=Now())
+    """Mark what other systems read of these researchers (profile, ORCID iD, tags) as changed now, with the
+    database's clock: a reader of `updated_since` can then tell which changes may still be uncommitted.
+    Call it inside the transaction that makes the change."""
+    return Researcher.objects.filter(pk__in=researcher_ids).update(updated_at=ClockNow())

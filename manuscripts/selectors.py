@@ -173,3 +173,29 @@ def manuscripts_journal_and_authors(*, manuscript_ids) -> dict[int, tuple[str | 
         if researcher_id not in authors:
             authors.append(researcher_id)
     return found
+
+
+def manuscripts_for_staff() -> QuerySet[Manuscript]:
+    """Every manuscript with its journal and journal system, for other systems (staff API, exports)."""
+    return Manuscript.objects.select_related("journal", "journal_system")
+
+
+def manuscript_timelines(*, manuscript_ids) -> dict[int, list[StatusEvent]]:
+    """{manuscript id: its status events, oldest first} for these manuscripts, in one query."""
+    timelines: dict[int, list[StatusEvent]] = {pk: [] for pk in manuscript_ids}
+    for event in StatusEvent.objects.filter(manuscript_id__in=manuscript_ids).order_by("occurred_at", "id"):
+        timelines[event.manuscript_id].append(event)
+    return timelines
+
+
+def manuscript_author_ids(*, manuscript_ids) -> dict[int, list[int]]:
+    """{manuscript id: ids of the researchers a verified account on its own journal system lists as authors}."""
+    authors: dict[int, list[int]] = {pk: [] for pk in manuscript_ids}
+    rows = (ManuscriptAccess.objects.filter(manuscript_id__in=manuscript_ids,
+                                            journal_account__status=JournalAccountStatus.VERIFIED,
+                                            journal_account__journal_system_id=F("manuscript__journal_system_id"))
+            .order_by("manuscript_id", "journal_account__researcher_id")
+            .values_list("manuscript_id", "journal_account__researcher_id").distinct())
+    for manuscript_id, researcher_id in rows:
+        authors[manuscript_id].append(researcher_id)
+    return authors

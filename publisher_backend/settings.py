@@ -453,6 +453,13 @@ WEBHOOK_CIRCUIT_FAILURES = 5  # consecutive failed attempts that pause an endpoi
 WEBHOOK_CIRCUIT_COOLDOWN_SECONDS = 300  # …this long; then one attempt at a time until one succeeds
 WEBHOOK_DRAIN_SECONDS = 20.0  # a task sends an endpoint's backlog this long, then queues the rest behind others
 WEBHOOK_DELIVERY_RETENTION_DAYS = 30  # delivered and failed deliveries are kept this long (admin's log)
+STAFF_API_PAGE_SIZE = 100  # list items per page unless ?page_size= (at most STAFF_API_MAX_PAGE_SIZE)
+STAFF_API_MAX_PAGE_SIZE = 1000
+STAFF_API_MAX_ASSIGNMENT_ENTRIES = 1000  # researchers per POST /api/v1/staff/tag-assignments
+# Lists of rows stamped by the application's clock (manuscripts, orders) stop this much earlier than the write
+# horizon (tagging.selectors.feeds): the time between reading the clock and the transaction reaching PostgreSQL.
+STAFF_API_APP_CLOCK_MARGIN_SECONDS = 5
+EXPORT_CHUNK_SIZE = 2000  # rows read per round trip (server-side cursor) while an export streams
 
 # --- Campaigns (tagging) -------------------------------------------------------------------------
 CAMPAIGN_BATCH_SIZE = 1000  # researchers per fan-out task (one transaction each)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tagging.api import campaigns, interests, segments, webhooks
+from tagging.api import campaigns, interests, segments, staff_api, webhooks
 
 urlpatterns: list = [
     path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
@@ -13,3 +13,4 @@ urlpatterns: list = [
 urlpatterns += segments.urlpatterns
 urlpatterns += interests.urlpatterns
 urlpatterns += webhooks.urlpatterns
+urlpatterns += staff_api.urlpatterns

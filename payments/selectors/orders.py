@@ -78,3 +78,8 @@ def order_payer_ids(*, order_ids) -> list[int]:
 def order_with_journal(*, order_id: int) -> Order | None:
     """An order with its journal, for what other systems are told when it is paid (tagging's webhooks)."""
     return Order.objects.select_related("journal").filter(pk=order_id).first()
+
+
+def orders_for_staff() -> QuerySet[Order]:
+    """Every order with its journal, for other systems (staff API, exports)."""
+    return Order.objects.select_related("journal")

@@ -8,6 +8,7 @@ from tagging.admin import (  # noqa: F401
     interests,
     official_account,
     rules,
+    staff_api,
     tags,
     webhooks,
 )
