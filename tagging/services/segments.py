@@ -227,6 +227,8 @@ def _tag_carried(tag_ids: list[int], now: datetime) -> Exists:
 def _condition(tree: tuple, now: datetime) -> Q:
     operator, argument = tree
     if operator == "all":
+        if not argument:
+            return Q(pk__isnull=False)  # everyone; an empty Q() would stay "everyone" under "not" too
         return Q(*[_condition(child, now) for child in argument])
     if operator == "any":
         if not argument:

@@ -124,6 +124,7 @@ def test_empty_all_is_everyone_and_empty_any_is_nobody():
     assert members({"all": []}) == everyone
     assert members({"any": []}) == set()
     assert members({"not": {"any": []}}) == everyone
+    assert members({"not": {"all": []}}) == set()
     assert segment_count({"any": []}) == 0
 
 
