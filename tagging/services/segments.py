@@ -281,6 +281,11 @@ def segment_sample(expression: Any, size: int = SAMPLE_SIZE) -> list[int]:
     return list(segment_researchers(expression).order_by("?").values_list("pk", flat=True)[:size])
 
 
+def segment_sample_researchers(expression: Any, size: int = SAMPLE_SIZE) -> list[Researcher]:
+    """Up to `size` researchers of the segment (id and display name loaded), picked at random, for admin."""
+    return list(segment_researchers(expression).order_by("?").only("pk", "display_name")[:size])
+
+
 def segment_count_cached(expression: Any) -> tuple[int, datetime]:
     """(count, when it was counted): the count from the cache if made in the last COUNT_CACHE_SECONDS (admin
     shows it on every page view; a few minutes old is fine there)."""
