@@ -146,3 +146,21 @@ def test_sql_segment_equals_the_plain_reading(people, manuscripts, accesses, exp
         assert set(segment_researchers(parsed).values_list("pk", flat=True)) == expected, expression
         assert segment_count(parsed) == len(expected)
         transaction.set_rollback(True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(people=researchers_st, manuscripts=manuscripts_st, accesses=accesses_st, slug=st.sampled_from(TAGS),
+       others=st.lists(expressions, max_size=3))
+def test_counts_driven_by_a_tag_equal_the_plain_reading(people, manuscripts, accesses, slug, others):
+    # A tag among an "all" lets the count read that tag's assignments instead of every researcher.
+    expression = {"all": [*others, {"tag": slug}]}
+    with transaction.atomic():
+        facts = build_world(people, manuscripts, accesses)
+        now = timezone.now()
+
+        expected = {pk for pk, person in facts.items() if evaluate(expression, person, now)}
+
+        assert segment_count(expression) == len(expected), expression
+        assert set(segment_researchers(expression).values_list("pk", flat=True)) == expected, expression
+        transaction.set_rollback(True)
