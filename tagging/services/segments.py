@@ -270,16 +270,27 @@ def _condition(tree: tuple, now: datetime, ref: str = "pk", prefix: str = "") ->
     raise AssertionError(operator)  # segment_parse builds no other node
 
 
-def _tag_driven(tree: tuple) -> tuple[int, list[tuple]] | None:
-    """(tag id, the other conditions) when every member must carry one tag: the tree is that tag, or an "all"
-    with it among its terms. Counting then reads that tag's assignments (one per researcher, by the unique
-    constraint) and never scans researchers, as a hand-written count would."""
+def _tag_ids_alone(tree: tuple) -> list[int] | None:
+    """The tag ids when the tree is a tag, or an "any" of tags only."""
     if tree[0] == "tag":
-        return tree[1], []
+        return [tree[1]]
+    if tree[0] == "any" and tree[1] and all(child[0] == "tag" for child in tree[1]):
+        return [child[1] for child in tree[1]]
+    return None
+
+
+def _tag_driven(tree: tuple) -> tuple[list[int], list[tuple]] | None:
+    """(tag ids, the other conditions) when every member must carry one of some tags: the tree is a tag or an
+    "any" of tags, or an "all" with one among its terms. Counting then reads those tags' assignments and never
+    scans researchers, as a hand-written count would."""
+    alone = _tag_ids_alone(tree)
+    if alone:
+        return alone, []
     if tree[0] == "all":
         for index, child in enumerate(tree[1]):
-            if child[0] == "tag":
-                return child[1], [other for position, other in enumerate(tree[1]) if position != index]
+            alone = _tag_ids_alone(child)
+            if alone:
+                return alone, [other for position, other in enumerate(tree[1]) if position != index]
     return None
 
 
@@ -297,10 +308,12 @@ def segment_count(expression: Any) -> int:
     if driven is None:
         return segment_researchers(parsed).count()
     now = timezone.now()
-    tag_id, others = driven
-    return (TagAssignment.objects.filter(tag_id=tag_id).filter(_live(now))
-            .filter(*[_condition(other, now, ref="researcher_id", prefix="researcher__") for other in others])
-            .count())
+    tag_ids, others = driven
+    assignments = (TagAssignment.objects.filter(tag_id__in=tag_ids).filter(_live(now))
+                   .filter(*[_condition(other, now, ref="researcher_id", prefix="researcher__") for other in others]))
+    if len(tag_ids) == 1:
+        return assignments.count()  # one assignment per researcher and tag (the unique constraint)
+    return assignments.values("researcher_id").distinct().count()
 
 
 def segment_sample(expression: Any, size: int = SAMPLE_SIZE) -> list[int]:
