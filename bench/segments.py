@@ -155,7 +155,7 @@ def seed(researchers: int) -> dict:
     systems = [JournalSystem.objects.create(key=key, name_en=key, platform=platform, base_url="https://example.org",
                                             credentials={}) for key, platform, _journals in SYSTEMS]
     journals = {system.pk: [Journal.objects.create(journal_system=system, key=key, platform_path=key, name_en=key)
-                            for key in keys] for system, (_key, _platform, keys) in zip(systems, SYSTEMS)}
+                            for key in keys] for system, (_key, _platform, keys) in zip(systems, SYSTEMS, strict=True)}
     tags = Tag.objects.bulk_create([Tag(slug=f"t{rank:03d}", name_en=f"Tag {rank}") for rank in range(TAGS)])
     connection.close()
     # Popularity: tag of rank r is drawn with weight 1/(r+1)^0.9; the most popular ends up on roughly half.
@@ -323,7 +323,7 @@ def main() -> int:
     for name, expression, sql, params in expressions(world):
         parsed = segment_parse(expression)
 
-        def hand() -> int:
+        def hand(sql: str = sql, params: list = params) -> int:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return cursor.fetchone()[0]
@@ -331,7 +331,7 @@ def main() -> int:
         ours_count, hand_count = segment_count(parsed), hand()  # warm-up, and the check
         ours_times, hand_times = [], []
         for _run in range(args.repeat):
-            ours_times.append(timed(lambda: segment_count(parsed))[0])
+            ours_times.append(timed(lambda parsed=parsed: segment_count(parsed))[0])
             hand_times.append(timed(hand)[0])
         ours_ms, hand_ms = statistics.median(ours_times), statistics.median(hand_times)
         ratio = ours_ms / hand_ms if hand_ms else float("inf")

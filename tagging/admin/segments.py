@@ -46,7 +46,12 @@ class SegmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["expression"].widget.attrs["data-preview-url"] = reverse("admin:tagging_segment_preview")
+        attrs = self.fields["expression"].widget.attrs
+        attrs["data-preview-url"] = reverse("admin:tagging_segment_preview")
+        # What the composer under the field offers (segment_preview.js): each term's possible values.
+        attrs["data-vocabulary"] = json.dumps(segment_vocabulary(), ensure_ascii=False)
+        attrs["data-labels"] = json.dumps({"add": str(_("Add to the expression")), "not": str(_("not")),
+                                           "all": str(_("all of")), "any": str(_("any of"))}, ensure_ascii=False)
 
     def clean_expression(self):
         expression = self.cleaned_data["expression"]
@@ -54,6 +59,17 @@ class SegmentForm(forms.ModelForm):
         if problems:
             raise forms.ValidationError(problems)
         return expression
+
+
+def segment_vocabulary() -> dict[str, list[str]]:
+    """The values each term may take: tag slugs, journal keys (bare and system/key), statuses, platforms, languages."""
+    journals: list[str] = []
+    for system in journal_systems_enabled():
+        for journal in system.journals.all():
+            journals += [journal.key, f"{system.key}/{journal.key}"]
+    return {"tag": list(Tag.objects.order_by("slug").values_list("slug", flat=True)[:1000]),
+            "journal": list(dict.fromkeys(journals)), "status": list(CanonicalStatus.values),
+            "platform": list(Platform.values), "language": list(Language.values), "active_since": []}
 
 
 def _member_links(researchers) -> str:
@@ -102,16 +118,8 @@ class SegmentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("names"))
     def vocabulary(self, _segment: Segment) -> str:
-        journals = [f"{journal.key} ({system.key}/{journal.key})" for system in journal_systems_enabled()
-                    for journal in system.journals.all()]
-        rows = [
-            ("tag", ", ".join(Tag.objects.order_by("slug").values_list("slug", flat=True)[:500])),
-            ("journal", ", ".join(journals)),
-            ("status", ", ".join(CanonicalStatus.values)),
-            ("platform", ", ".join(Platform.values)),
-            ("language", ", ".join(Language.values)),
-        ]
-        return format_html_join("", "<p><b>{}</b>: {}</p>", rows)
+        return format_html_join("", "<p><b>{}</b>: {}</p>", (
+            (term, ", ".join(values)) for term, values in segment_vocabulary().items() if values))
 
     def save_model(self, request, segment: Segment, form, change: bool) -> None:
         if not change:

@@ -110,7 +110,7 @@ def build_world(people: list[dict], manuscripts: list[tuple], accesses: list[tup
         facts[researcher.pk] = {"language": person["language"], "last_seen_at": person["last_seen_at"],
                                 "tags": person_tags, "journal_references": set(), "statuses": set(),
                                 "platforms": set()}
-    for account, verified, researcher_id, platform in accounts:
+    for _account, verified, researcher_id, platform in accounts:
         if verified:
             facts[researcher_id]["platforms"].add(platform)
     seen = set()
