@@ -8,6 +8,7 @@ from tagging.admin import (  # noqa: F401
     interests,
     official_account,
     rules,
+    segments,
     staff_api,
     tags,
     webhooks,

@@ -64,8 +64,9 @@ class TagAssignment(models.Model):
         verbose_name = _("tag assignment")
         verbose_name_plural = _("tag assignments")
         constraints = [models.UniqueConstraint(fields=["researcher", "tag"], name="tag_assignment_unique")]
-        # Segments read "who carries tag T": the unique index serves researcher → tags, this one tag → researchers.
-        indexes = [models.Index(fields=["tag", "researcher"], name="tag_assignment_tag_researcher")]
+        # Segments read "who carries tag T": the unique index serves researcher → tags, this one tag → researchers,
+        # with the expiry, so that counting a tag's carriers reads the index alone (bench/segments.py).
+        indexes = [models.Index(fields=["tag", "researcher", "expires_at"], name="tag_assignment_tag_carriers")]
 
     def __str__(self) -> str:
         return f"{self.tag_id}→{self.researcher_id}"

@@ -216,50 +216,82 @@ def segment_problems(expression: Any) -> list[str]:
 # --- evaluation -------------------------------------------------------------------------------------------------
 
 
-def _tag_carried(tag_ids: list[int], now: datetime) -> Exists:
-    assignments = TagAssignment.objects.filter(researcher=OuterRef("pk")).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+def _live(now: datetime) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+
+
+def _tag_carried(tag_ids: list[int], now: datetime, ref: str) -> Exists:
+    assignments = TagAssignment.objects.filter(researcher=OuterRef(ref)).filter(_live(now))
     if len(tag_ids) == 1:
         return Exists(assignments.filter(tag_id=tag_ids[0]))
     return Exists(assignments.filter(tag_id__in=tag_ids))
 
 
-def _condition(tree: tuple, now: datetime) -> Q:
+def _condition(tree: tuple, now: datetime, ref: str = "pk", prefix: str = "") -> Q:
+    """The tree as a condition on rows that name a researcher: researchers themselves (ref "pk", no prefix) or
+    tag assignments (ref "researcher_id", prefix "researcher__")."""
     operator, argument = tree
     if operator == "all":
-        return Q(*[_condition(child, now) for child in argument])
+        if not argument:
+            return Q(pk__isnull=False)  # everyone; an empty Q() would stay "everyone" under "not" too
+        return Q(*[_condition(child, now, ref, prefix) for child in argument])
     if operator == "any":
         if not argument:
             return Q(pk__in=[])
         # Tags and journals side by side in one "any" become one EXISTS each (`tag_id IN (…)`), not one per term.
         tag_ids = [child[1] for child in argument if child[0] == "tag"]
         journal_ids = [pk for child in argument if child[0] == "journal" for pk in child[1]]
-        conditions = [_condition(child, now) for child in argument if child[0] not in ("tag", "journal")]
+        conditions = [_condition(child, now, ref, prefix) for child in argument
+                      if child[0] not in ("tag", "journal")]
         if tag_ids:
-            conditions.append(Q(_tag_carried(tag_ids, now)))
+            conditions.append(Q(_tag_carried(tag_ids, now, ref)))
         if any(child[0] == "journal" for child in argument):
-            conditions.append(_condition(("journal", tuple(journal_ids)), now))
+            conditions.append(_condition(("journal", tuple(journal_ids)), now, ref, prefix))
         combined = conditions[0]
         for condition in conditions[1:]:
             combined |= condition
         return combined
     if operator == "not":
-        return ~_condition(argument, now)
+        return ~_condition(argument, now, ref, prefix)
     if operator == "tag":
-        return Q(_tag_carried([argument], now))
+        return Q(_tag_carried([argument], now, ref))
     if operator == "journal":
         if not argument:
             return Q(pk__in=[])
-        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef("pk"), journal_ids=list(argument))))
+        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef(ref), journal_ids=list(argument))))
     if operator == "status":
-        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef("pk"), status=argument)))
+        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef(ref), status=argument)))
     if operator == "platform":
-        return Q(Exists(verified_journal_accounts_on_platform(researcher=OuterRef("pk"), platform=argument)))
+        return Q(Exists(verified_journal_accounts_on_platform(researcher=OuterRef(ref), platform=argument)))
     if operator == "language":
-        return Q(language=argument)
+        return Q(**{f"{prefix}language": argument})
     if operator == "active_since":
-        return Q(last_seen_at__gte=argument)
+        return Q(**{f"{prefix}last_seen_at__gte": argument})
     raise AssertionError(operator)  # segment_parse builds no other node
+
+
+def _tag_ids_alone(tree: tuple) -> list[int] | None:
+    """The tag ids when the tree is a tag, or an "any" of tags only."""
+    if tree[0] == "tag":
+        return [tree[1]]
+    if tree[0] == "any" and tree[1] and all(child[0] == "tag" for child in tree[1]):
+        return [child[1] for child in tree[1]]
+    return None
+
+
+def _tag_driven(tree: tuple) -> tuple[list[int], list[tuple]] | None:
+    """(tag ids, the other conditions) when every member must carry one of some tags: the tree is a tag or an
+    "any" of tags, or an "all" with one among its terms. Counting then reads those tags' assignments and never
+    scans researchers, as a hand-written count would."""
+    alone = _tag_ids_alone(tree)
+    if alone:
+        return alone, []
+    if tree[0] == "all":
+        for index, child in enumerate(tree[1]):
+            alone = _tag_ids_alone(child)
+            if alone:
+                return alone, [other for position, other in enumerate(tree[1]) if position != index]
+    return None
 
 
 def segment_researchers(expression: Any) -> QuerySet[Researcher]:
@@ -271,12 +303,27 @@ def segment_researchers(expression: Any) -> QuerySet[Researcher]:
 
 def segment_count(expression: Any) -> int:
     """How many researchers the segment holds: one query once parsed."""
-    return segment_researchers(expression).count()
+    parsed = segment_parse(expression)
+    driven = _tag_driven(parsed.tree)
+    if driven is None:
+        return segment_researchers(parsed).count()
+    now = timezone.now()
+    tag_ids, others = driven
+    assignments = (TagAssignment.objects.filter(tag_id__in=tag_ids).filter(_live(now))
+                   .filter(*[_condition(other, now, ref="researcher_id", prefix="researcher__") for other in others]))
+    if len(tag_ids) == 1:
+        return assignments.count()  # one assignment per researcher and tag (the unique constraint)
+    return assignments.values("researcher_id").distinct().count()
 
 
 def segment_sample(expression: Any, size: int = SAMPLE_SIZE) -> list[int]:
     """Up to `size` researcher ids of the segment, picked at random: one query once parsed."""
     return list(segment_researchers(expression).order_by("?").values_list("pk", flat=True)[:size])
+
+
+def segment_sample_researchers(expression: Any, size: int = SAMPLE_SIZE) -> list[Researcher]:
+    """Up to `size` researchers of the segment (id and display name loaded), picked at random, for admin."""
+    return list(segment_researchers(expression).order_by("?").only("pk", "display_name")[:size])
 
 
 def segment_count_cached(expression: Any) -> tuple[int, datetime]:

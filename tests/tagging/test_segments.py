@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import JournalAccountStatus
 from manuscripts.models import ManuscriptAccess
@@ -38,6 +38,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PREVIEW = "/api/v1/staff/segments/preview"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages checked outside a request are read in English (requests choose by Accept-Language)."""
+    with translation.override("en"):
+        yield
 
 
 def members(expression) -> set[int]:
@@ -124,6 +131,7 @@ def test_empty_all_is_everyone_and_empty_any_is_nobody():
     assert members({"all": []}) == everyone
     assert members({"any": []}) == set()
     assert members({"not": {"any": []}}) == everyone
+    assert members({"not": {"all": []}}) == set()
     assert segment_count({"any": []}) == 0
 
 
@@ -290,3 +298,56 @@ def test_preview_refuses_a_missing_expression_a_huge_body_and_absurd_nesting(api
     assert missing.status_code == 400 and list(missing.json()["fields"]) == ["expression"]
     assert huge.status_code == 400 and list(huge.json()["fields"]) == ["expression"]
     assert nested.status_code == 400
+
+
+# --- admin ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client_logged_in(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("boss", password="a-long-boss-password"))
+    return client
+
+
+def test_admin_refuses_to_save_an_invalid_expression_and_names_the_value(admin_client_logged_in):
+    response = admin_client_logged_in.post("/admin/tagging/segment/add/", {
+        "name": "Ghosts", "description": "", "journal": "", "expression": '{"tag": "ghost"}'},
+        HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200  # the form again, with the problem
+    assert "No tag “ghost”." in response.content.decode()
+    assert not Segment.objects.exists()
+
+
+def test_admin_saves_a_segment_and_shows_its_count_and_members(admin_client_logged_in):
+    tag = tag_create(slug="t", name_en="T")
+    carrier = ResearcherFactory(display_name="Ada Carrier")
+    tags_assign(tag=tag, researcher_ids=[carrier.pk], source=AssignmentSource.STAFF)
+
+    response = admin_client_logged_in.post("/admin/tagging/segment/add/", {
+        "name": "T carriers", "description": "", "journal": "", "expression": '{"tag": "t"}'})
+    segment = Segment.objects.get()
+    page = admin_client_logged_in.get(f"/admin/tagging/segment/{segment.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302
+    assert segment.created_by.username == "boss"
+    assert "1 researchers" in page.content.decode()
+    assert f"/admin/accounts/researcher/{carrier.pk}/change/" in page.content.decode()
+    assert "Ada Carrier" in page.content.decode()
+
+
+def test_admin_preview_counts_what_is_typed_and_names_problems(admin_client_logged_in):
+    tag = tag_create(slug="t", name_en="T")
+    tags_assign(tag=tag, researcher_ids=[ResearcherFactory().pk, ResearcherFactory().pk],
+                source=AssignmentSource.STAFF)
+
+    good = admin_client_logged_in.get("/admin/tagging/segment/preview/", {"expression": '{"tag": "t"}'})
+    bad = admin_client_logged_in.get("/admin/tagging/segment/preview/", {"expression": '{"tag": "x"}'},
+                                     HTTP_ACCEPT_LANGUAGE="en")
+    not_json = admin_client_logged_in.get("/admin/tagging/segment/preview/", {"expression": "{"})
+    posted = admin_client_logged_in.post("/admin/tagging/segment/preview/", {"expression": '{"tag": "t"}'})
+
+    assert good.status_code == 200 and good.json()["count"] == 2 and len(good.json()["members"]) == 2
+    assert bad.status_code == 400 and bad.json()["problems"] == ["tag: No tag “x”."]
+    assert not_json.status_code == 400
+    assert posted.status_code == 405
