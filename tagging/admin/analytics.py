@@ -88,9 +88,7 @@ def audience_figures(language: str) -> dict:
     }
     return {"researchers_total": researchers_total, "tag_groups": tag_groups, "institutions": institutions,
             "regions": regions, "unknown_region": UNKNOWN, "languages": languages, "platforms": platforms,
-            "growth": growth, "journals": journals, "charts": charts,
-            "followers_counted": analytics.journal_followers() is not None,
-            "campaigns_counted": analytics.journal_campaign_reach() is not None}
+            "growth": growth, "journals": journals, "charts": charts}
 
 
 @admin.register(Audience)

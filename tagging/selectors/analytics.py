@@ -33,19 +33,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
-from django.db.models.functions import Trim, TruncWeek
+from django.db.models.functions import Coalesce, Trim, TruncWeek
 from django.utils import timezone
 
 from accounts.models import Language, Platform
 from accounts.selectors import journal_accounts_verified, journals_all, researchers_population
 from manuscripts.selectors import authorships_verified, manuscripts_with_verified_author
 from manuscripts.status import CanonicalStatus
-from tagging.models import Tag, TagAssignment, TagGroup
+from tagging.models import CampaignDelivery, DeliveryState, JournalFollow, Tag, TagAssignment, TagGroup
 from tagging.regions import REGIONS, UNKNOWN, region_of
 
 CACHE_VERSION = 1
@@ -281,39 +280,37 @@ def journal_acceptance() -> dict[int, dict]:
     return _cached("journal_acceptance", (), compute)
 
 
-def journal_followers() -> dict[int, int] | None:
-    """{journal id: researchers following it in the Mini Program}, or None while there is nothing to count.
-
-    Researchers follow journals through `tagging.models.JournalFollow` (the interests page), which another part
-    of this release adds: until that model exists this answers None and the dashboard shows "—", never 0."""
-    try:
-        follow_model = apps.get_model("tagging", "JournalFollow")
-    except LookupError:
-        return None
+def journal_followers() -> dict[int, int]:
+    """{journal id: researchers following it in the Mini Program (the interests page)}."""
 
     def compute() -> dict[int, int]:
         # A researcher follows a journal at most once (unique together): no DISTINCT needed.
-        return dict(follow_model.objects.order_by().values_list("journal_id")
+        return dict(JournalFollow.objects.order_by().values_list("journal_id")
                     .annotate(followers=Count("researcher_id")))
 
     return _cached("journal_followers", (), compute)
 
 
-def journal_campaign_reach() -> dict[int, dict] | None:
-    """EXTENSION POINT, not yet counted: {journal id: {"reached", "opened"}} of campaigns sent with that journal's
-    variant, per researcher (each at most once, whatever the channel).
+def journal_campaign_reach() -> dict[int, dict]:
+    """{journal id: {"reached", "opened"}}: researchers a campaign reached on behalf of the journal (a delivery in
+    that journal's variant, else of a campaign that speaks for the journal), each counted once whatever the
+    channel and however many campaigns, and those of them who opened one. Skipped deliveries reach nobody."""
 
-    Campaigns and their deliveries are built in another part of this release. When they exist, this becomes
-    one GROUP BY over the deliveries (journal of the campaign variant → distinct researchers delivered, and
-    those with an open), cached like the other figures. Until then it answers None: the dashboard shows "—"
-    and says campaigns are not counted yet, rather than a made-up 0."""
-    return None
+    def compute() -> dict[int, dict]:
+        rows = (CampaignDelivery.objects.filter(state=DeliveryState.DELIVERED)
+                .annotate(journal_id=Coalesce("variant__journal_id", "campaign__journal_id"))
+                .exclude(journal_id=None).order_by().values("journal_id")
+                .annotate(reached=Count("researcher_id", distinct=True),
+                          opened=Count("researcher_id", distinct=True, filter=Q(opened_at__isnull=False))))
+        return {row["journal_id"]: {"reached": row["reached"], "opened": row["opened"]} for row in rows}
+
+    return _cached("journal_campaign_reach", (), compute)
 
 
 def journal_figures() -> list[dict]:
     """One row per journal, from the journal figures above: [{"journal_id", "key", "name_en", "name_zh_hans",
     "followers", "authors", "decided", "accepted", "acceptance_rate", "campaign_reached", "campaign_opened"}].
-    followers / campaign_* are None while they are not counted (see those functions)."""
+    """
     followers = journal_followers()
     authors = journal_authors()
     acceptance = journal_acceptance()
@@ -322,14 +319,14 @@ def journal_figures() -> list[dict]:
     for journal in journals_listed():
         journal_id = journal["journal_id"]
         decisions = acceptance.get(journal_id, {"decided": 0, "accepted": 0, "rate": None})
-        reached = reach.get(journal_id, {"reached": 0, "opened": 0}) if reach is not None else None
+        reached = reach.get(journal_id, {"reached": 0, "opened": 0})
         rows.append({
             **journal,
-            "followers": followers.get(journal_id, 0) if followers is not None else None,
+            "followers": followers.get(journal_id, 0),
             "authors": authors.get(journal_id, 0),
             "decided": decisions["decided"], "accepted": decisions["accepted"],
             "acceptance_rate": decisions["rate"],
-            "campaign_reached": reached["reached"] if reached is not None else None,
-            "campaign_opened": reached["opened"] if reached is not None else None,
+            "campaign_reached": reached["reached"],
+            "campaign_opened": reached["opened"],
         })
     return rows

@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from accounts.models import JournalAccountStatus
 from manuscripts.models import ManuscriptAccess
-from tagging.models import AssignmentSource, TagGroup
+from tagging.models import (
+    AssignmentSource,
+    Campaign,
+    CampaignDelivery,
+    CampaignVariant,
+    Channel,
+    DeliveryState,
+    JournalFollow,
+    TagGroup,
+)
 from tagging.regions import region_of
 from tagging.selectors import analytics
 from tagging.services.tags import tag_create, tags_assign
@@ -201,46 +209,50 @@ def test_acceptance_rate_is_accepted_over_decided_among_our_researchers_manuscri
                           journals["eco"].pk: {"decided": 1, "accepted": 1, "rate": 1.0}}
 
 
-def test_journal_figures_list_every_journal_and_leave_uncounted_figures_empty(journals, django_assert_num_queries):
-    with django_assert_num_queries(3 + _follows_exist()):  # journals, authors, acceptance (+ followers)
+def test_journal_figures_list_every_journal(journals, django_assert_num_queries):
+    with django_assert_num_queries(5):  # journals, authors, acceptance, followers, campaign reach
         rows = analytics.journal_figures()
     with django_assert_num_queries(0):
         assert analytics.journal_figures() == rows
 
     by_key = {row["key"]: row for row in rows}
     assert [row["key"] for row in rows] == ["eco", "jas", "quiet"]  # by journal system key, then key
-    assert by_key["jas"] | {"followers": None} == {
+    assert by_key["jas"] == {
         "journal_id": journals["jas"].pk, "key": "jas", "name_en": "Journal of Applied Science",
-        "name_zh_hans": "应用科学学报", "followers": None, "authors": 2, "decided": 2, "accepted": 1,
-        "acceptance_rate": 0.5, "campaign_reached": None, "campaign_opened": None}
+        "name_zh_hans": "应用科学学报", "followers": 0, "authors": 2, "decided": 2, "accepted": 1,
+        "acceptance_rate": 0.5, "campaign_reached": 0, "campaign_opened": 0}
     assert (by_key["quiet"]["authors"], by_key["quiet"]["decided"], by_key["quiet"]["acceptance_rate"]) == (0, 0, None)
 
 
-def _follows_exist() -> int:
-    try:
-        apps.get_model("tagging", "JournalFollow")
-    except LookupError:
-        return 0
-    return 1
-
-
-def test_journal_followers_are_counted_when_researchers_can_follow_journals(journals):
-    try:
-        follow_model = apps.get_model("tagging", "JournalFollow")
-    except LookupError:
-        # Following journals arrives with the interests page: until then there is no figure, not a zero.
-        assert analytics.journal_followers() is None
-        assert all(row["followers"] is None for row in analytics.journal_figures())
-        return
-    follow_model.objects.create(researcher=journals["ada"], journal=journals["jas"])
-    follow_model.objects.create(researcher=journals["bo"], journal=journals["jas"])
-    follow_model.objects.create(researcher=journals["bo"], journal=journals["eco"])
+def test_journal_followers_are_counted(journals):
+    JournalFollow.objects.create(researcher=journals["ada"], journal=journals["jas"])
+    JournalFollow.objects.create(researcher=journals["bo"], journal=journals["jas"])
+    JournalFollow.objects.create(researcher=journals["bo"], journal=journals["eco"])
 
     assert analytics.journal_followers() == {journals["jas"].pk: 2, journals["eco"].pk: 1}
 
 
-def test_campaign_reach_is_not_counted_yet():
-    assert analytics.journal_campaign_reach() is None
+def test_campaign_reach_counts_each_researcher_once_per_journal_and_their_opens(journals):
+    def campaign(journal=None):
+        return Campaign.objects.create(name="c", audience={"language": "en"}, title_zh_hans="t", body_zh_hans="b",
+                                       journal=journal)
+
+    for_jas, general = campaign(journals["jas"]), campaign()
+    eco_words = CampaignVariant.objects.create(campaign=general, journal=journals["eco"], title_zh_hans="e",
+                                               body_zh_hans="e")
+    deliver = CampaignDelivery.objects.create
+    deliver(campaign=for_jas, researcher=journals["ada"], channel=Channel.IN_APP, state=DeliveryState.DELIVERED,
+            opened_at=timezone.now())
+    deliver(campaign=for_jas, researcher=journals["ada"], channel=Channel.OFFICIAL_ACCOUNT,
+            state=DeliveryState.DELIVERED)
+    deliver(campaign=for_jas, researcher=journals["bo"], channel=Channel.OFFICIAL_ACCOUNT,
+            state=DeliveryState.SKIPPED)  # reached nobody
+    deliver(campaign=general, researcher=journals["bo"], channel=Channel.IN_APP, state=DeliveryState.DELIVERED,
+            variant=eco_words)
+    deliver(campaign=general, researcher=journals["ada"], channel=Channel.IN_APP, state=DeliveryState.DELIVERED)
+
+    assert analytics.journal_campaign_reach() == {journals["jas"].pk: {"reached": 1, "opened": 1},
+                                                  journals["eco"].pk: {"reached": 1, "opened": 0}}
 
 
 def test_a_figure_is_counted_again_once_its_cache_entry_is_gone(audience, django_assert_num_queries):
