@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tagging.api import campaigns, interests, segments, staff_api, webhooks
+from tagging.api import campaigns, interests, segments, staff_api, staff_campaigns, webhooks
 
 urlpatterns: list = [
     path("campaign-cards", campaigns.CampaignCardsView.as_view(), name="campaign-cards"),
@@ -14,3 +14,4 @@ urlpatterns += segments.urlpatterns
 urlpatterns += interests.urlpatterns
 urlpatterns += webhooks.urlpatterns
 urlpatterns += staff_api.urlpatterns
+urlpatterns += staff_campaigns.urlpatterns

@@ -54,3 +54,13 @@ def campaign_progress(*, campaign: Campaign) -> int | None:
     if not campaign.batches_total:
         return None
     return int(100 * campaign.batches_done / campaign.batches_total)
+
+
+def campaigns_for_staff() -> QuerySet[Campaign]:
+    """Every campaign, newest first, with its journal (the staff API)."""
+    return Campaign.objects.select_related("journal").order_by("-created_at", "-id")
+
+
+def campaign_deliveries_for_staff() -> QuerySet[CampaignDelivery]:
+    """Every delivery with its campaign (campaign results export)."""
+    return CampaignDelivery.objects.select_related("campaign")

@@ -23,6 +23,7 @@ from manuscripts.selectors import manuscript_author_ids, manuscript_timelines, m
 from manuscripts.status import status_label
 from payments.selectors.orders import orders_for_staff
 from tagging.models import ApiScope, TagAssignment
+from tagging.selectors.campaigns import campaign_deliveries_for_staff
 
 
 @dataclass(frozen=True)
@@ -165,4 +166,27 @@ ORDERS = dataset_register(Dataset(
     base=orders_for_staff, rows=order_rows, app_clock=True,
     columns=tuple(Column(name, lambda row, name=name: "" if row[name] is None else row[name])
                   for name in _ORDER_FIELDS),
+))
+
+
+# --- campaign results ----------------------------------------------------------------------------------------
+
+def campaign_result_rows(deliveries: list) -> list[dict]:
+    return [{
+        "id": delivery.pk, "campaign": delivery.campaign_id, "campaign_name": delivery.campaign.name,
+        "channel": delivery.channel, "researcher": delivery.researcher_id, "state": delivery.state,
+        "reason": delivery.reason, "created_at": _instant(delivery.created_at),
+        "opened_at": _instant(delivery.opened_at), "dismissed_at": _instant(delivery.dismissed_at),
+    } for delivery in deliveries]
+
+
+_CAMPAIGN_RESULT_FIELDS = ("id", "campaign", "campaign_name", "channel", "researcher", "state", "reason",
+                           "created_at", "opened_at", "dismissed_at")
+
+CAMPAIGN_RESULTS = dataset_register(Dataset(
+    name="campaign_results", title=_("Campaign results (one row per researcher and channel)"),
+    scope=ApiScope.CAMPAIGNS_READ, view_permissions=("tagging.view_campaigndelivery",),
+    base=campaign_deliveries_for_staff, rows=campaign_result_rows,
+    columns=tuple(Column(name, lambda row, name=name: "" if row[name] is None else row[name])
+                  for name in _CAMPAIGN_RESULT_FIELDS),
 ))

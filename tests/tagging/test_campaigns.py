@@ -176,3 +176,28 @@ def test_opening_the_campaign_page_counts_once_and_only_for_a_member(audience, s
     assert signed_in_as(audience["outsider"]).post(f"/api/v1/campaigns/{campaign.pk}/opened").status_code == 404
     assert member.post("/api/v1/campaigns/999999/opened").status_code == 404
     assert campaign_stats(campaign=campaign)[Channel.IN_APP]["opened"] == 1
+
+
+def test_other_systems_read_campaigns_with_their_figures_and_export_the_results(
+        audience, django_capture_on_commit_callbacks):
+    import csv
+    import io
+
+    from tests.tagging.staff_api_helpers import key_client
+
+    campaign = _sent_to(audience, django_capture_on_commit_callbacks)
+    reader = key_client("campaigns:read")
+
+    assert key_client("researchers:read").get("/api/v1/staff/campaigns").status_code == 403
+    body = reader.get("/api/v1/staff/campaigns").json()
+    (item,) = body["results"]
+    assert item["id"] == campaign.pk and item["state"] == "sent" and item["channels"] == ["in_app"]
+    assert item["audience"] == 3
+    assert item["figures"]["in_app"] == {"targeted": 3, "delivered": 3, "opened": 0, "failed": 0, "skipped": 0}
+
+    export = reader.get("/api/v1/staff/exports/campaign_results?format=csv")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert sorted(int(row["researcher"]) for row in rows) == sorted(
+        [audience["zh"].pk, audience["en"].pk, audience["en_author"].pk])
+    assert {row["channel"] for row in rows} == {"in_app"} and {row["state"] for row in rows} == {"delivered"}
