@@ -616,3 +616,9 @@ def test_events_nobody_listens_to_write_nothing(fast, receiver, django_capture_o
         paid_order_of(ResearcherFactory())
 
     assert not WebhookDelivery.objects.exists()
+
+
+def test_the_readme_shows_exactly_the_snippet_these_tests_run():
+    from tests.conftest import REPO_ROOT
+
+    assert README_SNIPPET.strip() in (REPO_ROOT / "README.md").read_text(encoding="utf-8")
