@@ -188,7 +188,7 @@ def manuscript_timelines(*, manuscript_ids) -> dict[int, list[StatusEvent]]:
     return timelines
 
 
-def manuscript_author_ids(*, manuscript_ids) -> dict[int, list[int]]:
+def authors_by_manuscript(*, manuscript_ids) -> dict[int, list[int]]:
     """{manuscript id: ids of the researchers a verified account on its own journal system lists as authors}."""
     authors: dict[int, list[int]] = {pk: [] for pk in manuscript_ids}
     rows = (ManuscriptAccess.objects.filter(manuscript_id__in=manuscript_ids,

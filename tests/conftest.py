@@ -24,6 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from sandbox.server import SandboxServer
+from tests.tagging.oa_fixtures import oa, oa_server  # noqa: F401  (the Official Account's sandbox)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # {event kind: WeChat template id} of the templates fixture: the product loads it and the sandbox knows it.

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import researchers_for_staff
-from manuscripts.selectors import manuscript_author_ids, manuscript_timelines, manuscripts_for_staff
+from manuscripts.selectors import authors_by_manuscript, manuscript_timelines, manuscripts_for_staff
 from manuscripts.status import status_label
 from payments.selectors.orders import orders_for_staff
 from tagging.models import ApiScope, TagAssignment
@@ -108,7 +108,7 @@ RESEARCHERS = dataset_register(Dataset(
 
 def manuscript_rows(manuscripts: list) -> list[dict]:
     ids = [manuscript.pk for manuscript in manuscripts]
-    timelines, authors = manuscript_timelines(manuscript_ids=ids), manuscript_author_ids(manuscript_ids=ids)
+    timelines, authors = manuscript_timelines(manuscript_ids=ids), authors_by_manuscript(manuscript_ids=ids)
     language = translation.get_language() or "zh-hans"
     return [{
         "id": manuscript.pk, "title": manuscript.title,

@@ -1,10 +1,9 @@
-"""Fixtures shared by tagging's tests, one import line per area."""
+"""Fixtures shared by tagging's tests (the Official Account's are in tests/conftest.py, for end-to-end tests too)."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import auth_token_issue
-from tests.tagging.oa_fixtures import oa, oa_server  # noqa: F401
 
 
 @pytest.fixture

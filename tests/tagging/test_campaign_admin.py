@@ -17,7 +17,8 @@ from tests.factories import ResearcherFactory
 pytestmark = pytest.mark.django_db
 
 FORM = {"name": "OA week", "title_zh_hans": "开放获取周", "body_zh_hans": "本周缴费八折。",
-        "title_en": "Open access week", "body_en": "20% off.", "page": "pages/home/home", "in_app": "on", "audience": "",
+        "title_en": "Open access week", "body_en": "20% off.", "page": "pages/home/home", "in_app": "on",
+        "audience": "",
         "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "0",
         "variants-MAX_NUM_FORMS": "1000"}
 
@@ -31,7 +32,8 @@ def test_a_draft_takes_a_saved_segment_and_previews_both_languages(staff_client)
     campaign = Campaign.objects.get()
     assert campaign.audience == {"tag": "oncology"} and campaign.state == CampaignState.DRAFT
 
-    page = staff_client.get(reverse("admin:tagging_campaign_change", args=[campaign.pk])).content.decode()
+    page = staff_client.get(reverse("admin:tagging_campaign_change", args=[campaign.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "开放获取周" in page and "Open access week" in page and "0 researchers in the audience now" in page
 
 

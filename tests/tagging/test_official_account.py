@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from publisher_backend.integrations import integration_enabled, integrations_switched_off
 from tagging.models import OaMassSend, OaMassSendQuota, OaMassSendStatus, OfficialAccountFollower
@@ -55,10 +55,13 @@ def test_a_tag_is_created_and_deleted_at_wechat(oa):
 
 def test_a_taken_tag_name_is_refused_with_wechats_reason(oa):
     oa_tag_create(name="oncology")
-    with pytest.raises(OaRefused) as refused:
+    with pytest.raises(OaRefused) as refused, translation.override("en"):
         oa_tag_create(name="oncology")
     assert refused.value.errcode == 45157
-    assert "tag name" in refused.value.message
+    assert "tag name" in str(refused.value.message)
+    with pytest.raises(OaRefused) as refused_in_chinese:
+        oa_tag_create(name="oncology")
+    assert "标签名" in str(refused_in_chinese.value.message)
 
 
 def test_members_are_tagged_and_untagged_in_calls_of_fifty(oa):
