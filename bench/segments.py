@@ -190,7 +190,9 @@ def seed(researchers: int) -> dict:
                 joined = NOW - timedelta(days=400 + pk % 300)
                 people.add(pk, pk, f"Researcher {pk}", "en" if rng.random() < 0.2 else "zh-hans", seen, joined,
                            joined)
-                chosen = set(rng.choices(tag_ids, weights, k=TAGS_PER_RESEARCHER + rng.randrange(-4, 5)))
+                wanted, chosen = TAGS_PER_RESEARCHER + rng.randrange(-4, 5), set()
+                while len(chosen) < wanted:  # distinct tags: popular ones are drawn more than once
+                    chosen.update(rng.choices(tag_ids, weights, k=wanted - len(chosen)))
                 for tag_id in chosen:
                     roll = rng.random()
                     expiry = "\\N" if roll >= 0.02 else (NOW + timedelta(days=-30 if roll < 0.01 else 30)).isoformat()

@@ -39,6 +39,14 @@ def test_malformed_json_is_400(api_client):
     assert response.json()["code"] == "parse_error"
 
 
+def test_json_nested_beyond_the_decoders_depth_is_400_not_500(api_client):
+    response = api_client.post("/api/v1/auth/login", data="[" * 30_000 + "]" * 30_000,
+                               content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_form_encoded_body_is_415(api_client):
     response = api_client.post("/api/v1/auth/login", data="code=x",
                                content_type="application/x-www-form-urlencoded")

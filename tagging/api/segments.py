@@ -7,11 +7,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from publisher_backend.parsers import ApiJSONParser
 from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
 from tagging.authentication import StaffApiMixin
 from tagging.errors import SegmentInvalid
@@ -23,8 +22,8 @@ TAGS = ["staff: segments"]
 MAX_BODY_BYTES = 64 * 1024
 
 
-class BoundedJSONParser(JSONParser):
-    """JSON, refused (400) when larger than MAX_BODY_BYTES or nested deeper than Python's parser goes."""
+class BoundedJSONParser(ApiJSONParser):
+    """The API's JSON, refused (400, under `expression`) when larger than MAX_BODY_BYTES."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
@@ -35,10 +34,7 @@ class BoundedJSONParser(JSONParser):
         if length > MAX_BODY_BYTES:
             raise SegmentInvalid(fields={"expression": [
                 _("The expression is larger than %(limit)s bytes.") % {"limit": MAX_BODY_BYTES}]})
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError() from exc
+        return super().parse(stream, media_type, parser_context)
 
 
 class SegmentPreviewRequestSerializer(serializers.Serializer):

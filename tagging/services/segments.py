@@ -36,7 +36,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -313,7 +313,8 @@ def segment_count(expression: Any) -> int:
                    .filter(*[_condition(other, now, ref="researcher_id", prefix="researcher__") for other in others]))
     if len(tag_ids) == 1:
         return assignments.count()  # one assignment per researcher and tag (the unique constraint)
-    return assignments.values("researcher_id").distinct().count()
+    # COUNT(DISTINCT …) sorts; a DISTINCT subquery hashes, and spilled to disk at a million rows (bench/segments.py).
+    return assignments.aggregate(researchers=Count("researcher_id", distinct=True))["researchers"]
 
 
 def segment_sample(expression: Any, size: int = SAMPLE_SIZE) -> list[int]:
