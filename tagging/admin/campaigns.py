@@ -3,6 +3,8 @@ see the reach, send a test to yourself, launch, follow the figures per channel, 
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from publisher_backend.errors import ApiError
 from tagging.models import Campaign, CampaignDelivery, CampaignState, CampaignVariant, Channel
 from tagging.selectors.campaigns import campaign_progress, campaign_reach, campaign_stats
-from tagging.services.campaigns import campaign_cancel, campaign_launch, campaign_test_send
+from tagging.services.campaigns import campaign_cancel, campaign_launch, campaign_oa_text, campaign_test_send
 from tagging.services.segments import segment_problems
 
 
@@ -53,6 +55,19 @@ def _phone(title: str, body: str, label: str):
         '<div style="background:#fff;border-radius:8px;padding:10px">'
         '<div style="font-weight:600;font-size:14px;margin-bottom:4px">{}</div>'
         '<div style="font-size:13px;color:#333;white-space:pre-wrap">{}</div></div></div>', label, title, body)
+
+
+def _official_account_bubble(text: str, language: str):
+    # How WeChat shows a text mass message: a chat bubble from the account; the Mini Program link is blue.
+    link = re.search(r'<a [^>]*>([^<]*)</a>', text)
+    plain = text[:link.start()] if link else text
+    label = _("Official Account, Chinese") if language != "en" else _("Official Account, English")
+    return format_html(
+        '<div style="display:inline-block;vertical-align:top;width:260px;margin:0 12px 12px 0;padding:12px;'
+        'border:1px solid #ddd;border-radius:12px;background:#ededed;font-family:sans-serif">'
+        '<div style="color:#888;font-size:11px;margin-bottom:6px">{}</div>'
+        '<div style="background:#fff;border-radius:6px;padding:10px;font-size:13px;white-space:pre-wrap">{}'
+        '<span style="color:#576b95">{}</span></div></div>', label, plain, link.group(1) if link else "")
 
 
 @admin.register(Campaign)
@@ -98,6 +113,9 @@ class CampaignAdmin(admin.ModelAdmin):
         for variant in campaign.variants.select_related("journal"):
             phones.append(_phone(variant.title_zh_hans, variant.body_zh_hans,
                                  _("%(journal)s (Chinese)") % {"journal": variant.journal}))
+        if campaign.official_account:
+            for language in (["zh-hans", "en"] if campaign.title_en else ["zh-hans"]):
+                phones.append(_official_account_bubble(campaign_oa_text(campaign, language), language))
         return format_html_join("", "{}", ((phone,) for phone in phones))
 
     @admin.display(description=_("reach"))
@@ -105,7 +123,11 @@ class CampaignAdmin(admin.ModelAdmin):
         if not campaign.pk:
             return "—"
         reach = campaign_reach(campaign=campaign)
-        return _("%(audience)d researchers in the audience now (each gets the Mini Program item).") % reach
+        text = _("%(audience)d researchers in the audience now (each gets the Mini Program item).") % reach
+        if campaign.official_account:
+            text += " " + _("Official Account: %(followers)d of them follow it, %(quota_left)d can still receive a "
+                            "mass message this month.") % reach
+        return text
 
     @admin.display(description=_("figures per channel"))
     def figures(self, campaign: Campaign):

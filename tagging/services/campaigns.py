@@ -241,7 +241,7 @@ def _deliver_official_account(campaign: Campaign, members: list[tuple[int, str]]
     CampaignDelivery.objects.bulk_create(deliveries, batch_size=1000)
 
 
-def _oa_text(campaign: Campaign, language: str) -> str:
+def campaign_oa_text(campaign: Campaign, language: str) -> str:
     """The mass message: title, text, and a link that opens the campaign's page in the Mini Program."""
     content = campaign.content_for(language)
     label = "Open in the Mini Program" if language == "en" else "在小程序中查看"
@@ -262,7 +262,7 @@ def campaign_oa_send(*, campaign_id: int) -> None:
         for oa_send in campaign.oa_sends.order_by("language"):
             try:
                 mass_send = oa_mass_send_to_tag(tag_id=oa_send.tag_id, msgtype="text",
-                                                content={"content": _oa_text(campaign, oa_send.language)},
+                                                content={"content": campaign_oa_text(campaign, oa_send.language)},
                                                 client_msg_id=f"sl-campaign-{campaign.pk}-{oa_send.language}")
             except OaRefused as refusal:
                 logger.warning("campaign %s: WeChat refused the %s mass send: %s", campaign.pk, oa_send.language,

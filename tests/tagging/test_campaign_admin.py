@@ -72,3 +72,16 @@ def test_a_test_send_reaches_only_the_staff_members_inbox_and_launch_needs_the_p
     client.post(changelist, {"action": "launch_campaigns", "_selected_action": [campaign.pk]})
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.SENDING
+
+
+def test_the_preview_shows_the_official_account_message_and_the_reach_its_followers(staff_client):
+    campaign = Campaign.objects.create(name="OA week", audience={"language": "zh-hans"}, title_zh_hans="开放获取周",
+                                       body_zh_hans="本周缴费八折。", page="pages/home/home", official_account=True)
+    ResearcherFactory(language="zh-hans")
+
+    page = staff_client.get(reverse("admin:tagging_campaign_change", args=[campaign.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Official Account, Chinese" in page and "在小程序中查看" in page
+    assert "1 researchers in the audience now" in page
+    assert "Official Account: 0 of them follow it, 0 can still receive a mass message this month." in page
