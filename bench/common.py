@@ -44,6 +44,19 @@ def redis_env() -> dict[str, str]:
     return {"CACHE_KEY_PREFIX": f"{REDIS_PREFIX}cache", "CELERY_BROKER_KEY_PREFIX": f"{REDIS_PREFIX}broker:"}
 
 
+def bench_env(*, database_url: str, redis_url: str, cache_prefix: str, app_id: str,
+              app_secret: str = "bench-secret", **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's Django processes: production mode (DEBUG off) on the benchmark's own
+    database and Redis, test-only secrets, plain http; `extra` adds or overrides variables."""
+    return {
+        "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": cache_prefix, "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
+        "WECHAT_APP_ID": app_id, "WECHAT_APP_SECRET": app_secret, "LOG_LEVEL": "WARNING",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
+        "DJANGO_SECURE_SSL_REDIRECT": "0", **extra, **redis_env(),
+    }
+
+
 def redis_clear(url: str) -> None:
     """No key of an earlier run left: the benchmark's own database flushed (BENCH_REDIS_URL), or, with
     BENCH_REDIS_PREFIX, the keys under the prefix deleted and nothing else."""

@@ -57,18 +57,13 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
+from bench.common import REDIS_PREFIX, bench_env, free_port, recreate_database, redis_clear, stop_process  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_notify_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 APP_ID, APP_SECRET = "wxbench000000000002", "bench-secret"
-BENCH_ENV = {
-    "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": "notify-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
-    "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "LOG_LEVEL": "WARNING",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
-    **redis_env(),
-}
+BENCH_ENV = bench_env(database_url=DATABASE_URL, redis_url=REDIS_URL, cache_prefix="notify-bench", app_id=APP_ID,
+                      app_secret=APP_SECRET)
 NOTICES_PER_RESEARCHER = 10
 PROFILE_BATCHES = 10
 RAW_WARM_UP = 200  # raw messages sent before the first measured loop

@@ -36,7 +36,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import REDIS_PREFIX, free_port, recreate_database, redis_clear, redis_env, stop_process  # noqa: E402
+from bench.common import REDIS_PREFIX, bench_env, free_port, recreate_database, redis_clear, stop_process  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/scholar_link_pay_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -44,17 +44,11 @@ KEYS = REPO_ROOT / "tests" / "keys"  # test-only keys: a production-mode process
 MCH_ID, API_V3_KEY = "1900000001", "TestOnlyApiV3Key0000000000000000"
 CERT_SERIAL, PUBLIC_KEY_ID = "7E57000000000000000000000000000000000001", "PUB_KEY_ID_0000TESTONLY"
 APP_ID = "wxbench000000000003"
-BENCH_ENV = {
-    "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": "pay-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
-    "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "bench-secret", "LOG_LEVEL": "WARNING",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "WECHATPAY_MCH_ID": MCH_ID, "WECHATPAY_API_V3_KEY": API_V3_KEY, "WECHATPAY_CERT_SERIAL": CERT_SERIAL,
-    "WECHATPAY_PRIVATE_KEY_PATH": str(KEYS / "merchant_private_key.pem"), "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
-    "WECHATPAY_PUBLIC_KEY_PATH": str(KEYS / "wechatpay_public_key.pem"),
-    **redis_env(),
-}
+BENCH_ENV = bench_env(
+    database_url=DATABASE_URL, redis_url=REDIS_URL, cache_prefix="pay-bench", app_id=APP_ID,
+    WECHATPAY_MCH_ID=MCH_ID, WECHATPAY_API_V3_KEY=API_V3_KEY, WECHATPAY_CERT_SERIAL=CERT_SERIAL,
+    WECHATPAY_PRIVATE_KEY_PATH=str(KEYS / "merchant_private_key.pem"), WECHATPAY_PUBLIC_KEY_ID=PUBLIC_KEY_ID,
+    WECHATPAY_PUBLIC_KEY_PATH=str(KEYS / "wechatpay_public_key.pem"))
 TARGET_PER_SECOND = 300
 NOTIFY_PATH = "/api/v1/payments/wechat/notify"
 

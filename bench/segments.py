@@ -43,23 +43,17 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench.common import (  # noqa: E402
     REDIS_PREFIX,
+    bench_env,
     columns_with_defaults,
     recreate_database,
     redis_clear,
-    redis_env,
 )
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
                               "postgres://postgres@127.0.0.1:5432/scholar_link_segments_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-BENCH_ENV = {
-    "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0", "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": "segments-bench", "FIELD_ENCRYPTION_KEY": "1wlejKclvsJ2NGrmoGQCo5OzTjM3J4r3iq7XRFc7Ie4=",
-    "WECHAT_APP_ID": "wxbench000000000004", "WECHAT_APP_SECRET": "bench-secret", "LOG_LEVEL": "WARNING",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "publisher_backend.settings",
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    **redis_env(),
-}
+BENCH_ENV = bench_env(database_url=DATABASE_URL, redis_url=REDIS_URL, cache_prefix="segments-bench",
+                      app_id="wxbench000000000004")
 TARGET_MS = 200
 TARGET_RATIO = 1.5
 FULL_RESEARCHERS = 1_000_000
