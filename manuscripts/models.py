@@ -45,6 +45,8 @@ class Manuscript(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["journal_system", "platform_id"], name="manuscript_unique_platform_id"),
         ]
+        # The staff API's change feed reads manuscripts in (updated_at, id) order from a point on.
+        indexes = [models.Index(fields=["updated_at", "id"], name="manuscript_feed_idx")]
 
     def __str__(self) -> str:
         return self.title[:80]

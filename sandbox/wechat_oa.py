@@ -64,6 +64,7 @@ BEIJING = timezone(timedelta(hours=8))
 ERRMSG = {
     40003: "invalid openid",
     40032: "invalid openid list size, at most 50",
+    43004: "require subscribe",
     45028: "has no masssend quota",
     45056: "too many tag now, no need to add new",
     45059: "user tag count exceeds limit",
@@ -133,6 +134,7 @@ class OfficialAccountSandbox:
         self._tags: dict[int, dict[str, Any]] = {}
         self._next_tag_id = FIRST_TAG_ID
         self._mass_sends: list[dict[str, Any]] = []
+        self._previews: list[dict[str, Any]] = []  # message/mass/preview: one follower, outside the quota
         self._client_msg_ids: dict[str, dict[str, Any]] = {}
         self._monthly: dict[tuple[str, str], int] = {}  # (openid, "YYYY-MM" Beijing) -> mass messages received
         self._calls: list[dict[str, Any]] = []
@@ -262,6 +264,11 @@ class OfficialAccountSandbox:
             return copy.deepcopy(self._mass_sends)
 
     @property
+    def previews(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._previews)
+
+    @property
     def deliveries(self) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._deliveries)
@@ -314,6 +321,7 @@ class OfficialAccountSandbox:
             ("GET", "/cgi-bin/user/info", self._user_info),
             ("POST", "/cgi-bin/user/info/batchget", self._user_info_batchget),
             ("POST", "/cgi-bin/message/mass/sendall", self._sendall),
+            ("POST", "/cgi-bin/message/mass/preview", self._preview),
         ]
         for method, path, handler in api:
             router.add(method, path, self._api(handler))
@@ -520,6 +528,25 @@ class OfficialAccountSandbox:
                 "FilterCount": send["filter_count"], "SentCount": send["sent_count"], "ErrorCount": 0})
 
         return Response(200, json.dumps(answer).encode("utf-8"), after=finish)
+
+    def _preview(self, request: Request) -> Response:
+        """A mass message shown to one follower first (`touser`, an openid; `towxname` is not modelled): what
+        staff send themselves before a campaign. It counts against no quota; an unknown or unsubscribed openid is
+        WeChat's 43004 (require subscribe)."""
+        body = _json_object(request)
+        msgtype = body.get("msgtype")
+        part = body.get(msgtype) if msgtype in MSGTYPE_FIELDS else None
+        if not isinstance(part, dict) or not part.get(MSGTYPE_FIELDS[msgtype]):
+            raise _error(47001)
+        openid = body.get("touser")
+        with self._lock:
+            follower = self._followers.get(openid) if isinstance(openid, str) else None
+            if follower is None or not follower["subscribed"]:
+                raise _error(43004)
+            msg_id = MSG_ID_BASE + 500_000 + len(self._previews) + 1
+            self._previews.append({"msg_id": msg_id, "touser": openid, "msgtype": msgtype,
+                                   msgtype: copy.deepcopy(part)})
+        return json_response({"errcode": 0, "errmsg": "preview success", "msg_id": msg_id})
 
     # --- control routes ---------------------------------------------------------------------------------------
 

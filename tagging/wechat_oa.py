@@ -229,6 +229,15 @@ class OaClient:
         return {"msg_id": int(answer["msg_id"]),
                 "msg_data_id": int(answer["msg_data_id"]) if answer.get("msg_data_id") else None}
 
+    def mass_preview(self, *, openid: str, msgtype: str, content: dict) -> int:
+        """`message/mass/preview` to one follower (wechatpy's `send_mass_*(..., preview=True)`): the mass message
+        as WeChat shows it, to staff before a campaign; it counts against no monthly quota → WeChat's msg_id."""
+        if msgtype not in MASS_MSGTYPES:
+            raise ValueError(f"unknown mass-send msgtype {msgtype!r}")
+        answer = self.call("POST", "message/mass/preview", body={"touser": openid, "msgtype": msgtype,
+                                                                  msgtype: content})
+        return int(answer.get("msg_id") or 0)
+
 
 def _existing_job(error: OaRefused) -> dict | None:
     cause = error.__cause__

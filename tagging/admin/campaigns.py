@@ -16,6 +16,7 @@ from tagging.models import Campaign, CampaignDelivery, CampaignState, CampaignVa
 from tagging.selectors.campaigns import campaign_progress, campaign_reach, campaign_stats
 from tagging.services.campaigns import campaign_cancel, campaign_launch, campaign_oa_text, campaign_test_send
 from tagging.services.segments import segment_problems
+from tagging.wechat_oa import OaError
 
 
 class CampaignForm(forms.ModelForm):
@@ -174,9 +175,20 @@ class CampaignAdmin(admin.ModelAdmin):
                               messages.WARNING)
             return
         for campaign in queryset[:1]:
-            campaign_test_send(campaign=campaign, researcher=researcher)
+            try:
+                sent = campaign_test_send(campaign=campaign, researcher=researcher)
+            except OaError as error:
+                self.message_user(request, _("The test is in your Mini Program inbox; the Official Account could "
+                                             "not show it: %(error)s") % {"error": error.message}, messages.WARNING)
+                return
             self.message_user(request, _("A test of %(campaign)s is in your Mini Program inbox.")
                               % {"campaign": campaign}, messages.SUCCESS)
+            if sent["official_account"]:
+                self.message_user(request, _("The Official Account sent you its preview in WeChat."),
+                                  messages.SUCCESS)
+            elif campaign.official_account:
+                self.message_user(request, _("You do not follow the Official Account (or it is not synced yet): "
+                                             "no preview there."), messages.WARNING)
 
     def has_launch_permission(self, request):
         return request.user.has_perm("tagging.launch_campaign")

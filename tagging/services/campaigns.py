@@ -36,7 +36,13 @@ from tagging.models import (
     DeliveryState,
 )
 from tagging.selectors.official_account import oa_followers_of, oa_followers_with_quota
-from tagging.services.official_account import oa_mass_send_to_tag, oa_tag_create, oa_tag_delete, oa_tag_members_add
+from tagging.services.official_account import (
+    oa_mass_preview,
+    oa_mass_send_to_tag,
+    oa_tag_create,
+    oa_tag_delete,
+    oa_tag_members_add,
+)
 from tagging.services.segments import segment_researchers
 from tagging.services.webhooks import webhook_event_emit
 from tagging.wechat_oa import OaError, OaRefused
@@ -328,11 +334,22 @@ def campaign_card_dismiss(*, researcher_id: int, delivery_id: int) -> bool:
     return True
 
 
-def campaign_test_send(*, campaign: Campaign, researcher) -> None:
-    """Put the campaign in one researcher's inbox (staff checking it), outside its figures; each test is new."""
+def campaign_test_send(*, campaign: Campaign, researcher) -> dict[str, bool]:
+    """Show the campaign to one researcher (staff checking it), outside its figures; each test is new. In the Mini
+    Program it is an inbox item; through the Official Account (when the campaign uses it and the researcher
+    follows the account) a mass-message preview to their openid. Returns {"in_app", "official_account"}: what went.
+    Raises OaError when WeChat refuses or cannot be reached (the inbox item is there already)."""
     content = campaign.content_for(researcher.language)
     notifications_create_many(notifications=[{
         "researcher_id": researcher.pk, "kind": "campaign",
         "dedupe_key": f"campaign-test:{campaign.pk}:{researcher.pk}:{timezone.now().timestamp()}",
         "title": content["title"], "body": content["body"], "page": campaign_page_link(campaign, content["page"]),
         "payload": {"campaign_id": campaign.pk, "test": True}}], inbox_only=True)
+    sent = {"in_app": True, "official_account": False}
+    if campaign.official_account:
+        openid = oa_followers_of(researcher_ids=[researcher.pk]).values_list("openid", flat=True).first()
+        if openid:
+            oa_mass_preview(openid=openid, msgtype="text", content={
+                "content": campaign_oa_text(campaign, _oa_language(campaign, researcher.language))})
+            sent["official_account"] = True
+    return sent

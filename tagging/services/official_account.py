@@ -319,3 +319,9 @@ def oa_mass_send_to_tag(*, tag_id: int, msgtype: str, content: dict, recipients:
             send.save(update_fields=["msg_id", "msg_data_id", "status", "submitted_at", "recipients", "errcode",
                                      "errmsg"])
     return send
+
+
+def oa_mass_preview(*, openid: str, msgtype: str, content: dict) -> int:
+    """Show a mass message to one follower (staff checking a campaign); no quota is counted → WeChat's msg_id.
+    Raises OaRefused (e.g. 43004: that openid does not follow the account) or OaUnavailable."""
+    return OaClient().mass_preview(openid=openid, msgtype=msgtype, content=content)

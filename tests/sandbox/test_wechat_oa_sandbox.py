@@ -85,3 +85,18 @@ def test_events_are_signed_with_the_token(oa):
     expected = hashlib.sha1("".join(sorted([oa.token, query["timestamp"], query["nonce"]])).encode()).hexdigest()
     assert query["signature"] == expected and query["openid"] == oa.openid_for("zed")
     assert b"<Event><![CDATA[subscribe]]></Event>" in received[0].body
+
+
+def test_a_preview_reaches_one_follower_and_counts_against_no_quota(server, oa):
+    token = _token(server, oa.app_id, oa.app_secret)
+    (openid,) = oa.add_followers(["staff"])
+    text = {"content": "开放获取周"}
+
+    answer = _post(server, "/cgi-bin/message/mass/preview", token, {"touser": openid, "msgtype": "text", "text": text})
+    assert answer["errcode"] == 0 and answer["msg_id"]
+    assert oa.previews == [{"msg_id": answer["msg_id"], "touser": openid, "msgtype": "text", "text": text}]
+    assert oa.monthly_received("staff") == 0
+    assert _post(server, "/cgi-bin/message/mass/preview", token,
+                 {"touser": "o-not-a-follower", "msgtype": "text", "text": text})["errcode"] == 43004
+    assert _post(server, "/cgi-bin/message/mass/preview", token,
+                 {"touser": openid, "msgtype": "text", "text": {}})["errcode"] == 47001

@@ -112,3 +112,22 @@ def test_a_cancel_before_the_mass_send_sends_nothing_to_the_account(oa, audience
     assert len(oa.mass_sends) == before
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.CANCELLED
+
+
+def test_a_test_send_previews_the_official_account_message_to_the_staff_member_only(oa, audience):
+    from tagging.services.campaigns import campaign_test_send
+
+    campaign = _campaign(official_account=True)
+    sends_before = len(oa.mass_sends)
+
+    assert campaign_test_send(campaign=campaign, researcher=audience["bo"]) == {"in_app": True,
+                                                                               "official_account": True}
+    (preview,) = oa.previews
+    assert preview["touser"] == oa.openid_for("bo") and preview["text"]["content"].startswith("Open access week")
+    assert len(oa.mass_sends) == sends_before and oa.monthly_received("bo") == 0  # no quota spent
+    assert not CampaignDelivery.objects.exists()  # outside the campaign's figures
+
+    # Cai does not follow the account: the inbox item only.
+    assert campaign_test_send(campaign=campaign, researcher=audience["cai"]) == {"in_app": True,
+                                                                                "official_account": False}
+    assert len(oa.previews) == 1
