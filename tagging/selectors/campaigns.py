@@ -22,20 +22,26 @@ def campaign_cards_for(*, researcher_id: int) -> QuerySet[CampaignDelivery]:
             .order_by("-created_at", "-id"))
 
 
-def campaign_stats(*, campaign: Campaign) -> dict[str, dict[str, int]]:
-    """{channel: {"targeted", "delivered", "opened", "failed", "skipped"}} in one query. Targeted is the
-    deliveries made so far (the whole audience once the campaign is sent): delivered + failed + skipped."""
-    rows = (CampaignDelivery.objects.filter(campaign=campaign).values("channel").annotate(
+def campaigns_stats(*, campaign_ids) -> dict[int, dict[str, dict[str, int]]]:
+    """{campaign id: {channel: {"targeted", "delivered", "opened", "failed", "skipped"}}} in one query. Targeted is
+    the deliveries made so far (the whole audience once the campaign is sent): delivered + failed + skipped (+ those
+    still waiting for the Official Account's mass send)."""
+    rows = (CampaignDelivery.objects.filter(campaign_id__in=campaign_ids).values("campaign_id", "channel").annotate(
         targeted=Count("id"),
         delivered=Count("id", filter=Q(state=DeliveryState.DELIVERED)),
         opened=Count("id", filter=Q(opened_at__isnull=False)),
         failed=Count("id", filter=Q(state=DeliveryState.FAILED)),
         skipped=Count("id", filter=Q(state=DeliveryState.SKIPPED))))
-    stats = {channel: {"targeted": 0, "delivered": 0, "opened": 0, "failed": 0, "skipped": 0}
-             for channel in Channel.values}
+    stats = {pk: {channel: {"targeted": 0, "delivered": 0, "opened": 0, "failed": 0, "skipped": 0}
+                  for channel in Channel.values} for pk in campaign_ids}
     for row in rows:
-        stats[row.pop("channel")] = row
+        stats[row.pop("campaign_id")][row.pop("channel")] = row
     return stats
+
+
+def campaign_stats(*, campaign: Campaign) -> dict[str, dict[str, int]]:
+    """One campaign's figures per channel (see campaigns_stats)."""
+    return campaigns_stats(campaign_ids=[campaign.pk])[campaign.pk]
 
 
 def campaign_reach(*, campaign: Campaign) -> dict[str, int]:

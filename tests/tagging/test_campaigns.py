@@ -201,3 +201,15 @@ def test_other_systems_read_campaigns_with_their_figures_and_export_the_results(
     assert sorted(int(row["researcher"]) for row in rows) == sorted(
         [audience["zh"].pk, audience["en"].pk, audience["en_author"].pk])
     assert {row["channel"] for row in rows} == {"in_app"} and {row["state"] for row in rows} == {"delivered"}
+
+
+def test_the_staff_campaign_list_reads_a_pages_figures_in_one_query(django_assert_max_num_queries):
+    from tests.tagging.staff_api_helpers import key_client
+
+    tag_create(slug="oncology", name_en="Oncology")
+    for number in range(5):
+        _campaign(name=f"campaign {number}")
+    reader = key_client("campaigns:read")
+    # The key, its rate limit (cache), the count, the page, the figures: never one query per campaign.
+    with django_assert_max_num_queries(6):
+        assert len(reader.get("/api/v1/staff/campaigns").json()["results"]) == 5
