@@ -36,6 +36,9 @@ class Manuscript(models.Model):
     # When the publication check last looked its DOI up: each run starts with the DOIs looked up longest ago
     # (never first), so runs that keep being cut short still reach every DOI in turn.
     publication_checked_at = models.DateTimeField(_("publication last checked"), null=True, blank=True)
+    # Crossref's is-referenced-by-count for a published manuscript with a DOI (manuscripts.services.impact).
+    citations = models.PositiveIntegerField(_("citations (Crossref)"), null=True, blank=True)
+    citations_checked_at = models.DateTimeField(_("citations last counted"), null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

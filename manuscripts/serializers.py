@@ -24,6 +24,8 @@ class ManuscriptSerializer(serializers.Serializer):
     doi = serializers.CharField()
     published_on = serializers.DateField(allow_null=True)
     url = serializers.CharField()
+    citations = serializers.IntegerField(allow_null=True, help_text=_(
+        "Citations of a published manuscript: Crossref works citing its DOI, counted weekly; null until counted."))
     missing_on_platform = serializers.SerializerMethodField()
     public_record_only = serializers.SerializerMethodField(help_text=_(
         "True when the researcher sees this manuscript only through a public bibliographic record (Crossref): "

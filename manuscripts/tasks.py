@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from manuscripts.services import polling, publications
+from manuscripts.services import impact, polling, publications
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +44,9 @@ def poll_tick() -> dict:
 def check_publications() -> int:
     """Beat, hourly: Crossref by DOI for accepted and in-production manuscripts."""
     return publications.publications_check().updated
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def refresh_citations() -> int:
+    """Beat, weekly: citations of published manuscripts from Crossref."""
+    return impact.citations_refresh()

@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "manuscripts.tasks.poll_tick",
         "schedule": 60,
     },
+    "manuscripts-refresh-citations": {
+        "task": "manuscripts.tasks.refresh_citations",
+        "schedule": crontab(hour=4, minute=10, day_of_week="mon"),  # weekly, a quiet hour in China
+    },
     "manuscripts-check-publications": {
         "task": "manuscripts.tasks.check_publications",
         "schedule": 60 * 60,
@@ -439,6 +443,10 @@ CIRCUIT_COOLDOWN_SECONDS = 300
 # only for the sandbox, tests and a platform on the same private network. Off, such URLs are refused when saved
 # and on every connection.
 PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Article impact (manuscripts) ------------------------------------------------------------
+CITATIONS_REFRESH_DAYS = 7  # a published manuscript's citations are counted again after this many days
+CITATIONS_REFRESH_LIMIT = 20_000  # manuscripts counted per run (400 Crossref requests of 50 DOIs)
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key

@@ -122,6 +122,7 @@ class _Work:
     volume: str = ""
     issue: str = ""
     subjects: list[str] = field(default_factory=list)  # the journal's ASJC categories, where Crossref has them
+    cited_by: int = 0  # is-referenced-by-count: other Crossref works whose references cite this one
 
     def issued_parts(self) -> Parts:
         if self.issued:
@@ -198,7 +199,7 @@ class CrossrefSandbox(PlatformSandbox):
     def update_work(self, doi: str, **changes: Any) -> None:
         """A re-deposit: apply ``add_work``'s keyword changes and stamp deposited and indexed with the clock."""
         allowed = {"title", "issn", "authors", "published_online", "published_print", "issued", "type",
-                   "container_title", "original_title", "volume", "issue"}
+                   "container_title", "original_title", "volume", "issue", "cited_by"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
@@ -484,7 +485,7 @@ def _record(work: _Work) -> dict[str, Any]:
         "type": work.type,
         "created": _date_stamp(work.created),
         "source": "Crossref",
-        "is-referenced-by-count": 0,
+        "is-referenced-by-count": work.cited_by,
         "title": list(work.titles),
         "prefix": work.doi.split("/", 1)[0],
         "author": copy.deepcopy(work.authors),

@@ -64,6 +64,7 @@ from manuscripts.status import CanonicalStatus
 PLATFORM = "crossref"
 PAGE_SIZE = 100
 MAX_ROWS = 1000  # Crossref's limit
+CITATION_BATCH = 50  # DOIs asked for in one citation request (one filter value each)
 MAX_PAGES = 100  # a listing of one author longer than this is not an author's: stop rather than loop
 RAW_STATUS = "Published (Crossref)"
 WORK_TYPE = "journal-article"
@@ -204,6 +205,29 @@ class CrossrefConnector(ConfiguredConnector):
         if answer is None:
             return None
         return self._snapshot(_message(answer, "work", "GET /works/{doi}"))
+
+    def citation_counts(self, dois: list[str]) -> dict[str, int]:
+        """{lower-cased DOI: is-referenced-by-count} for these DOIs, in one list request (``filter=doi:…`` ORed,
+        ``select=DOI,is-referenced-by-count``; at most CITATION_BATCH). A DOI Crossref does not know is absent.
+        ``is-referenced-by-count`` counts the Crossref works whose deposited references cite this one
+        (rest-api-doc ``api_format.md``, "Work": "Count of inbound references deposited with Crossref"), so it is
+        a lower bound of the citations elsewhere (Web of Science, Scopus)."""
+        self._check_configuration()
+        bare = [DOI_PREFIX_RE.sub("", doi.strip()) for doi in dois[:CITATION_BATCH]]
+        bare = [doi for doi in bare if doi.startswith("10.")]
+        if not bare:
+            return {}
+        answer = self._get("/works", {"filter": ",".join(f"doi:{doi}" for doi in bare), "rows": len(bare),
+                                      "select": "DOI,is-referenced-by-count"},
+                           what="GET /works (citations)", limits=self.list_limits)
+        if answer is None:
+            raise ConnectorError(f"Crossref at {self.base_url} has no /works (HTTP 404): check the base URL")
+        counts: dict[str, int] = {}
+        for work in _message(answer, "work-list", "GET /works").get("items") or []:
+            count = work.get("is-referenced-by-count") if isinstance(work, dict) else None
+            if isinstance(work.get("DOI"), str) and isinstance(count, int) and not isinstance(count, bool):
+                counts[work["DOI"].lower()] = max(count, 0)
+        return counts
 
     # --- requests -------------------------------------------------------------------------------------------
 

@@ -263,3 +263,15 @@ test('a manuscript on an editorial platform with no events yet says "no status c
   expect(page.querySelector('#detail-public-record')).toBeUndefined()
   expect(cellNote(page, 'cell-journal-system')).toBe('Demo University Journals')
 })
+
+test('a published manuscript shows its citations once Crossref counted them; before that, no cell', async () => {
+  const published = { ...MANUSCRIPT, status: 'published', status_label: '已发表', citations: 12 }
+  const { page } = await openDetail({ manuscripts: [published] })
+  expect(cellNote(page, 'cell-citations')).toBe('12 次')
+  expect(textOf(page.querySelector('#cell-citations'), '.t-cell__title-text')).toBe('被引次数')
+
+  const { page: notCounted } = await openDetail({ manuscripts: [{ ...published, citations: null }] })
+  expect(notCounted.querySelector('#cell-citations')).toBeUndefined()
+  const { page: inReview } = await openDetail({ manuscripts: [{ ...MANUSCRIPT, citations: 3 }] })
+  expect(inReview.querySelector('#cell-citations')).toBeUndefined()
+})

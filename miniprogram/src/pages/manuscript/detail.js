@@ -23,6 +23,9 @@ function manuscriptView(manuscript) {
     submittedAt: formatDate(manuscript.submitted_at),
     lastActivity: formatDate(manuscript.last_activity_at),
     doi: manuscript.doi || '',
+    // Citations (Crossref, counted weekly) once published; null until counted: no cell then.
+    citations: manuscript.status === 'published' && Number.isInteger(manuscript.citations)
+      ? i18n.t('detailCitations', { count: manuscript.citations }) : '',
     url: manuscript.url || '',
     missingOnPlatform: Boolean(manuscript.missing_on_platform),
     publicRecordOnly: Boolean(manuscript.public_record_only),
