@@ -54,6 +54,18 @@ class Manuscript(models.Model):
     def __str__(self) -> str:
         return self.title[:80]
 
+    @property
+    def manuscript_number(self) -> str:
+        """The number the journal itself uses for the manuscript, to quote to its editorial office: OJS's and
+        Janeway's submission id, ScholarOne's manuscript ID (e.g. JAS-2026-0123), Editorial Manager's number (an
+        export's ids are "<journal>:<number>"), a public record's DOI."""
+        platform = self.journal_system.platform
+        if platform in ("file_export", "editorial_manager"):
+            return self.platform_id.split(":", 1)[-1]
+        if platform == "crossref":
+            return self.doi or self.platform_id
+        return self.platform_id
+
 
 class ManuscriptAccess(models.Model):
     """This linked account is listed on this manuscript (as an author)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
@@ -30,7 +31,11 @@ def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None =
         visible_through = visible_through.filter(journal_account_id=filters["account"])
     editorial_accesses = verified_accesses.exclude(journal_account__journal_system__platform__in=PUBLICATION_SOURCES)
     manuscripts = (Manuscript.objects.filter(Exists(visible_through))
-                   .annotate(editorial_view=Exists(editorial_accesses))
+                   .annotate(editorial_view=Exists(editorial_accesses),
+                             # Since when it is in its status: the platform's word, else the timeline's last change.
+                             status_since=Coalesce("status_changed_at", Subquery(
+                                 StatusEvent.objects.filter(manuscript=OuterRef("pk")).order_by("-occurred_at")
+                                 .values("occurred_at")[:1])))
                    .select_related("journal", "journal_system")
                    .order_by("-last_activity_at", "-id"))
     if filters.get("status"):

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, time
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -11,6 +12,8 @@ from publisher_backend.request_fields import StrictCharField, StrictIntegerField
 
 class ManuscriptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    manuscript_number = serializers.CharField(help_text=_(
+        "The number the journal uses for it (quote it to the editorial office); empty for a public record."))
     title = serializers.SerializerMethodField()
     journal = JournalBriefSerializer(allow_null=True)
     journal_system = JournalSystemBriefSerializer(allow_null=True, help_text=_(
@@ -24,6 +27,8 @@ class ManuscriptSerializer(serializers.Serializer):
     doi = serializers.CharField()
     published_on = serializers.DateField(allow_null=True)
     url = serializers.CharField()
+    days_in_status = serializers.SerializerMethodField(help_text=_(
+        "Whole days since it entered its current status; null when the platform does not say."))
     citations = serializers.IntegerField(allow_null=True, help_text=_(
         "Citations of a published manuscript: Crossref works citing its DOI, counted weekly; null until counted."))
     missing_on_platform = serializers.SerializerMethodField()
@@ -49,6 +54,7 @@ class ManuscriptSerializer(serializers.Serializer):
             "journal_system": None,  # which editorial system handled it is not in the public record
             "last_activity_at": serializers.DateTimeField().to_representation(published_at),
             "url": f"https://doi.org/{manuscript.doi}" if manuscript.doi else "", "missing_on_platform": False,
+            "manuscript_number": "", "days_in_status": None,
         })
         if "timeline" in shown:
             shown["timeline"] = []
@@ -57,6 +63,10 @@ class ManuscriptSerializer(serializers.Serializer):
     def get_title(self, manuscript) -> str:
         titles = manuscript.titles or {}
         return titles.get("zh-hans" if request_language().startswith("zh") else "en") or manuscript.title
+
+    def get_days_in_status(self, manuscript) -> int | None:
+        since = getattr(manuscript, "status_since", None) or manuscript.status_changed_at
+        return max((timezone.now() - since).days, 0) if since else None
 
     def get_status_label(self, manuscript) -> str:
         return status_label(manuscript.canonical_status)

@@ -79,3 +79,25 @@ def test_the_manuscript_shows_its_citations(crossref, researcher_client):
     assert client.get(f"/api/v1/manuscripts/{manuscript.pk}").json()["citations"] is None
     Manuscript.objects.filter(pk=manuscript.pk).update(citations=12)
     assert client.get(f"/api/v1/manuscripts/{manuscript.pk}").json()["citations"] == 12
+
+
+def test_each_manuscript_carries_the_journals_number_and_days_in_its_status(researcher_client):
+    from tests.factories import JournalSystemFactory
+
+    client, body = researcher_client
+    scholarone = JournalSystemFactory(platform="scholarone")
+    em = JournalSystemFactory(platform="file_export")
+    dated = ManuscriptFactory(journal_system=scholarone, platform_id="JAS-2026-0123",
+                              status_changed_at=timezone.now() - timedelta(days=12, hours=3))
+    exported = ManuscriptFactory(journal_system=em, platform_id="jas:EM-0042", status_changed_at=None)
+    exported.events.create(to_status="under_review", occurred_at=timezone.now() - timedelta(days=3))
+    for manuscript in (dated, exported):
+        account = JournalAccountFactory(researcher_id=body["researcher"]["id"],
+                                        journal_system=manuscript.journal_system)
+        ManuscriptAccess.objects.create(journal_account=account, manuscript=manuscript)
+
+    items = {item["id"]: item for item in client.get("/api/v1/manuscripts").json()["results"]}
+    assert (items[dated.pk]["manuscript_number"], items[dated.pk]["days_in_status"]) == ("JAS-2026-0123", 12)
+    assert (items[exported.pk]["manuscript_number"], items[exported.pk]["days_in_status"]) == ("EM-0042", 3)
+    detail = client.get(f"/api/v1/manuscripts/{dated.pk}").json()
+    assert (detail["manuscript_number"], detail["days_in_status"]) == ("JAS-2026-0123", 12)

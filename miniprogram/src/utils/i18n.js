@@ -64,6 +64,9 @@ const STRINGS = {
     emptyNoManuscripts: '已关联的期刊账号下还没有稿件。在期刊投稿系统中投稿后，稿件会在下次同步时显示在这里。',
     manuscriptsLoadFailed: '稿件加载失败。',
     manuscriptLastActivity: '更新于 {date}',
+    manuscriptDaysInStatus: '此状态已 {days} 天',
+    fieldManuscriptNumber: '稿件编号',
+    fieldDaysInStatus: '当前状态',
     listLoadingMore: '加载中…',
     listNoMore: '没有更多了',
 
@@ -304,6 +307,9 @@ const STRINGS = {
     emptyNoManuscripts: 'No manuscripts under your linked journal accounts yet. Once you submit on a journal system, the manuscript appears here after the next sync.',
     manuscriptsLoadFailed: 'Could not load your manuscripts.',
     manuscriptLastActivity: 'Updated {date}',
+    manuscriptDaysInStatus: '{days} days in this status',
+    fieldManuscriptNumber: 'Manuscript number',
+    fieldDaysInStatus: 'In this status',
     listLoadingMore: 'Loading…',
     listNoMore: 'No more',
 

@@ -137,6 +137,15 @@ describe('my manuscripts', () => {
     expect(new Set(colors).size).toBe(ALL_STATUSES.length)
   })
 
+  test('a row shows the journal\'s manuscript number and the days in the current status when known', async () => {
+    const { page } = await openHome({ accounts: VERIFIED, manuscripts: [
+      { id: 1, manuscript_number: 'JCS-2025-0007', days_in_status: 9 }, { id: 2, manuscript_number: '', days_in_status: null }] })
+    expect(rowText(page, 1, 'number')).toBe('· JCS-2025-0007')
+    expect(rowText(page, 1, 'days')).toBe('此状态已 9 天')
+    expect(page.querySelector('#manuscript-2 .manuscript-row__number')).toBeUndefined()
+    expect(page.querySelector('#manuscript-2 .manuscript-row__days')).toBeUndefined()
+  })
+
   test('the last activity date is the local (UTC+8) day', async () => {
     const { page } = await openHome({ accounts: VERIFIED, manuscripts: [{ id: 1, last_activity_at: '2025-11-20T17:30:00Z' }] })
     expect(rowText(page, 1, 'date')).toBe('更新于 2025-11-21')

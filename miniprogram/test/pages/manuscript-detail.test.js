@@ -275,3 +275,13 @@ test('a published manuscript shows its citations once Crossref counted them; bef
   const { page: inReview } = await openDetail({ manuscripts: [{ ...MANUSCRIPT, citations: 3 }] })
   expect(inReview.querySelector('#cell-citations')).toBeUndefined()
 })
+
+test('the journal\'s manuscript number and the days in the current status are shown', async () => {
+  const { page } = await openDetail({ manuscripts: [{ ...MANUSCRIPT, manuscript_number: 'AME-2025-0042', days_in_status: 14 }] })
+  expect(cellNote(page, 'cell-number')).toBe('AME-2025-0042')
+  expect(cellNote(page, 'cell-days-in-status')).toBe('此状态已 14 天')
+
+  const { page: unknown } = await openDetail({ manuscripts: [{ ...MANUSCRIPT, manuscript_number: '', days_in_status: null }] })
+  expect(unknown.querySelector('#cell-number')).toBeUndefined()
+  expect(unknown.querySelector('#cell-days-in-status')).toBeUndefined()
+})

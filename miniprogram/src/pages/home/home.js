@@ -48,6 +48,9 @@ function manuscriptRow(manuscript) {
     status: manuscript.status,
     statusLabel,
     lastActivity: date ? i18n.t('manuscriptLastActivity', { date }) : '',
+    number: manuscript.manuscript_number || '',
+    daysInStatus: Number.isInteger(manuscript.days_in_status)
+      ? i18n.t('manuscriptDaysInStatus', { days: manuscript.days_in_status }) : '',
     a11yLabel: i18n.t('a11yManuscript', { title: manuscript.title, status: statusLabel }),
   }
 }

@@ -23,6 +23,9 @@ function manuscriptView(manuscript) {
     submittedAt: formatDate(manuscript.submitted_at),
     lastActivity: formatDate(manuscript.last_activity_at),
     doi: manuscript.doi || '',
+    number: manuscript.manuscript_number || '',
+    daysInStatus: Number.isInteger(manuscript.days_in_status)
+      ? i18n.t('manuscriptDaysInStatus', { days: manuscript.days_in_status }) : '',
     // Citations (Crossref, counted weekly) once published; null until counted: no cell then.
     citations: manuscript.status === 'published' && Number.isInteger(manuscript.citations)
       ? i18n.t('detailCitations', { count: manuscript.citations }) : '',
