@@ -19,6 +19,7 @@ from publisher_backend.errors import Throttled
 from publisher_backend.http import client_address
 from publisher_backend.ratelimit import rate_limit_hit
 from publisher_backend.schema import error_responses
+from sharing.models import Share
 from sharing.selectors import PublicShare, share_by_scene, share_live, share_public, shares_of_manuscript
 from sharing.services import share_create, share_delete, share_open_record, share_poster_png
 
@@ -32,7 +33,7 @@ class ShareCreateSerializer(serializers.Serializer):
     show_coauthors = serializers.BooleanField(default=False)
 
 
-class ShareSerializer(serializers.Serializer):
+class ResearcherShareSerializer(serializers.Serializer):
     """The sharer's own view of a share."""
 
     id = serializers.CharField()
@@ -102,28 +103,30 @@ def _language() -> str:
 class ManuscriptSharesView(ListAPIView):
     """The researcher's shares of their manuscript, with how many opened each (POST makes a new one)."""
 
-    serializer_class = ShareSerializer
+    serializer_class = ResearcherShareSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, without a signed-in researcher
+            return Share.objects.none()
         researcher = self.request.user.researcher
         manuscript_id = self.kwargs["manuscript_id"]
         if not manuscripts_for_researcher(researcher=researcher).filter(pk=manuscript_id).exists():
             raise Http404
         return shares_of_manuscript(researcher=researcher, manuscript_id=manuscript_id)
 
-    @extend_schema(responses={200: ShareSerializer(many=True), **error_responses(401, 404)}, tags=TAGS)
+    @extend_schema(responses={200: ResearcherShareSerializer(many=True), **error_responses(401, 404)}, tags=TAGS)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ShareCreateSerializer,
-                   responses={201: ShareSerializer, **error_responses(400, 401, 404, 409, 429)}, tags=TAGS)
+                   responses={201: ResearcherShareSerializer, **error_responses(400, 401, 404, 409, 429)}, tags=TAGS)
     def post(self, request, manuscript_id: int):
         choice = ShareCreateSerializer(data=request.data)
         choice.is_valid(raise_exception=True)
         share = share_create(researcher=request.user.researcher, manuscript_id=manuscript_id,
                              show_coauthors=choice.validated_data["show_coauthors"])
         share.open_count = 0
-        return Response(ShareSerializer(share).data, status=201)
+        return Response(ResearcherShareSerializer(share).data, status=201)
 
 
 class PublicShareView(APIView):
@@ -133,7 +136,8 @@ class PublicShareView(APIView):
 
     def get_authenticators(self):
         # Reading needs no token, and a stale one must not turn a public page into a 401.
-        return [] if self.request.method == "GET" else super().get_authenticators()
+        request = getattr(self, "request", None)
+        return [] if request is not None and request.method == "GET" else super().get_authenticators()
 
     @extend_schema(auth=[], responses={200: PublicShareSerializer, **error_responses(404, 429)}, tags=TAGS)
     def get(self, request, share_id: str):
