@@ -178,7 +178,7 @@ class SharePosterView(APIView):
         share = _public_share(request, share_id)
         png = share_poster_png(share=share, language=_language())
         response = HttpResponse(png, content_type="image/png")
-        response["Cache-Control"] = "public, max-age=300"
+        response["Cache-Control"] = "no-cache"  # a deleted share's poster must not outlive it in a cache
         return response
 
 

@@ -115,3 +115,9 @@ def researcher_ids_with_shares(*, at_least: int = 1) -> QuerySet:
     """Researchers who shared at least `at_least` times (a subquery of researcher ids, for tagging rules)."""
     return (Share.objects.values("researcher_id").annotate(shares=Count("pk")).filter(shares__gte=at_least)
             .values("researcher_id"))
+
+
+def shares_of_researcher(*, researcher) -> QuerySet[Share]:
+    """All the researcher's shares with their manuscript and open counts, oldest first (the privacy export)."""
+    return (Share.objects.filter(researcher=researcher).select_related("manuscript")
+            .annotate(open_count=Count("opens")).order_by("created_at", "pk"))

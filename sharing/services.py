@@ -118,3 +118,11 @@ def share_poster_png(*, share: Share, language: str) -> bytes:
     except IntegrityError:  # another request rendered the same poster meanwhile, or the share was deleted
         pass
     return png
+
+
+@transaction.atomic
+def shares_delete_of_researcher(*, researcher: Researcher) -> int:
+    """Delete every share of the researcher, with posters and opens (erasure of their personal data).
+    Returns how many shares there were."""
+    _deleted, counts = Share.objects.filter(researcher=researcher).delete()
+    return counts.get(Share._meta.label, 0)

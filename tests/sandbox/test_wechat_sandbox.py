@@ -641,7 +641,7 @@ def test_wechatpy_client_runs_against_the_sandbox(server: SandboxServer) -> None
     server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
     sent = client.wxa.send_subscribe_message(session["openid"], STATUS_TEMPLATE, STATUS_DATA, "pages/home/home")
     assert sent["errcode"] == 0
-    assert client.wxa.get_wxa_code_unlimited("ms=1", page="pages/ms/detail").content[:4] == b"\x89PNG"
+    assert client.wxa.get_wxa_code_unlimited("ms=1", page="pages/manuscript/detail").content[:4] == b"\x89PNG"
     assert [call["path"] for call in server.wechat.calls] == [
         "/cgi-bin/token",
         "/sns/jscode2session",

@@ -95,3 +95,22 @@ def test_tagging_can_select_researchers_who_shared_n_times(sharer, sharer_client
     assert set(researcher_ids_with_shares(at_least=3).values_list("researcher_id", flat=True)) == {sharer.pk}
     assert set(researcher_ids_with_shares(at_least=1).values_list("researcher_id", flat=True)) == {sharer.pk,
                                                                                                  once.pk}
+
+
+def test_erasure_deletes_every_share_of_the_researcher_with_posters_and_opens(sharer, sharer_client):
+    from sharing.models import Share
+    from sharing.selectors import shares_of_researcher
+    from sharing.services import shares_delete_of_researcher
+
+    manuscript = authored_manuscript(sharer)
+    first = create_share(sharer_client, manuscript).json()
+    create_share(sharer_client, manuscript)
+    other_sharer = ResearcherFactory()
+    create_share(client_for(other_sharer), authored_manuscript(other_sharer))
+    opened(first["id"])
+    assert [share.open_count for share in shares_of_researcher(researcher=sharer)] == [1, 0]
+
+    assert shares_delete_of_researcher(researcher=sharer) == 2
+
+    assert not Share.objects.filter(researcher=sharer).exists() and not ShareOpen.objects.exists()
+    assert Share.objects.filter(researcher=other_sharer).count() == 1

@@ -71,8 +71,10 @@ def test_chinese_glyphs_are_really_drawn():
 
 def test_the_drawn_chinese_title_is_not_a_row_of_missing_glyph_boxes():
     code = render_code(b"x", 430)
-    content = PosterContent("应用科学学报", "干旱胁迫下土壤微生物组的变化", "已录用", "2026-09-14", "李华", "微信扫码查看")
-    tofu_content = PosterContent("应用科学学报", MISSING * 14, "已录用", "2026-09-14", "李华", "微信扫码查看")
+    fixed = {"journal_name": "应用科学学报", "milestone_label": "已录用", "date_text": "2026-09-14",
+             "sharer_name": "李华", "caption": "微信扫码查看"}
+    content = PosterContent(title="干旱胁迫下土壤微生物组的变化", **fixed)
+    tofu_content = PosterContent(title=MISSING * 14, **fixed)
 
     drawn = Image.open(io.BytesIO(render_poster(content, code)))
     boxes = Image.open(io.BytesIO(render_poster(tofu_content, code)))
