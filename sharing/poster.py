@@ -76,8 +76,11 @@ def _tokens(text: str) -> list[str]:
             if tokens:
                 tokens[-1] += " "
             continue
-        if piece in _NO_LINE_START and tokens:
-            tokens[-1] = tokens[-1].rstrip() + piece
+        if piece in _NO_LINE_START and (carry or tokens):
+            if carry:  # an opening mark waits for what follows it: the closing one joins it
+                carry += piece
+            else:
+                tokens[-1] = tokens[-1].rstrip() + piece
             continue
         if piece in _NO_LINE_END:
             carry += piece

@@ -7,6 +7,9 @@ import io
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 from rest_framework.test import APIClient
 
@@ -151,3 +154,16 @@ def test_a_long_title_ends_with_an_ellipsis():
     lines = wrap_text("很长的标题" * 40, font, 400, max_lines=3)
 
     assert len(lines) == 3 and lines[-1].endswith("…")
+
+
+@settings_hypothesis(max_examples=40, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["干旱", "胁迫", "，", "。", "（", "）", "Soil", "microbiome", " ", "drought,",
+                                 "Pneumonoultramicroscopicsilicovolcanoconiosis", "：", "2026"]), max_size=30))
+def test_wrapped_lines_fit_and_keep_every_character(pieces):
+    font = poster_font(40, "Bold")
+    text = "".join(pieces)
+
+    lines = wrap_text(text, font, 300)
+
+    assert all(font.getlength(line) <= 300 for line in lines)
+    assert "".join("".join(lines).split()) == "".join(text.split())
