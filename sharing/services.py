@@ -27,6 +27,7 @@ from sharing.poster import PosterContent, render_poster
 from sharing.selectors import SHAREABLE_STATUSES, share_public
 
 POSTER_LAYOUT_VERSION = "1"  # bump when the drawing changes: every poster renders anew
+POSTERS_KEPT_PER_SHARE = 4  # the newest renders (one per language and a previous content or two); older go
 
 
 class NotShareable(Conflict):
@@ -115,6 +116,9 @@ def share_poster_png(*, share: Share, language: str) -> bytes:
     try:
         with transaction.atomic():
             SharePoster.objects.create(share=share, content_hash=content_hash, png=png)
+            kept = (SharePoster.objects.filter(share=share).order_by("-created_at", "-pk")
+                    .values_list("pk", flat=True)[:POSTERS_KEPT_PER_SHARE])
+            SharePoster.objects.filter(share=share).exclude(pk__in=list(kept)).delete()
     except IntegrityError:  # another request rendered the same poster meanwhile, or the share was deleted
         pass
     return png

@@ -167,3 +167,18 @@ def test_wrapped_lines_fit_and_keep_every_character(pieces):
 
     assert all(font.getlength(line) <= 300 for line in lines)
     assert "".join("".join(lines).split()) == "".join(text.split())
+
+
+def test_only_the_newest_posters_of_a_share_are_kept(sharer, sharer_client, share_page):
+    from sharing.services import POSTERS_KEPT_PER_SHARE
+
+    manuscript = authored_manuscript(sharer)
+    share = create_share(sharer_client, manuscript).json()
+    for number in range(POSTERS_KEPT_PER_SHARE + 2):
+        Manuscript.objects.filter(pk=manuscript.pk).update(title=f"Title {number}", titles={})
+        assert poster(share["id"], "en").status_code == 200
+
+    assert SharePoster.objects.count() == POSTERS_KEPT_PER_SHARE
+    assert share_page.wechat.call_count(WXACODE) == POSTERS_KEPT_PER_SHARE + 2
+    assert poster(share["id"], "en").status_code == 200  # the newest is served from the store
+    assert share_page.wechat.call_count(WXACODE) == POSTERS_KEPT_PER_SHARE + 2

@@ -104,6 +104,7 @@ def test_the_scene_resolves_to_the_share(sharer, sharer_client):
     response = APIClient().get(f"/api/v1/shares/by-scene/{share['scene']}")
 
     assert response.status_code == 200 and response.json()["id"] == share["id"]
+    assert_only_allowed_fields(response.json(), coauthors=False)
     assert APIClient().get("/api/v1/shares/by-scene/s=nothing-here").status_code == 404
 
 
