@@ -139,3 +139,8 @@ def researchers_for_staff() -> QuerySet[Researcher]:
     """Every researcher, with only what other systems read (staff API, exports): id, display name, language,
     ORCID iD, updated_at."""
     return Researcher.objects.only("id", "display_name", "language", "orcid", "orcid_verified_at", "updated_at")
+
+
+def researcher_display_names(*, researcher_ids) -> dict[int, str]:
+    """{researcher id: display name} for these researchers (blank names included), in one query (sharing)."""
+    return dict(Researcher.objects.filter(pk__in=list(researcher_ids)).values_list("id", "display_name"))

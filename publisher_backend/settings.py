@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "notifications",
     "payments",
     "tagging",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -537,6 +538,18 @@ SPECTACULAR_SETTINGS = {
         "FapiaoStatusEnum": "payments.models.FapiaoStatus",
     },
 }
+
+# --- Sharing ---------------------------------------------------------------------------------
+# Public share reads (the record, its poster, opens) per client address.
+SHARE_PUBLIC_RATE = env.str("SHARE_PUBLIC_RATE", default="120/min")
+# Shares a researcher may create (each poster may cost a wxacode.getUnlimited call).
+SHARE_CREATE_RATE = env.str("SHARE_CREATE_RATE", default="30/hour")
+# The Mini Program page a poster's code opens (it receives the share's scene); it must be released.
+SHARE_MINIPROGRAM_PAGE = env.str("SHARE_MINIPROGRAM_PAGE", default="packages/share/share")
+# release | trial | develop: which version of the Mini Program the poster's code opens.
+SHARE_MINIPROGRAM_ENV_VERSION = env.str("SHARE_MINIPROGRAM_ENV_VERSION", default="release")
+# A CJK font file (.ttc/.otf/.ttf) for posters; empty = Noto Sans CJK from the pinned manimgx-fonts-cjk package.
+SHARE_POSTER_FONT_PATH = env.str("SHARE_POSTER_FONT_PATH", default="")
 
 HEALTHCHECK_TIMEOUT_SECONDS = env.float("HEALTHCHECK_TIMEOUT_SECONDS", default=2.0)
 

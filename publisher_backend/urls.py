@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("notifications.urls")),
     path("api/v1/", include("payments.urls")),
     path("api/v1/", include("tagging.urls")),
+    path("api/v1/", include("sharing.urls")),
 ]
 
 handler400 = "publisher_backend.errors.handler400"

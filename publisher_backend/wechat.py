@@ -184,3 +184,30 @@ def code_to_session(js_code: str) -> dict:
             "access_token": None,  # requests drops None: no token parameter is sent
         },
     )
+
+
+# Answers that mean "this access token is no good": refresh it once and try again.
+ACCESS_TOKEN_REFUSED = frozenset({40001, 40014, 42001})
+WXACODE_UNLIMITED_PATH = "wxa/getwxacodeunlimit"
+
+
+def wxacode_unlimited(*, scene: str, page: str, width: int = 430, env_version: str = "release",
+                      check_path: bool = True) -> bytes:
+    """wxacode.getUnlimited: the image of a Mini Program code that opens `page` with `scene`.
+
+    WeChat answers the image's bytes on success and JSON on failure (raised as WeChatClientException, e.g.
+    40169 bad scene, 41030 page not released); a refused access token is refreshed once and the call retried.
+    """
+    client = wechat_client()
+    body = {"scene": scene, "page": page, "width": width, "env_version": env_version, "check_path": check_path}
+    used = client.access_token
+    try:
+        answer = client.wxa._post(WXACODE_UNLIMITED_PATH, data=body, params={"access_token": used})
+    except WeChatClientException as error:
+        if error.errcode not in ACCESS_TOKEN_REFUSED:
+            raise
+        answer = client.wxa._post(WXACODE_UNLIMITED_PATH, data=body,
+                                  params={"access_token": client.refresh_access_token(stale_token=used)})
+    if isinstance(answer, dict):  # JSON without an error code: not an image
+        raise WeChatClientException(-1, "wxacode answered JSON without an image", client=client)
+    return answer.content

@@ -753,6 +753,12 @@ class WeChatSandbox:
             raise WeChatError(47001)
         if page.startswith("/") or "?" in page:
             raise WeChatError(41030)
+        check_path = body.get("check_path", True)
+        if not isinstance(check_path, bool):
+            raise WeChatError(47001)
+        # With check_path (the default) WeChat requires a page of the released Mini Program: app.json's pages.
+        if page and check_path and page not in self.pages:
+            raise WeChatError(41030)
         # WeChat documents 280..1280 px and draws out-of-range widths at the nearest limit.
         width = min(max(_int_field(body, "width", 430), 280), 1280)
         image = render_code(

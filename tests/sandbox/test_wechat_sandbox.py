@@ -541,10 +541,10 @@ def test_wxacode_largest_width_stays_small(server: SandboxServer) -> None:
 
 
 def test_wxacode_is_deterministic_per_scene_and_page(server: SandboxServer) -> None:
-    first = wxacode(server, {"scene": "ms=42", "page": "pages/a"}).content
-    assert wxacode(server, {"scene": "ms=42", "page": "pages/a"}).content == first
-    assert wxacode(server, {"scene": "ms=43", "page": "pages/a"}).content != first
-    assert wxacode(server, {"scene": "ms=42", "page": "pages/b"}).content != first
+    first = wxacode(server, {"scene": "ms=42", "page": "pages/home/home"}).content
+    assert wxacode(server, {"scene": "ms=42", "page": "pages/home/home"}).content == first
+    assert wxacode(server, {"scene": "ms=43", "page": "pages/home/home"}).content != first
+    assert wxacode(server, {"scene": "ms=42", "page": "pages/inbox/inbox"}).content != first
 
 
 @pytest.mark.parametrize(
@@ -565,6 +565,27 @@ def test_wxacode_accepts_every_allowed_scene_character(server: SandboxServer) ->
 @pytest.mark.parametrize("page", ["/pages/index", "pages/index?id=1"])
 def test_wxacode_rejects_invalid_page(server: SandboxServer, page: str) -> None:
     assert_error(wxacode(server, {"scene": "ms=42", "page": page}).json(), 41030, "invalid page")
+
+
+def test_wxacode_checks_the_page_against_the_mini_programs_app_json(server: SandboxServer) -> None:
+    assert_error(wxacode(server, {"scene": "s=1", "page": "pages/not/released"}).json(), 41030, "invalid page")
+    assert_error(wxacode(server, {"scene": "s=1", "page": "pages/not/released", "check_path": True}).json(),
+                 41030, "invalid page")
+
+
+def test_wxacode_accepts_a_sub_package_page(server: SandboxServer) -> None:
+    response = wxacode(server, {"scene": "s=1", "page": "packages/payments/shared"})
+    assert response.headers["Content-Type"] == "image/png"
+
+
+def test_wxacode_without_check_path_accepts_an_unreleased_page(server: SandboxServer) -> None:
+    response = wxacode(server, {"scene": "s=1", "page": "pages/not/released", "check_path": False})
+    assert response.status_code == 200 and response.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_wxacode_check_path_must_be_a_boolean(server: SandboxServer) -> None:
+    assert_error(wxacode(server, {"scene": "s=1", "page": "pages/home/home", "check_path": "yes"}).json(),
+                 47001, "data format error")
 
 
 def test_wxacode_requires_a_valid_token(server: SandboxServer) -> None:
@@ -620,7 +641,7 @@ def test_wechatpy_client_runs_against_the_sandbox(server: SandboxServer) -> None
     server.wechat.subscribe("alice", {STATUS_TEMPLATE: "accept"})
     sent = client.wxa.send_subscribe_message(session["openid"], STATUS_TEMPLATE, STATUS_DATA, "pages/home/home")
     assert sent["errcode"] == 0
-    assert client.wxa.get_wxa_code_unlimited("ms=1", page="pages/ms/detail").content[:4] == b"\x89PNG"
+    assert client.wxa.get_wxa_code_unlimited("ms=1", page="pages/manuscript/detail").content[:4] == b"\x89PNG"
     assert [call["path"] for call in server.wechat.calls] == [
         "/cgi-bin/token",
         "/sns/jscode2session",
