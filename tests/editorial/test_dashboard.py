@@ -226,6 +226,9 @@ def test_superuser_sees_every_journal(client, django_user_model, known_data):
     assert "¥2,500.00" in html and "¥123.45" in html
     assert "tagging/vendor/chart.umd.min.js" in html
     assert 'id="content-main"' in html  # the app list is still there
+    conversations = html[html.index('id="dashboard-conversations"'):]
+    assert "<td class=\"number\">—</td>" in conversations and "not available yet" in conversations
+    assert 'id="dashboard-medians-table"' in html  # PostgreSQL computes the medians
 
 
 def test_journal_staff_see_only_their_journals(client, django_user_model, known_data):
