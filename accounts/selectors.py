@@ -1,6 +1,8 @@
 """Reads for accounts."""
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, DateField, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from accounts.models import (
     Journal,
@@ -144,3 +146,28 @@ def researchers_for_staff() -> QuerySet[Researcher]:
 def researcher_display_names(*, researcher_ids) -> dict[int, str]:
     """{researcher id: display name} for these researchers (blank names included), in one query (sharing)."""
     return dict(Researcher.objects.filter(pk__in=list(researcher_ids)).values_list("id", "display_name"))
+
+
+def researchers_new_and_active_by_week(*, since) -> list[dict]:
+    """[{"kind": "new" | "active", "week": Monday (date, current time zone), "researchers"}] from `since` on, in
+    one query (two grouped halves, UNION ALL): researchers created in the week, and researchers whose last
+    visit (`last_seen_at`) falls in the week. Only the last visit is kept, so a researcher counts as active in
+    the week they were last seen, not in every week they came."""
+    zone = timezone.get_current_timezone()
+
+    def half(field: str, kind: str):
+        return (Researcher.objects.filter(**{f"{field}__gte": since}).order_by()
+                .annotate(week=TruncWeek(field, tzinfo=zone, output_field=DateField()),
+                          kind=Value(kind, output_field=CharField()))
+                .values("kind", "week").annotate(researchers=Count("id")).values("kind", "week", "researchers"))
+
+    return list(half("created_at", "new").union(half("last_seen_at", "active"), all=True))
+
+
+def verified_accounts_by_platform() -> list[dict]:
+    """[{"platform", "accounts", "researchers"}]: verified linked accounts per platform of their journal system,
+    and the researchers owning them (each once per platform); one grouped query, most accounts first."""
+    return list(JournalAccount.objects.filter(status=JournalAccountStatus.VERIFIED).order_by()
+                .values(platform=F("journal_system__platform"))
+                .annotate(accounts=Count("id"), researchers=Count("researcher_id", distinct=True))
+                .order_by("-accounts", "platform"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -204,3 +205,41 @@ def authors_by_manuscript(*, manuscript_ids) -> dict[int, list[int]]:
     for manuscript_id, researcher_id in rows:
         authors[manuscript_id].append(researcher_id)
     return authors
+
+
+def manuscript_counts_by_journal_and_status() -> list[dict]:
+    """[{"journal_id", "status", "manuscripts"}]: manuscripts per journal and canonical status, one grouped query
+    (manuscripts without a journal are left out)."""
+    return list(Manuscript.objects.filter(journal__isnull=False).order_by()
+                .values("journal_id", status=F("canonical_status")).annotate(manuscripts=Count("id"))
+                .order_by("journal_id", "status"))
+
+
+# Each event opens a stay in its `to_status` that the manuscript's next event closes (LEAD over the manuscript's
+# events by time); a stay not closed yet (the current status) is left out. Median in days per journal and status.
+_STATUS_DAYS_SQL = """
+SELECT m.journal_id, stays.to_status,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY stays.days) AS median_days, count(*) AS stays
+FROM (SELECT e.manuscript_id, e.to_status,
+             EXTRACT(EPOCH FROM (LEAD(e.occurred_at) OVER (PARTITION BY e.manuscript_id
+                                                           ORDER BY e.occurred_at, e.id) - e.occurred_at)) / 86400.0
+             AS days
+      FROM {event} e) stays
+JOIN {manuscript} m ON m.id = stays.manuscript_id
+WHERE stays.days IS NOT NULL AND m.journal_id IS NOT NULL
+GROUP BY m.journal_id, stays.to_status
+ORDER BY m.journal_id, stays.to_status
+"""
+
+
+def status_median_days_by_journal() -> list[dict] | None:
+    """[{"journal_id", "status", "median_days", "stays"}]: per journal and canonical status, the median time
+    (days, float) manuscripts stayed in that status before their next status event, from the timelines; one
+    query (PostgreSQL's percentile_cont over LEAD). None on a database without percentile_cont (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_STATUS_DAYS_SQL.format(event=StatusEvent._meta.db_table,
+                                               manuscript=Manuscript._meta.db_table))
+        return [{"journal_id": journal_id, "status": status, "median_days": float(median), "stays": stays}
+                for journal_id, status, median, stays in cursor.fetchall()]

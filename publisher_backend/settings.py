@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "payments",
     "tagging",
     "sharing",
+    "editorial",
 ]
 
 MIDDLEWARE = [
@@ -488,6 +489,10 @@ TAG_RULES_BATCH_SIZE = 1000  # researchers whose tag changes in one transaction 
 # --- Audience analytics (tagging, admin's audience dashboard) ---------------------------------
 # How long each figure is kept in the cache before the next page view counts again (seconds).
 AUDIENCE_ANALYTICS_CACHE_SECONDS = env.int("AUDIENCE_ANALYTICS_CACHE_SECONDS", default=300)
+
+# --- Editorial dashboard (editorial, the admin index) --------------------------------------------
+# How long each dashboard figure is kept in the cache before the next view of the admin index counts again.
+EDITORIAL_DASHBOARD_CACHE_SECONDS = env.int("EDITORIAL_DASHBOARD_CACHE_SECONDS", default=300)
 
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
