@@ -69,6 +69,12 @@ def privacy_sections() -> dict[str, PrivacySection]:
     return dict(_registry)
 
 
+def privacy_registry_reset(sections: dict[str, PrivacySection]) -> None:
+    """Replace the registry with `sections` (what privacy_sections() returned): for tests."""
+    _registry.clear()
+    _registry.update(sections)
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 

@@ -116,7 +116,7 @@ class JournalSystemSerializer(JournalSystemBriefSerializer):
 
 class PrivacyConsentSerializer(serializers.Serializer):
     version = StrictCharField(max_length=32, help_text=_("The privacy policy version the researcher agreed to: "
-                                                         "the current one (GET /api/v1/privacy-policy)."))
+                                                         "the current one (GET /api/v1/me/privacy-consent)."))
 
     def validate_version(self, value: str) -> str:
         if value != settings.PRIVACY_POLICY_VERSION:
@@ -141,5 +141,5 @@ class PrivacyExportSerializer(serializers.Serializer):
     orders = serializers.ListField(child=serializers.DictField())
     shares = serializers.ListField(child=serializers.DictField())
     conversations = serializers.ListField(child=serializers.DictField())
-    tags = serializers.DictField(help_text=_("Tags the researcher carries (that they may see), journals they "
-                                             "follow, campaign items they received."))
+    tags = serializers.DictField(help_text=_("The tags the researcher carries, the journals they follow and the "
+                                             "campaign items they received."))

@@ -10,7 +10,13 @@ from django.db import models
 from rest_framework.test import APIClient
 
 from accounts.models import PrivacyRequest, PrivacyRequestKind, Researcher, WeChatIdentity
-from accounts.privacy import EXPORT_SECTIONS, privacy_register, privacy_sections, researcher_reference_hash
+from accounts.privacy import (
+    EXPORT_SECTIONS,
+    privacy_register,
+    privacy_registry_reset,
+    privacy_sections,
+    researcher_reference_hash,
+)
 from manuscripts.models import ManuscriptAccess, StatusEvent
 from notifications.models import Notification
 from payments.models import FapiaoRequest, FapiaoStatus, Order, OrderStatus, PaymentAttempt, PaymentEvent
@@ -167,17 +173,31 @@ def test_export_is_recorded_for_staff(login):
     assert request.researcher == researcher
 
 
-def test_a_section_registered_by_a_later_app_is_exported(login):
-    client, researcher = _signed_in(login, "alice")
+@pytest.fixture
+def registry_restored():
+    """Put the privacy registry back as the apps filled it, after a test registers a section of its own."""
     before = privacy_sections()
+    yield
+    privacy_registry_reset(before)
+
+
+def test_a_section_registered_by_a_later_app_is_exported(login, registry_restored):
+    client, researcher = _signed_in(login, "alice")
     privacy_register("shares", export=lambda r: [{"id": "share-of", "researcher": r.pk}])
-    try:
-        exported = client.get(EXPORT).json()
-    finally:
-        privacy_register("shares", export=before["shares"].export) if "shares" in before else \
-            __import__("accounts.privacy", fromlist=["_registry"])._registry.pop("shares")
+
+    exported = client.get(EXPORT).json()
 
     assert exported["shares"] == [{"id": "share-of", "researcher": researcher.pk}]
+
+
+def test_a_later_apps_eraser_runs_inside_the_erase(login, registry_restored):
+    client, researcher = _signed_in(login, "alice")
+    erased = []
+    privacy_register("conversations", export=lambda r: [], erase=lambda r: erased.append(r.pk))
+
+    client.delete(ME)
+
+    assert erased == [researcher.pk]
 
 
 # --- Erase -------------------------------------------------------------------------------------------------------
