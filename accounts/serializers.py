@@ -49,11 +49,18 @@ class ResearcherSerializer(serializers.ModelSerializer):
         "True while the researcher has not agreed to the current privacy policy version: show the notice and "
         "POST /api/v1/me/privacy-consent."))
 
+    privacy_policy_version = serializers.SerializerMethodField(help_text=_(
+        "The current privacy policy version: what POST /api/v1/me/privacy-consent records."))
+
     class Meta:
         model = Researcher
         fields = ["id", "display_name", "institution", "language", "orcid", "orcid_verified", "created_at",
-                  "last_seen_at", "privacy_consent_required"]
-        read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at", "privacy_consent_required"]
+                  "last_seen_at", "privacy_consent_required", "privacy_policy_version"]
+        read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at", "privacy_consent_required",
+                            "privacy_policy_version"]
+
+    def get_privacy_policy_version(self, researcher) -> str:
+        return settings.PRIVACY_POLICY_VERSION
 
     def get_privacy_consent_required(self, researcher) -> bool:
         return researcher.privacy_consent_version != settings.PRIVACY_POLICY_VERSION
@@ -116,7 +123,7 @@ class JournalSystemSerializer(JournalSystemBriefSerializer):
 
 class PrivacyConsentSerializer(serializers.Serializer):
     version = StrictCharField(max_length=32, help_text=_("The privacy policy version the researcher agreed to: "
-                                                         "the current one (GET /api/v1/me/privacy-consent)."))
+                                                         "the current one (privacy_policy_version in /api/v1/me)."))
 
     def validate_version(self, value: str) -> str:
         if value != settings.PRIVACY_POLICY_VERSION:

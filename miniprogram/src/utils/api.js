@@ -201,6 +201,22 @@ async function privacyAgreed() {
   throw new ApiError(i18n.t('errorPrivacyDeclined'), { code: PRIVACY_DECLINED })
 }
 
+/**
+ * Record the researcher's agreement to the backend's current privacy policy version when the backend asks for it
+ * (first login, or the policy changed); best effort: the next login asks again. Resolves with the researcher.
+ */
+async function recordPolicyConsent(researcher, token) {
+  try {
+    if (!(await privacy.agreedToCurrentPolicy(researcher))) return researcher
+    const res = await send({ path: '/api/v1/me/privacy-consent', method: 'POST', token,
+      data: { version: researcher.privacy_policy_version } })
+    if (isSuccess(res.statusCode)) return Object.assign({}, researcher, { privacy_consent_required: false })
+  } catch (err) {
+    // Offline: asked again at the next login.
+  }
+  return researcher
+}
+
 /** Exchange a fresh wx.login code for our token; every caller during one exchange shares it. */
 function login() {
   if (!loginInFlight) {
@@ -212,7 +228,7 @@ function login() {
         storeToken(session.token, session.expires_at)
         wx.removeStorageSync(SIGNED_OUT_KEY)
         if (session.researcher) i18n.setLanguage(session.researcher.language)
-        return session.researcher
+        return recordPolicyConsent(session.researcher, session.token)
       })
       .then(
         (researcher) => { loginInFlight = null; return researcher },

@@ -139,6 +139,10 @@ Page({
     wx.navigateTo({ url: '/packages/legal/privacy' })
   },
 
+  onOpenMyData() {
+    wx.navigateTo({ url: '/packages/privacy/privacy' })
+  },
+
   onOpenUserAgreement() {
     wx.navigateTo({ url: '/packages/legal/agreement' })
   },
