@@ -7,13 +7,22 @@ researcher's data and are not exported.
 Erase: tag assignments, the tag audit, follows, campaign deliveries and enrichment go with the researcher's row
 (cascade); deleted here explicitly so the order is clear and nothing waits on the cascade. Official Account
 followers are the Official Account's own record of who follows it: a follower who still follows is detached from
-the researcher (the link is cleared), one who no longer follows is deleted.
+the researcher (the link is cleared), one who no longer follows is deleted. Webhook deliveries (the log of what
+went to other systems, and what is still to go) keep the researcher's id, which names nobody once the researcher is
+gone, and lose the ORCID iD.
 """
 
 from __future__ import annotations
 
 from accounts.models import Researcher
-from tagging.models import CampaignDelivery, JournalFollow, OfficialAccountFollower, TagAssignment, TagAudit
+from tagging.models import (
+    CampaignDelivery,
+    JournalFollow,
+    OfficialAccountFollower,
+    TagAssignment,
+    TagAudit,
+    WebhookDelivery,
+)
 from tagging.models.enrichment import ResearcherEnrichment
 
 
@@ -47,3 +56,6 @@ def tags_erase(researcher: Researcher) -> None:
     ResearcherEnrichment.objects.filter(researcher=researcher).delete()
     OfficialAccountFollower.objects.filter(researcher=researcher, subscribed=False).delete()
     OfficialAccountFollower.objects.filter(researcher=researcher).update(researcher=None)
+    for delivery in WebhookDelivery.objects.filter(payload__data__researcher__id=researcher.pk):
+        delivery.payload["data"]["researcher"]["orcid"] = ""
+        delivery.save(update_fields=["payload"])

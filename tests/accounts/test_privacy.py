@@ -25,6 +25,8 @@ from tagging.models import (
     OfficialAccountFollower,
     Tag,
     TagAssignment,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.factories import (
     JournalAccountFactory,
@@ -81,6 +83,11 @@ def _populate(researcher: Researcher, *, tag: str) -> dict:
     JournalFollow.objects.create(researcher=researcher, journal=journal)
     OfficialAccountFollower.objects.create(openid=f"oa-openid-{tag}", unionid=identity.unionid,
                                            researcher=researcher, subscribed=False)
+    endpoint = WebhookEndpoint.objects.create(url=f"https://crm.example.org/hooks/{tag}", secret="s" * 32,
+                                              events=["tag.assigned"])
+    WebhookDelivery.objects.create(endpoint=endpoint, event="tag.assigned", give_up_at=manuscript.last_activity_at,
+                                   payload={"id": "d1", "event": "tag.assigned", "data": {
+                                       "tag": "soil", "researcher": {"id": researcher.pk, "orcid": researcher.orcid}}})
     return {"values": [researcher.display_name, researcher.institution, researcher.orcid, identity.openid,
                        identity.unionid, email],
             "paid": paid, "unpaid": unpaid, "manuscript": manuscript}
