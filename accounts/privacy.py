@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +44,9 @@ logger = logging.getLogger(__name__)
 # The export's keys, in the Contract's order. A section no app registered is exported as [].
 EXPORT_SECTIONS = ("profile", "wechat_identities", "journal_accounts", "manuscripts", "notifications", "orders",
                    "shares", "conversations", "tags")
+
+# What admin's history shows for an erased researcher's rows.
+ERASED_REPR = "[erased]"
 
 Exporter = Callable[[Researcher], Any]
 Eraser = Callable[[Researcher], None]
@@ -156,6 +162,7 @@ def researcher_erase(*, researcher: Researcher) -> PrivacyRequest:
             if section.erase is not None:
                 section.erase(researcher)
                 erased.append(name)
+        _admin_history_anonymize(researcher)
         AuthToken.objects.filter(researcher=researcher, revoked_at__isnull=True).update(revoked_at=timezone.now())
         OrcidProof.objects.filter(researcher=researcher).delete()
         JournalAccount.objects.filter(researcher=researcher).delete()
@@ -169,6 +176,21 @@ def researcher_erase(*, researcher: Researcher) -> PrivacyRequest:
             sections=sorted(set(erased) | {"profile", "wechat_identities", "journal_accounts"}))
     logger.info("researcher erased (privacy request %s)", request.pk)
     return request
+
+
+def _admin_history_anonymize(researcher: Researcher) -> None:
+    """Admin's history names what staff changed by its str() (a display name, a linked identity's e-mail): keep
+    that staff changed something, not whose data it was."""
+    targets = {
+        Researcher: [researcher.pk],
+        get_user_model(): [researcher.user_id],
+        JournalAccount: list(researcher.journal_accounts.values_list("pk", flat=True)),
+        WeChatIdentity: list(researcher.wechat_identities.values_list("pk", flat=True)),
+    }
+    for model, ids in targets.items():
+        if ids:
+            LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model),
+                                    object_id__in=[str(pk) for pk in ids]).update(object_repr=ERASED_REPR)
 
 
 # --- Consent to the privacy policy ------------------------------------------------------------------------------

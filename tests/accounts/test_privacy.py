@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from rest_framework.test import APIClient
 
@@ -231,6 +233,21 @@ def test_erase_leaves_nothing_personal_in_any_table(login):
     assert not Researcher.objects.filter(pk=researcher.pk).exists()
     assert not WeChatIdentity.objects.filter(openid=identity.openid).exists()
     assert not Notification.objects.filter(researcher_id=researcher.pk).exists()
+
+
+def test_erase_leaves_nothing_personal_in_admins_history(login, django_user_model):
+    client, researcher = _signed_in(login, "alice")
+    populated = _populate(researcher, tag="a")
+    staff = django_user_model.objects.create_user("editor", is_staff=True)
+    account = researcher.journal_accounts.get()
+    for row in (researcher, account):  # what admin writes when staff change a profile or verify an account
+        LogEntry.objects.create(user=staff, content_type=ContentType.objects.get_for_model(row),
+                                object_id=str(row.pk), object_repr=str(row), action_flag=CHANGE, change_message="[]")
+
+    client.delete(ME)
+
+    assert _rows_containing(populated["values"]) == []
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == ["[erased]", "[erased]"]
 
 
 def test_erase_keeps_paid_orders_anonymized_and_closes_unpaid_ones(login):
