@@ -203,9 +203,10 @@ async function privacyAgreed() {
 
 /**
  * Record the researcher's agreement to the backend's current privacy policy version when the backend asks for it
- * (first login, or the policy changed); best effort: the next login asks again. Resolves with the researcher.
+ * (`privacy_consent_required` in the researcher of the login or of GET /me: first login, or the policy changed);
+ * best effort: asked again at the next login or GET /me. Resolves with the researcher as it is now.
  */
-async function recordPolicyConsent(researcher, token) {
+async function recordPolicyConsent(researcher, token = getToken()) {
   try {
     if (!(await privacy.agreedToCurrentPolicy(researcher))) return researcher
     const res = await send({ path: '/api/v1/me/privacy-consent', method: 'POST', token,
@@ -349,6 +350,7 @@ module.exports = {
   login,
   logout,
   pathOf,
+  recordPolicyConsent,
   request,
   requestAllPages,
   showError,

@@ -151,3 +151,18 @@ test('"我的" opens the page', async () => {
 
   expect(wx.navigateTo.mock.calls[0][0].url).toBe('/packages/privacy/privacy')
 })
+
+test('a new policy version while the token stays valid: home\'s GET /me shows the notice again and records it', async () => {
+  const backend = createPrivacyBackend({ consentRequired: true })
+  backend.base.state.tokens.add('token-kept')
+  installWx({ respond: backend.respond, storage: { token: 'token-kept' } })
+  launchApp()
+  loadPage('pages/home/home')
+  await waitFor(() => getApp().globalData.privacy && getApp().globalData.privacy.prompt, 'the privacy prompt')
+  expect(calls('/api/v1/auth/login', 'POST')).toHaveLength(0)
+
+  privacy.answer(true)
+
+  await waitFor(() => backend.state.consents.length === 1, 'the consent')
+  expect(calls('/api/v1/me/privacy-consent', 'POST')[0].header.Authorization).toBe('Bearer token-kept')
+})
