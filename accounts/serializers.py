@@ -51,13 +51,15 @@ class ResearcherSerializer(serializers.ModelSerializer):
 
     privacy_policy_version = serializers.SerializerMethodField(help_text=_(
         "The current privacy policy version: what POST /api/v1/me/privacy-consent records."))
+    privacy_consent_version = serializers.CharField(read_only=True, help_text=_(
+        "The privacy policy version the researcher agreed to; empty until they agree."))
 
     class Meta:
         model = Researcher
         fields = ["id", "display_name", "institution", "language", "orcid", "orcid_verified", "created_at",
-                  "last_seen_at", "privacy_consent_required", "privacy_policy_version"]
+                  "last_seen_at", "privacy_consent_required", "privacy_policy_version", "privacy_consent_version"]
         read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at", "privacy_consent_required",
-                            "privacy_policy_version"]
+                            "privacy_policy_version", "privacy_consent_version"]
 
     def get_privacy_policy_version(self, researcher) -> str:
         return settings.PRIVACY_POLICY_VERSION

@@ -24,9 +24,9 @@ function defaultExport() {
   }
 }
 
-function createPrivacyBackend({ exported = defaultExport(), paymentInFlight = false, consentRequired = false, ...baseOptions } = {}) {
+function createPrivacyBackend({ exported = defaultExport(), paymentInFlight = false, consentRequired = false, agreedVersion = '', ...baseOptions } = {}) {
   const base = createBackend(baseOptions)
-  Object.assign(base.state.researcher, { privacy_consent_required: consentRequired, privacy_policy_version: POLICY_VERSION })
+  Object.assign(base.state.researcher, { privacy_consent_required: consentRequired, privacy_policy_version: POLICY_VERSION, privacy_consent_version: consentRequired ? agreedVersion : POLICY_VERSION })
   const state = { exported, paymentInFlight, erased: 0, consents: [] }
   const lang = (call) => (call.header['Accept-Language'] === 'en' ? 'en' : 'zh-hans')
   const bearer = (call) => String(call.header.Authorization || '').replace(/^Bearer /, '')
@@ -43,7 +43,7 @@ function createPrivacyBackend({ exported = defaultExport(), paymentInFlight = fa
       const version = call.data && call.data.version
       if (version !== POLICY_VERSION) return error(call, 400, 'invalid', MESSAGES[lang(call)].version, { version: [MESSAGES[lang(call)].version] })
       state.consents.push(version)
-      base.state.researcher.privacy_consent_required = false
+      Object.assign(base.state.researcher, { privacy_consent_required: false, privacy_consent_version: version })
       return { statusCode: 200, data: { version, agreed_version: version, privacy_consent_required: false } }
     }
     if (state.paymentInFlight) return error(call, 409, 'conflict', MESSAGES[lang(call)].conflict)
