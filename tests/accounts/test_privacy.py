@@ -17,8 +17,10 @@ from accounts.privacy import (
     privacy_register,
     privacy_registry_reset,
     privacy_sections,
+    researcher_erase,
     researcher_reference_hash,
 )
+from accounts.services import researcher_login_with_wechat
 from manuscripts.models import ManuscriptAccess, StatusEvent
 from notifications.models import Notification
 from payments.models import FapiaoRequest, FapiaoStatus, Order, OrderStatus, PaymentAttempt, PaymentEvent
@@ -30,6 +32,7 @@ from tagging.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tests.conftest import contend_with_an_open_transaction, wechat_code
 from tests.factories import (
     JournalAccountFactory,
     JournalFactory,
@@ -363,3 +366,18 @@ def test_privacy_requests_are_read_only_in_admin(staff_client, login):
     assert change.status_code == 403
     erase.refresh_from_db()
     assert erase.kind == PrivacyRequestKind.ERASE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_during_an_erase_waits_and_then_starts_a_new_researcher(login):
+    _client, researcher = _signed_in(login, "alice")
+    logged_in = []
+
+    contend_with_an_open_transaction(
+        lambda: researcher_erase(researcher=researcher),
+        lambda: logged_in.append(researcher_login_with_wechat(code=wechat_code("alice"), client_address=None)[1]),
+        waits_for="the login to wait for the erase")
+
+    assert logged_in[0].pk != researcher.pk
+    assert not Researcher.objects.filter(pk=researcher.pk).exists()
+    assert WeChatIdentity.objects.get().researcher_id == logged_in[0].pk
