@@ -30,7 +30,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import (
-    AuthToken,
     JournalAccount,
     OrcidProof,
     PrivacyRequest,
@@ -163,12 +162,11 @@ def researcher_erase(*, researcher: Researcher) -> PrivacyRequest:
                 section.erase(researcher)
                 erased.append(name)
         _admin_history_anonymize(researcher)
-        AuthToken.objects.filter(researcher=researcher, revoked_at__isnull=True).update(revoked_at=timezone.now())
         OrcidProof.objects.filter(researcher=researcher).delete()
         JournalAccount.objects.filter(researcher=researcher).delete()
         WeChatIdentity.objects.filter(researcher=researcher).delete()
         user = researcher.user
-        researcher.delete()  # cascades to tokens and to every row of higher apps that hangs on the researcher
+        researcher.delete()  # cascades to its API tokens and to every row of higher apps that hangs on it
         user.delete()
         request = PrivacyRequest.objects.create(
             kind=PrivacyRequestKind.ERASE, researcher=None,
