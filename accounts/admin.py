@@ -4,7 +4,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import linking
-from accounts.models import AuthToken, JournalAccount, JournalAccountStatus, Researcher, User, WeChatIdentity
+from accounts.models import (
+    AuthToken,
+    JournalAccount,
+    JournalAccountStatus,
+    PrivacyRequest,
+    Researcher,
+    User,
+    WeChatIdentity,
+)
 from accounts.services import researchers_touch
 from publisher_backend.errors import Conflict
 
@@ -106,3 +114,25 @@ class JournalAccountAdmin(admin.ModelAdmin):
         if conflicts:
             self.message_user(request, _("Already verified by another researcher (resolve by unlinking one): %(list)s")
                               % {"list": ", ".join(conflicts)}, level=messages.WARNING)
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(admin.ModelAdmin):
+    """The audit trail of exports and erasures (accounts.privacy): read-only for every staff member."""
+
+    list_display = ["created_at", "kind", "researcher", "researcher_hash"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["researcher_hash"]
+    list_select_related = ["researcher"]
+    fields = ["kind", "researcher", "researcher_hash", "sections", "created_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

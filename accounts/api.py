@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -6,12 +7,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import orcid, selectors, services
+from accounts import orcid, privacy, selectors, services
 from accounts.serializers import (
     JournalSystemSerializer,
     LoginRequestSerializer,
     LoginResponseSerializer,
     OrcidProofStartSerializer,
+    PrivacyConsentSerializer,
+    PrivacyConsentStateSerializer,
+    PrivacyExportSerializer,
     ResearcherSerializer,
 )
 from publisher_backend.http import client_address
@@ -62,6 +66,44 @@ class MeView(APIView):
         researcher = services.researcher_update_profile(researcher=request.user.researcher,
                                                         changes=serializer.validated_data)
         return Response(ResearcherSerializer(researcher).data)
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Erased; every token is revoked"),
+                                            **error_responses(401, 409)},
+                   summary="Erase the signed-in researcher's personal data (paid orders are kept, anonymized)",
+                   tags=["me"])
+    def delete(self, request):
+        privacy.researcher_erase(researcher=request.user.researcher)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportView(APIView):
+    @extend_schema(responses={200: PrivacyExportSerializer, **error_responses(401)},
+                   summary="Everything held about the signed-in researcher, as JSON (no secrets)", tags=["me"])
+    def get(self, request):
+        return Response(privacy.researcher_export(researcher=request.user.researcher))
+
+
+def _consent_state(researcher) -> dict:
+    return {"version": settings.PRIVACY_POLICY_VERSION, "agreed_version": researcher.privacy_consent_version,
+            "agreed_at": researcher.privacy_consent_at,
+            "privacy_consent_required": privacy.privacy_consent_required(researcher=researcher)}
+
+
+class MePrivacyConsentView(APIView):
+    @extend_schema(responses={200: PrivacyConsentStateSerializer, **error_responses(401)}, tags=["me"])
+    def get(self, request):
+        return Response(PrivacyConsentStateSerializer(_consent_state(request.user.researcher)).data)
+
+    @extend_schema(request=PrivacyConsentSerializer,
+                   responses={200: PrivacyConsentStateSerializer, **error_responses(400, 401)},
+                   summary="Record that the researcher agreed to the current privacy policy", tags=["me"],
+                   extensions={RULES_BEYOND_SCHEMA: ["version"]})
+    def post(self, request):
+        serializer = PrivacyConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        researcher = privacy.privacy_consent_record(researcher=request.user.researcher,
+                                                    version=serializer.validated_data["version"])
+        return Response(PrivacyConsentStateSerializer(_consent_state(researcher)).data)
 
 
 class MeOrcidView(APIView):

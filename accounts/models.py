@@ -44,6 +44,10 @@ class Researcher(models.Model):
     # When what other systems read of this researcher (profile, tags) last changed: the staff API's
     # `updated_since` reads it. Written with the database's clock (accounts.services.researchers_touch).
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True, editable=False)
+    # The privacy policy version the researcher agreed to, and when (accounts.privacy); empty until they agree.
+    privacy_consent_version = models.CharField(_("privacy policy version agreed"), max_length=32, blank=True,
+                                               editable=False)
+    privacy_consent_at = models.DateTimeField(_("privacy policy agreed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("researcher")
@@ -269,3 +273,29 @@ class JournalAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.journal_system.key}:{self.identity}"
+
+
+class PrivacyRequestKind(models.TextChoices):
+    EXPORT = "export", _("Export of personal data")
+    ERASE = "erase", _("Erasure of personal data")
+
+
+class PrivacyRequest(models.Model):
+    """The staff's audit trail of privacy requests (accounts.privacy). An erasure keeps no personal data: the
+    researcher link is gone and only a keyed hash of the former id remains."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=PrivacyRequestKind.choices, db_index=True)
+    researcher = models.ForeignKey(Researcher, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="privacy_requests", verbose_name=_("researcher"))
+    researcher_hash = models.CharField(_("researcher reference (hash)"), max_length=64, db_index=True,
+                                       editable=False)
+    sections = models.JSONField(_("sections"), default=list, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.text import format_lazy
@@ -44,11 +45,27 @@ class ResearcherSerializer(serializers.ModelSerializer):
     orcid_verified = serializers.BooleanField(read_only=True, help_text=_(
         "True once the researcher proved the iD by signing in at ORCID (POST /api/v1/me/orcid)."))
 
+    privacy_consent_required = serializers.SerializerMethodField(help_text=_(
+        "True while the researcher has not agreed to the current privacy policy version: show the notice and "
+        "POST /api/v1/me/privacy-consent."))
+
+    privacy_policy_version = serializers.SerializerMethodField(help_text=_(
+        "The current privacy policy version: what POST /api/v1/me/privacy-consent records."))
+    privacy_consent_version = serializers.CharField(read_only=True, help_text=_(
+        "The privacy policy version the researcher agreed to; empty until they agree."))
+
     class Meta:
         model = Researcher
         fields = ["id", "display_name", "institution", "language", "orcid", "orcid_verified", "created_at",
-                  "last_seen_at"]
-        read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at"]
+                  "last_seen_at", "privacy_consent_required", "privacy_policy_version", "privacy_consent_version"]
+        read_only_fields = ["id", "orcid_verified", "created_at", "last_seen_at", "privacy_consent_required",
+                            "privacy_policy_version", "privacy_consent_version"]
+
+    def get_privacy_policy_version(self, researcher) -> str:
+        return settings.PRIVACY_POLICY_VERSION
+
+    def get_privacy_consent_required(self, researcher) -> bool:
+        return researcher.privacy_consent_version != settings.PRIVACY_POLICY_VERSION
 
 
 class OrcidProofStartSerializer(serializers.Serializer):
@@ -104,3 +121,34 @@ class JournalSystemSerializer(JournalSystemBriefSerializer):
     def get_journals(self, journal_system) -> list[dict]:
         enabled = [journal for journal in journal_system.journals.all() if journal.enabled]
         return JournalSerializer(enabled, many=True).data
+
+
+class PrivacyConsentSerializer(serializers.Serializer):
+    version = StrictCharField(max_length=32, help_text=_("The privacy policy version the researcher agreed to: "
+                                                         "the current one (privacy_policy_version in /api/v1/me)."))
+
+    def validate_version(self, value: str) -> str:
+        if value != settings.PRIVACY_POLICY_VERSION:
+            raise serializers.ValidationError(_("This is not the current privacy policy. Please read the current "
+                                                "one and agree again."))
+        return value
+
+
+class PrivacyConsentStateSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text=_("The current privacy policy version."))
+    agreed_version = serializers.CharField(help_text=_("The version the researcher agreed to (empty: none)."))
+    agreed_at = serializers.DateTimeField(allow_null=True)
+    privacy_consent_required = serializers.BooleanField()
+
+
+class PrivacyExportSerializer(serializers.Serializer):
+    profile = serializers.DictField()
+    wechat_identities = serializers.ListField(child=serializers.DictField())
+    journal_accounts = serializers.ListField(child=serializers.DictField())
+    manuscripts = serializers.ListField(child=serializers.DictField())
+    notifications = serializers.ListField(child=serializers.DictField())
+    orders = serializers.ListField(child=serializers.DictField())
+    shares = serializers.ListField(child=serializers.DictField())
+    conversations = serializers.ListField(child=serializers.DictField())
+    tags = serializers.DictField(help_text=_("The tags the researcher carries, the journals they follow and the "
+                                             "campaign items they received."))

@@ -65,7 +65,9 @@ def _identity_upsert(*, appid: str, openid: str, unionid: str, session_key: str,
     A first login of a user known to another of the publisher's apps (same unionid) joins that
     researcher. Two simultaneous first logins race on the unique constraint; the loser reads the winner's row.
     """
-    identity = (WeChatIdentity.objects.select_related("researcher__user")
+    # Locked: a login waits for an erasure of the same researcher in progress (accounts.privacy) and then finds
+    # no identity, so it starts a new researcher instead of issuing a token to one being deleted.
+    identity = (WeChatIdentity.objects.select_for_update(of=("self",)).select_related("researcher__user")
                 .filter(appid=appid, openid=openid).first())
     if identity is None:
         try:

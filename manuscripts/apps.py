@@ -8,6 +8,10 @@ class ManuscriptsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import events as account_events
+        from accounts.privacy import privacy_register
+        from manuscripts.privacy import manuscripts_export
+
+        privacy_register("manuscripts", export=manuscripts_export)
 
         account_events.journal_account_verified.connect(_journal_account_verified,
                                                         dispatch_uid="manuscripts.journal_account_verified")

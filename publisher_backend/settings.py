@@ -417,6 +417,10 @@ AUTH_TOKEN_TOUCH_SECONDS = env.int("AUTH_TOKEN_TOUCH_SECONDS", default=3600)
 LOGIN_RATE_PER_CLIENT = env.str("LOGIN_RATE_PER_CLIENT", default="30/min")
 LOGIN_RATE_PER_WECHAT_USER = env.str("LOGIN_RATE_PER_WECHAT_USER", default="10/min")
 
+# --- Privacy (accounts.privacy) ---------------------------------------------------------------
+# The version of the privacy policy researchers agree to; changing it asks every researcher again.
+PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-12-01")
+
 # --- Linking journal accounts (flow 2) --------------------------------------------------------
 LINK_CODE_TTL_SECONDS = 600
 LINK_CODE_MAX_ATTEMPTS = 5

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import REPO_ROOT
 
@@ -32,3 +33,7 @@ def test_miniprogram_logs_in_over_http_and_greets_the_researcher(live_server, ap
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 passed" in completed.stderr + completed.stdout
     assert wechat_sandbox.wechat.call_count("/sns/jscode2session") == 2
+    # The Mini Program recorded the researcher's consent to the current privacy policy at that login.
+    me = api_client.get("/api/v1/me").json()
+    assert me["privacy_consent_required"] is False
+    assert me["privacy_consent_version"] == settings.PRIVACY_POLICY_VERSION

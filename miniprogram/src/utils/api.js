@@ -201,6 +201,23 @@ async function privacyAgreed() {
   throw new ApiError(i18n.t('errorPrivacyDeclined'), { code: PRIVACY_DECLINED })
 }
 
+/**
+ * Record the researcher's agreement to the backend's current privacy policy version when the backend asks for it
+ * (`privacy_consent_required` in the researcher of the login or of GET /me: first login, or the policy changed);
+ * best effort: asked again at the next login or GET /me. Resolves with the researcher as it is now.
+ */
+async function recordPolicyConsent(researcher, token = getToken()) {
+  try {
+    if (!(await privacy.agreedToCurrentPolicy(researcher))) return researcher
+    const res = await send({ path: '/api/v1/me/privacy-consent', method: 'POST', token,
+      data: { version: researcher.privacy_policy_version } })
+    if (isSuccess(res.statusCode)) return Object.assign({}, researcher, { privacy_consent_required: false })
+  } catch (err) {
+    // Offline: asked again at the next login.
+  }
+  return researcher
+}
+
 /** Exchange a fresh wx.login code for our token; every caller during one exchange shares it. */
 function login() {
   if (!loginInFlight) {
@@ -212,7 +229,7 @@ function login() {
         storeToken(session.token, session.expires_at)
         wx.removeStorageSync(SIGNED_OUT_KEY)
         if (session.researcher) i18n.setLanguage(session.researcher.language)
-        return session.researcher
+        return recordPolicyConsent(session.researcher, session.token)
       })
       .then(
         (researcher) => { loginInFlight = null; return researcher },
@@ -333,6 +350,7 @@ module.exports = {
   login,
   logout,
   pathOf,
+  recordPolicyConsent,
   request,
   requestAllPages,
   showError,

@@ -93,6 +93,7 @@ function answer(agreed, buttonId = AGREE_BUTTON_ID) {
   if (agreed) {
     wx.setStorageSync(AGREED_KEY, true)
     state.agreedThisRun = true
+    state.answeredThisRun = true
   }
   if (!state.prompt) return
   const current = state.prompt
@@ -100,6 +101,24 @@ function answer(agreed, buttonId = AGREE_BUTTON_ID) {
   current.wechatResolves.forEach((resolve) => resolve(agreed ? { buttonId, event: 'agree' } : { event: 'disagree' }))
   current.resolve(Boolean(agreed))
   notify()
+}
+
+/**
+ * The backend says the researcher has not agreed to its current privacy policy version (`privacy_consent_required`
+ * in the researcher of /auth/login and /me): resolves true when they agree now, so the caller records it
+ * (POST /api/v1/me/privacy-consent). Agreeing in this run's prompt counts (the first login waits for it), and so
+ * does this device's agreement while the backend holds none (the notice gated the first login before consent was
+ * recorded); when the backend holds an older version (`privacy_consent_version`), the policy changed since: the
+ * notice is shown again.
+ */
+async function agreedToCurrentPolicy(researcher) {
+  if (!researcher || !researcher.privacy_consent_required) return false
+  const state = shared()
+  if (state.answeredThisRun) return true
+  if (!researcher.privacy_consent_version && wx.getStorageSync(AGREED_KEY)) return true
+  wx.removeStorageSync(AGREED_KEY)
+  state.agreedThisRun = false
+  return ask({ referrer: 'policy' })
 }
 
 /** listener(prompt|null) now and at every change; returns the unsubscribe function. */
@@ -133,6 +152,7 @@ function openContract() {
 module.exports = {
   AGREED_KEY,
   AGREE_BUTTON_ID,
+  agreedToCurrentPolicy,
   answer,
   ask,
   ensureAgreed,

@@ -46,8 +46,9 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   const isCards = (call) => call.includes('/api/v1/campaign-cards')
   expect(calls.filter(isCards)).toEqual([`GET ${base}/api/v1/campaign-cards`])
   const others = calls.filter((call) => !isInbox(call) && !isOrders(call) && !isCards(call))
-  expect(others.slice(0, 3)).toEqual([`POST ${base}/api/v1/auth/login`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
+  // The first login records the consent to the privacy policy the launch's notice gated (a new researcher has none).
+  expect(others.slice(0, 4)).toEqual([`POST ${base}/api/v1/auth/login`, `POST ${base}/api/v1/me/privacy-consent`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
   // No manuscripts yet: the linked accounts decide which empty state is shown; else "needs your action" is asked.
-  if (page.data.emptyKind) expect(others.slice(3)).toEqual([`GET ${base}/api/v1/journal-accounts`])
-  else expect(others.slice(3)).toEqual([`GET ${base}/api/v1/manuscripts?status=revision_requested`])
+  if (page.data.emptyKind) expect(others.slice(4)).toEqual([`GET ${base}/api/v1/journal-accounts`])
+  else expect(others.slice(4)).toEqual([`GET ${base}/api/v1/manuscripts?status=revision_requested`])
 }, 30000)

@@ -20,10 +20,10 @@ const DOCUMENTS = {
           '只用于跟踪你的稿件进度、向你发送通知和微信提醒、以及由出版社工作人员人工核验你的期刊账号。我们不出售你的信息，也不用于广告。',
         ] },
         { heading: '剪贴板', paragraphs: [
-          '只有在你点“复制”时，我们才会把稿件的 DOI 或链接写入剪贴板；我们从不读取你的剪贴板。',
+          '只有在你点“复制”时，我们才会把稿件的 DOI、链接或你导出的数据写入剪贴板；我们从不读取你的剪贴板。',
         ] },
         { heading: '保存与删除', paragraphs: [
-          '信息保存在出版社的服务器上（中国境内）。退出登录会让本设备上的登录凭证失效。你可以联系出版社导出或删除你的全部信息；删除后，再次登录会得到一个新的空账号。已付款订单依法保留，但会去除与你的关联。',
+          '信息保存在出版社的服务器上（中国境内）。退出登录会让本设备上的登录凭证失效。你可以在“我的 → 我的个人信息”中随时导出或删除你的全部信息；删除后，再次登录会得到一个新的空账号。已付款订单依法保留，但会去除与你的关联。本政策更新后，我们会请你重新阅读并同意。',
         ] },
         { heading: '联系我们', paragraphs: ['如对本政策有疑问，请通过出版社官网公布的联系方式与我们联系。'] },
       ],
@@ -44,10 +44,10 @@ const DOCUMENTS = {
           'Only to track your manuscripts, send you notices and WeChat alerts, and let publisher staff verify your journal accounts by hand. We do not sell it or use it for advertising.',
         ] },
         { heading: 'Clipboard', paragraphs: [
-          'We write a manuscript\'s DOI or link to the clipboard only when you tap "copy"; we never read your clipboard.',
+          'We write a manuscript\'s DOI or link, or the data you exported, to the clipboard only when you tap "copy"; we never read your clipboard.',
         ] },
         { heading: 'Keeping and deleting', paragraphs: [
-          'The data is kept on the publisher\'s servers in mainland China. Logging out invalidates the sign-in on this device. You can ask the publisher to export or delete all your data; after deletion, logging in again starts a new, empty account. Paid orders are kept as the law requires, without the link to you.',
+          'The data is kept on the publisher\'s servers in mainland China. Logging out invalidates the sign-in on this device. You can export or delete all your data at any time under Me → My personal data; after deletion, logging in again starts a new, empty account. Paid orders are kept as the law requires, without the link to you. When this policy changes, we ask you to read and agree to it again.',
         ] },
         { heading: 'Contact', paragraphs: ['For questions about this policy, use the contact details on the publisher\'s website.'] },
       ],

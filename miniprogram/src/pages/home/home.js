@@ -211,6 +211,8 @@ Page({
       const researcher = await api.request('/api/v1/me')
       app.globalData.researcher = researcher
       i18n.setLanguage(researcher.language)
+      // A new privacy policy while the token stayed valid: the notice shows again (not awaited: it waits for a tap).
+      if (researcher.privacy_consent_required) api.recordPolicyConsent(researcher)
     } catch (err) {
       // api.request already told the researcher; keep showing what we had.
     }
