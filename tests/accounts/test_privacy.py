@@ -24,6 +24,8 @@ from accounts.services import researcher_login_with_wechat
 from manuscripts.models import ManuscriptAccess, StatusEvent
 from notifications.models import Notification
 from payments.models import FapiaoRequest, FapiaoStatus, Order, OrderStatus, PaymentAttempt, PaymentEvent
+from sharing.models import Share
+from sharing.services import share_create, share_open_record
 from tagging.models import (
     JournalFollow,
     OfficialAccountFollower,
@@ -93,9 +95,11 @@ def _populate(researcher: Researcher, *, tag: str) -> dict:
     WebhookDelivery.objects.create(endpoint=endpoint, event="tag.assigned", give_up_at=manuscript.last_activity_at,
                                    payload={"id": "d1", "event": "tag.assigned", "data": {
                                        "tag": "soil", "researcher": {"id": researcher.pk, "orcid": researcher.orcid}}})
+    share = share_create(researcher=researcher, manuscript_id=manuscript.pk, show_coauthors=True)
+    share_open_record(share=share, researcher_id=None, client_address="203.0.113.9")
     return {"values": [researcher.display_name, researcher.institution, researcher.orcid, identity.openid,
                        identity.unionid, email],
-            "paid": paid, "unpaid": unpaid, "manuscript": manuscript}
+            "paid": paid, "unpaid": unpaid, "manuscript": manuscript, "share": share}
 
 
 def _rows_containing(values: list[str]) -> list[str]:
@@ -146,7 +150,8 @@ def test_export_has_every_section_with_the_researchers_data(login):
     assert {order["id"] for order in exported["orders"]} == {populated["paid"].pk, populated["unpaid"].pk}
     assert [tag["slug"] for tag in exported["tags"]["tags"]] == ["soil"]
     assert [follow["journal"] for follow in exported["tags"]["journals_followed"]] == ["soil-a"]
-    assert exported["shares"] == [] and exported["conversations"] == []
+    assert [(share["id"], share["open_count"]) for share in exported["shares"]] == [(populated["share"].pk, 1)]
+    assert exported["conversations"] == []
 
 
 def test_export_holds_no_secret(login):
@@ -236,6 +241,7 @@ def test_erase_leaves_nothing_personal_in_any_table(login):
     assert not Researcher.objects.filter(pk=researcher.pk).exists()
     assert not WeChatIdentity.objects.filter(openid=identity.openid).exists()
     assert not Notification.objects.filter(researcher_id=researcher.pk).exists()
+    assert not Share.objects.filter(pk=populated["share"].pk).exists()  # the public link is 404 from now on
 
 
 def test_erase_leaves_nothing_personal_in_admins_history(login, django_user_model):
