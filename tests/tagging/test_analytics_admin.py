@@ -49,7 +49,7 @@ def test_staff_with_the_permission_see_charts_and_tables_of_the_figures(analyst)
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "tagging/vendor/chart.umd.min.js" in html and "tagging/audience.js" in html
+    assert "tagging/vendor/chart.umd.min.js" in html and "scholar_link/charts.js" in html
     charts = _charts(response)
     assert charts["institutions"]["labels"] == ["复旦大学", "清华大学"]
     assert charts["institutions"]["datasets"][0]["data"] == [1, 1]

@@ -1,16 +1,20 @@
-/* The editorial dashboard's charts (admin index): each <canvas data-chart="name" data-kind="bar|hbar|line|doughnut"> is drawn
-   with Chart.js from the "editorial-dashboard-charts" JSON (json_script) under the same name. The tables beside each
-   chart hold the same figures for screen readers and copying. */
+/* Admin's charts (the editorial dashboard on the index, the audience dashboard): each
+   <canvas data-chart="name" data-kind="bar|hbar|stacked|line|doughnut"> is drawn with Chart.js (vendored in
+   tagging/static/tagging/vendor) from the figure of that name in the page's "…-charts" JSON (json_script). The tables
+   beside each chart hold the same figures for screen readers and copying. */
 (function () {
   "use strict";
   var PALETTE = ["#0052D9", "#2BA471", "#E37318", "#D54941", "#7E2FC7", "#029CD4", "#C9353F", "#5E7CE0"];
 
   function draw() {
-    var source = document.getElementById("editorial-dashboard-charts");
-    if (!source || typeof Chart === "undefined") {
+    var sources = document.querySelectorAll('script[type="application/json"][id$="-charts"]');
+    if (sources.length === 0 || typeof Chart === "undefined") {
       return;
     }
-    var charts = JSON.parse(source.textContent);
+    var charts = {};
+    sources.forEach(function (source) {
+      Object.assign(charts, JSON.parse(source.textContent));
+    });
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var figure = charts[canvas.dataset.chart];
       if (!figure || figure.labels.length === 0 || figure.datasets.length === 0) {
