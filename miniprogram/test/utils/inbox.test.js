@@ -2,7 +2,7 @@ const fs = require('fs')
 const path = require('path')
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createBackend } = require('../helpers/fake-backend')
-const { resetApp } = require('../helpers/page')
+const { resetApp, waitFor } = require('../helpers/page')
 
 const APP_JSON = JSON.parse(fs.readFileSync(path.join(__dirname, '../../src/app.json'), 'utf8'))
 
@@ -65,8 +65,8 @@ test('an older answer of the count never overwrites a newer one', async () => {
   })
   const older = inbox.refreshBadge()
   const newer = inbox.refreshBadge({ fresh: true }) // e.g. right after a notice was read
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  expect(answers).toHaveLength(2)
+  // Both requests are sent before either is answered (waited for, not timed: a loaded machine is slower).
+  await waitFor(() => answers.length === 2, 'both count requests to be sent')
   answers[1]({ statusCode: 200, data: { count: 2 } })
   await newer
   answers[0]({ statusCode: 200, data: { count: 3 } })
