@@ -50,3 +50,9 @@ def check_publications() -> int:
 def refresh_citations() -> int:
     """Beat, weekly: citations of published manuscripts from Crossref."""
     return impact.citations_refresh()
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def refresh_usage() -> int:
+    """Beat, weekly: views and downloads of published manuscripts where the platform reports them (OJS)."""
+    return impact.usage_refresh()
