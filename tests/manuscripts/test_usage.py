@@ -148,3 +148,24 @@ def test_the_api_shows_views_and_downloads_and_null_where_the_platform_has_none(
     assert (items[on_scholarone.pk]["views"], items[on_scholarone.pk]["downloads"]) == (None, None)
     detail = client.get(f"/api/v1/manuscripts/{on_ojs.pk}").json()
     assert (detail["views"], detail["downloads"]) == (128, 47)
+
+
+@pytest.mark.django_db
+def test_the_weekly_task_refreshes_usage_beside_the_citations(ojs, ojs_system, settings) -> None:
+    from manuscripts.tasks import refresh_usage
+    from publisher_backend.celery import app
+
+    system, journal = ojs_system
+    _author, (read, _unread) = site(ojs)
+    row = ManuscriptFactory(journal_system=system, journal=journal, platform_id=str(read),
+                            canonical_status="published")
+
+    assert refresh_usage() == 1
+    row.refresh_from_db()
+    assert (row.views, row.downloads) == (128, 47)
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    for name in ("manuscripts-refresh-usage", "manuscripts-impact-digests"):
+        assert schedule[name]["task"] in app.tasks
+    assert schedule["manuscripts-refresh-usage"]["schedule"].day_of_week \
+        == schedule["manuscripts-refresh-citations"]["schedule"].day_of_week
+    assert schedule["manuscripts-impact-digests"]["schedule"].day_of_month == {1}
