@@ -157,3 +157,24 @@ def test_a_long_list_ends_with_how_many_more(journal):
     assert notice.body.startswith("A rather long article title about soil number 11")
     assert notice.body.endswith("more articles")
     assert len(notice.payload["articles"]) == 12
+
+
+def test_a_batch_costs_the_same_queries_however_many_researchers_it_holds(journal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run_with(researchers: int, now: datetime) -> int:
+        for n in range(researchers):
+            researcher = ResearcherFactory(language="en")
+            for title in ("One", "Two"):
+                authored(researcher, journal, title=f"{title} {n}", published_on=date(2025, 1, 1), citations=3,
+                         views=None, downloads=None, snapshot=(1, None, None))
+        with CaptureQueriesContext(connection) as queries:
+            impact_digests_send(now=now)
+        return len(queries)
+
+    few = run_with(2, DECEMBER_1ST)
+    Notification.objects.all().delete()
+    ImpactSnapshot.objects.update(citations=1)
+    many = run_with(10, datetime(2027, 1, 1, 10, 0, tzinfo=BEIJING))
+    assert many == few
