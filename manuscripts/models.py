@@ -39,6 +39,11 @@ class Manuscript(models.Model):
     # Crossref's is-referenced-by-count for a published manuscript with a DOI (manuscripts.services.impact).
     citations = models.PositiveIntegerField(_("citations (Crossref)"), null=True, blank=True)
     citations_checked_at = models.DateTimeField(_("citations last counted"), null=True, blank=True)
+    # Lifetime usage of a published manuscript where its platform reports it (OJS usage statistics: views are
+    # abstract-page views, downloads are full-text galley views); null where the platform has none or until read.
+    views = models.PositiveIntegerField(_("views"), null=True, blank=True)
+    downloads = models.PositiveIntegerField(_("downloads"), null=True, blank=True)
+    usage_checked_at = models.DateTimeField(_("usage last read"), null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -169,3 +174,42 @@ class SystemPollState(models.Model):
         if self.circuit_open_until is None:
             return CircuitState.CLOSED
         return CircuitState.OPEN if self.circuit_open_until > now else CircuitState.HALF_OPEN
+
+
+class ImpactSnapshot(models.Model):
+    """A researcher's published manuscript's numbers as their last monthly impact digest saw them: the next digest
+    reports what grew since (manuscripts.services.impact_digest). Per researcher, so a co-author who links later
+    starts from their own first digest."""
+
+    researcher = models.ForeignKey("accounts.Researcher", on_delete=models.CASCADE, related_name="+")
+    manuscript = models.ForeignKey(Manuscript, on_delete=models.CASCADE, related_name="+")
+    citations = models.PositiveIntegerField(null=True, blank=True)
+    views = models.PositiveIntegerField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(null=True, blank=True)
+    month = models.DateField(_("digest month"))  # the first day of the month of the digest that took it
+
+    class Meta:
+        verbose_name = _("impact snapshot")
+        verbose_name_plural = _("impact snapshots")
+        constraints = [models.UniqueConstraint(fields=["researcher", "manuscript"], name="impact_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.researcher_id} / {self.manuscript_id} @ {self.month:%Y-%m}"
+
+
+class ImpactDigestRun(models.Model):
+    """One month's impact digest run: researchers are taken in id order from `last_researcher_id`, batch by batch
+    under this row's lock, so a rerun or a second worker continues where the first stopped and never repeats."""
+
+    month = models.DateField(_("month"), unique=True)  # the first day of the month the digest covers
+    last_researcher_id = models.BigIntegerField(_("last researcher done"), default=0)
+    notified = models.PositiveIntegerField(_("researchers notified"), default=0)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("impact digest run")
+        verbose_name_plural = _("impact digest runs")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -3,6 +3,8 @@
 Export: the manuscripts the researcher sees (through their selector) with their timelines. Erase needs nothing
 here: the researcher's access to a manuscript is their linked journal account, which accounts deletes (with the
 access rows and sync state); the manuscript itself is the journal's record, shared with co-authors, and stays.
+The researcher's impact digest snapshots (what their last monthly digest saw) go with the researcher row (cascade);
+the digests themselves are notifications, exported and erased by notifications.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -154,6 +157,49 @@ def authorships_verified() -> QuerySet[ManuscriptAccess]:
         journal_account__status=JournalAccountStatus.VERIFIED,
         journal_account__journal_system_id=F("manuscript__journal_system_id"),
     ).order_by()
+
+
+def researcher_ids_with_published_manuscripts(*, after_id: int = 0, limit: int) -> list[int]:
+    """The next `limit` researchers (by id, above `after_id`) who author a published manuscript
+    (`authorships_verified`): the monthly impact digest walks them in batches."""
+    return list(authorships_verified().filter(manuscript__canonical_status=CanonicalStatus.PUBLISHED,
+                                              journal_account__researcher_id__gt=after_id)
+                .order_by("journal_account__researcher_id")
+                .values_list("journal_account__researcher_id", flat=True).distinct()[:limit])
+
+
+@dataclass(frozen=True)
+class PublishedAuthorship:
+    """A researcher's published manuscript with its impact numbers (null: not counted, or not reported)."""
+
+    researcher_id: int
+    language: str
+    manuscript_id: int
+    default_title: str
+    titles: dict
+    published_on: date | None
+    citations: int | None
+    views: int | None
+    downloads: int | None
+
+    def title(self, language: str) -> str:
+        return (self.titles or {}).get("zh-hans" if language.startswith("zh") else "en") or self.default_title
+
+
+def published_authorships(*, researcher_ids) -> list[PublishedAuthorship]:
+    """Every published manuscript these researchers author, each (researcher, manuscript) once, in one query."""
+    rows = (authorships_verified().filter(journal_account__researcher_id__in=list(researcher_ids),
+                                          manuscript__canonical_status=CanonicalStatus.PUBLISHED)
+            .order_by("journal_account__researcher_id", "manuscript_id")
+            .values_list("journal_account__researcher_id", "journal_account__researcher__language", "manuscript_id",
+                         "manuscript__title", "manuscript__titles", "manuscript__published_on",
+                         "manuscript__citations", "manuscript__views", "manuscript__downloads"))
+    found: dict[tuple[int, int], PublishedAuthorship] = {}
+    for researcher_id, language, manuscript_id, title, titles, published_on, citations, views, downloads in rows:
+        # Two verified accounts of one researcher may both be listed on the manuscript: one authorship.
+        found.setdefault((researcher_id, manuscript_id), PublishedAuthorship(
+            researcher_id, language, manuscript_id, title, titles or {}, published_on, citations, views, downloads))
+    return list(found.values())
 
 
 def manuscripts_with_verified_author() -> QuerySet[Manuscript]:

@@ -31,6 +31,12 @@ class ManuscriptSerializer(serializers.Serializer):
         "Whole days since it entered its current status; null when the platform does not say."))
     citations = serializers.IntegerField(allow_null=True, help_text=_(
         "Citations of a published manuscript: Crossref works citing its DOI, counted weekly; null until counted."))
+    views = serializers.IntegerField(allow_null=True, help_text=_(
+        "Views of a published manuscript's abstract page as its platform counts them (OJS), read weekly; null "
+        "where the platform reports none (ScholarOne, Editorial Manager, Janeway, file exports) or not yet read."))
+    downloads = serializers.IntegerField(allow_null=True, help_text=_(
+        "Full-text (PDF, HTML and other file) views of a published manuscript as its platform counts them (OJS), "
+        "read weekly; null where the platform reports none or not yet read."))
     missing_on_platform = serializers.SerializerMethodField()
     public_record_only = serializers.SerializerMethodField(help_text=_(
         "True when the researcher sees this manuscript only through a public bibliographic record (Crossref): "

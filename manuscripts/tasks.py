@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from manuscripts.services import impact, polling, publications
+from manuscripts.services import impact, impact_digest, polling, publications
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,15 @@ def check_publications() -> int:
 def refresh_citations() -> int:
     """Beat, weekly: citations of published manuscripts from Crossref."""
     return impact.citations_refresh()
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def refresh_usage() -> int:
+    """Beat, weekly: views and downloads of published manuscripts where the platform reports them (OJS)."""
+    return impact.usage_refresh()
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def send_impact_digests() -> int:
+    """Beat, on the 1st of each month: the impact digest of the month before (inbox only; idempotent per month)."""
+    return impact_digest.impact_digests_send()

@@ -127,11 +127,14 @@ class InboxOnlyKind(models.TextChoices):
     """Kinds of notice that only ever appear in the inbox, never as a WeChat subscription message.
 
     WeChat allows a subscription message only for a service the user asked for and forbids marketing in it, so
-    publisher news (campaigns) has no template and no preference: its notices are created already settled
-    (`notifications_create_many(..., inbox_only=True)`).
+    publisher news (campaigns) and the monthly impact digest have no template and no preference: their notices
+    are created already settled (`notifications_create_many(..., inbox_only=True)`).
     """
 
     CAMPAIGN = "campaign", _("Publisher news")
+    # A summary nobody asked for at a moment the Mini Program could request consent, so no subscription message
+    # template fits it (manuscripts.services.impact_digest).
+    IMPACT_DIGEST = "impact_digest", _("Monthly impact")
 
 
 def notification_kind_label(kind: str) -> str:

@@ -215,6 +215,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "manuscripts.tasks.refresh_citations",
         "schedule": crontab(hour=4, minute=10, day_of_week="mon"),  # weekly, a quiet hour in China
     },
+    "manuscripts-refresh-usage": {
+        "task": "manuscripts.tasks.refresh_usage",
+        "schedule": crontab(hour=4, minute=40, day_of_week="mon"),  # weekly, after the citations
+    },
+    "manuscripts-impact-digests": {
+        "task": "manuscripts.tasks.send_impact_digests",
+        "schedule": crontab(hour=10, minute=0, day_of_month=1),  # the 1st of each month, Beijing morning
+    },
     "manuscripts-check-publications": {
         "task": "manuscripts.tasks.check_publications",
         "schedule": 60 * 60,
@@ -453,6 +461,9 @@ PLATFORM_ALLOW_PRIVATE_URLS = env.bool("PLATFORM_ALLOW_PRIVATE_URLS", default=Fa
 # --- Article impact (manuscripts) ------------------------------------------------------------
 CITATIONS_REFRESH_DAYS = 7  # a published manuscript's citations are counted again after this many days
 CITATIONS_REFRESH_LIMIT = 20_000  # manuscripts counted per run (400 Crossref requests of 50 DOIs)
+USAGE_REFRESH_DAYS = 7  # a published manuscript's views and downloads are read again after this many days
+USAGE_REFRESH_LIMIT = 20_000  # manuscripts read per run (200 OJS requests of 100 submissions)
+IMPACT_DIGEST_BATCH_SIZE = 500  # researchers per digest transaction
 
 # --- Staff API and webhooks (tagging) ---------------------------------------------------------
 STAFF_API_RATE = env.str("STAFF_API_RATE", default="600/min")  # requests per API key

@@ -23,6 +23,17 @@ meet it:
 - ``GET /users`` for managers, sub-editors and admins only, with ``searchPhrase`` matched word by word,
   case-insensitively, as a substring of username, e-mail, names, affiliation, biography or ORCID — fuzzy, as in
   OJS, so callers must filter exactly themselves. Items are the user schema's summary fields.
+- Usage statistics (``api/v1/stats/publications``, 3.3 ``PKPStatsPublicationHandler.inc.php``, 3.4
+  ``PKPStatsPublicationHandler.php``, 3.5 ``PKPStatsPublicationController.php``): managers, sub-editors and site
+  admins only (anyone else 403 ``user.authorization.roleBasedAccessDenied``); ``GET /stats/publications``
+  (``submissionIds``, ``dateStart``/``dateEnd`` as ``Y-m-d``, ``count`` cut to 100 — default 30 in 3.3, no limit
+  in 3.4+ —, ``offset``, ``orderDirection``) lists only submissions with views in the range, most viewed first,
+  as ``{"items": [{"abstractViews", "galleyViews", "pdfViews", "htmlViews", "otherViews", "publication": {"_href",
+  "id", "urlWorkflow", "urlPublished", "authorsStringShort", "fullTitle"}}], "itemsMax"}``;
+  ``GET /stats/publications/{id}`` is one such object (a sub-editor must be assigned to it). ``dateStart``
+  defaults to the journal's earliest publication date, ``dateEnd`` to yesterday; a bad date is a 400
+  (``api.stats.400.wrongDateFormat``, ``earlyDateRange``, ``lateDateRange``, ``wrongDateRange``; 3.5 answers
+  400s as ``{"error"}`` without ``errorMessage``). ``galleyViews`` is pdf + html + other.
 - Dates are ``Y-m-d H:i:s`` in the site's timezone. ``dateLastActivity`` moves with every event of the
   submission log (reviews in, an author's revised files, decisions); ``lastModified`` only when the submission
   record is edited (status, stage): see :meth:`OjsSandbox.move`.
@@ -36,9 +47,10 @@ statuses are stored as OJS would compute them rather than derived from review as
 are broken deterministically; generated journals answer ``orderBy=title`` in date order.
 
 Scripting (Python on ``server.ojs``, mirrored by JSON routes under ``/__sandbox__/ojs/``): ``add_site``,
-``add_user``, ``add_submission``, ``move`` (an editor's decision or an author's action, stamped with the
-sandbox clock), ``add_generated_site`` / ``change_generated`` (large journals computed from a seed on request,
-never held in memory), ``inject_fault``, ``set_rate_limit``, ``set_clock`` / ``advance_clock``, the call log.
+``add_user``, ``add_submission``, ``add_usage`` (views of an abstract or galley on a day), ``move`` (an
+editor's decision or an author's action, stamped with the sandbox clock), ``add_generated_site`` /
+``change_generated`` (large journals computed from a seed on request, never held in memory), ``inject_fault``,
+``set_rate_limit``, ``set_clock`` / ``advance_clock``, the call log.
 """
 
 from __future__ import annotations
@@ -142,6 +154,10 @@ USER_GROUPS = {
 USERS_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER, ROLE_SUB_EDITOR}
 SUBMISSIONS_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER, ROLE_SUB_EDITOR, ROLE_ASSISTANT, ROLE_REVIEWER, ROLE_AUTHOR}
 UNRESTRICTED_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER}  # may list submissions they are not assigned to
+STATS_ROLES = {ROLE_SITE_ADMIN, ROLE_MANAGER, ROLE_SUB_EDITOR}  # api/v1/stats/publications
+USAGE_KINDS = ("abstract", "pdf", "html", "other")  # an abstract page view, or a galley (file) view by type
+STATISTICS_EARLIEST_DATE = date(2001, 1, 1)  # PKPStatisticsHelper::STATISTICS_EARLIEST_DATE
+STATS_DEFAULT_COUNT = {"3.3": 30, "3.4": None, "3.5": None}  # None: no limit unless count is given
 
 VERSIONS = ("3.3", "3.4", "3.5")
 DEFAULT_LOCALES = {"3.3": ("en_US", "zh_CN"), "3.4": ("en", "zh_CN"), "3.5": ("en", "zh_CN")}
@@ -168,6 +184,11 @@ ERROR_MESSAGES = {
         "You can only view unpublished submissions to which you have been assigned.",
     "api.publications.403.submissionsDidNotMatch": "The publication you requested is not part of this submission.",
     "user.authorization.roleBasedAccessDenied": "The current role does not have access to this operation.",
+    "api.stats.400.wrongDateFormat": "The date format is incorrect. Please use the YYYY-MM-DD format.",
+    "api.stats.400.earlyDateRange": "The start date can not be earlier than 2001-01-01.",
+    "api.stats.400.lateDateRange": "The end date can not be later than yesterday.",
+    "api.stats.400.wrongDateRange": "The start date can not be later than the end date.",
+    "api.stats.400.invalidOrderDirection": "Your order direction is not valid. It must be desc or asc.",
 }
 
 # --- faults -----------------------------------------------------------------------------------------------
@@ -563,6 +584,8 @@ class OjsSandbox(PlatformSandbox):
         self._tokens: dict[str, int] = {}  # registered fixed tokens -> user id
         self._next_id = {"context": 1, "user": 1, "submission": 1, "publication": 1, "contributor": 1,
                          "round": 1}
+        # submission id -> [(day, kind, views)]: what OJS's usage statistics hold once its logs are processed
+        self._usage: dict[int, list[tuple[date, str, int]]] = {}
 
     # --- scripting: journals, users, submissions ------------------------------------------------------------
 
@@ -627,6 +650,23 @@ class OjsSandbox(PlatformSandbox):
         with self._lock:
             user = self._user(user_id)
             return _jwt_encode(user.api_key, self._secret)
+
+    def add_usage(self, context_path: str, submission_id: int, *, abstract: int = 0, pdf: int = 0, html: int = 0,
+                  other: int = 0, day: date | None = None) -> None:
+        """Record views of a submission's abstract page and of its galleys (by file type) on ``day`` (default:
+        yesterday by the sandbox clock, the latest day OJS reports)."""
+        with self._lock:
+            site = self._site(context_path)
+            submission = self._submissions.get(submission_id)
+            if submission is None or submission.context_path != context_path:
+                raise KeyError(f"no submission {submission_id} in {context_path!r} (generated ones have no usage)")
+            day = day or self.now().astimezone(site.timezone).date() - timedelta(days=1)
+            records = self._usage.setdefault(submission_id, [])
+            for kind, views in zip(USAGE_KINDS, (abstract, pdf, html, other), strict=True):
+                if views < 0:
+                    raise ValueError("views cannot be negative")
+                if views:
+                    records.append((day, kind, views))
 
     def add_submission(
         self, context_path: str, *, title: dict[str, str] | str, authors: Iterable[int] = (),
@@ -907,6 +947,10 @@ class OjsSandbox(PlatformSandbox):
                    self._api("GET /submissions/{id}/publications/{id}", self._get_publication))
         router.add("GET", f"{api}/users", self._api("GET /users", self._list_users))
         router.add("GET", f"{api}/users/{{user_id}}", self._api("GET /users/{id}", self._get_user))
+        router.add("GET", f"{api}/stats/publications", self._api("GET /stats/publications",
+                                                                 self._list_publication_stats))
+        router.add("GET", f"{api}/stats/publications/{{submission_id}}",
+                   self._api("GET /stats/publications/{id}", self._get_publication_stats))
         # Anything else under the API answers as OJS's middleware does when no route matches.
         for depth in ("{endpoint}", "{endpoint}/{a}", "{endpoint}/{a}/{b}", "{endpoint}/{a}/{b}/{c}"):
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
@@ -943,6 +987,8 @@ class OjsSandbox(PlatformSandbox):
             with self._lock:
                 payload = handler(request, site)
         except OjsError as error:
+            if error.status == 400 and error.key.startswith("api.stats.") and site.version == "3.5":
+                return json_response({"error": error.key}, status=400)  # 3.5's controllers leave errorMessage out
             return json_response({"error": error.key, "errorMessage": error.message}, status=error.status)
         except _NotFound:
             return Response(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
@@ -1108,6 +1154,96 @@ class OjsSandbox(PlatformSandbox):
             "country": None, "dateRegistered": None, "dateLastLogin": None, "url": None, "phone": None,
         })
         return dict(sorted(summary.items()))
+
+    # --- usage statistics ---------------------------------------------------------------------------------------
+
+    def _list_publication_stats(self, request: Request, site: _Site) -> dict[str, Any]:
+        self._require(request, site, STATS_ROLES)
+        query = request.query
+        first, last = self._stats_range(query, site)
+        direction = query.get("orderDirection", "DESC").upper()
+        if direction not in ("ASC", "DESC"):
+            raise OjsError(400, "api.stats.400.invalidOrderDirection")
+        wanted = _int_list(query, "submissionIds")
+        totals: list[tuple[int, dict[str, int]]] = []
+        for submission_id, records in self._usage.items():
+            submission = self._submissions.get(submission_id)
+            if submission is None or submission.context_path != site.context_path:
+                continue
+            if wanted is not None and submission_id not in wanted:
+                continue
+            by_kind = _usage_totals(records, first, last)
+            if any(by_kind.values()):  # OJS lists only submissions with metrics in the range
+                totals.append((submission_id, by_kind))
+        totals.sort(key=lambda item: (sum(item[1].values()), -item[0]), reverse=direction == "DESC")
+        count = query.get("count")
+        limit = min(MAX_COUNT, _php_int(count, 0)) if count is not None else STATS_DEFAULT_COUNT[site.version]
+        offset = max(0, _php_int(query.get("offset"), 0))
+        page = totals[offset:offset + limit] if limit is not None else totals[offset:]
+        base = _site_base(request)
+        return {"items": [self._stats_item(self._submissions[sid], by_kind, site, base) for sid, by_kind in page],
+                "itemsMax": len(totals)}
+
+    def _get_publication_stats(self, request: Request, site: _Site) -> dict[str, Any]:
+        user, roles = self._require(request, site, STATS_ROLES)
+        submission_id = request.path_params["submission_id"]
+        if not submission_id.isdigit():
+            raise OjsError(403, "api.404.endpointNotFound")  # the route is {submissionId:\d+}
+        submission = self._find_submission(site, int(submission_id))
+        if not roles & UNRESTRICTED_ROLES and user.id not in submission.editor_ids:
+            raise OjsError(403, "api.403.unauthorized")  # SubmissionAccessPolicy: a sub-editor must be assigned
+        first, last = self._stats_range(request.query, site)
+        by_kind = _usage_totals(self._usage.get(submission.id, []), first, last)
+        return self._stats_item(submission, by_kind, site, _site_base(request))
+
+    def _stats_range(self, query: dict[str, str], site: _Site) -> tuple[date | None, date]:
+        """dateStart/dateEnd as OJS validates them (``_validateStatDates``): Y-m-d, from 2001-01-01 to yesterday;
+        dateStart defaults to the journal's earliest publication date, dateEnd to yesterday."""
+        yesterday = self.now().astimezone(site.timezone).date() - timedelta(days=1)
+        parsed: dict[str, date | None] = {}
+        for name in ("dateStart", "dateEnd"):
+            value = query.get(name)
+            if value is None:
+                parsed[name] = None
+                continue
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise OjsError(400, "api.stats.400.wrongDateFormat")
+            try:
+                parsed[name] = date.fromisoformat(value)
+            except ValueError:
+                raise OjsError(400, "api.stats.400.wrongDateFormat") from None
+        first, last = parsed["dateStart"], parsed["dateEnd"]
+        if first is not None and first < STATISTICS_EARLIEST_DATE:
+            raise OjsError(400, "api.stats.400.earlyDateRange")
+        if last is not None and last > yesterday:
+            raise OjsError(400, "api.stats.400.lateDateRange")
+        if first is not None and last is not None and first > last:
+            raise OjsError(400, "api.stats.400.wrongDateRange")
+        if first is None:
+            published = [s.date_published for s in self._submissions.values()
+                         if s.context_path == site.context_path and s.date_published is not None]
+            first = min(published) if published else None
+        return first, last or yesterday
+
+    def _stats_item(self, submission: _Submission, by_kind: dict[str, int], site: _Site,
+                    base: str) -> dict[str, Any]:
+        """One submission's totals as the handler's getItemForJSON builds them, with ``mapToStats`` props."""
+        publication = self._publication(submission, site, base, full=False)
+        return {
+            "abstractViews": by_kind["abstract"],
+            "galleyViews": by_kind["pdf"] + by_kind["html"] + by_kind["other"],
+            "pdfViews": by_kind["pdf"],
+            "htmlViews": by_kind["html"],
+            "otherViews": by_kind["other"],
+            "publication": {
+                "_href": f"{base}/api/v1/submissions/{submission.id}",
+                "authorsStringShort": publication["authorsStringShort"],
+                "fullTitle": publication["fullTitle"],
+                "id": submission.id,
+                "urlPublished": f"{base}/article/view/{submission.id}",
+                "urlWorkflow": f"{base}/workflow/access/{submission.id}",  # the caller is editorial staff
+            },
+        }
 
     # --- listing ----------------------------------------------------------------------------------------------
 
@@ -1380,6 +1516,11 @@ class OjsSandbox(PlatformSandbox):
         router.add("POST", f"{prefix}/sites/{{context}}/submissions", self._control(lambda body, params: {
             "id": self.add_submission(params["context"], **_submission_options(body)),
         }))
+        router.add("POST", f"{prefix}/sites/{{context}}/submissions/{{submission_id}}/usage", self._control(
+            lambda body, params: self.add_usage(
+                params["context"], int(params["submission_id"]), **{k: int(v) for k, v in body.items()
+                                                                   if k in USAGE_KINDS},
+                day=_parse_date(body.get("day"))) or {}))
         router.add("GET", f"{prefix}/sites/{{context}}/submissions/{{submission_id}}", self._control(
             lambda body, params: self.submission_state(params["context"], int(params["submission_id"]))))
         router.add("POST", f"{prefix}/sites/{{context}}/submissions/{{submission_id}}/move", self._control(
@@ -1495,6 +1636,14 @@ def _rewrite(payload: Any, change: Callable[[dict[str, Any]], Any]) -> Any:
                     change(item)
         change(payload)
     return payload
+
+
+def _usage_totals(records: list[tuple[date, str, int]], first: date | None, last: date) -> dict[str, int]:
+    totals = dict.fromkeys(USAGE_KINDS, 0)
+    for day, kind, views in records:
+        if (first is None or day >= first) and day <= last:
+            totals[kind] += views
+    return totals
 
 
 def _bearer(header: str) -> str | None:

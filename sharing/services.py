@@ -22,6 +22,7 @@ from manuscripts.selectors import manuscripts_for_researcher
 from publisher_backend.errors import Conflict, Throttled, UpstreamUnavailable
 from publisher_backend.ratelimit import rate_limit_hit
 from publisher_backend.wechat import WeChatClientException, wxacode_unlimited
+from sharing.events import shares_changed_publish
 from sharing.models import Share, ShareOpen, SharePoster, new_share_id, scene_for
 from sharing.poster import PosterContent, render_poster
 from sharing.selectors import SHAREABLE_STATUSES, share_public
@@ -39,7 +40,7 @@ class NotShareable(Conflict):
 def share_create(*, researcher: Researcher, manuscript_id: int, show_coauthors: bool) -> Share:
     """A new share of the researcher's own manuscript. Raises Http404 for a manuscript they do not see through a
     verified account (another researcher's is indistinguishable from none), NotShareable (409) before acceptance.
-    Each call makes a new share (its own id, scene and open count)."""
+    Each call makes a new share (its own id, scene and open count); `shares_changed` is sent after commit."""
     wait = rate_limit_hit(key=f"share:create:{researcher.pk}", rate=settings.SHARE_CREATE_RATE)
     if wait is not None:
         raise Throttled(retry_after_seconds=wait)
@@ -49,16 +50,20 @@ def share_create(*, researcher: Researcher, manuscript_id: int, show_coauthors: 
     if manuscript.canonical_status not in SHAREABLE_STATUSES:
         raise NotShareable()
     share_id = new_share_id()
-    return Share.objects.create(id=share_id, scene=scene_for(share_id), researcher=researcher,
-                                manuscript=manuscript, show_coauthors=show_coauthors)
+    share = Share.objects.create(id=share_id, scene=scene_for(share_id), researcher=researcher,
+                                 manuscript=manuscript, show_coauthors=show_coauthors)
+    shares_changed_publish(researcher_ids=[researcher.pk])
+    return share
 
 
 @transaction.atomic
 def share_delete(*, researcher: Researcher, share_id: str) -> None:
-    """Delete the researcher's share with its posters and opens; Http404 when it is not theirs (or gone)."""
+    """Delete the researcher's share with its posters and opens; Http404 when it is not theirs (or gone).
+    `shares_changed` is sent after commit."""
     deleted, _counts = Share.objects.filter(pk=share_id, researcher=researcher).delete()
     if not deleted:
         raise Http404
+    shares_changed_publish(researcher_ids=[researcher.pk])
 
 
 def share_open_record(*, share: Share, researcher_id: int | None, client_address: str | None) -> bool:

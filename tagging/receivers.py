@@ -9,7 +9,14 @@ from manuscripts import events as manuscript_events
 from manuscripts.selectors import manuscript_author_ids
 from payments import events as payment_events
 from payments.selectors.orders import order_payer_ids
-from tagging.services.rules import ACCOUNT_KINDS, MANUSCRIPT_KINDS, PAYMENT_KINDS, rules_reevaluate_researchers
+from sharing import events as sharing_events
+from tagging.services.rules import (
+    ACCOUNT_KINDS,
+    MANUSCRIPT_KINDS,
+    PAYMENT_KINDS,
+    SHARE_KINDS,
+    rules_reevaluate_researchers,
+)
 from tagging.services.webhook_sources import (
     webhooks_manuscript_status_changed,
     webhooks_order_paid,
@@ -29,6 +36,10 @@ def journal_account_verified(sender, *, account_id: int, **kwargs) -> None:
 
 def order_paid(sender, *, order_id: int, **kwargs) -> None:
     rules_reevaluate_researchers(researcher_ids=order_payer_ids(order_ids=[order_id]), kinds=PAYMENT_KINDS)
+
+
+def shares_changed(sender, *, researcher_ids, **kwargs) -> None:
+    rules_reevaluate_researchers(researcher_ids=researcher_ids, kinds=SHARE_KINDS)
 
 
 # Webhooks: each event becomes deliveries to the endpoints that listen for it.
@@ -52,6 +63,7 @@ def connect() -> None:
     account_events.journal_account_verified.connect(journal_account_verified,
                                                     dispatch_uid="tagging.rules.journal_account_verified")
     payment_events.order_paid.connect(order_paid, dispatch_uid="tagging.rules.order_paid")
+    sharing_events.shares_changed.connect(shares_changed, dispatch_uid="tagging.rules.shares_changed")
     account_events.researcher_created.connect(webhooks_on_researcher_created,
                                               dispatch_uid="tagging.webhooks.researcher_created")
     manuscript_events.manuscript_status_changed.connect(webhooks_on_manuscript_status_changed,

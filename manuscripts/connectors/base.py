@@ -80,6 +80,18 @@ class ManuscriptSnapshot:
     url: str = ""
 
 
+USAGE_BATCH = 100  # at most this many platform ids in one usage_counts call (OJS answers 100 a page)
+
+
+@dataclass(frozen=True)
+class UsageCounts:
+    """A published article's lifetime usage as its platform counts it: ``views`` of its landing (abstract) page
+    and ``downloads`` of its full-text files (galleys). Only platforms whose connector has ``supports_usage``."""
+
+    views: int
+    downloads: int
+
+
 @dataclass(frozen=True)
 class SnapshotPage:
     """Manuscripts changed since a cursor, and the cursor to save for next time."""

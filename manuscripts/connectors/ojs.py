@@ -23,6 +23,20 @@ Wire facts this module relies on (pkp-lib stable-3_3_0 / stable-3_4_0 / stable-3
   and no ``statusId`` (3.5 ``classes/submission/maps/Schema.php`` getPropertyStages).
 - Dates are ``Y-m-d H:i:s`` in the site's timezone, which the API does not state: the journal system's
   ``timezone`` credential says it (default UTC).
+- Usage (views and downloads of published articles) comes from the usage statistics API,
+  ``GET /stats/publications`` (3.3 ``api/v1/stats/publications/PKPStatsPublicationHandler.inc.php``, 3.4
+  ``PKPStatsPublicationHandler.php``, 3.5 ``PKPStatsPublicationController.php``), which only the journal's
+  managers, sub-editors and site admins may call (``roles``: ROLE_ID_SITE_ADMIN, ROLE_ID_MANAGER,
+  ROLE_ID_SUB_EDITOR; an author's token gets 403 ``user.authorization.roleBasedAccessDenied``): the same manager
+  token as polling, never a researcher's. We ask for up to 100 ``submissionIds`` at a time (``count`` is cut to
+  100; 3.3 defaults to 30) and page with ``offset`` against ``itemsMax``. Each item is ``{"abstractViews",
+  "galleyViews", "pdfViews", "htmlViews", "otherViews", "publication": {"id", ...}}`` with the submission id in
+  ``publication.id`` (3.3 submission properties, 3.4+ ``Schema::mapToStats``). The list holds only submissions
+  with views in the date range, so an id it leaves out has none. No ``dateStart``/``dateEnd``: OJS then counts
+  from the journal's earliest publication date to yesterday, i.e. the lifetime total as of yesterday (the stats
+  are compiled daily from the access logs; a journal whose usage statistics are off reports zeros). We map
+  **views = abstractViews** (the article's landing page) and **downloads = galleyViews** (every full-text file
+  view: PDF, HTML and other galleys; 3.4+ sum pdf + html + other, 3.3 every galley file).
 
 The mapping from OJS's state to our canonical status is the data table :data:`STATUS_TABLE`.
 """
@@ -39,6 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils.translation import gettext
 
 from manuscripts.connectors.base import (
+    USAGE_BATCH,
     ConnectorError,
     ManuscriptSnapshot,
     PlatformAuthError,
@@ -46,6 +61,7 @@ from manuscripts.connectors.base import (
     PlatformDataError,
     PlatformIdentity,
     SnapshotPage,
+    UsageCounts,
 )
 from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, parse_cursor, plain_text, required_field
 from manuscripts.connectors.http import HttpAnswer, PlatformHttpClient
@@ -173,6 +189,7 @@ class OjsConnector(ConfiguredConnector):
 
     platform = PLATFORM
     supports_platform_changes = True
+    supports_usage = True  # views and downloads through the usage statistics API (see the module docstring)
 
     def __init__(self, config: PlatformConfig) -> None:
         self.config = config
@@ -264,6 +281,43 @@ class OjsConnector(ConfiguredConnector):
 
     def changed_since(self, cursor: str | None) -> SnapshotPage:
         return self._changed(cursor, assigned_to=None, author=None)
+
+    def usage_counts(self, journal_path: str, platform_ids: list[str]) -> dict[str, UsageCounts]:
+        """Lifetime views and downloads of these submissions of one journal, as of yesterday: {platform id:
+        UsageCounts}, every id included (one OJS does not list has no views). At most USAGE_BATCH ids a call.
+
+        Raises PlatformAuthError when the token is not a manager's or sub-editor's (OJS's stats API refuses
+        authors), ConnectorError for a journal path OJS does not have."""
+        self._check_configuration()
+        ids = list(dict.fromkeys(platform_ids))
+        if len(ids) > USAGE_BATCH:
+            raise ValueError(f"at most {USAGE_BATCH} submissions a call, not {len(ids)}")
+        if not all(platform_id.isdigit() for platform_id in ids):
+            raise ConnectorError(f"not OJS submission ids: {[i for i in ids if not i.isdigit()]!r}")
+        counts = {platform_id: UsageCounts(views=0, downloads=0) for platform_id in ids}
+        if not ids:
+            return counts
+        params = {"submissionIds": ",".join(ids), "count": PAGE_SIZE}
+        offset = 0
+        while True:
+            try:
+                items, items_max = self._listing(journal_path, "stats/publications", {**params, "offset": offset})
+            except PlatformAuthError as exc:
+                raise PlatformAuthError(
+                    f"{exc}. OJS's usage statistics answer only a journal manager's, section editor's or site "
+                    f"admin's API token: give journal system {self.config.key!r} such a token") from None
+            for item in items:
+                what = f"OJS usage statistics item in journal {journal_path!r}"
+                publication = required_field(item, "publication", what)
+                if not isinstance(publication, dict):
+                    raise PlatformDataError(f"{what}: 'publication' is not an object")
+                submission_id = str(required_field(publication, "id", what))
+                if submission_id in counts:
+                    counts[submission_id] = UsageCounts(views=_count_field(item, "abstractViews", what),
+                                                        downloads=_count_field(item, "galleyViews", what))
+            offset += len(items)
+            if not items or offset >= items_max:
+                return counts
 
     # --- polling ------------------------------------------------------------------------------------------------
 
@@ -452,6 +506,13 @@ def _int_field(obj: dict[str, Any], name: str, what: str) -> int:
     value = required_field(obj, name, what)
     if isinstance(value, bool) or not isinstance(value, int):
         raise PlatformDataError(f"{what}: {name!r} is not a number: {value!r}")
+    return value
+
+
+def _count_field(obj: dict[str, Any], name: str, what: str) -> int:
+    value = _int_field(obj, name, what)
+    if value < 0:
+        raise PlatformDataError(f"{what}: {name!r} is negative: {value}")
     return value
 
 

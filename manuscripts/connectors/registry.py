@@ -37,6 +37,12 @@ def platforms_polled_per_account() -> list[str]:
     return [platform for platform, connector in CONNECTORS.items() if not connector.supports_platform_changes]
 
 
+def platforms_with_usage() -> list[str]:
+    """Platforms whose connector reports views and downloads of published articles (``usage_counts``); the
+    others (ScholarOne, Editorial Manager, Janeway, file exports, Crossref) give authors no usage API."""
+    return [platform for platform, connector in CONNECTORS.items() if getattr(connector, "supports_usage", False)]
+
+
 def connector_for(config: PlatformConfig) -> Connector:
     """A connector for the journal system; ValueError for a platform without one."""
     try:

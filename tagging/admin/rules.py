@@ -23,7 +23,7 @@ class TagRuleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["tag", "kind", "enabled"]}),
         (_("Parameters (fill in those the kind uses)"), {"fields": ["journal", "months", "text", "platform",
-                                                                    "language"]}),
+                                                                    "language", "times"]}),
         (_("Last evaluation of the tag"), {"fields": ["evaluation_column", "evaluation_error", "last_evaluated_at",
                                                       "matching_now"]}),
     ]

@@ -1,6 +1,7 @@
 """Rules that tag researchers automatically, and the researcher list staff tag from in admin.
 
-A rule is a kind with its parameters (a journal, a number of months, a piece of text, a platform, a language),
+A rule is a kind with its parameters (a journal, a number of months, a piece of text, a platform, a language, a
+number of times),
 typed columns rather than free JSON so admin shows and checks them. A researcher carries a rule-given tag while
 any enabled rule of that tag holds for them (tagging.services.rules); a rule takes back only what rules gave.
 """
@@ -23,6 +24,8 @@ class RuleKind(models.TextChoices):
     PLATFORM_LINKED = "platform_linked", _("Linked a verified account on a platform")
     APC_PAID = "apc_paid", _("Paid an APC")
     LANGUAGE = "language", _("Language is")
+    # Shares the researcher made (and still has): each POST of a share counts once, whoever opened it.
+    SHARED_AT_LEAST = "shared_at_least", _("Shared manuscripts at least N times")
 
 
 # Which parameters each kind reads: (required, optional). Everything else must stay empty.
@@ -33,8 +36,10 @@ RULE_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RuleKind.PLATFORM_LINKED: (("platform",), ()),
     RuleKind.APC_PAID: ((), ("journal",)),
     RuleKind.LANGUAGE: (("language",), ()),
+    RuleKind.SHARED_AT_LEAST: (("times",), ()),
 }
 MAX_MONTHS = 120
+MAX_TIMES = 10_000
 
 
 class EvaluationState(models.TextChoices):
@@ -61,6 +66,9 @@ class TagRule(models.Model):
                                 help_text=_("For 'linked a verified account on a platform'."))
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True,
                                 help_text=_("For 'language is'."))
+    times = models.PositiveIntegerField(_("times"), null=True, blank=True,
+                                        help_text=_("For 'shared manuscripts at least N times': shares the "
+                                                    "researcher created and has not deleted."))
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -95,7 +103,7 @@ class TagRule(models.Model):
         required, optional = RULE_PARAMETERS[self.kind]
         errors: dict[str, ValidationError] = {}
         values = {"journal": self.journal_id, "months": self.months, "text": self.text, "platform": self.platform,
-                  "language": self.language}
+                  "language": self.language, "times": self.times}
         for name, value in values.items():
             if name in required and value in (None, ""):
                 errors[name] = ValidationError(_("This kind of rule needs it."), code="parameter_missing")
@@ -105,6 +113,9 @@ class TagRule(models.Model):
         if self.months is not None and not 1 <= self.months <= MAX_MONTHS and "months" not in errors:
             errors["months"] = ValidationError(_("Give between 1 and %(max)d months.") % {"max": MAX_MONTHS},
                                                code="range")
+        if self.times is not None and not 1 <= self.times <= MAX_TIMES and "times" not in errors:
+            errors["times"] = ValidationError(_("Give between 1 and %(max)d times.") % {"max": MAX_TIMES},
+                                              code="range")
         if self.kind == RuleKind.INSTITUTION_CONTAINS and "text" not in errors and len(self.text) < 2:
             errors["text"] = ValidationError(_("Give at least 2 characters, or the rule would match almost everyone."),
                                              code="too_short")
@@ -121,6 +132,7 @@ class TagRule(models.Model):
             RuleKind.PLATFORM_LINKED: lambda: str(self.get_platform_display()),
             RuleKind.APC_PAID: lambda: str(self.journal) if self.journal_id else "",
             RuleKind.LANGUAGE: lambda: str(self.get_language_display()),
+            RuleKind.SHARED_AT_LEAST: lambda: _("%(times)s times") % {"times": self.times},
         }
         detail = details.get(self.kind, lambda: "")()
         return f"{self.get_kind_display()}: {detail}" if detail else str(self.get_kind_display())

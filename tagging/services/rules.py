@@ -40,6 +40,7 @@ from accounts.selectors import (
 from manuscripts.selectors import researcher_ids_with_acceptance_since, researcher_ids_with_manuscript_in
 from payments.selectors.orders import researcher_ids_who_paid
 from publisher_backend.dispatch import enqueue_on_commit
+from sharing.selectors import researcher_ids_with_shares
 from tagging.models import (
     AssignmentSource,
     AudienceMember,
@@ -58,6 +59,7 @@ logger = logging.getLogger(__name__)
 MANUSCRIPT_KINDS = frozenset({RuleKind.JOURNAL_MANUSCRIPT, RuleKind.RECENT_ACCEPTANCE})
 ACCOUNT_KINDS = frozenset({RuleKind.PLATFORM_LINKED, RuleKind.JOURNAL_MANUSCRIPT, RuleKind.RECENT_ACCEPTANCE})
 PAYMENT_KINDS = frozenset({RuleKind.APC_PAID})
+SHARE_KINDS = frozenset({RuleKind.SHARED_AT_LEAST})
 
 EXPIRY_ACTOR = "expiry"
 EVALUATE_TASK = "tagging.tasks.tag_rules_evaluate"
@@ -85,6 +87,8 @@ def rule_researcher_ids(*, rule: TagRule, now: datetime | None = None) -> QueryS
         return researcher_ids_who_paid(kind="apc", journal_id=rule.journal_id)
     if rule.kind == RuleKind.LANGUAGE:
         return researcher_ids_with_language(language=rule.language)
+    if rule.kind == RuleKind.SHARED_AT_LEAST:
+        return researcher_ids_with_shares(at_least=rule.times)
     raise ValueError(f"unknown rule kind {rule.kind!r}")
 
 
