@@ -264,7 +264,7 @@ def user_works_for_journal(*, user, journal_id: int) -> bool:
     return journals_for_staff(user).filter(pk=journal_id).exists()
 
 
-def canned_answers_for(*, conversation: Conversation) -> list[CannedAnswer]:
+def canned_answers_for(*, conversation: Conversation) -> QuerySet[CannedAnswer]:
     """Active canned answers staff may use on this conversation (every journal's and its journal's),
     the best fit first: those for the manuscript's current status, then those in the conversation's language."""
     status = conversation.manuscript.canonical_status if conversation.manuscript_id else ""
@@ -275,7 +275,7 @@ def canned_answers_for(*, conversation: Conversation) -> list[CannedAnswer]:
                .annotate(fits_status=fits_status,
                          fits_language=Case(When(language=conversation.language, then=Value(0)), default=Value(1)))
                .order_by("fits_status", "fits_language", "title", "pk"))
-    return list(answers)
+    return answers
 
 
 def canned_answers_for_staff(user) -> QuerySet[CannedAnswer]:
