@@ -197,7 +197,7 @@ def conversation_response_figures(*, journal_ids: set[int] | None = None, days: 
 def office_name(journal: Journal, language: str) -> str:
     """How the researcher sees staff: the journal's editorial office, never a staff member's name."""
     with translation.override(language):
-        return gettext("%(journal)s editorial office") % {"journal": journal.localized_name(language) or journal.key}
+        return gettext("Editorial office of %(journal)s") % {"journal": journal.localized_name(language) or journal.key}
 
 
 def _last_message(field: str) -> Subquery:

@@ -29,7 +29,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 FIGURES = ("researchers_by_week:12", "linked_accounts", "notifications:30", "manuscripts_by_status", "median_days",
-           "revenue")
+           "revenue", "conversations:30")
 
 
 @pytest.fixture(autouse=True)
