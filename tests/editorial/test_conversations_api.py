@@ -317,7 +317,8 @@ def test_an_image_needs_its_own_valid_unexpired_signature(alices_image_message, 
     assert anyone.get(path, {"t": bobs_token}).status_code == 404
     # A text message has no image, whatever its link.
     text_id = Message.objects.filter(image="").first().pk
-    assert anyone.get(f"/api/v1/conversation-images/{text_id}", {"t": image_token(message_id=text_id)}).status_code == 404
+    text_link = {"t": image_token(message_id=text_id)}
+    assert anyone.get(f"/api/v1/conversation-images/{text_id}", text_link).status_code == 404
     # A valid signature that ran out.
     valid = image_token(message_id=message_id)
     assert anyone.get(path, {"t": valid}).status_code == 200
