@@ -212,7 +212,7 @@ def conversations_for_researcher(*, researcher, journal_id: int | None = None,
     unread_after = Q(messages__from_staff=True) & (Q(researcher_read_at__isnull=True)
                                                    | Q(messages__created_at__gt=F("researcher_read_at")))
     conversations = (Conversation.objects.filter(researcher=researcher)
-                     .select_related("journal", "manuscript", "manuscript__journal_system")
+                     .select_related("journal", "researcher", "manuscript", "manuscript__journal_system")
                      .annotate(unread=Count("messages", filter=unread_after),
                                last_body=_last_message("body"), last_from_staff=_last_message("from_staff"),
                                last_image=_last_message("image"), last_created_at=_last_message("created_at"))

@@ -334,3 +334,21 @@ def test_an_expired_link_is_replaced_by_reading_the_conversation_again(alices_im
     fresh = detail["messages"][-1]["image"]["url"]
 
     assert APIClient().get(image_path(fresh)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_at_once_make_one_conversation_with_both_messages(journal):
+    from editorial.services import conversation_start
+    from tests.conftest import contend_with_an_open_transaction
+
+    researcher = ResearcherFactory()
+
+    def ask(body: str):
+        return lambda: conversation_start(researcher=researcher, journal_id=journal.pk, manuscript_id=None,
+                                          body=body, language="zh-hans")
+
+    contend_with_an_open_transaction(ask("第一条"), ask("第二条"),
+                                     waits_for="the second start waiting on the open-conversation index")
+
+    conversation = Conversation.objects.get(researcher=researcher)
+    assert sorted(conversation.messages.values_list("body", flat=True)) == ["第一条", "第二条"]
