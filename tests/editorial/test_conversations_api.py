@@ -352,3 +352,20 @@ def test_two_starts_at_once_make_one_conversation_with_both_messages(journal):
 
     conversation = Conversation.objects.get(researcher=researcher)
     assert sorted(conversation.messages.values_list("body", flat=True)) == ["第一条", "第二条"]
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_conversations(researcher, researcher_api, journal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert researcher_api.get(CONVERSATIONS).status_code == 200
+        return len(queries)
+
+    start(researcher_api, manuscript=authored_manuscript(researcher, journal).pk, body="1")
+    one = list_queries()
+    for number in range(4):
+        start(researcher_api, manuscript=authored_manuscript(researcher, journal).pk, body=str(number))
+
+    assert list_queries() == one
