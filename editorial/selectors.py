@@ -1,4 +1,4 @@
-"""Reads for the editorial dashboard and per-journal staff permissions.
+"""Reads for the editorial dashboard, per-journal staff permissions and conversations with editorial offices.
 
 Every figure comes from another app's selector that aggregates in SQL (GROUP BY, one query per figure where
 the figure allows; notifications' delivery stats take two), never loading researchers or manuscripts into
