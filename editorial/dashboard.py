@@ -52,7 +52,10 @@ def dashboard_figures(user) -> dict | None:
                 "refunded": fen_as_yuan(row["refunded_fen"]), "net": fen_as_yuan(row["paid_fen"] - row["refunded_fen"]),
                 "open": fen_as_yuan(row["open_fen"])}
                for row in selectors.revenue_by_journal(journal_ids=journal_ids)]
-    conversations = selectors.conversation_figures(journal_ids=journal_ids)
+    conversations = [{**row, "label": labels[row["journal_id"]],
+                      "median": "—" if row["median_first_response_hours"] is None
+                      else f"{row['median_first_response_hours']:.1f}"}
+                     for row in selectors.conversation_figures(journal_ids=journal_ids)]
 
     def by_journal(rows, value) -> list[dict]:
         return [{"label": row["journal"], "data": [value(cell) for cell in row["cells"]]} for row in rows]
@@ -79,6 +82,7 @@ def dashboard_figures(user) -> dict | None:
     return {"journals": journals, "weeks": weeks, "platforms": platforms, "status_labels": status_labels,
             "funnel": funnel, "any_manuscript": bool(counts), "medians": median_rows,
             "notifications": notifications, "notification_days": selectors.NOTIFICATION_DAYS,
-            "revenue": revenue, "conversations": conversations, "charts": charts,
+            "revenue": revenue, "conversations": conversations, "response_days": selectors.RESPONSE_DAYS,
+            "medians_available": medians is not None, "charts": charts,
             "cache_minutes": max(1, settings.EDITORIAL_DASHBOARD_CACHE_SECONDS // 60),
             "time_zone": settings.TIME_ZONE}

@@ -509,6 +509,15 @@ AUDIENCE_ANALYTICS_CACHE_SECONDS = env.int("AUDIENCE_ANALYTICS_CACHE_SECONDS", d
 # How long each dashboard figure is kept in the cache before the next view of the admin index counts again.
 EDITORIAL_DASHBOARD_CACHE_SECONDS = env.int("EDITORIAL_DASHBOARD_CACHE_SECONDS", default=300)
 
+# --- Conversations with editorial offices (editorial) ---------------------------------------------
+# Messages (and conversation starts) a researcher may post, e.g. "30/hour".
+EDITORIAL_MESSAGE_RATE = env.str("EDITORIAL_MESSAGE_RATE", default="30/hour")
+# The largest image a researcher may upload (bytes); larger sides are scaled down to this many pixels.
+EDITORIAL_IMAGE_MAX_BYTES = env.int("EDITORIAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+EDITORIAL_IMAGE_MAX_SIDE = env.int("EDITORIAL_IMAGE_MAX_SIDE", default=2048)
+# How long a signed image link in the API works (the Mini Program's <image> cannot send a token).
+EDITORIAL_IMAGE_LINK_TTL_SECONDS = env.int("EDITORIAL_IMAGE_LINK_TTL_SECONDS", default=3600)
+
 # --- Subscription-message sender (flow 4) -----------------------------------------------------
 NOTIFY_BATCH_SIZE = 500  # notifications claimed per transaction (the send threads wait while a batch is claimed)
 NOTIFY_SEND_THREADS = 4  # messages one worker keeps in flight (each thread has its own HTTP session)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("payments.urls")),
     path("api/v1/", include("tagging.urls")),
     path("api/v1/", include("sharing.urls")),
+    path("api/v1/", include("editorial.urls")),
 ]
 
 handler400 = "publisher_backend.errors.handler400"

@@ -16,6 +16,7 @@ from editorial.models import JournalStaff
 from manuscripts.models import StatusEvent
 from notifications.models import Notification, NotificationTemplate
 from payments.models import Order
+from tests.editorial.conftest import conversation_at
 from tests.factories import (
     JournalAccountFactory,
     JournalFactory,
@@ -29,7 +30,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 FIGURES = ("researchers_by_week:12", "linked_accounts", "notifications:30", "manuscripts_by_status", "median_days",
-           "revenue")
+           "revenue", "conversations:30")
 
 
 @pytest.fixture(autouse=True)
@@ -196,8 +197,41 @@ def test_figures_are_cached(journals, settings):
     assert selectors.manuscripts_by_status(journal_ids={alpha.pk})[0]["manuscripts"] == 2
 
 
-def test_conversations_are_not_counted_yet(journals):
-    assert selectors.conversation_figures(journal_ids={journal.pk for journal in journals}) is None
+def test_conversation_figures_count_waiting_and_the_median_first_response_per_journal(journals):
+    alpha, beta = journals
+    # Alpha: first answers after 2, 4 and 9 hours in the last 30 days (median 4), one answered 40 days ago (left
+    # out of the median), two waiting now and one closed. Beta: one answered after 1.5 hours. Gamma: nothing.
+    for hours in (2, 4, 9):
+        conversation_at(ResearcherFactory(), alpha, started_hours_ago=48, answered_after_hours=hours)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=40 * 24, answered_after_hours=1)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=5)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=1)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=1, state="closed")
+    conversation_at(ResearcherFactory(), beta, started_hours_ago=10, answered_after_hours=1.5)
+    gamma = JournalFactory(journal_system=alpha.journal_system, key="gamma")
+
+    rows, queries = _one_query(selectors.conversation_figures, journal_ids={alpha.pk, beta.pk, gamma.pk})
+
+    assert queries == 1
+    assert rows == [{"journal_id": alpha.pk, "waiting": 2, "answered": 3, "median_first_response_hours": 4.0},
+                    {"journal_id": beta.pk, "waiting": 0, "answered": 1, "median_first_response_hours": 1.5},
+                    {"journal_id": gamma.pk, "waiting": 0, "answered": 0, "median_first_response_hours": None}]
+    # Cached like the other figures, and scoped per viewer from the one cached copy.
+    conversation_at(ResearcherFactory(), beta, started_hours_ago=1)
+    rows, queries = _one_query(selectors.conversation_figures, journal_ids={beta.pk})
+    assert queries == 0
+    assert rows == [{"journal_id": beta.pk, "waiting": 0, "answered": 1, "median_first_response_hours": 1.5}]
+
+
+def test_conversation_medians_are_none_where_the_database_cannot_compute_them(journals, monkeypatch):
+    alpha, _beta = journals
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=10, answered_after_hours=2)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=1)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    rows = selectors.conversation_response_figures(journal_ids={alpha.pk})
+
+    assert rows == [{"journal_id": alpha.pk, "waiting": 1, "answered": 1, "median_first_response_hours": None}]
 
 
 # --- The page --------------------------------------------------------------------------------------------------
@@ -211,6 +245,8 @@ def known_data(journals):
     order = OrderFactory(journal=alpha, amount_fen=250000)
     Order.objects.filter(pk=order.pk).update(status="paid", settled_by="wechat_pay", paid_at=timezone.now())
     OrderFactory(journal=beta, amount_fen=12345)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=10, answered_after_hours=3)
+    conversation_at(ResearcherFactory(), alpha, started_hours_ago=1)
     return alpha, beta
 
 
@@ -227,7 +263,11 @@ def test_superuser_sees_every_journal(client, django_user_model, known_data):
     assert "tagging/vendor/chart.umd.min.js" in html
     assert 'id="content-main"' in html  # the app list is still there
     conversations = html[html.index('id="dashboard-conversations"'):]
-    assert "<td class=\"number\">—</td>" in conversations and "not available yet" in conversations
+    assert "not available yet" not in conversations
+    assert "<tr><td>Alpha Letters</td><td class=\"number\">1</td><td class=\"number\">1</td>" \
+           "<td class=\"number\">3.0</td></tr>" in conversations
+    assert "<tr><td>Beta Reviews</td><td class=\"number\">0</td><td class=\"number\">0</td>" \
+           "<td class=\"number\">—</td></tr>" in conversations
     assert 'id="dashboard-medians-table"' in html  # PostgreSQL computes the medians
 
 
