@@ -136,20 +136,27 @@ def sample_data(rng: random.Random):
 
 
 def sample_conversations(rng: random.Random, journals, researchers) -> None:
-    """Conversations with the editorial offices, when the editorial app has them."""
-    try:
-        from editorial.services import conversation_start, staff_reply
-    except ImportError:
-        return
+    """Researchers' questions to each editorial office; two in three answered, after a few hours."""
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from editorial.models import Conversation
+    from editorial.services import conversation_start, staff_reply
 
     staff = get_user_model().objects.create_user("office", is_staff=True, is_superuser=True)
+    now = timezone.now()
     for journal in journals:
-        for index in range(rng.randint(8, 16)):
-            conversation = conversation_start(researcher=rng.choice(researchers), journal=journal,
-                                              manuscript=None, body="请问稿件现在是什么状态？")
+        for index, researcher in enumerate(rng.sample(researchers, rng.randint(10, 18))):
+            conversation_id = conversation_start(researcher=researcher, journal_id=journal.pk, manuscript_id=None,
+                                                 body="请问稿件现在是什么状态？", language="zh-hans").pk
             if index % 3:
-                staff_reply(conversation=conversation, user=staff, body="您的稿件正在外审中，请耐心等待。")
+                staff_reply(conversation_id=conversation_id, staff_user=staff, body="您的稿件正在外审中，请耐心等待。")
+            started = now - timedelta(days=rng.uniform(1, 25))
+            answered = started + timedelta(hours=rng.lognormvariate(1.8, 0.6))
+            Conversation.objects.filter(pk=conversation_id, first_response_at__isnull=False).update(
+                created_at=started, first_response_at=answered)
+            Conversation.objects.filter(pk=conversation_id, first_response_at__isnull=True).update(
+                created_at=started)
 
 
 def render_page(user) -> str:
