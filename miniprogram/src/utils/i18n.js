@@ -161,6 +161,8 @@ const STRINGS = {
 
     meNotificationSettings: '通知设置',
     meInterests: '我的研究兴趣',
+    meEditorialOffice: '编辑部消息',
+    a11yEditorialUnread: '编辑部消息，{count} 条未读',
     titleNotificationSettings: '通知设置',
     settingsIntro: '这里决定哪些通知会通过微信服务通知提醒你。无论是否提醒，所有通知都会保存在“消息”里。',
     settingsKindsTitle: '微信提醒',
@@ -405,6 +407,8 @@ const STRINGS = {
 
     meNotificationSettings: 'Notification settings',
     meInterests: 'My interests',
+    meEditorialOffice: 'Editorial office',
+    a11yEditorialUnread: 'Editorial office, {count} unread',
     titleNotificationSettings: 'Notifications',
     settingsIntro: 'Choose which notices also reach you as WeChat alerts. Every notice is kept in your Inbox either way.',
     settingsKindsTitle: 'WeChat alerts',
