@@ -12,6 +12,7 @@ let page = null
 afterEach(() => {
   if (page) page.detach()
   page = null
+  jest.useRealTimers()
 })
 
 const AME = { id: 12, key: 'ame', name: 'Annals of Marine Ecology' }
@@ -120,6 +121,24 @@ describe('an existing conversation (?id=)', () => {
     await page.instance.onShow()
     expect(bubbles()[3]).toEqual({ side: 'office', author: 'Annals of Marine Ecology 编辑部', body: '大约四周。', image: '' })
     await waitFor(() => wx.pageScrollTo.mock.calls.length === 1, 'the scroll')
+  })
+
+  test('while shown, it is fetched every 15 s (a reply appears); hidden, it is not', async () => {
+    jest.useFakeTimers({ doNotFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'] })
+    const { backend } = await openThread({ id: '5' })
+    const fetches = () => wx.requests.filter((call) => call.path === '/api/v1/conversations/5').length
+    expect(fetches()).toBe(1)
+    backend.staffReply(5, '审稿意见已返回。')
+    jest.advanceTimersByTime(14 * 1000)
+    expect(fetches()).toBe(1)
+    jest.advanceTimersByTime(1000)
+    await waitFor(() => bubbles().length === 4, 'the reply')
+    expect(bubbles()[3].body).toBe('审稿意见已返回。')
+    expect(fetches()).toBe(2)
+
+    page.instance.onHide()
+    jest.advanceTimersByTime(60 * 1000)
+    expect(fetches()).toBe(2)
   })
 
   test('someone else\'s conversation (or none): not found', async () => {

@@ -62,6 +62,7 @@ Page({
   loaded: false,
   visible: false,
   unloaded: false,
+  refreshing: false,
   pollTimer: null,
 
   onLoad(query) {
@@ -186,12 +187,15 @@ Page({
   async refresh() {
     if (!this.conversationId || this.data.state !== 'ready' || this.unloaded) return
     const lastBefore = this.lastMessageKey()
+    this.refreshing = true
+    let applied = false
     try {
-      if (!(await this.fetchConversation())) return
+      applied = await this.fetchConversation()
     } catch (err) {
-      return
+      // Quiet: the next poll or show tries again.
     }
-    this.render(() => { if (this.lastMessageKey() !== lastBefore) this.scrollToEnd() })
+    this.refreshing = false
+    if (applied) this.render(() => { if (this.lastMessageKey() !== lastBefore) this.scrollToEnd() })
   },
 
   lastMessageKey() {
@@ -199,17 +203,17 @@ Page({
     return last ? last.key : ''
   },
 
+  /** Fetch again every POLL_INTERVAL_MS while the page is shown (one fetch at a time). */
   schedulePoll() {
     this.stopPoll()
     if (!this.visible || this.unloaded || !this.conversationId) return
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = null
-      this.refresh().then(() => this.schedulePoll())
+    this.pollTimer = setInterval(() => {
+      if (!this.refreshing) this.refresh()
     }, POLL_INTERVAL_MS)
   },
 
   stopPoll() {
-    if (this.pollTimer) clearTimeout(this.pollTimer)
+    if (this.pollTimer) clearInterval(this.pollTimer)
     this.pollTimer = null
   },
 
