@@ -189,6 +189,17 @@ describe('starting a conversation', () => {
     expect(posts('/api/v1/conversations/5/messages')).toHaveLength(1)
   })
 
+  test('the open conversation is continued rather than a closed one that was active later', async () => {
+    await openThread({ manuscript: '34', journal: '12' }, {
+      conversations: [
+        makeConversation({ id: 5, messages: [{ id: 51, body: '新问题', created_at: '2025-12-01T02:00:00Z' }] }),
+        makeConversation({ id: 4, closed: true, messages: [{ id: 41, body: '旧问题', created_at: '2025-12-02T02:00:00Z' }] }),
+      ],
+    })
+    expect(bubbles().map((bubble) => bubble.body)).toEqual(['新问题'])
+    expect(page.querySelector('#closed-hint')).toBeUndefined()
+  })
+
   test('with a journal (?journal=): its name from the journal systems, and no manuscript in the first message', async () => {
     await openThread({ journal: '11' }, { conversations: [makeConversation({ id: 5, journal: { id: 11, name: 'Journal of Clinical Studies' } })] })
     expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: 'Journal of Clinical Studies' }))
@@ -230,6 +241,21 @@ describe('nothing typed is lost', () => {
     expect(toastTitles()).toEqual(['请求过于频繁，请稍后再试。'])
     expect(page.data.draft).toBe('第十条消息')
     expect(buttonDisabled('send-button')).toBe(false) // ready to try again
+  })
+
+  test('409 (reopening while another conversation about it is open): the backend\'s message, the text kept', async () => {
+    const OPEN = '关于这篇稿件已有一个进行中的对话。'
+    await openThread({ id: '5' }, {
+      conversations: [makeConversation({ id: 5, closed: true })],
+      respond: (real) => (call) => (call.method === 'POST' && call.path === '/api/v1/conversations/5/messages'
+        ? { statusCode: 409, data: { code: 'conversation_open', message: OPEN, fields: {} } }
+        : real(call)),
+    })
+    await type('重新打开')
+    tap('send-button')
+    await waitFor(() => composerError() !== '', 'the error')
+    expect(composerError()).toBe(OPEN)
+    expect(page.data.draft).toBe('重新打开')
   })
 
   test('no network: the text is kept and the page says so', async () => {

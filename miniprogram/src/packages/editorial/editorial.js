@@ -158,16 +158,17 @@ async function journalName(journalId) {
 }
 
 /**
- * The conversation to continue for a manuscript, or for a journal without a manuscript: the most recently active
- * one (the list's order), closed or not (posting reopens a closed one), or null. Rejects with the ApiError.
+ * The conversation to continue for a manuscript, or for a journal without a manuscript: the open one (the backend
+ * keeps at most one), else the most recently active closed one (posting reopens it), else null. Rejects with the
+ * ApiError.
  */
 async function existingConversation({ manuscript, journal }) {
   const query = manuscript ? `manuscript=${manuscript}` : `journal=${journal}`
   const body = await api.request(`${CONVERSATIONS_PATH}?${query}`, { toast: false })
-  const results = (body && body.results) || []
-  return results.find((conversation) => (manuscript
+  const matching = ((body && body.results) || []).filter((conversation) => (manuscript
     ? conversation.manuscript && String(conversation.manuscript.id) === String(manuscript)
-    : !conversation.manuscript && conversation.journal && String(conversation.journal.id) === String(journal))) || null
+    : !conversation.manuscript && conversation.journal && String(conversation.journal.id) === String(journal)))
+  return matching.find((conversation) => conversation.state !== 'closed') || matching[0] || null
 }
 
 /**
