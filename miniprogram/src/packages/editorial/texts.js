@@ -23,7 +23,6 @@ const STRINGS = {
     stateWaiting: '等待回复',
     stateAnswered: '已回复',
     stateClosed: '已结束',
-    unreadCount: '{count} 条未读',
     previewImage: '[图片]',
     previewMine: '我：',
     previewOffice: '编辑部：',
@@ -44,7 +43,6 @@ const STRINGS = {
     a11yImageButton: '发送图片',
     a11yPreviewImage: '查看大图',
     uploading: '图片上传中 {progress}%',
-    sending: '发送中…',
     imageOnlyFirstMessage: '（图片）',
     imageTooLarge: '图片不能超过 5 MB，请换一张或压缩后再试。',
     imageChooseFailed: '无法选择图片，请稍后再试。',
@@ -52,7 +50,6 @@ const STRINGS = {
     messageEmpty: '请输入内容。',
     messageTooLong: '内容不能超过 {max} 个字。',
     messageFailed: '发送失败，你输入的内容已保留，请稍后重试。',
-    messagePending: '发送中',
   },
   en: {
     titleConversations: 'Editorial office',
@@ -72,7 +69,6 @@ const STRINGS = {
     stateWaiting: 'Waiting for reply',
     stateAnswered: 'Answered',
     stateClosed: 'Closed',
-    unreadCount: '{count} unread',
     previewImage: '[Image]',
     previewMine: 'Me: ',
     previewOffice: 'Office: ',
@@ -93,7 +89,6 @@ const STRINGS = {
     a11yImageButton: 'Send an image',
     a11yPreviewImage: 'View full size',
     uploading: 'Uploading image {progress}%',
-    sending: 'Sending…',
     imageOnlyFirstMessage: '(Image)',
     imageTooLarge: 'Images can be at most 5 MB. Choose another one or compress it.',
     imageChooseFailed: 'Could not choose an image. Please try again later.',
@@ -101,7 +96,6 @@ const STRINGS = {
     messageEmpty: 'Please type a message.',
     messageTooLong: 'Messages can be at most {max} characters.',
     messageFailed: 'Not sent. Your text is kept; please try again later.',
-    messagePending: 'Sending',
   },
 }
 
