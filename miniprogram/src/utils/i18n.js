@@ -161,6 +161,8 @@ const STRINGS = {
 
     meNotificationSettings: '通知设置',
     meInterests: '我的研究兴趣',
+    meEditorialOffice: '编辑部消息',
+    a11yEditorialUnread: '编辑部消息，{count} 条未读',
     titleNotificationSettings: '通知设置',
     settingsIntro: '这里决定哪些通知会通过微信服务通知提醒你。无论是否提醒，所有通知都会保存在“消息”里。',
     settingsKindsTitle: '微信提醒',
@@ -214,7 +216,7 @@ const STRINGS = {
 
 
     privacyTitle: '隐私保护提示',
-    privacyIntro: '使用 Scholar Link 前，请阅读隐私保护指引。我们会用你的微信身份登录，保存你填写的资料、关联的期刊账号和稿件进度；只有在你点“复制”时才会写入剪贴板。你同意之前，我们不会登录，也不会收集任何个人信息。',
+    privacyIntro: '使用 Scholar Link 前，请阅读隐私保护指引。我们会用你的微信身份登录，保存你填写的资料、关联的期刊账号和稿件进度；只有在你点“复制”时才会写入剪贴板，只有在你给编辑部发图片时才会打开相册或相机。你同意之前，我们不会登录，也不会收集任何个人信息。',
     privacyOpenGuide: '查看《隐私保护指引》',
     privacyAgree: '同意',
     privacyDisagree: '不同意',
@@ -405,6 +407,8 @@ const STRINGS = {
 
     meNotificationSettings: 'Notification settings',
     meInterests: 'My interests',
+    meEditorialOffice: 'Editorial office',
+    a11yEditorialUnread: 'Editorial office, {count} unread',
     titleNotificationSettings: 'Notifications',
     settingsIntro: 'Choose which notices also reach you as WeChat alerts. Every notice is kept in your Inbox either way.',
     settingsKindsTitle: 'WeChat alerts',
@@ -458,7 +462,7 @@ const STRINGS = {
 
 
     privacyTitle: 'Your privacy',
-    privacyIntro: 'Before you use Scholar Link, please read the privacy guide. We sign you in with your WeChat identity and keep the profile you fill in, your linked journal accounts and your manuscripts\' progress; the clipboard is written only when you tap "copy". Until you agree, we do not sign you in or collect anything about you.',
+    privacyIntro: 'Before you use Scholar Link, please read the privacy guide. We sign you in with your WeChat identity and keep the profile you fill in, your linked journal accounts and your manuscripts\' progress; the clipboard is written only when you tap "copy", and the album or camera opens only when you send an editorial office an image. Until you agree, we do not sign you in or collect anything about you.',
     privacyOpenGuide: 'Read the privacy guide',
     privacyAgree: 'Agree',
     privacyDisagree: 'Decline',

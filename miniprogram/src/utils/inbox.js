@@ -36,6 +36,7 @@ const KIND_ICONS = {
   refund_done: 'rollback',
   campaign: 'notification',
   account_linked: 'link',
+  editorial_reply: 'chat', // a reply of an editorial office (its page: packages/editorial/thread?id=)
 }
 const DEFAULT_ICON = 'notification'
 

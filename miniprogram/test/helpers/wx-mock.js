@@ -52,6 +52,11 @@ function acceptAll(tmplIds) {
   return Object.fromEntries(tmplIds.map((id) => [id, 'accept']))
 }
 
+/** What the researcher picks in wx.chooseMedia unless a test says otherwise: one compressed photo of 200 KB. */
+function oneCompressedPhoto() {
+  return { tempFiles: [{ tempFilePath: 'http://tmp/photo-1.jpg', size: 200 * 1024, fileType: 'image' }] }
+}
+
 const PRIVACY_CONTRACT_NAME = '《Scholar Link 小程序隐私保护指引》'
 
 /**
@@ -70,8 +75,11 @@ const PRIVACY_CONTRACT_NAME = '《Scholar Link 小程序隐私保护指引》'
  * authorized" (no listener: it fails the same way). wx.privacyEvents records every resolve. `clipboardFails`: the
  * copy fails anyway (e.g. undeclared in the MP console). wx.openSetting answers `settingsAnswer()` as its success
  * object ({ authSetting, subscriptionsSetting }) and records its options in wx.openSettingCalls.
+ * wx.chooseMedia (a privacy API too: the album and the camera) answers `chooseMediaAnswer(options)`: the success
+ * object ({ tempFiles: [{ tempFilePath, size, fileType }] }, errMsg and type added), or { fail: errMsg } (e.g.
+ * 'chooseMedia:fail cancel' when the researcher closes the picker). wx.previewImage and wx.pageScrollTo succeed.
  */
-function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }), subscribeAnswer = acceptAll, privacyAgreed = true, clipboardFails = false, settingsAnswer = () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: {} } }) } = {}) {
+function installWx({ respond, storage: initialStorage = {}, envVersion = 'develop', modalAnswer = () => ({ confirm: true, cancel: false }), subscribeAnswer = acceptAll, privacyAgreed = true, clipboardFails = false, settingsAnswer = () => ({ authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: {} } }), chooseMediaAnswer = oneCompressedPhoto } = {}) {
   const storage = Object.assign(privacyAgreed ? { privacy_agreed: true } : {}, initialStorage)
   const privacy = { agreed: privacyAgreed, listener: null }
   const privacyEvents = []
@@ -184,6 +192,13 @@ function installWx({ respond, storage: initialStorage = {}, envVersion = 'develo
     setClipboardData: jest.fn((options) => privacyApi('setClipboardData', options, () => (clipboardFails
       ? failLater(options, 'setClipboardData:fail api scope is not declared in the privacy agreement')
       : answerLater(options, { errMsg: 'setClipboardData:ok' })))),
+    chooseMedia: jest.fn((options = {}) => privacyApi('chooseMedia', options, () => {
+      const answer = chooseMediaAnswer(options)
+      if (answer && answer.fail) return failLater(options, answer.fail)
+      return answerLater(options, Object.assign({ errMsg: 'chooseMedia:ok', type: 'image' }, answer))
+    })),
+    previewImage: jest.fn((options) => answerLater(options, { errMsg: 'previewImage:ok' })),
+    pageScrollTo: jest.fn((options) => answerLater(options, { errMsg: 'pageScrollTo:ok' })),
     getPrivacySetting: jest.fn((options) => answerLater(options, { needAuthorization: !privacy.agreed, privacyContractName: PRIVACY_CONTRACT_NAME, errMsg: 'getPrivacySetting:ok' })),
     onNeedPrivacyAuthorization: jest.fn((listener) => { privacy.listener = listener }),
     openPrivacyContract: jest.fn((options) => answerLater(options, { errMsg: 'openPrivacyContract:ok' })),

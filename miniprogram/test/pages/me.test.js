@@ -41,7 +41,8 @@ test('shows the profile loaded from /api/v1/me', async () => {
   expect(textOf(page.querySelector('#cell-orcid'), '.t-cell__description')).toBe('0000-0002-1825-0097')
   expect(cellNote(page, 'cell-orcid')).toBe('验证 ORCID') // typed earlier, not proven
   expect(cellNote(page, 'cell-joined')).toBe('2025-11-20')
-  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/me'])
+  // Then the editorial office's unread replies (test/pages/editorial-entry.test.js; this backend has none: 404, quiet).
+  expect(wx.requests.map((call) => call.path)).toEqual(['/api/v1/auth/login', '/api/v1/notifications/unread-count', '/api/v1/me', '/api/v1/conversations'])
   expect(wx.setNavigationBarTitle).toHaveBeenLastCalledWith(expect.objectContaining({ title: '我的' }))
 })
 

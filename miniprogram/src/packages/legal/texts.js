@@ -15,12 +15,16 @@ const DOCUMENTS = {
           'ORCID：你通过 ORCID 登录证明的 ORCID iD。',
           '稿件：从你关联的投稿系统同步的稿件标题、期刊、状态和进度记录。',
           '消息与提醒：发给你的通知、你是否已读，以及你在微信中允许的订阅消息次数。',
+          '与编辑部的对话：你发给期刊编辑部的文字和图片、编辑部的回复，以及你是否已读。',
         ] },
         { heading: '我们如何使用', paragraphs: [
           '只用于跟踪你的稿件进度、向你发送通知和微信提醒、以及由出版社工作人员人工核验你的期刊账号。我们不出售你的信息，也不用于广告。',
         ] },
         { heading: '剪贴板', paragraphs: [
           '只有在你点“复制”时，我们才会把稿件的 DOI、链接或你导出的数据写入剪贴板；我们从不读取你的剪贴板。',
+        ] },
+        { heading: '相册与相机', paragraphs: [
+          '只有在你给编辑部发消息时点“图片”，我们才会打开相册或相机，由你选择一张图片发送给编辑部；图片会被压缩，并去除拍摄地点等附加信息。我们不会读取你没有选择的照片。',
         ] },
         { heading: '保存与删除', paragraphs: [
           '信息保存在出版社的服务器上（中国境内）。退出登录会让本设备上的登录凭证失效。你可以在“我的 → 我的个人信息”中随时导出或删除你的全部信息；删除后，再次登录会得到一个新的空账号。已付款订单依法保留，但会去除与你的关联。本政策更新后，我们会请你重新阅读并同意。',
@@ -39,12 +43,16 @@ const DOCUMENTS = {
           'ORCID: the ORCID iD you prove by signing in to ORCID.',
           'Manuscripts: title, journal, status and history synced from the submission systems you linked.',
           'Messages and alerts: the notices sent to you, whether you read them, and how many WeChat subscription messages you allowed.',
+          'Conversations with editorial offices: the text and images you send to a journal\'s editorial office, their replies, and whether you read them.',
         ] },
         { heading: 'How we use it', paragraphs: [
           'Only to track your manuscripts, send you notices and WeChat alerts, and let publisher staff verify your journal accounts by hand. We do not sell it or use it for advertising.',
         ] },
         { heading: 'Clipboard', paragraphs: [
           'We write a manuscript\'s DOI or link, or the data you exported, to the clipboard only when you tap "copy"; we never read your clipboard.',
+        ] },
+        { heading: 'Photos and camera', paragraphs: [
+          'Only when you tap "Image" in a message to an editorial office do we open your album or camera, and you choose the one image sent to the office; it is compressed and stripped of extra data such as where it was taken. We never read photos you did not choose.',
         ] },
         { heading: 'Keeping and deleting', paragraphs: [
           'The data is kept on the publisher\'s servers in mainland China. Logging out invalidates the sign-in on this device. You can export or delete all your data at any time under Me → My personal data; after deletion, logging in again starts a new, empty account. Paid orders are kept as the law requires, without the link to you. When this policy changes, we ask you to read and agree to it again.',

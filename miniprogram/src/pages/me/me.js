@@ -5,6 +5,11 @@ const i18n = require('../../utils/i18n')
 // (packages/orcid/connect), and the backend stores it; this page shows it with a "verified" badge.
 const EDITABLE_FIELDS = ['display_name', 'institution']
 const ORCID_PAGE = '/packages/orcid/connect'
+const EDITORIAL_PAGE = '/packages/editorial/conversations'
+// The unread replies of editorial offices: the sum over the first page of conversations (most recently active
+// first, so a researcher with more than this many conversations may see a lower count than the truth).
+const CONVERSATIONS_UNREAD_PATH = '/api/v1/conversations?page_size=50'
+const UNREAD_MAX = 99
 
 function emptyForm() {
   return { display_name: '', institution: '' }
@@ -24,6 +29,8 @@ Page({
     saving: false,
     form: emptyForm(),
     fieldErrors: {}, // field -> [message, ...] from the backend's `fields`
+    editorialUnread: '', // '' (none, or not known), '3', '99+'
+    editorialA11y: '',
   },
 
   onShow() {
@@ -60,8 +67,22 @@ Page({
       } catch (err) {
         // api.request already told the researcher; keep showing what we had.
       }
+      this.render()
+      await this.refreshEditorialUnread()
     }
     this.render()
+  },
+
+  /** The "editorial office" cell's count, asked quietly: a failure (or a backend without it) shows no count. */
+  async refreshEditorialUnread() {
+    try {
+      const body = await api.request(CONVERSATIONS_UNREAD_PATH, { toast: false })
+      const unread = ((body && body.results) || []).reduce((total, conversation) => total + Math.max(0, Number(conversation.unread) || 0), 0)
+      const text = unread > UNREAD_MAX ? `${UNREAD_MAX}+` : (unread ? String(unread) : '')
+      this.setData({ editorialUnread: text, editorialA11y: text ? i18n.t('a11yEditorialUnread', { count: text }) : '' })
+    } catch (err) {
+      this.setData({ editorialUnread: '', editorialA11y: '' })
+    }
   },
 
   onEdit() {
@@ -120,6 +141,10 @@ Page({
     this.render()
   },
 
+  onOpenEditorial() {
+    wx.navigateTo({ url: EDITORIAL_PAGE })
+  },
+
   onOpenAccounts() {
     wx.navigateTo({ url: '/pages/accounts/list' })
   },
@@ -151,7 +176,7 @@ Page({
 
   async onLogout() {
     await getApp().signOut()
-    this.setData({ editing: false, saving: false, fieldErrors: {}, form: emptyForm() })
+    this.setData({ editing: false, saving: false, fieldErrors: {}, form: emptyForm(), editorialUnread: '', editorialA11y: '' })
     this.render()
     wx.showToast({ icon: 'none', title: i18n.t('toastLoggedOut') })
   },
