@@ -427,7 +427,7 @@ LOGIN_RATE_PER_WECHAT_USER = env.str("LOGIN_RATE_PER_WECHAT_USER", default="10/m
 
 # --- Privacy (accounts.privacy) ---------------------------------------------------------------
 # The version of the privacy policy researchers agree to; changing it asks every researcher again.
-PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-12-01")
+PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-12-06")
 
 # --- Linking journal accounts (flow 2) --------------------------------------------------------
 LINK_CODE_TTL_SECONDS = 600
