@@ -120,7 +120,7 @@ describe('declared as WeChat expects', () => {
     })
     walk(SRC)
     const used = PRIVACY_APIS.filter((name) => sources.some((source) => source.includes(`wx.${name}(`)))
-    expect(used).toEqual(['setClipboardData'])
+    expect(used).toEqual(['setClipboardData', 'saveImageToPhotosAlbum'])
     used.forEach((name) => expect(declared).toContain(`wx.${name}`))
     declaration.setting_list.forEach((entry) => {
       expect(entry.privacy_key).toMatch(/^[A-Z][A-Za-z]+$/)

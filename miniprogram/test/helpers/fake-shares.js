@@ -112,8 +112,8 @@ function createSharesBackend({ shares = [], publicShares = {}, ...baseOptions } 
 /**
  * The wx APIs of the share pages, scripted: showShareMenu/hideShareMenu (recorded), getEnterOptionsSync (`scene`),
  * downloadFile answering `download(options)` ({ statusCode, tempFilePath } or { fail: errMsg }), and
- * saveImageToPhotosAlbum following `album`: 'allowed', or 'denied' (fails "auth deny" until wx.openSetting grants
- * it when `settingsGrant` is true), previewImage.
+ * saveImageToPhotosAlbum following `album`: 'allowed', 'denied' (fails "auth deny" until wx.openSetting grants
+ * it when `settingsGrant` is true) or 'privacy_refused' (the privacy guide declined), previewImage.
  */
 function installShareWx({ scene = 1001, download = () => ({ statusCode: 200, tempFilePath: 'http://tmp/poster.png' }), album = 'allowed', settingsGrant = true } = {}) {
   const later = (callback, res) => setTimeout(() => callback && callback(res), 0)
@@ -135,7 +135,8 @@ function installShareWx({ scene = 1001, download = () => ({ statusCode: 200, tem
       if (permission.album === 'allowed') {
         saved.push(options.filePath)
         later(options.success, { errMsg: 'saveImageToPhotosAlbum:ok' })
-      } else later(options.fail, { errMsg: 'saveImageToPhotosAlbum:fail auth deny' })
+      } else if (permission.album === 'privacy_refused') later(options.fail, { errMsg: 'saveImageToPhotosAlbum:fail privacy permission is not authorized' })
+      else later(options.fail, { errMsg: 'saveImageToPhotosAlbum:fail auth deny' })
     }),
     openSetting: jest.fn((options = {}) => {
       if (settingsGrant) permission.album = 'allowed'

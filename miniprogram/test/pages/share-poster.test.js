@@ -68,6 +68,15 @@ test('declining the explanation opens no settings', async () => {
   expect(wx.saved).toEqual([])
 })
 
+test('declining the privacy guide is not the album permission: it says so and opens no settings', async () => {
+  const { page } = await openPoster({ album: 'privacy_refused' })
+  save(page)
+  await waitFor(() => toastTitles().length === 1, 'the toast')
+  expect(toastTitles()).toEqual(['同意隐私保护指引后才能保存'])
+  expect(wx.showModal).not.toHaveBeenCalled()
+  expect(wx.openSetting).not.toHaveBeenCalled()
+})
+
 test('503 (WeChat could not make the code): "try later", and retry downloads again', async () => {
   let status = 503
   const { page } = await openPoster({ download: () => (status === 503 ? { statusCode: 503 } : { statusCode: 200, tempFilePath: 'http://tmp/poster.png' }) })

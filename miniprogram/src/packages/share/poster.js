@@ -10,9 +10,15 @@ const texts = require('./texts')
 
 const ALBUM_SCOPE = 'scope.writePhotosAlbum'
 
+// Saving to the album is also a WeChat privacy API (privacy_key AlbumWriteOnly, ../../../privacy-declaration.json):
+// before the researcher agreed to the privacy guide WeChat holds the call for our popup; a refusal there fails it
+// with "privacy permission is not authorized", which is not the album permission.
+const PRIVACY_REFUSED = /privacy permission is not authorized/i
+
 /** Whether a save failed because the album permission is refused (as opposed to cancelled or broken). */
 function albumRefused(errMsg) {
-  return /auth deny|auth denied|authorize/i.test(String(errMsg || ''))
+  const text = String(errMsg || '')
+  return !PRIVACY_REFUSED.test(text) && /auth deny|auth denied|authorize/i.test(text)
 }
 
 function download(url) {
@@ -106,6 +112,7 @@ Page({
         result = await saveToAlbum(this.data.posterPath)
       }
       if (result.ok) wx.showToast({ icon: 'success', title: texts.t('toastPosterSaved') })
+      else if (PRIVACY_REFUSED.test(result.errMsg)) wx.showToast({ icon: 'none', title: texts.t('posterNeedsPrivacy') })
       else if (!/cancel/i.test(result.errMsg) && !albumRefused(result.errMsg)) wx.showToast({ icon: 'none', title: texts.t('posterSaveFailed') })
     } finally {
       this.setData({ saving: false })

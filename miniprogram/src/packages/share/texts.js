@@ -32,7 +32,7 @@ const STRINGS = {
     posterAuthConfirm: '去设置',
     posterUnavailable: '海报暂时无法生成，请稍后再试。',
     posterSaveFailed: '保存失败，请稍后再试',
-    a11yPoster: '分享海报：{title}',
+    posterNeedsPrivacy: '同意隐私保护指引后才能保存',
   },
   en: {
     titleShare: 'Shared article',
@@ -62,7 +62,7 @@ const STRINGS = {
     posterAuthConfirm: 'Open settings',
     posterUnavailable: 'The poster is not available right now. Please try again later.',
     posterSaveFailed: 'Could not save. Please try again later',
-    a11yPoster: 'Share poster: {title}',
+    posterNeedsPrivacy: 'Agree to the privacy guide to save',
   },
 }
 
