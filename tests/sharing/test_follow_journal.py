@@ -75,3 +75,14 @@ def test_a_disabled_journal_cannot_be_followed(sharer, sharer_client):
 
     assert response.status_code == 400 and "journals" in response.json()["fields"]
     assert not JournalFollow.objects.exists()
+
+
+def test_the_follow_service_says_whether_the_follow_is_new(sharer):
+    from tagging.services.interests import journal_follow
+
+    journal = authored_manuscript(sharer).journal
+    visitor = ResearcherFactory()
+
+    assert journal_follow(researcher=visitor, journal_id=journal.pk) is True
+    assert journal_follow(researcher=visitor, journal_id=journal.pk) is False
+    assert JournalFollow.objects.filter(researcher=visitor).count() == 1
