@@ -1,13 +1,15 @@
-"""Shares over HTTP: the researcher creates, lists and deletes theirs; anyone reads the public record, the poster
-and reports an open, without a token and rate-limited per client address."""
+"""Shares over HTTP: the researcher creates, lists and deletes theirs; anyone reads the public record, the poster,
+the share card and reports an open, without a token and rate-limited per client address; a signed-in researcher
+follows the shared manuscript's journal."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.utils import translation
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -21,7 +23,14 @@ from publisher_backend.ratelimit import rate_limit_hit
 from publisher_backend.schema import error_responses
 from sharing.models import Share
 from sharing.selectors import PublicShare, share_by_scene, share_live, share_public, shares_of_manuscript
-from sharing.services import share_create, share_delete, share_open_record, share_poster_png
+from sharing.services import (
+    share_card_png,
+    share_create,
+    share_delete,
+    share_journal_follow,
+    share_open_record,
+    share_poster_png,
+)
 
 TAGS = ["shares"]
 
@@ -193,4 +202,36 @@ class ShareOpenedView(APIView):
         share = _public_share(request, share_id)
         researcher_id = request.user.researcher.pk if request.user.is_authenticated else None
         share_open_record(share=share, researcher_id=researcher_id, client_address=client_address(request))
+        return Response(status=204)
+
+
+class ShareCardView(APIView):
+    """The share card's image (onShareAppMessage / onShareTimeline `imageUrl`). WeChat fetches it without our
+    headers, so `?lang=` may name the language; Accept-Language otherwise."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(auth=[], parameters=[OpenApiParameter("lang", str, enum=[code for code, _name in settings.LANGUAGES],
+                                                         description="The card's language (else Accept-Language).")],
+                   responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY), **error_responses(404, 429)},
+                   tags=TAGS)
+    def get(self, request, share_id: str):
+        share = _public_share(request, share_id)
+        asked = request.query_params.get("lang", "")
+        language = asked if asked in dict(settings.LANGUAGES) else _language()
+        with translation.override(language):
+            png = share_card_png(share=share, language=language)
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "no-cache"  # like the poster: gone with the share
+        return response
+
+
+class ShareFollowJournalView(APIView):
+    """The signed-in researcher follows the journal of the shared manuscript (the share page's button)."""
+
+    @extend_schema(request=None, responses={204: None, **error_responses(400, 401, 404, 429)}, tags=TAGS)
+    def post(self, request, share_id: str):
+        share = _public_share(request, share_id)
+        share_journal_follow(researcher=request.user.researcher, share=share)
         return Response(status=204)

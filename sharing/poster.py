@@ -1,4 +1,6 @@
-"""The share poster, drawn with Pillow: journal, title, milestone, date, sharer and the Mini Program code.
+"""The share poster and the share card, drawn with Pillow. The poster: journal, title, milestone, date, sharer and
+the Mini Program code. The card (the image of a chat card or a Moments post, 5:4): milestone, journal, title and,
+once published and cited, how often.
 
 Text is set in Noto Sans CJK (Simplified Chinese face), which covers Latin too, so one font draws mixed
 Chinese and English titles. Lines break between any two CJK characters and between Latin words (a Latin word
@@ -159,6 +161,51 @@ def render_poster(content: PosterContent, code_png: bytes) -> bytes:
     caption_width = caption_font.getlength(content.caption)
     draw.text(((WIDTH - caption_width) / 2, code_top + CODE_SIZE + 24), content.caption, font=caption_font,
               fill=MUTED)
+
+    output = io.BytesIO()
+    image.save(output, format="PNG", optimize=True)
+    return output.getvalue()
+
+
+CARD_WIDTH, CARD_HEIGHT = 500, 400  # 5:4, what WeChat shows for a chat card's image
+CARD_MARGIN = 36
+CARD_TITLE_MAX_LINES = 3
+
+
+@dataclass(frozen=True)
+class CardContent:
+    milestone_label: str
+    journal_name: str
+    title: str
+    citations_text: str  # "" unless published and cited
+
+
+def render_card(content: CardContent) -> bytes:
+    """The share card as PNG bytes (CARD_WIDTH x CARD_HEIGHT, RGB): the milestone as the headline on the accent
+    band, then the journal, the title and the citations line. Nothing else: a card is seen by whoever gets it."""
+    image = Image.new("RGB", (CARD_WIDTH, CARD_HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    text_width = CARD_WIDTH - 2 * CARD_MARGIN
+    band_height = 112
+    draw.rectangle((0, 0, CARD_WIDTH, band_height), fill=ACCENT)
+    headline_font = poster_font(44, "Bold")
+    (headline,) = wrap_text(content.milestone_label, headline_font, text_width, max_lines=1) or [""]
+    draw.text((CARD_MARGIN, (band_height - 56) // 2), headline, font=headline_font, fill=BACKGROUND)
+
+    y = band_height + 24
+    journal_font = poster_font(24, "Medium")
+    for line in wrap_text(content.journal_name, journal_font, text_width, max_lines=1):
+        draw.text((CARD_MARGIN, y), line, font=journal_font, fill=MUTED)
+        y += 36
+    y += 10
+    title_font = poster_font(30, "Bold")
+    for line in wrap_text(content.title, title_font, text_width, max_lines=CARD_TITLE_MAX_LINES):
+        draw.text((CARD_MARGIN, y), line, font=title_font, fill=INK)
+        y += 44
+    if content.citations_text:
+        citations_font = poster_font(26, "Medium")
+        draw.text((CARD_MARGIN, CARD_HEIGHT - CARD_MARGIN - 34), content.citations_text, font=citations_font,
+                  fill=ACCENT)
 
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)

@@ -1,4 +1,5 @@
-"""Writes for shares: creating and deleting a share, counting opens, and rendering (or reusing) its poster.
+"""Writes for shares: creating and deleting a share, counting opens, rendering (or reusing) its poster and card,
+and following the shared manuscript's journal from the share page.
 
 A share exists only because its researcher made one (nothing is shared by default), only of a manuscript they
 see through a verified account, and only once it is accepted, in production or published. Nothing rewards or
@@ -12,23 +13,29 @@ import json
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Researcher
 from manuscripts.selectors import manuscripts_for_researcher
+from manuscripts.status import CanonicalStatus
 from publisher_backend.errors import Conflict, Throttled, UpstreamUnavailable
 from publisher_backend.ratelimit import rate_limit_hit
 from publisher_backend.wechat import WeChatClientException, wxacode_unlimited
 from sharing.events import shares_changed_publish
 from sharing.models import Share, ShareOpen, SharePoster, new_share_id, scene_for
-from sharing.poster import PosterContent, render_poster
+from sharing.poster import CardContent, PosterContent, render_card, render_poster
 from sharing.selectors import SHAREABLE_STATUSES, share_public
+from tagging.services.interests import journal_follow
 
 POSTER_LAYOUT_VERSION = "1"  # bump when the drawing changes: every poster renders anew
 POSTERS_KEPT_PER_SHARE = 4  # the newest renders (one per language and a previous content or two); older go
+CARD_LAYOUT_VERSION = "1"  # bump when the card's drawing changes
+CARD_CACHE_SECONDS = 7 * 24 * 3600  # a card is cheap to draw again; the cache only spares repeated renders
 
 
 class NotShareable(Conflict):
@@ -127,6 +134,48 @@ def share_poster_png(*, share: Share, language: str) -> bytes:
     except IntegrityError:  # another request rendered the same poster meanwhile, or the share was deleted
         pass
     return png
+
+
+def share_card_content(*, share: Share, language: str) -> CardContent:
+    """What the share card shows: the public record's milestone, journal and title, and "cited N times" once
+    published with a citation count above zero (Crossref's, as the manuscript page shows it)."""
+    with translation.override(language):
+        public = share_public(share=share, language=language)
+        citations = share.manuscript.citations
+        cited = public.milestone == CanonicalStatus.PUBLISHED and bool(citations)
+        return CardContent(
+            milestone_label=public.milestone_label,
+            journal_name=public.journal_name,
+            title=public.title,
+            citations_text=ngettext("Cited %(count)d time", "Cited %(count)d times", citations) % {
+                "count": citations} if cited else "",
+        )
+
+
+def share_card_png(*, share: Share, language: str) -> bytes:
+    """The share card in `language` (the image of a chat card or Moments post). Drawn again only when what it
+    shows changes: renders are cached under the hash of their content, so a new milestone or citation count, a
+    renamed journal or another language each draw a new card, and a deleted share never reaches the cache (the
+    view answers 404 first)."""
+    content = share_card_content(share=share, language=language)
+    fingerprint = json.dumps({"layout": CARD_LAYOUT_VERSION, "content": content.__dict__},
+                             ensure_ascii=False, sort_keys=True)
+    cache_key = f"share:card:{share.pk}:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
+    png = cache.get(cache_key)
+    if png is None:
+        png = render_card(content)
+        cache.set(cache_key, png, timeout=CARD_CACHE_SECONDS)
+    return png
+
+
+def share_journal_follow(*, researcher: Researcher, share: Share) -> bool:
+    """The researcher follows the journal of the shared manuscript (the share page's button), through tagging's
+    journal follows, as if ticked on their interests page. Idempotent: True only when newly followed.
+    Http404 when the manuscript names no journal."""
+    journal_id = share.manuscript.journal_id
+    if journal_id is None:
+        raise Http404
+    return journal_follow(researcher=researcher, journal_id=journal_id)
 
 
 @transaction.atomic

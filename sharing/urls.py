@@ -4,6 +4,8 @@ from sharing.api import (
     ManuscriptSharesView,
     PublicShareView,
     ShareBySceneView,
+    ShareCardView,
+    ShareFollowJournalView,
     ShareOpenedView,
     SharePosterView,
 )
@@ -14,4 +16,6 @@ urlpatterns = [
     path("shares/<str:share_id>", PublicShareView.as_view(), name="share"),
     path("shares/<str:share_id>/poster.png", SharePosterView.as_view(), name="share-poster"),
     path("shares/<str:share_id>/opened", ShareOpenedView.as_view(), name="share-opened"),
+    path("shares/<str:share_id>/card.png", ShareCardView.as_view(), name="share-card"),
+    path("shares/<str:share_id>/follow-journal", ShareFollowJournalView.as_view(), name="share-follow-journal"),
 ]

@@ -2,6 +2,7 @@ const api = require('./utils/api')
 const campaigns = require('./utils/campaigns')
 const inbox = require('./utils/inbox')
 const privacy = require('./utils/privacy')
+const shares = require('./utils/shares')
 
 App({
   globalData: {
@@ -15,10 +16,16 @@ App({
 
   /**
    * Cold start: a stored, unexpired token is used as it is; wx.login runs only without one (utils/api.js). Either
-   * way only after the researcher has seen the privacy notice (utils/privacy.js).
+   * way only after the researcher has seen the privacy notice (utils/privacy.js). A launch that opens a share (its
+   * page, or Moments' single-page mode: utils/shares.js) logs nothing in: anyone may read a share, and the pages log
+   * in when the visitor asks for something that needs it.
    */
-  onLaunch() {
+  onLaunch(options) {
     privacy.listenToWeChat()
+    if (shares.isPublicEntry(options)) {
+      this.loginReady = Promise.resolve(null)
+      return
+    }
     this.loginReady = api.resumeSession().then(
       (researcher) => {
         if (researcher) this.globalData.researcher = researcher

@@ -120,7 +120,8 @@ describe('declared as WeChat expects', () => {
     })
     walk(SRC)
     const used = PRIVACY_APIS.filter((name) => sources.some((source) => source.includes(`wx.${name}(`)))
-    expect(used).toEqual(['setClipboardData', 'chooseMedia']) // chooseMedia: an image for an editorial office
+    // chooseMedia: an image for an editorial office; saveImageToPhotosAlbum: a share poster
+    expect(used).toEqual(['setClipboardData', 'chooseMedia', 'saveImageToPhotosAlbum'])
     used.forEach((name) => expect(declared).toContain(`wx.${name}`))
     declaration.setting_list.forEach((entry) => {
       expect(entry.privacy_key).toMatch(/^[A-Z][A-Za-z]+$/)

@@ -63,3 +63,13 @@ def researcher_interests_set(*, researcher: Researcher, tag_slugs: Iterable[str]
         JournalFollow.objects.filter(researcher=researcher).exclude(journal_id__in=journal_ids).delete()
         JournalFollow.objects.bulk_create([JournalFollow(researcher=researcher, journal_id=journal_id)
                                            for journal_id in journal_ids], ignore_conflicts=True)
+
+
+def journal_follow(*, researcher: Researcher, journal_id: int) -> bool:
+    """The researcher follows one more journal (e.g. from a shared manuscript's page), keeping their other choices.
+    Idempotent and safe under concurrent calls: True only when newly followed. InterestsInvalid (400 under
+    `fields.journals`) for an unknown or disabled journal."""
+    if not journals_enabled().filter(pk=journal_id).exists():
+        raise InterestsInvalid(fields={"journals": [_("No journal to follow with id %(id)s.") % {"id": journal_id}]})
+    _follow, created = JournalFollow.objects.get_or_create(researcher=researcher, journal_id=journal_id)
+    return created

@@ -49,7 +49,7 @@ def sharer_client(sharer) -> APIClient:
 
 @pytest.fixture
 def share_page(wechat_sandbox):
-    """The WeChat sandbox with the share page released (app.json gains it with the Mini Program's share page)."""
+    """The WeChat sandbox with the share page released (app.json lists it: the sandbox reads its pages there)."""
     pages = wechat_sandbox.wechat.pages
     wechat_sandbox.wechat.pages = pages | {settings.SHARE_MINIPROGRAM_PAGE}
     yield wechat_sandbox

@@ -129,9 +129,13 @@ def test_a_refused_token_is_refreshed_once(sharer, sharer_client, share_page):
 
 
 def test_an_unreleased_share_page_is_an_upstream_failure(sharer, sharer_client, wechat_sandbox):
-    share = create_share(sharer_client, authored_manuscript(sharer)).json()  # the sandbox lacks the share page
-
-    assert poster(share["id"]).status_code == 503
+    share = create_share(sharer_client, authored_manuscript(sharer)).json()
+    released = wechat_sandbox.wechat.pages
+    wechat_sandbox.wechat.pages = released - {settings.SHARE_MINIPROGRAM_PAGE}  # WeChat answers 41030
+    try:
+        assert poster(share["id"]).status_code == 503
+    finally:
+        wechat_sandbox.wechat.pages = released
 
 
 def test_chinese_titles_wrap_between_characters_and_english_between_words():

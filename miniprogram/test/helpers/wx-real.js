@@ -11,6 +11,8 @@ const crypto = require('crypto')
 const fs = require('fs')
 const http = require('http')
 const https = require('https')
+const os = require('os')
+const path = require('path')
 const { URL } = require('url')
 
 function request(opts = {}) {
@@ -56,6 +58,33 @@ function request(opts = {}) {
   if (body) req.write(body)
   req.end()
   return { abort() { aborted = true; req.destroy() }, onHeadersReceived() {}, offHeadersReceived() {} }
+}
+
+/**
+ * wx.downloadFile over real HTTP: the body goes to a temporary file whatever the status, like the client, and
+ * success gets { statusCode, tempFilePath, header }; fail only when there is no HTTP answer.
+ */
+function downloadFile(opts = {}) {
+  const url = new URL(opts.url)
+  const lib = url.protocol === 'https:' ? https : http
+  const req = lib.request(url, { method: 'GET', headers: Object.assign({}, opts.header || {}), timeout: opts.timeout || 60000 }, (resp) => {
+    const chunks = []
+    resp.on('data', (c) => chunks.push(c))
+    resp.on('end', () => {
+      const tempFilePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wx-download-')), path.basename(url.pathname) || 'file')
+      fs.writeFileSync(tempFilePath, Buffer.concat(chunks))
+      const res = { statusCode: resp.statusCode, tempFilePath, header: resp.headers, errMsg: 'downloadFile:ok' }
+      if (opts.success) opts.success(res)
+      if (opts.complete) opts.complete(res)
+    })
+  })
+  req.on('timeout', () => req.destroy(new Error('timeout')))
+  req.on('error', (err) => {
+    const res = { errMsg: `downloadFile:fail ${err.message}` }
+    if (opts.fail) opts.fail(res)
+    if (opts.complete) opts.complete(res)
+  })
+  req.end()
 }
 
 function login(options = {}, code = process.env.E2E_LOGIN_CODE) {
@@ -192,6 +221,7 @@ function install({ loginCode = process.env.E2E_LOGIN_CODE, storage: kept } = {})
   const realWx = {
     storage,
     request: jest.fn(request),
+    downloadFile: jest.fn(downloadFile),
     login: jest.fn((options) => login(options, loginCode)),
     getStorageSync: (k) => (k in storage ? storage[k] : ''),
     setStorageSync: (k, v) => { storage[k] = v },
@@ -222,4 +252,4 @@ function install({ loginCode = process.env.E2E_LOGIN_CODE, storage: kept } = {})
   return global.wx
 }
 
-module.exports = { install, request, sandboxUser }
+module.exports = { downloadFile, install, request, sandboxUser }
