@@ -1,6 +1,6 @@
 """Shares over HTTP: the researcher creates, lists and deletes theirs; anyone reads the public record, the poster,
-the share card and reports an open, without a token and rate-limited per client address; a signed-in researcher
-follows the shared manuscript's journal."""
+the share card and reports an open, without a token and rate-limited per client address. (Following the shared
+journal is tagging's: `POST /api/v1/shares/{id}/follow-journal` in tagging/api/interests.py.)"""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from sharing.services import (
     share_card_png,
     share_create,
     share_delete,
-    share_journal_follow,
     share_open_record,
     share_poster_png,
 )
@@ -225,13 +224,3 @@ class ShareCardView(APIView):
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "no-cache"  # like the poster: gone with the share
         return response
-
-
-class ShareFollowJournalView(APIView):
-    """The signed-in researcher follows the journal of the shared manuscript (the share page's button)."""
-
-    @extend_schema(request=None, responses={204: None, **error_responses(400, 401, 404, 429)}, tags=TAGS)
-    def post(self, request, share_id: str):
-        share = _public_share(request, share_id)
-        share_journal_follow(researcher=request.user.researcher, share=share)
-        return Response(status=204)

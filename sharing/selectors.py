@@ -39,6 +39,13 @@ def share_live(*, share_id: str) -> Share | None:
             .filter(pk=share_id).first())
 
 
+def share_journal_id(*, share_id: str) -> int | None:
+    """The journal of a live share's manuscript (the share page's "follow this journal"), or None for an unknown
+    or deleted share, or a manuscript that names no journal."""
+    share = share_live(share_id=share_id)
+    return share.manuscript.journal_id if share is not None else None
+
+
 def share_by_scene(*, scene: str) -> Share | None:
     return Share.objects.filter(scene=scene).first()
 

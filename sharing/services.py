@@ -30,7 +30,6 @@ from sharing.events import shares_changed_publish
 from sharing.models import Share, ShareOpen, SharePoster, new_share_id, scene_for
 from sharing.poster import CardContent, PosterContent, render_card, render_poster
 from sharing.selectors import SHAREABLE_STATUSES, share_public
-from tagging.services.interests import journal_follow
 
 POSTER_LAYOUT_VERSION = "1"  # bump when the drawing changes: every poster renders anew
 POSTERS_KEPT_PER_SHARE = 4  # the newest renders (one per language and a previous content or two); older go
@@ -166,16 +165,6 @@ def share_card_png(*, share: Share, language: str) -> bytes:
         png = render_card(content)
         cache.set(cache_key, png, timeout=CARD_CACHE_SECONDS)
     return png
-
-
-def share_journal_follow(*, researcher: Researcher, share: Share) -> bool:
-    """The researcher follows the journal of the shared manuscript (the share page's button), through tagging's
-    journal follows, as if ticked on their interests page. Idempotent: True only when newly followed.
-    Http404 when the manuscript names no journal."""
-    journal_id = share.manuscript.journal_id
-    if journal_id is None:
-        raise Http404
-    return journal_follow(researcher=researcher, journal_id=journal_id)
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from sharing.api import (
     PublicShareView,
     ShareBySceneView,
     ShareCardView,
-    ShareFollowJournalView,
     ShareOpenedView,
     SharePosterView,
 )
@@ -17,5 +16,4 @@ urlpatterns = [
     path("shares/<str:share_id>/poster.png", SharePosterView.as_view(), name="share-poster"),
     path("shares/<str:share_id>/opened", ShareOpenedView.as_view(), name="share-opened"),
     path("shares/<str:share_id>/card.png", ShareCardView.as_view(), name="share-card"),
-    path("shares/<str:share_id>/follow-journal", ShareFollowJournalView.as_view(), name="share-follow-journal"),
 ]

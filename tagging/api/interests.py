@@ -1,7 +1,10 @@
 """The researcher's research interests and followed journals (Mini Program interests page):
-GET/PUT /api/v1/me/interests with the researcher's Bearer token."""
+GET/PUT /api/v1/me/interests with the researcher's Bearer token; and POST /api/v1/shares/{id}/follow-journal, the
+public share page's "follow this journal" (tagging reads the share through sharing's selectors; sharing never
+imports tagging)."""
 
 from django.core.validators import RegexValidator
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -12,8 +15,9 @@ from rest_framework.views import APIView
 from accounts.serializers import request_language
 from publisher_backend.request_fields import StrictCharField, StrictIntegerField
 from publisher_backend.schema import RULES_BEYOND_SCHEMA, error_responses
+from sharing.selectors import share_journal_id
 from tagging.selectors.interests import researcher_interests
-from tagging.services.interests import researcher_interests_set
+from tagging.services.interests import journal_follow, researcher_interests_set
 
 MAX_CHOICES = 200  # far above any real page (tags and journals offered are a few dozen); bounds the work per PUT
 
@@ -82,4 +86,19 @@ class MeInterestsView(APIView):
         return Response(researcher_interests(researcher=researcher, language=request_language()))
 
 
-urlpatterns = [path("me/interests", MeInterestsView.as_view(), name="me-interests")]
+class SharedJournalFollowView(APIView):
+    """The signed-in researcher follows the journal of a shared manuscript (the share page's button), as if ticked
+    on their interests page. Idempotent: 204 whether newly followed or not; 404 for an unknown or deleted share."""
+
+    @extend_schema(request=None, responses={204: None, **error_responses(400, 401, 404)}, tags=["shares"])
+    def post(self, request, share_id: str):
+        journal_id = share_journal_id(share_id=share_id)
+        if journal_id is None:
+            raise Http404
+        journal_follow(researcher=request.user.researcher, journal_id=journal_id)
+        return Response(status=204)
+
+
+urlpatterns = [path("me/interests", MeInterestsView.as_view(), name="me-interests"),
+               path("shares/<str:share_id>/follow-journal", SharedJournalFollowView.as_view(),
+                    name="share-follow-journal")]
