@@ -21,6 +21,7 @@ from accounts.privacy import (
     researcher_reference_hash,
 )
 from accounts.services import researcher_login_with_wechat
+from editorial.services import conversation_start
 from manuscripts.models import ManuscriptAccess, StatusEvent
 from notifications.models import Notification
 from payments.models import FapiaoRequest, FapiaoStatus, Order, OrderStatus, PaymentAttempt, PaymentEvent
@@ -97,9 +98,13 @@ def _populate(researcher: Researcher, *, tag: str) -> dict:
                                        "tag": "soil", "researcher": {"id": researcher.pk, "orcid": researcher.orcid}}})
     share = share_create(researcher=researcher, manuscript_id=manuscript.pk, show_coauthors=True)
     share_open_record(share=share, researcher_id=None, client_address="203.0.113.9")
+    # A question to the editorial office that names the researcher: conversations are personal data too.
+    conversation = conversation_start(researcher=researcher, journal_id=None, manuscript_id=manuscript.pk,
+                                      body=f"我是 {researcher.institution} 的 {researcher.display_name}，请问进展？",
+                                      language="zh-hans")
     return {"values": [researcher.display_name, researcher.institution, researcher.orcid, identity.openid,
                        identity.unionid, email],
-            "paid": paid, "unpaid": unpaid, "manuscript": manuscript, "share": share}
+            "paid": paid, "unpaid": unpaid, "manuscript": manuscript, "share": share, "conversation": conversation}
 
 
 def _rows_containing(values: list[str]) -> list[str]:
@@ -151,7 +156,8 @@ def test_export_has_every_section_with_the_researchers_data(login):
     assert [tag["slug"] for tag in exported["tags"]["tags"]] == ["soil"]
     assert [follow["journal"] for follow in exported["tags"]["journals_followed"]] == ["soil-a"]
     assert [(share["id"], share["open_count"]) for share in exported["shares"]] == [(populated["share"].pk, 1)]
-    assert exported["conversations"] == []
+    assert [conversation["id"] for conversation in exported["conversations"]] == [populated["conversation"].pk]
+    assert "Zhang Wei a" in json.dumps(exported["conversations"], ensure_ascii=False)
 
 
 def test_export_holds_no_secret(login):
