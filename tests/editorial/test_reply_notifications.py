@@ -29,12 +29,9 @@ def templates(db, wechat_sandbox):
 
 @pytest.fixture
 def sandbox(wechat_sandbox):
-    """The WeChat sandbox with the thread page released (app.json gains it with the Mini Program's
-    packages/editorial subpackage, built in parallel)."""
-    pages = wechat_sandbox.wechat.pages
-    wechat_sandbox.wechat.pages = pages | {THREAD_PAGE}
-    yield wechat_sandbox.wechat
-    wechat_sandbox.wechat.pages = pages
+    """The WeChat sandbox, which knows the Mini Program's pages from its app.json (the thread page included)."""
+    assert THREAD_PAGE in wechat_sandbox.wechat.pages
+    return wechat_sandbox.wechat
 
 
 @pytest.fixture
