@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from manuscripts.services import impact, polling, publications
+from manuscripts.services import impact, polling, publications, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,9 @@ def check_publications() -> int:
 def refresh_citations() -> int:
     """Beat, weekly: citations of published manuscripts from Crossref."""
     return impact.citations_refresh()
+
+
+@shared_task(ignore_result=True)
+def send_due_reminders() -> int:
+    """Beat, daily in the Beijing morning: reminders before a due date (manuscripts.services.reminders)."""
+    return reminders.due_reminders_send().created

@@ -121,6 +121,7 @@ class EventKind(models.TextChoices):
     REFUND_DONE = "refund_done", _("Refund done")
     ACCOUNT_LINKED = "account_linked", _("Journal account linked")
     FAPIAO_READY = "fapiao_ready", _("Fapiao ready")
+    DUE_REMINDER = "due_reminder", _("Due date reminder")
 
 
 class InboxOnlyKind(models.TextChoices):
