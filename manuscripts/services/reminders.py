@@ -101,10 +101,13 @@ def _remind(manuscript: Manuscript, *, today: date, thresholds: list[int],
             title = reminder_title(days_left=days_left, action=manuscript.action)
             needed = action_needed(manuscript.action)
             journal = manuscript.journal.localized_name(language) if manuscript.journal else ""
+        # The title in the reader's language where the platform gave one (as the manuscripts API shows it).
+        manuscript_title = (manuscript.titles or {}).get("zh-hans" if language.startswith("zh") else "en") \
+            or manuscript.title
         created = notification_create(
             researcher_id=researcher_id, kind=KIND,
             dedupe_key=f"due:{manuscript.pk}:{manuscript.due_date.isoformat()}:{threshold}:{researcher_id}",
-            title=title, body=manuscript.title[:200],
+            title=title, body=manuscript_title[:200],
             payload={"manuscript_id": manuscript.pk, "manuscript_number": manuscript.manuscript_number,
                      "action": manuscript.action, "action_needed": needed,
                      "due_date": manuscript.due_date.isoformat(), "days_left": days_left,

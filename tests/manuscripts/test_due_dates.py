@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from accounts.models import JournalAccountStatus
-from manuscripts.connectors.file_export import FileExportConnector
 from manuscripts.connectors.ojs import OjsConnector
 from manuscripts.connectors.scholarone import ScholarOneConnector
 from manuscripts.models import Manuscript, StatusEvent, SystemPollState
@@ -24,8 +23,8 @@ from sandbox.scholarone import DEFAULT_API_KEY, DEFAULT_USERNAME
 from sandbox.server import SandboxServer
 from tests.factories import JournalAccountFactory, ResearcherFactory
 from tests.manuscripts.factories import make_account, make_journal_system, make_researcher, snapshot
-from tests.manuscripts.test_file_export_connector import export, row
 from tests.manuscripts.test_file_export_connector import connector as export_connector
+from tests.manuscripts.test_file_export_connector import export, row
 
 T0 = datetime(2026, 10, 1, 8, 0, 0, tzinfo=UTC)
 OJS_TOKEN = "manager-token-due"
