@@ -371,3 +371,15 @@ def test_someone_elses_manuscript_with_a_due_date_is_not_listed(li_wei, system) 
         snapshot("1", status="revision_requested", due_date=date(2026, 11, 30), emails=("zhang@example.org",))])
 
     assert client.get("/api/v1/manuscripts").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_the_researchers_data_export_holds_the_action_and_due_date(system, account) -> None:
+    from manuscripts.privacy import manuscripts_export
+
+    snapshots_apply(journal_system=system, seen_by=account, snapshots=[
+        snapshot("1", status="revision_requested", due_date=date(2026, 11, 30))])
+
+    [exported] = manuscripts_export(account.researcher)
+
+    assert (exported["action"], exported["due_date"]) == ("revision", "2026-11-30")
