@@ -361,6 +361,9 @@ def test_a_public_record_only_manuscript_is_never_action_required(li_wei, system
 
     assert (item["public_record_only"], item["action_required"], item["action_needed"], item["due_date"]) == (
         True, False, "", None)
+    # Nor does its hidden due date put it ahead of the researcher's own newer manuscript.
+    snapshots_apply(journal_system=system, seen_by=_account, snapshots=[snapshot("2", minutes=5)])
+    assert _platform_ids(client.get("/api/v1/manuscripts")) == ["2", "1"]
 
 
 @pytest.mark.django_db
