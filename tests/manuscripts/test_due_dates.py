@@ -343,7 +343,7 @@ def test_pages_of_the_action_first_order_neither_repeat_nor_skip(li_wei, system)
 @pytest.mark.django_db
 def test_a_public_record_only_manuscript_is_never_action_required(li_wei, system) -> None:
     """A manuscript seen only through a Crossref record shows its public facts only: no editorial action."""
-    client, _account = li_wei
+    client, account = li_wei
     from accounts.models import Researcher
 
     crossref = make_journal_system(key="crossref", platform="crossref")
@@ -362,7 +362,7 @@ def test_a_public_record_only_manuscript_is_never_action_required(li_wei, system
     assert (item["public_record_only"], item["action_required"], item["action_needed"], item["due_date"]) == (
         True, False, "", None)
     # Nor does its hidden due date put it ahead of the researcher's own newer manuscript.
-    snapshots_apply(journal_system=system, seen_by=_account, snapshots=[snapshot("2", minutes=5)])
+    snapshots_apply(journal_system=system, seen_by=account, snapshots=[snapshot("2", minutes=5)])
     assert _platform_ids(client.get("/api/v1/manuscripts")) == ["2", "1"]
 
 
