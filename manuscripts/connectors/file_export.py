@@ -23,10 +23,11 @@ per format, and ``sandbox/exports.py`` writes it. In short:
   with a UTC offset; ``author_emails`` and ``author_orcids`` are ``;``-separated (JSON Lines may give arrays)
   and paired by position, so the n-th ORCID iD belongs to the n-th e-mail address.
 - ``due_date`` (optional, ``YYYY-MM-DD``) is the day the journal needs the authors' part by: Editorial Manager's
-  "Revision Due Date" (a column of its author-facing revision details and of reports an EM administrator builds),
-  Janeway's revision request ``date_due``. ``action`` (optional) says what is needed when the status alone does not
-  (``revision``, ``files``, ``proofs``: :class:`manuscripts.status.ActionKind`); empty, a revision-requested status
-  means "revision".
+  revision due date (EM sets one per revision when the journal configures it: its "Author Revision Reminders"
+  report "is based on revision due dates and will skip revisions with no due date", Elsevier support, "How can I
+  send revision reminders to authors in Editorial Manager?"), Janeway's revision request due date. ``action``
+  (optional) says what is needed when the status alone does not (``revision``, ``files``, ``proofs``:
+  :class:`manuscripts.status.ActionKind`); empty, a revision-requested status means "revision".
 - The folder is the journal system's ``base_url``, a file URL of an absolute folder: ``file:///srv/exports/em``
   (or ``file://localhost/srv/exports/em``).
 - Files are named ``<anything>-<YYYYMMDDTHHMMSSZ>.csv`` or ``.jsonl`` and read in the order of that UTC stamp
