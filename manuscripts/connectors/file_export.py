@@ -25,8 +25,9 @@ per format, and ``sandbox/exports.py`` writes it. In short:
 - ``due_date`` (optional, ``YYYY-MM-DD``) is the day the journal needs the authors' part by: Editorial Manager's
   revision due date (EM sets one per revision when the journal configures it: its "Author Revision Reminders"
   report "is based on revision due dates and will skip revisions with no due date", Elsevier support, "How can I
-  send revision reminders to authors in Editorial Manager?"), Janeway's revision request due date. ``action``
-  (optional) says what is needed when the status alone does not (``revision``, ``files``, ``proofs``:
+  send revision reminders to authors in Editorial Manager?"), Janeway's revision request ``date_due`` (a required
+  field of ``RevisionRequest``, openlibhums/janeway ``src/review/models.py``; its REST API does not expose it).
+  ``action`` (optional) says what is needed when the status alone does not (``revision``, ``files``, ``proofs``:
   :class:`manuscripts.status.ActionKind`); empty, a revision-requested status means "revision".
 - The folder is the journal system's ``base_url``, a file URL of an absolute folder: ``file:///srv/exports/em``
   (or ``file://localhost/srv/exports/em``).
