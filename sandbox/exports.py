@@ -34,9 +34,10 @@ from sandbox.ojs import orcid_checksum
 # The columns of the format, in the order the CSV writer puts them (deploy/exports/README.md).
 COLUMNS = ("manuscript_id", "journal", "title", "title_zh", "status", "status_date", "submitted_at",
            "author_emails", "author_orcids", "doi", "published_on", "due_date", "action")
-# Statuses whose rows carry a revision due date this many days after the decision (Editorial Manager's "Revision
-# Due Date"; a generic export's own code). Janeway's generated rows leave the optional column empty.
-REVISION_DUE_STATUSES = {"editorial_manager": "Revise", "file_export": "revision_requested"}
+# Statuses whose rows carry a revision due date this many days after the decision (Editorial Manager's revision due
+# date, Janeway's RevisionRequest.date_due, a generic export's own); other rows leave the optional column empty.
+REVISION_DUE_STATUSES = {"editorial_manager": "Revise", "janeway": "Under Revision",
+                         "file_export": "revision_requested"}
 REVISION_DAYS = 30
 FORMATS = ("csv", "jsonl")
 DEFAULT_START = datetime(2026, 10, 1, 8, 0, 0, tzinfo=UTC)

@@ -168,14 +168,17 @@ def test_export_row_with_a_bad_due_date_or_action_is_skipped_and_reported(tmp_pa
     assert len(reader.problems) == 1 and reader.problems[0].endswith(problem)
 
 
-def test_generated_editorial_manager_export_gives_revise_rows_a_due_date(tmp_path: Path) -> None:
-    exports.export_step(tmp_path, platform="editorial_manager", count=60, step=9, journals=("jas",))
+@pytest.mark.parametrize(("platform", "fmt", "words"), [("editorial_manager", "csv", "Revise"),
+                                                     ("janeway", "jsonl", "Under Revision")])
+def test_generated_export_gives_revision_rows_a_due_date(tmp_path: Path, platform: str, fmt: str,
+                                                         words: str) -> None:
+    exports.export_step(tmp_path, platform=platform, fmt=fmt, count=60, step=9, journals=("jas",))
 
-    found = export_connector(tmp_path, "editorial_manager").changed_since(None).snapshots
+    found = export_connector(tmp_path, platform).changed_since(None).snapshots
 
-    revising = [s for s in found if s.raw_status == "Revise"]
+    revising = [s for s in found if s.raw_status == words]
     assert revising and all(s.due_date == s.last_activity_at.date() + timedelta(days=30) for s in revising)
-    assert all(s.due_date is None for s in found if s.raw_status != "Revise")
+    assert all(s.due_date is None for s in found if s.raw_status != words)
 
 
 # --- the sync service stores them ------------------------------------------------------------------------------
