@@ -230,8 +230,10 @@ class StatusEventInline(admin.TabularInline):
 
 @admin.register(Manuscript)
 class ManuscriptAdmin(admin.ModelAdmin):
-    list_display = ["title", "journal", "canonical_status", "raw_status", "last_activity_at", "missing_since"]
-    list_filter = ["canonical_status", "journal_system", "journal", ("missing_since", admin.EmptyFieldListFilter)]
+    list_display = ["title", "journal", "canonical_status", "raw_status", "action", "due_date", "last_activity_at",
+                    "missing_since"]
+    list_filter = ["canonical_status", "action", "journal_system", "journal",
+                   ("missing_since", admin.EmptyFieldListFilter), ("due_date", admin.EmptyFieldListFilter)]
     search_fields = ["title", "platform_id", "doi"]
     list_select_related = ["journal"]
     date_hierarchy = "last_activity_at"

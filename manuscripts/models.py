@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Journal, JournalAccount, JournalSystem
-from manuscripts.status import CanonicalStatus
+from manuscripts.status import ActionKind, CanonicalStatus
 
 
 class Manuscript(models.Model):
@@ -30,6 +30,11 @@ class Manuscript(models.Model):
     doi = models.CharField(_("DOI"), max_length=200, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
+    # What the journal waits for from the authors ("" for nothing: manuscripts.status.manuscript_action) and by
+    # when, where the platform says (kept only while there is an action). The researcher's list puts manuscripts
+    # with an action first; the daily reminder task reads both.
+    action = models.CharField(_("action required"), max_length=16, choices=ActionKind.choices, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     # A digest of the last snapshot applied: the same snapshot twice writes nothing.
     snapshot_digest = models.CharField(max_length=64, editable=False)
     missing_since = models.DateTimeField(_("missing on the platform since"), null=True, blank=True)
@@ -54,10 +59,18 @@ class Manuscript(models.Model):
             models.UniqueConstraint(fields=["journal_system", "platform_id"], name="manuscript_unique_platform_id"),
         ]
         # The staff API's change feed reads manuscripts in (updated_at, id) order from a point on.
-        indexes = [models.Index(fields=["updated_at", "id"], name="manuscript_feed_idx")]
+        indexes = [models.Index(fields=["updated_at", "id"], name="manuscript_feed_idx"),
+                   # The reminder task's daily read: only manuscripts with a due date.
+                   models.Index(fields=["due_date"], name="manuscript_due_date_idx",
+                                condition=models.Q(due_date__isnull=False))]
 
     def __str__(self) -> str:
         return self.title[:80]
+
+    @property
+    def action_required(self) -> bool:
+        """The journal waits on the researcher (a revision, files, proofs)."""
+        return bool(self.action)
 
     @property
     def manuscript_number(self) -> str:

@@ -27,6 +27,7 @@ def manuscripts_export(researcher: Researcher) -> list[dict]:
         "platform_status": manuscript.raw_status, "doi": manuscript.doi,
         "submitted_at": _iso(manuscript.submitted_at), "last_activity_at": _iso(manuscript.last_activity_at),
         "published_on": _iso(manuscript.published_on),
+        "action": manuscript.action, "due_date": _iso(manuscript.due_date),
         "timeline": [{"from": event.from_status, "to": event.to_status, "platform_status": event.raw_status,
                       "occurred_at": _iso(event.occurred_at)}
                      for event in timelines.get(manuscript.pk, [])],

@@ -6,7 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
@@ -16,7 +30,9 @@ from manuscripts.status import CanonicalStatus
 
 
 def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None = None) -> QuerySet[Manuscript]:
-    """Manuscripts listed on any of the researcher's verified accounts, newest activity first.
+    """Manuscripts listed on any of the researcher's verified accounts: those waiting on the researcher (an action,
+    seen through an editorial platform) first, soonest due date first and undated after dated; then newest activity
+    first.
 
     Each carries `editorial_view`: True when a verified account on an editorial platform (OJS, ScholarOne…)
     lists the researcher on it. A manuscript reached only through a public bibliographic record (a Crossref
@@ -34,14 +50,22 @@ def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None =
     if filters.get("account"):
         visible_through = visible_through.filter(journal_account_id=filters["account"])
     editorial_accesses = verified_accesses.exclude(journal_account__journal_system__platform__in=PUBLICATION_SOURCES)
+    # A public record alone (editorial_view False) never shows an editorial action.
+    waits_on_researcher = Q(editorial_view=True) & ~Q(action="")
     manuscripts = (Manuscript.objects.filter(Exists(visible_through))
                    .annotate(editorial_view=Exists(editorial_accesses),
                              # Since when it is in its status: the platform's word, else the timeline's last change.
                              status_since=Coalesce("status_changed_at", Subquery(
                                  StatusEvent.objects.filter(manuscript=OuterRef("pk")).order_by("-occurred_at")
                                  .values("occurred_at")[:1])))
+                   .alias(action_first=Case(When(waits_on_researcher, then=Value(0)), default=Value(1),
+                                            output_field=IntegerField()),
+                          action_due=Case(When(waits_on_researcher, then=F("due_date")), default=None,
+                                          output_field=DateField()))
                    .select_related("journal", "journal_system")
-                   .order_by("-last_activity_at", "-id"))
+                   # What waits on the researcher first, soonest due first (undated after dated), then the usual
+                   # order: all in SQL, so pages stay stable; id last makes the order total.
+                   .order_by("action_first", F("action_due").asc(nulls_last=True), "-last_activity_at", "-id"))
     if filters.get("status"):
         seen_as = Q(canonical_status=filters["status"], editorial_view=True)
         if filters["status"] == CanonicalStatus.PUBLISHED:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.linking import email_hint
 from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer, request_language
-from manuscripts.status import CanonicalStatus, status_explanation, status_label
+from manuscripts.status import CanonicalStatus, action_needed, status_explanation, status_label
 from publisher_backend.request_fields import StrictCharField, StrictIntegerField
 
 
@@ -38,6 +38,12 @@ class ManuscriptSerializer(serializers.Serializer):
         "Full-text (PDF, HTML and other file) views of a published manuscript as its platform counts them (OJS), "
         "read weekly; null where the platform reports none or not yet read."))
     missing_on_platform = serializers.SerializerMethodField()
+    action_required = serializers.BooleanField(help_text=_(
+        "True while the journal waits on the researcher (a revision, requested files, proofs)."))
+    action_needed = serializers.SerializerMethodField(help_text=_(
+        "What the journal needs from the researcher, in the request's language; empty when nothing."))
+    due_date = serializers.DateField(allow_null=True, help_text=_(
+        "By when the journal needs it (YYYY-MM-DD), where its platform says; null otherwise."))
     public_record_only = serializers.SerializerMethodField(help_text=_(
         "True when the researcher sees this manuscript only through a public bibliographic record (Crossref): "
         "then only its public facts are shown (title, journal, DOI, published), never a platform's editorial "
@@ -61,6 +67,7 @@ class ManuscriptSerializer(serializers.Serializer):
             "last_activity_at": serializers.DateTimeField().to_representation(published_at),
             "url": f"https://doi.org/{manuscript.doi}" if manuscript.doi else "", "missing_on_platform": False,
             "manuscript_number": "", "days_in_status": None,
+            "action_required": False, "action_needed": "", "due_date": None,
         })
         if "timeline" in shown:
             shown["timeline"] = []
@@ -73,6 +80,9 @@ class ManuscriptSerializer(serializers.Serializer):
     def get_days_in_status(self, manuscript) -> int | None:
         since = getattr(manuscript, "status_since", None) or manuscript.status_changed_at
         return max((timezone.now() - since).days, 0) if since else None
+
+    def get_action_needed(self, manuscript) -> str:
+        return action_needed(manuscript.action)
 
     def get_status_label(self, manuscript) -> str:
         return status_label(manuscript.canonical_status)

@@ -68,3 +68,30 @@ def status_label(status: str) -> str:
 
 def status_explanation(status: str) -> str:
     return str(EXPLANATIONS[CanonicalStatus(status)])
+
+
+class ActionKind(models.TextChoices):
+    """What the journal waits for from the authors: while a manuscript has one, it is "action required". The label
+    is what the researcher is asked to do (the API's ``action_needed``)."""
+
+    REVISION = "revision", _("Submit your revision")
+    FILES = "files", _("Upload the files the journal asked for")
+    PROOFS = "proofs", _("Check and approve your proofs")
+
+
+# Statuses that by themselves mean the journal waits for the authors, and for what (every platform's "revisions
+# requested": OJS review round status 1 or 2, ScholarOne's revision decisions, Editorial Manager's "Revise"…).
+STATUS_ACTIONS = {CanonicalStatus.REVISION_REQUESTED: ActionKind.REVISION}
+
+
+def manuscript_action(status: str, platform_action: str = "") -> str:
+    """The action a manuscript waits on: the platform's own word for it, else the one its status implies; none once
+    the manuscript has ended (published, rejected, withdrawn), whatever the platform still carries."""
+    if status in FINAL_STATUSES:
+        return ""
+    return platform_action or STATUS_ACTIONS.get(status, "")
+
+
+def action_needed(action: str) -> str:
+    """What the researcher is asked to do, in the active language; "" for no action."""
+    return str(ActionKind(action).label) if action else ""

@@ -4,7 +4,10 @@ Knows no platform. In one transaction per batch it upserts manuscripts, writes a
 real transition and a notification for the researchers who see the manuscript. The same snapshot
 twice writes nothing; an older snapshot never overwrites a newer one; a manuscript that disappears
 from a full listing is marked, not deleted; several transitions of one manuscript in one batch make
-one notification (for the latest). Once the batch commits, its transitions go to higher apps as one
+one notification (for the latest). What the journal waits for from the authors and by when (``action``,
+``due_date``) are stored with the rest: a due date that changes while the status stays is an update of the row,
+with no status event and no notification (the reminder task, manuscripts.services.reminders, reads the new
+date). Once the batch commits, its transitions go to higher apps as one
 ``manuscript_status_changed`` event (manuscripts/events.py).
 
 A snapshot is fitted to our columns before anything is written (``snapshot_fitted``): text a person reads
@@ -23,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -36,7 +40,14 @@ from manuscripts.connectors.http import safe_error_text
 from manuscripts.events import StatusChange, manuscript_status_changed_publish
 from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent, SystemPollState
 from manuscripts.services.platforms import PUBLICATION_SOURCES
-from manuscripts.status import PROGRESS_ORDER, STATUS_PHRASES, CanonicalStatus, status_label
+from manuscripts.status import (
+    PROGRESS_ORDER,
+    STATUS_PHRASES,
+    ActionKind,
+    CanonicalStatus,
+    manuscript_action,
+    status_label,
+)
 from notifications.services import notifications_create_many
 
 logger = logging.getLogger(__name__)
@@ -106,6 +117,11 @@ def snapshot_fitted(snapshot: ManuscriptSnapshot) -> ManuscriptSnapshot:
         raise UnstorableSnapshot(where + str(refusal)) from None
     if snapshot.canonical_status not in CanonicalStatus.values:
         raise UnstorableSnapshot(f"{where}unknown status {_shown(str(snapshot.canonical_status))}")
+    if snapshot.action and snapshot.action not in ActionKind.values:
+        raise UnstorableSnapshot(f"{where}unknown action {_shown(str(snapshot.action))}")
+    if snapshot.due_date is not None and (isinstance(snapshot.due_date, datetime) or
+                                          not isinstance(snapshot.due_date, date)):
+        raise UnstorableSnapshot(f"{where}due_date is {snapshot.due_date!r}, not a day")
     for name in ("last_activity_at", "submitted_at", "status_changed_at"):
         moment = getattr(snapshot, name)
         if (moment is None and name == "last_activity_at") or (moment is not None and timezone.is_naive(moment)):
@@ -160,8 +176,17 @@ def _storable(journal_system: JournalSystem, snapshots: list[ManuscriptSnapshot]
     return fitted, refused_ids
 
 
+# Snapshot fields added after digests were first stored: left out of the digest while empty, so a platform that
+# never carries them does not rewrite every manuscript once (its snapshots digest as before).
+_DIGESTED_WHEN_SET = ("action", "due_date")
+
+
 def snapshot_digest(snapshot: ManuscriptSnapshot) -> str:
-    document = json.dumps(asdict(snapshot), sort_keys=True, default=str)
+    values = asdict(snapshot)
+    for name in _DIGESTED_WHEN_SET:
+        if not values[name]:
+            del values[name]
+    document = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(document.encode()).hexdigest()
 
 
@@ -170,6 +195,7 @@ def _preferred_title(titles: dict[str, str]) -> str:
 
 
 def _manuscript_fields(snapshot: ManuscriptSnapshot, journal_id: int | None) -> dict:
+    action = manuscript_action(snapshot.canonical_status, snapshot.action)
     return {
         "journal_id": journal_id,
         "title": _preferred_title(snapshot.titles),
@@ -182,6 +208,9 @@ def _manuscript_fields(snapshot: ManuscriptSnapshot, journal_id: int | None) -> 
         "doi": snapshot.doi,
         "published_on": snapshot.published_on,
         "url": snapshot.url,
+        # A due date means something only while the journal waits on the authors.
+        "action": action,
+        "due_date": snapshot.due_date if action else None,
         "snapshot_digest": snapshot_digest(snapshot),
         "missing_since": None,
     }
@@ -243,11 +272,11 @@ def _notify_transitions(transitions: list[tuple[Manuscript, StatusEvent]],
 
 
 _UPDATED_FIELDS = ("journal_id", "title", "titles", "canonical_status", "raw_status", "submitted_at",
-                   "last_activity_at", "status_changed_at", "doi", "published_on", "url", "snapshot_digest",
-                   "missing_since", "updated_at")
+                   "last_activity_at", "status_changed_at", "doi", "published_on", "url", "action", "due_date",
+                   "snapshot_digest", "missing_since", "updated_at")
 _POSTGRES_CASTS = {"journal_id": "bigint", "titles": "jsonb", "submitted_at": "timestamptz",
                    "last_activity_at": "timestamptz", "status_changed_at": "timestamptz", "published_on": "date",
-                   "missing_since": "timestamptz", "updated_at": "timestamptz"}
+                   "due_date": "date", "missing_since": "timestamptz", "updated_at": "timestamptz"}
 
 
 def _update_many(manuscripts: list[Manuscript]) -> None:
@@ -489,6 +518,7 @@ def publications_apply(*, journal_system: JournalSystem, snapshots: list[Manuscr
             for name, value in changed_fields.items():
                 setattr(target, name, value)
             target.canonical_status = CanonicalStatus.PUBLISHED
+            target.action, target.due_date = "", None  # a published article waits on nobody
             target.raw_status = snapshot.raw_status
             target.last_activity_at = max(target.last_activity_at, now)
             target.status_changed_at = now

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from manuscripts.services import impact, impact_digest, polling, publications
+from manuscripts.services import impact, impact_digest, polling, publications, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +62,9 @@ def refresh_usage() -> int:
 def send_impact_digests() -> int:
     """Beat, on the 1st of each month: the impact digest of the month before (inbox only; idempotent per month)."""
     return impact_digest.impact_digests_send()
+
+
+@shared_task(ignore_result=True)
+def send_due_reminders() -> int:
+    """Beat, daily in the Beijing morning: reminders before a due date (manuscripts.services.reminders)."""
+    return reminders.due_reminders_send().created

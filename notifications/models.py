@@ -122,6 +122,7 @@ class EventKind(models.TextChoices):
     ACCOUNT_LINKED = "account_linked", _("Journal account linked")
     FAPIAO_READY = "fapiao_ready", _("Fapiao ready")
     EDITORIAL_REPLY = "editorial_reply", _("Reply from the editorial office")
+    DUE_REMINDER = "due_reminder", _("Due date reminder")
 
 
 class InboxOnlyKind(models.TextChoices):

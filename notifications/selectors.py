@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
-from notifications.models import Notification, NotificationTemplate, SubscriptionGrant
+from notifications.models import Notification, NotificationPreference, NotificationTemplate, SubscriptionGrant
 
 
 def inbox_for_researcher(*, researcher_id: int, filters: dict | None = None) -> QuerySet[Notification]:
@@ -63,3 +63,11 @@ def delivery_stats(*, since: datetime) -> list[dict]:
             errcode = row["errcode"] if row["errcode"] is not None else "-"
             entry["failed_by_errcode"][errcode] = entry["failed_by_errcode"].get(errcode, 0) + row["count"]
     return list(stats.values())
+
+
+def researcher_ids_with_kind_off(*, kind: str, researcher_ids) -> set[int]:
+    """Those of these researchers who switched this kind of notice off in their notification preferences."""
+    preferences = NotificationPreference.objects.filter(researcher_id__in=list(researcher_ids))
+    # Read in Python: a JSON list's "contains" is not a lookup every database backend has (SQLite, make run).
+    return {researcher_id for researcher_id, disabled in preferences.values_list("researcher_id", "disabled_kinds")
+            if kind in (disabled or [])}

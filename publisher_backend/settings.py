@@ -268,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tagging.tasks.webhook_purge",
         "schedule": 60 * 60 * 24,
     },
+    # Reminders before a revision (or other action) is due: once a day, in the Beijing morning.
+    "manuscripts-due-reminders": {
+        "task": "manuscripts.tasks.send_due_reminders",
+        "schedule": crontab(hour=9, minute=5),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -451,6 +456,10 @@ PLATFORM_SLOT_TTL_SECONDS = 60.0  # a concurrency slot (Crossref) held longer th
 PLATFORM_RETRY_ATTEMPTS = 3
 PLATFORM_RETRY_BASE_SECONDS = 0.5
 PLATFORM_RETRY_MAX_SECONDS = 30.0
+# Days before a due date (what the journal waits for from the authors) when researchers get a reminder: one per
+# threshold reached, e.g. "7,1" reminds a week before and the day before (manuscripts.services.reminders).
+REMINDER_DAYS_BEFORE = sorted({days for days in env.list("REMINDER_DAYS_BEFORE", cast=int, default=[7, 1])
+                               if days >= 0}, reverse=True)
 CIRCUIT_FAILURE_THRESHOLD = 5  # consecutive failed calls that pause a journal system
 CIRCUIT_COOLDOWN_SECONDS = 300
 # Journal-system base URLs may point at private, loopback and link-local addresses (and use plain http there):

@@ -10,6 +10,7 @@ published article below.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ def seed_demo(server: SandboxServer) -> None:
                                   orcid="0000-0002-1825-0097")
     scholarone.add_submission("jms", title="Coastal Upwelling and Plankton Blooms", authors=[li_s1],
                               status="Awaiting Reviewer Scores")
+    # A revision the journal waits for, due in ten days: the home page's "action required" section and, a week
+    # before the date, the due-date reminder.
+    revise = scholarone.add_submission("jms", title="Tidal Mixing and Coral Bleaching", authors=[li_s1])
+    scholarone.move("jms", revise, decision="Major Revision",
+                    revision_due=(scholarone.now() + timedelta(days=10)).date())
 
     # Crossref: Li Wei's article published earlier in the Journal of Applied Science (ISSN 1234-5678).
     server.crossref.add_work("10.5555/jas.2025.042", "Drought Legacy Effects on Soil Fungi", "1234-5678",

@@ -33,7 +33,12 @@ from sandbox.ojs import orcid_checksum
 
 # The columns of the format, in the order the CSV writer puts them (deploy/exports/README.md).
 COLUMNS = ("manuscript_id", "journal", "title", "title_zh", "status", "status_date", "submitted_at",
-           "author_emails", "author_orcids", "doi", "published_on")
+           "author_emails", "author_orcids", "doi", "published_on", "due_date", "action")
+# Statuses whose rows carry a revision due date this many days after the decision (Editorial Manager's revision due
+# date, Janeway's RevisionRequest.date_due, a generic export's own); other rows leave the optional column empty.
+REVISION_DUE_STATUSES = {"editorial_manager": "Revise", "janeway": "Under Revision",
+                         "file_export": "revision_requested"}
+REVISION_DAYS = 30
 FORMATS = ("csv", "jsonl")
 DEFAULT_START = datetime(2026, 10, 1, 8, 0, 0, tzinfo=UTC)
 DAY = 86_400
@@ -119,6 +124,9 @@ def export_rows(*, platform: str = "editorial_manager", seed: int = 1, count: in
             "author_orcids": orcids,
             "doi": f"10.55555/{journal}.{index + 1}" if published else None,
             "published_on": status_date.date().isoformat() if published else None,
+            "due_date": (status_date + timedelta(days=REVISION_DAYS)).date().isoformat()
+            if status == REVISION_DUE_STATUSES.get(platform) else None,
+            "action": None,
         }
 
 

@@ -33,7 +33,8 @@ real integration must check these first):
   ``authorLastName``, ``authorFullName`` ("Last, First"), ``authorEmailAddress``, ``authorORCIDId``,
   ``authorOrderNumber``, ``isCorresponding``, ``isSubmittingAuthor`` (names from the author services; the
   container is ours).
-- ``lastUpdated`` and ``decisionDate`` on a document, and the getIDsByDate ``criteria`` values besides the
+- ``lastUpdated``, ``decisionDate`` and ``revisionDueDate`` (``YYYY-MM-DD``, set with a revision decision) on a
+  document, and the getIDsByDate ``criteria`` values besides the
   documented default: ``datetime_submitted``, ``datetime_decision`` and ``datetime_last_updated``.
 - Failures: ``<status>FAILURE</status>`` (``MAINTENANCE`` during maintenance) with ``errorDetails{errorCode,
   errorMessage, callBackTime?, moreInfo{errors{errorCode, errorMessage}}}``. Third-party client code shows
@@ -62,7 +63,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
@@ -201,6 +202,7 @@ class _Document:
     submitted_at: datetime | None
     last_updated: datetime
     abstract: str = ""
+    revision_due: date | None = None  # revisionDueDate: by when the authors must revise (our assumption)
 
     def criterion(self, name: str) -> datetime | None:
         return {"datetime_added": self.created_at, "datetime_submitted": self.submitted_at,
@@ -453,17 +455,21 @@ class ScholarOneSandbox(PlatformSandbox):
             return original_id
 
     def move(self, site_name: str, submission_id: str, status: str | None = None, *,
-             decision: str | None = None) -> dict[str, Any]:
+             decision: str | None = None, revision_due: date | None = None) -> dict[str, Any]:
         """Change one document's status as the journal's staff would; returns its new state.
 
         ``status`` is the new documentStatusName (a standard name shows in the site's own words; any other
         text is a journal-specific status); it clears an earlier decision, as rescinding one does. ``decision``
         ("Accept", "Minor Revision", "Major Revision", "Reject", "Reject & Resubmit", "Withdrawn"…) records
         decisionName and decisionDate and, unless ``status`` is also given, shows as the status — as the author
-        dashboard shows decisions. ``lastUpdated`` becomes the sandbox clock.
+        dashboard shows decisions. ``revision_due`` (with a revision decision) is the day the authors must revise
+        by, sent as ``revisionDueDate`` (our assumption: no public source shows the field); any other move clears
+        it. ``lastUpdated`` becomes the sandbox clock.
         """
         if status is None and decision is None:
             raise ValueError("give a status, a decision or both")
+        if revision_due is not None and decision is None:
+            raise ValueError("a revision due date comes with a decision")
         with self._lock:
             site = self._site(site_name)
             document = self._manual_document(site_name, submission_id)
@@ -478,6 +484,7 @@ class ScholarOneSandbox(PlatformSandbox):
                 document.decision_name = document.decision_date = None
                 document.status_name = site.label(status)
             document.status_id = site.status_id(document.status_name)
+            document.revision_due = revision_due
             document.last_updated = now
             return self._state(document)
 
@@ -936,7 +943,8 @@ class ScholarOneSandbox(PlatformSandbox):
                 params["site"], **_submission_options(body))}),
             ("GET", manuscript, lambda body, params: self.submission_state(params["site"], params["submission_id"])),
             ("POST", f"{manuscript}/move", lambda body, params: self.move(
-                params["site"], params["submission_id"], body.get("status"), decision=body.get("decision"))),
+                params["site"], params["submission_id"], body.get("status"), decision=body.get("decision"),
+                revision_due=date.fromisoformat(body["revision_due"]) if body.get("revision_due") else None)),
             ("POST", f"{manuscript}/revisions", lambda body, params: {"submission_id": self.submit_revision(
                 params["site"], params["submission_id"], **_pick(body, "title", "draft", "status"))}),
             ("POST", f"{manuscript}/submit-draft", lambda body, params: self.submit_draft(
@@ -997,6 +1005,7 @@ def _full_record(document: _Document, site: _Site, index: int) -> dict[str, Any]
         "submissionDate": _iso(document.submitted_at),
         "decisionDate": _iso(document.decision_date),
         "lastUpdated": _iso(document.last_updated),
+        "revisionDueDate": document.revision_due.isoformat() if document.revision_due else None,
         "abstractText": document.abstract or None,
         "submissionStatus": _status(document),
         "authors": {"author": [_author_record(n, a) for n, a in enumerate(family.authors, start=1)]},

@@ -78,6 +78,11 @@ class ManuscriptSnapshot:
     doi: str = ""
     published_on: date | None = None
     url: str = ""
+    # What the journal waits for from the authors (a manuscripts.status.ActionKind value; "" when the platform
+    # does not say: the sync service derives "revision" from a revision_requested status) and by when, where the
+    # platform carries a date (ScholarOne's and Editorial Manager's revision due dates; OJS has none for authors).
+    action: str = ""
+    due_date: date | None = None
 
 
 USAGE_BATCH = 100  # at most this many platform ids in one usage_counts call (OJS answers 100 a page)

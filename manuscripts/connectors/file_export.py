@@ -22,6 +22,13 @@ per format, and ``sandbox/exports.py`` writes it. In short:
   are ignored. ``status`` holds the platform's own words; ``status_date`` and ``submitted_at`` are ISO 8601
   with a UTC offset; ``author_emails`` and ``author_orcids`` are ``;``-separated (JSON Lines may give arrays)
   and paired by position, so the n-th ORCID iD belongs to the n-th e-mail address.
+- ``due_date`` (optional, ``YYYY-MM-DD``) is the day the journal needs the authors' part by: Editorial Manager's
+  revision due date (EM sets one per revision when the journal configures it: its "Author Revision Reminders"
+  report "is based on revision due dates and will skip revisions with no due date", Elsevier support, "How can I
+  send revision reminders to authors in Editorial Manager?"), Janeway's revision request ``date_due`` (a required
+  field of ``RevisionRequest``, openlibhums/janeway ``src/review/models.py``; its REST API does not expose it).
+  ``action`` (optional) says what is needed when the status alone does not (``revision``, ``files``, ``proofs``:
+  :class:`manuscripts.status.ActionKind`); empty, a revision-requested status means "revision".
 - The folder is the journal system's ``base_url``, a file URL of an absolute folder: ``file:///srv/exports/em``
   (or ``file://localhost/srv/exports/em``).
 - Files are named ``<anything>-<YYYYMMDDTHHMMSSZ>.csv`` or ``.jsonl`` and read in the order of that UTC stamp
@@ -74,14 +81,14 @@ from manuscripts.connectors.base import (
     SnapshotPage,
 )
 from manuscripts.connectors.common import ConfiguredConnector, bare_orcid, title_language
-from manuscripts.status import CanonicalStatus
+from manuscripts.status import ActionKind, CanonicalStatus
 
 logger = logging.getLogger(__name__)
 
 PLATFORMS = ("editorial_manager", "janeway", "file_export")
 
 COLUMNS = ("manuscript_id", "journal", "title", "title_zh", "status", "status_date", "submitted_at",
-           "author_emails", "author_orcids", "doi", "published_on")
+           "author_emails", "author_orcids", "doi", "published_on", "due_date", "action")
 REQUIRED_COLUMNS = ("manuscript_id", "journal", "title", "status", "status_date", "submitted_at", "author_emails")
 
 EMAIL = re.compile(r"[^@\s;]+@[^@\s;]+")
@@ -508,6 +515,8 @@ class FileExportConnector(ConfiguredConnector):
             author_user_ids=tuple(dict.fromkeys(orcid for orcid in orcids if orcid)),
             doi=_doi(_text(values, "doi")),
             published_on=_day(values, "published_on"),
+            action=_action(values),
+            due_date=_day(values, "due_date"),
         )
         return ExportRow(snapshot=snapshot, authors=authors)
 
@@ -612,6 +621,13 @@ def _day(values: dict[str, Any], name: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise RowError(f"{name} is not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _action(values: dict[str, Any]) -> str:
+    action = _text(values, "action").lower()
+    if action and action not in ActionKind.values:
+        raise RowError(f"action {action!r} is not one of {', '.join(ActionKind.values)}")
+    return action
 
 
 def _doi(value: str) -> str:

@@ -38,6 +38,21 @@ Wire facts this module relies on (pkp-lib stable-3_3_0 / stable-3_4_0 / stable-3
   **views = abstractViews** (the article's landing page) and **downloads = galleyViews** (every full-text file
   view: PDF, HTML and other galleys; 3.4+ sum pdf + html + other, 3.3 every galley file).
 
+What the journal waits for from the authors, and by when (checked in pkp-lib ``stable-3_3_0`` to ``stable-3_5_0``
+and ``main``): OJS says "revisions requested" — the latest review round's ``statusId`` 1
+(``ReviewRound::REVIEW_ROUND_STATUS_REVISIONS_REQUESTED``, the editor's ``Decision::PENDING_REVISIONS`` = 4) or 2
+(``REVIEW_ROUND_STATUS_RESUBMIT_FOR_REVIEW``, ``Decision::RESUBMIT`` = 5) — which maps to revision_requested, and
+the sync service reads "submit your revision" from that status (``manuscripts.status.STATUS_ACTIONS``). It gives
+no date for it: the review round object (``schemas/reviewRound.json``: id, round, stageId, status, statusId,
+publicationId, authorResponse) and the decision object (``schemas/decision.json``: dateDecided, decision, editorId,
+reviewRoundId, round, stageId…) carry none; the only due dates in the submission API are reviewers' own
+(``reviewAssignments[].due`` / ``responseDue``, ``schemas/reviewAssignment.json`` ``dateDue``/``dateResponseDue``),
+which say nothing of the author's revision and are never read as one. Files an editor asks for through a discussion
+(query) carry no structured signal or date either. pkp-lib ``main`` (unreleased, after 3.5) adds editorial tasks
+with a ``dateDue`` and participants (``api/v1/submissions/tasks``: ``GET /submissions/{id}/stages/{stageId}/tasks``,
+``TaskResource``), which could carry an author's deadline once released; not read yet. So OJS snapshots carry no
+``action`` or ``due_date`` of their own.
+
 The mapping from OJS's state to our canonical status is the data table :data:`STATUS_TABLE`.
 """
 

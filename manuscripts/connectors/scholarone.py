@@ -39,6 +39,15 @@ person id it returns is the platform user id, and manuscripts are matched to it 
 e-mail addresses on each submission. A person is an account on one site: we use the first site that knows the
 address; manuscripts on other sites still match by e-mail.
 
+Revision due dates. ScholarOne journals set how many days authors have to revise ("days to revise", shown in the
+Author Center beside a revision's "Create a Revision" link and in decision letters), but **no public source shows the
+web-services field that carries it**: developer.scholarone.com's getSubmissionInfoFull page and the API Reference
+Guide 3.0 list no due-date element for authors, and searches found no sample with one. We read
+:data:`REVISION_DUE_FIELD` (``revisionDueDate``, our assumption, like ``lastUpdated``) from the document whose
+decision asks for the revision, as a date (``2026-12-20``) or a UTC date and time (its UTC day); a document without
+it gives "revision requested" with no date. "Test connection" does not check it: README lists it among what to
+confirm with Clarivate.
+
 The mapping from ScholarOne's status names to our canonical status is the data table :data:`STATUS_TABLE`.
 Journals rename statuses freely; an unknown name keeps its words as ``raw_status``, maps to
 :data:`FALLBACK_STATUS` and is logged.
@@ -51,7 +60,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -84,6 +93,8 @@ DEFAULT_CRITERIA = "datetime_last_updated"
 DOCUMENTED_CRITERIA = "datetime_added"  # the only criteria value developer.scholarone.com shows
 # A document's last activity: lastUpdated (not confirmed by a public source), else the newest of these it carries.
 LAST_ACTIVITY_FALLBACKS = ("decisionDate", "submissionDate")
+# The date by which the authors must submit their revision (not confirmed by a public source: module docstring).
+REVISION_DUE_FIELD = "revisionDueDate"
 IDS_BY_DATE = "/api/s1m/v4/submissions/full/idsByDate"
 SUBMISSION_INFO_FULL = "/api/s1m/v9/submissions/full/metadata/documentids"
 SUBMISSION_VERSIONS = "/api/s1m/v2/submissions/full/revisions/submissionids"
@@ -406,6 +417,7 @@ class ScholarOneConnector(ConfiguredConnector):
         person_ids = tuple(dict.fromkeys(_text(a.get("authorPersonId")).strip() for a in authors
                                          if _text(a.get("authorPersonId")).strip()))
         title = " ".join(_text(document.get("submissionTitle")).split()) or family
+        revision_requested = mapped.canonical == S.REVISION_REQUESTED
         return ManuscriptSnapshot(
             platform_id=family,
             journal_path=site,
@@ -417,6 +429,7 @@ class ScholarOneConnector(ConfiguredConnector):
             status_changed_at=changed_at,
             author_emails=emails,
             author_user_ids=person_ids,
+            due_date=_day(document, REVISION_DUE_FIELD, what) if revision_requested else None,
         )
 
     def _full(self, site: str, document_ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -600,6 +613,17 @@ def _datetime(obj: dict[str, Any], name: str, what: str, *, required: bool = Fal
         return parse_s1_datetime(value)
     except ValueError:
         raise PlatformDataError(f"{what}: {name!r} is not a date and time: {value!r}") from None
+
+
+def _day(obj: dict[str, Any], name: str, what: str) -> date | None:
+    """A day: ``2026-12-20`` as written, or a date and time (UTC without a zone) as its UTC day."""
+    value = _text(obj.get(name)).strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else parse_s1_datetime(value).date()
+    except ValueError:
+        raise PlatformDataError(f"{what}: {name!r} is not a date: {value!r}") from None
 
 
 def _last_activity(document: dict[str, Any], what: str) -> datetime:

@@ -45,4 +45,18 @@ function formatRelative(iso, t, now = Date.now()) {
   return t('timeHoursAgo', { count: Math.floor(ago / HOUR_MS) })
 }
 
-module.exports = { formatDate, formatDateTime, formatRelative, parseDate }
+/**
+ * Whole days from the phone's today to a day the backend gives as 'YYYY-MM-DD' (a due date): 0 today, 1 tomorrow,
+ * -2 two days ago; null when missing or unreadable. Counted on calendar days, so the hour of the day does not matter.
+ * @param {string} day
+ * @param {number} [now] milliseconds, Date.now() by default
+ */
+function daysUntil(day, now = Date.now()) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day || ''))
+  if (!match) return null
+  const today = new Date(now)
+  const target = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
+  return Math.round((target - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / DAY_MS)
+}
+
+module.exports = { daysUntil, formatDate, formatDateTime, formatRelative, parseDate }

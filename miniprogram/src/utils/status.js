@@ -63,13 +63,26 @@ function chipStyle(status) {
 }
 
 /**
+ * The home-page group of a manuscript: "action" while the journal waits on the researcher (the backend's
+ * `action_required`: a revision, requested files, proofs, whatever the status); otherwise its status's group, where a
+ * revision request the backend says needs nothing (a public record only) counts as in progress. A backend without
+ * `action_required` (an older one) is grouped by status alone.
+ */
+function manuscriptGroup(manuscript) {
+  if (typeof manuscript.action_required !== 'boolean') return statusGroup(manuscript.status)
+  if (manuscript.action_required) return 'action'
+  const group = statusGroup(manuscript.status)
+  return group === 'action' ? 'in_progress' : group
+}
+
+/**
  * Manuscripts (already in the backend's order) -> the non-empty groups in GROUPS order, each
  * `{ key, titleKey, items }`, keeping the order of the manuscripts inside each group.
  */
 function groupManuscripts(manuscripts) {
   const byGroup = {}
   manuscripts.forEach((manuscript) => {
-    const key = statusGroup(manuscript.status)
+    const key = manuscriptGroup(manuscript)
     if (!byGroup[key]) byGroup[key] = []
     byGroup[key].push(manuscript)
   })
@@ -89,6 +102,7 @@ module.exports = {
   accountStatusInfo,
   chipStyle,
   groupManuscripts,
+  manuscriptGroup,
   statusColor,
   statusGroup,
   tint,

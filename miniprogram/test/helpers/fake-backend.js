@@ -86,6 +86,26 @@ const STATUS_LABELS = {
   },
 }
 
+// What the journal waits for (the backend's ActionKind labels: `action_needed`, in the request's language).
+const ACTION_LABELS = {
+  'zh-hans': { revision: '提交修改稿', files: '上传期刊要求的文件', proofs: '核对并确认校样' },
+  en: { revision: 'Submit your revision', files: 'Upload the files the journal asked for', proofs: 'Check and approve your proofs' },
+}
+
+/** A stored manuscript's action: its own `action` when given, else what its status implies (as the backend's sync). */
+function actionOf(manuscript) {
+  if (typeof manuscript.action === 'string') return manuscript.action
+  return manuscript.status === 'revision_requested' ? 'revision' : ''
+}
+
+/** The backend's order: action required first, soonest due date first (undated after dated), then newest activity. */
+function listOrder(a, b) {
+  const waiting = (manuscript) => (actionOf(manuscript) && !manuscript.public_record_only ? 0 : 1)
+  const due = (manuscript) => (waiting(manuscript) === 0 && manuscript.due_date ? manuscript.due_date : '9999-99-99')
+  return waiting(a) - waiting(b) || due(a).localeCompare(due(b))
+    || String(b.last_activity_at).localeCompare(String(a.last_activity_at)) || b.id - a.id
+}
+
 const STATUS_EXPLANATIONS = {
   'zh-hans': { revision_requested: '编辑请你修改稿件后重新提交。', under_review: '审稿人正在审阅稿件，编辑会在收到审稿意见后作出决定。' },
   en: { revision_requested: 'The editor asks you to revise the manuscript and submit it again.', under_review: 'Reviewers are reading the manuscript; the editor will decide after their reports.' },
@@ -98,9 +118,11 @@ const TEMPLATE_IDS = {
   payment_received: 'tmpl-payment-received',
   refund_done: 'tmpl-refund-done',
   account_linked: 'tmpl-account-linked',
+  due_reminder: 'tmpl-due-reminder',
 }
 const SUBSCRIPTION_RESULTS = ['accept', 'reject', 'ban', 'filter']
-const EVENT_KINDS = Object.keys(TEMPLATE_IDS)
+// The kinds with a template unless a test says otherwise (`templates`); due_reminder is offered where a test asks.
+const EVENT_KINDS = Object.keys(TEMPLATE_IDS).filter((kind) => kind !== 'due_reminder')
 const CANONICAL_STATUSES = Object.keys(STATUS_LABELS.en)
 
 const VALID_CODE = '123456'
@@ -161,6 +183,8 @@ function makeManuscript(overrides = {}) {
     platform_status: 'Awaiting Reviewer Scores',
     submitted_at: '2025-09-01T02:00:00Z',
     last_activity_at: '2025-11-20T02:00:00Z',
+    action: null, // null: what the status implies (actionOf)
+    due_date: null,
     doi: '',
     url: '',
     missing_on_platform: false,
@@ -356,6 +380,13 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       status_label: labels[manuscript.status] || manuscript.status,
       status_explanation: STATUS_EXPLANATIONS[lang(call)][manuscript.status] || '',
     })
+    const action = manuscript.public_record_only ? '' : actionOf(manuscript)
+    Object.assign(out, {
+      action_required: Boolean(action),
+      action_needed: action ? ACTION_LABELS[lang(call)][action] : '',
+      due_date: action ? manuscript.due_date : null,
+    })
+    delete out.action
     delete out.account_id
     if (withTimeline) out.timeline = manuscript.timeline.map((event) => Object.assign({}, event, { to_status_label: labels[event.to_status] }))
     else delete out.timeline
@@ -421,7 +452,7 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       const visible = state.manuscripts
         .filter((manuscript) => state.accounts.some((account) => account.id === manuscript.account_id && account.status === 'verified'))
         .filter((manuscript) => !query.status || manuscript.status === query.status)
-        .sort((a, b) => String(b.last_activity_at).localeCompare(String(a.last_activity_at)))
+        .sort(listOrder)
       return paginated(call, visible.map((manuscript) => manuscriptOut(call, manuscript)))
     }
     const detail = call.path.match(/^\/api\/v1\/manuscripts\/(\d+)$/)

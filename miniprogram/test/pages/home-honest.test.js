@@ -1,6 +1,6 @@
 // Issue 9, "honest states": the home page shows a skeleton while loading, a signed-out text when signed out, "no
-// manuscripts" only when the API said so, "需要你处理" from a server query, and reloads the list after a sync and
-// when the unread count moves.
+// manuscripts" only when the API said so, "需要您处理" complete from the first page (the backend lists what waits on
+// the researcher first), and reloads the list after a sync and when the unread count moves.
 const { installWx } = require('../helpers/wx-mock')
 const { createBackend, makeManuscript, makeNotification } = require('../helpers/fake-backend')
 const { launchApp, loadPage, pageState, waitFor } = require('../helpers/page')
@@ -8,7 +8,6 @@ const { launchApp, loadPage, pageState, waitFor } = require('../helpers/page')
 const VERIFIED = [{ id: 101, status: 'verified' }]
 const rowTitles = (page, group) => page.querySelectorAll(`#group-${group} .manuscript-row__title`).map((node) => node.dom.textContent.trim())
 const listCalls = () => wx.requests.filter((call) => call.path === '/api/v1/manuscripts' && !call.url.includes('status='))
-const actionCalls = () => wx.requests.filter((call) => call.url.endsWith('/api/v1/manuscripts?status=revision_requested'))
 
 async function launch(options) {
   const backend = createBackend(options)
@@ -37,19 +36,21 @@ test('while the first page is on its way: a skeleton, never "no manuscripts"', a
   expect(page.querySelector('#manuscripts-state')).toBeUndefined()
 })
 
-test('"needs your action" comes from the server query, also for a manuscript beyond the pages loaded', async () => {
-  // 25 manuscripts in progress with newer activity, then one waiting for the researcher's revision on page 2.
+test('"action required" is on the first page even when its activity is older than a page of others', async () => {
+  // 25 manuscripts in progress with newer activity, and one waiting for the researcher's revision: the backend
+  // lists it first, so no second query is needed for it.
   const manuscripts = Array.from({ length: 25 }, (unused, index) => makeManuscript({
     id: index + 1, title: `P${index + 1}`, status: 'under_review', last_activity_at: `2025-11-${String(28 - index).padStart(2, '0')}T00:00:00Z`,
   })).concat([makeManuscript({ id: 99, title: 'Revise me', status: 'revision_requested', last_activity_at: '2025-10-01T00:00:00Z' })])
   await launch({ accounts: VERIFIED, manuscripts, pageSize: 20 })
   const page = loadPage('pages/home/home')
   await page.instance.__shown
-  expect(actionCalls()).toHaveLength(1)
+  expect(listCalls()).toHaveLength(1)
   expect(rowTitles(page, 'action')).toEqual(['Revise me'])
-  expect(rowTitles(page, 'in_progress')).toHaveLength(20)
-  await page.instance.onReachBottom() // page 2 lists it again: shown once
+  expect(rowTitles(page, 'in_progress')).toHaveLength(19)
+  await page.instance.onReachBottom()
   expect(rowTitles(page, 'action')).toEqual(['Revise me'])
+  expect(rowTitles(page, 'in_progress')).toHaveLength(25)
   expect(page.querySelectorAll('#manuscript-99')).toHaveLength(1)
 })
 

@@ -115,7 +115,7 @@ describe('my manuscripts', () => {
 
   test('are grouped by status group, needs-your-action first, keeping the backend order inside a group', async () => {
     const { page } = await openHome({ accounts: VERIFIED, manuscripts: ALL_STATUSES })
-    expect(groupTitles(page)).toEqual(['需要你处理', '进行中', '已录用', '已发表', '已结束'])
+    expect(groupTitles(page)).toEqual(['需要您处理', '进行中', '已录用', '已发表', '已结束'])
     expect(rowTitles(page, 'action')).toEqual(['Paper revision_requested'])
     expect(rowTitles(page, 'in_progress')).toEqual(['Paper submitted', 'Paper with_editor', 'Paper under_review', 'Paper revision_submitted'])
     expect(rowTitles(page, 'accepted')).toEqual(['Paper accepted', 'Paper in_production'])
@@ -283,7 +283,7 @@ describe('my manuscripts', () => {
 
   test('in English, group titles are ours and status labels come from the backend in English', async () => {
     const { page } = await openHome({ researcher: { language: 'en' }, accounts: VERIFIED, manuscripts: ALL_STATUSES })
-    expect(groupTitles(page)).toEqual(['Needs your action', 'In progress', 'Accepted & production', 'Published', 'Closed'])
+    expect(groupTitles(page)).toEqual(['Action required', 'In progress', 'Accepted & production', 'Published', 'Closed'])
     expect(chipText(page, 4)).toBe('Revision requested')
     expect(rowText(page, 4, 'date')).toBe('Updated 2025-11-17')
     expect(manuscriptCalls()[0].header['Accept-Language']).toBe('en')

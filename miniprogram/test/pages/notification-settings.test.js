@@ -342,3 +342,9 @@ test('the "me" tab leads here', async () => {
   await waitFor(() => wx.navigateTo.mock.results.length === 1, 'the navigation to answer')
   expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
 })
+
+test('due-date reminders are a kind of their own, listed with their title when the backend offers them', async () => {
+  const { page } = await openSettings({ templates: ['status_changed', 'due_reminder'] })
+  expect(kindLabels(page)).toEqual(['稿件状态变化', '截止日期提醒'])
+  expect(kindLabel(page, 'due_reminder')).toBe('截止日期提醒')
+})

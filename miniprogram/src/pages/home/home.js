@@ -5,13 +5,12 @@ const i18n = require('../../utils/i18n')
 const inbox = require('../../utils/inbox')
 const status = require('../../utils/status')
 const { PagedList } = require('../../utils/paged-list')
-const { formatDate, formatRelative } = require('../../utils/format')
+const { daysUntil, formatDate, formatRelative } = require('../../utils/format')
 const { formatYuan } = require('../../utils/money')
 
+// The backend lists what waits on the researcher (`action_required`) first, soonest due date first, so the
+// "需要您处理" group is complete from the first page on (more of it, if any, comes with the next pages).
 const MANUSCRIPTS_PATH = '/api/v1/manuscripts'
-// "需要你处理" is what the server says needs the researcher, whatever pages of the list are loaded so far.
-const ACTION_STATUS = 'revision_requested'
-const ACTION_PATH = `${MANUSCRIPTS_PATH}?status=${ACTION_STATUS}`
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
 const INBOX_PREVIEW_SIZE = 3 // the newest unread notices shown on the home page
 const SKELETON_ROWS = 3
@@ -38,9 +37,25 @@ function emptyKindOf(accounts) {
   return { emptyKind: 'no_accounts', pendingAccountId: null }
 }
 
+/**
+ * The due date as the researcher reads it, and how urgent: 'overdue' after it, 'soon' within three days, else ''.
+ * No due date (or none readable): no text.
+ */
+function dueOf(manuscript) {
+  const days = manuscript.action_required ? daysUntil(manuscript.due_date) : null
+  if (days === null) return { dueText: '', dueState: '' }
+  const date = manuscript.due_date
+  if (days < 0) return { dueText: i18n.t('manuscriptOverdue', { days: -days, date }), dueState: 'overdue' }
+  if (days === 0) return { dueText: i18n.t('manuscriptDueToday'), dueState: 'soon' }
+  if (days === 1) return { dueText: i18n.t('manuscriptDueTomorrow', { date }), dueState: 'soon' }
+  return { dueText: i18n.t('manuscriptDueIn', { days, date }), dueState: days <= 3 ? 'soon' : '' }
+}
+
 function manuscriptRow(manuscript) {
   const date = formatDate(manuscript.last_activity_at)
   const statusLabel = manuscript.status_label || manuscript.status
+  const actionNeeded = manuscript.action_required ? manuscript.action_needed || '' : ''
+  const due = dueOf(manuscript)
   return {
     id: manuscript.id,
     title: manuscript.title,
@@ -51,14 +66,17 @@ function manuscriptRow(manuscript) {
     number: manuscript.manuscript_number || '',
     daysInStatus: Number.isInteger(manuscript.days_in_status)
       ? i18n.t('manuscriptDaysInStatus', { days: manuscript.days_in_status }) : '',
-    a11yLabel: i18n.t('a11yManuscript', { title: manuscript.title, status: statusLabel }),
+    actionNeeded,
+    dueText: due.dueText,
+    dueState: due.dueState,
+    a11yLabel: [i18n.t('a11yManuscript', { title: manuscript.title, status: statusLabel }), actionNeeded, due.dueText]
+      .filter(Boolean).join(', '),
   }
 }
 
-/** The groups shown: "needs your action" from the server query, the others from the pages loaded so far. */
-function manuscriptGroups(actionManuscripts, loaded) {
-  const others = loaded.filter((manuscript) => status.statusGroup(manuscript.status) !== 'action')
-  return status.groupManuscripts(actionManuscripts.concat(others))
+/** The groups shown, from the pages loaded so far, "action required" first (utils/status.js). */
+function manuscriptGroups(loaded) {
+  return status.groupManuscripts(loaded)
     .map((group) => Object.assign({}, group, { items: group.items.map(manuscriptRow) }))
 }
 
@@ -129,8 +147,7 @@ Page({
     campaignCards: [], // [campaignCardRow]; none (or not loaded, or signed out): no section at all
   },
 
-  list: null, // PagedList of every manuscript, in the backend's order (last activity first)
-  actionManuscripts: [], // GET ?status=revision_requested, every page
+  list: null, // PagedList of every manuscript, in the backend's order (action required first, then last activity)
   unreadNotices: [], // the backend's notices of the inbox preview
   inboxGeneration: 0,
   unreadCount: null, // the badge's count when the list was last loaded: a move means news, so the list reloads
@@ -162,7 +179,7 @@ Page({
       hasMore: listView.hasMore,
       loadingMore: listView.loadingMore,
       pagesLoaded: listView.pagesLoaded,
-      groups: signedOut ? [] : manuscriptGroups(this.actionManuscripts, this.list.items),
+      groups: signedOut ? [] : manuscriptGroups(this.list.items),
       inboxPreview: signedOut ? [] : this.unreadNotices.map(noticeRow),
       inboxEmptyTextKey: INBOX_EMPTY_TEXT_KEYS[inboxState] || INBOX_EMPTY_TEXT_KEYS.ready,
       campaignCards: signedOut ? [] : this.cards.filter((card) => campaigns.isLive(card)).map(campaignCardRow),
@@ -180,7 +197,6 @@ Page({
     await app.loginReady
     if (api.isSignedOut()) {
       this.list.clear()
-      this.actionManuscripts = []
       this.unreadCount = null
       this.clearInboxPreview()
       this.cardsGeneration += 1
@@ -294,23 +310,19 @@ Page({
   },
 
   /**
-   * First page of manuscripts and every manuscript that needs the researcher (server query); when the API says
-   * there are none at all, the linked accounts tell which empty state to show.
+   * First page of manuscripts (what needs the researcher comes first); when the API says there are none at all, the
+   * linked accounts tell which empty state to show.
    */
   async loadManuscripts() {
     const applied = await this.list.loadFirst(MANUSCRIPTS_PATH, {
       prepare: async (body) => {
         const none = !((body && body.results) || []).length
-        const [action, accounts] = await Promise.all([
-          none ? [] : api.requestAllPages(ACTION_PATH),
-          none ? api.requestAllPages(ACCOUNTS_PATH) : null,
-        ])
-        return { action, empty: none ? emptyKindOf(accounts) : { emptyKind: '', pendingAccountId: null } }
+        const accounts = none ? await api.requestAllPages(ACCOUNTS_PATH) : null
+        return { empty: none ? emptyKindOf(accounts) : { emptyKind: '', pendingAccountId: null } }
       },
     })
     if (!applied) return
-    const { action, empty } = applied.prepared
-    this.actionManuscripts = action
+    const { empty } = applied.prepared
     getApp().globalData.manuscriptsStale = false
     this.setData({ emptyKind: empty.emptyKind, emptyTextKey: EMPTY_TEXT_KEYS[empty.emptyKind] || '', pendingAccountId: empty.pendingAccountId })
     this.render()

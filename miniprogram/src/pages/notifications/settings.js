@@ -24,6 +24,7 @@ const KIND_LABEL_KEYS = {
   payment_due: 'kindPaymentDue',
   payment_received: 'kindPaymentReceived',
   refund_done: 'kindRefundDone',
+  due_reminder: 'kindDueReminder',
 }
 const KIND_ORDER = Object.keys(KIND_LABEL_KEYS)
 // Kinds that only ever reach the inbox (and the home page), never WeChat: no switch, nothing to ask.
