@@ -29,10 +29,15 @@ from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import CanonicalStatus
 
 
+# The researcher's list orders: `activity` (the default) and `action_first` (what waits on them first).
+ORDER_ACTIVITY, ORDER_ACTION_FIRST = "activity", "action_first"
+
+
 def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None = None) -> QuerySet[Manuscript]:
-    """Manuscripts listed on any of the researcher's verified accounts: those waiting on the researcher (an action,
-    seen through an editorial platform) first, soonest due date first and undated after dated; then newest activity
-    first.
+    """Manuscripts listed on any of the researcher's verified accounts, newest platform activity first (the
+    Contract's default order). With `filters["order"] == "action_first"` (the home page's list), those waiting on
+    the researcher (an action, seen through an editorial platform) come first, soonest due date first and undated
+    after dated, then newest activity first.
 
     Each carries `editorial_view`: True when a verified account on an editorial platform (OJS, ScholarOne…)
     lists the researcher on it. A manuscript reached only through a public bibliographic record (a Crossref
@@ -62,10 +67,14 @@ def manuscripts_for_researcher(*, researcher: Researcher, filters: dict | None =
                                             output_field=IntegerField()),
                           action_due=Case(When(waits_on_researcher, then=F("due_date")), default=None,
                                           output_field=DateField()))
-                   .select_related("journal", "journal_system")
-                   # What waits on the researcher first, soonest due first (undated after dated), then the usual
-                   # order: all in SQL, so pages stay stable; id last makes the order total.
-                   .order_by("action_first", F("action_due").asc(nulls_last=True), "-last_activity_at", "-id"))
+                   .select_related("journal", "journal_system"))
+    # All in SQL, so pages stay stable; id last makes the order total.
+    if filters.get("order") == ORDER_ACTION_FIRST:
+        # What waits on the researcher first, soonest due first (undated after dated), then the usual order.
+        manuscripts = manuscripts.order_by("action_first", F("action_due").asc(nulls_last=True),
+                                           "-last_activity_at", "-id")
+    else:
+        manuscripts = manuscripts.order_by("-last_activity_at", "-id")
     if filters.get("status"):
         seen_as = Q(canonical_status=filters["status"], editorial_view=True)
         if filters["status"] == CanonicalStatus.PUBLISHED:

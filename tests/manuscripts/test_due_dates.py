@@ -319,10 +319,25 @@ def test_list_puts_action_required_first_soonest_due_first_then_undated_then_new
         snapshot("undated-old", status="revision_requested", minutes=4),
     ])
 
-    response = client.get("/api/v1/manuscripts")
+    response = client.get("/api/v1/manuscripts?order=action_first")
 
     assert _platform_ids(response) == ["soon-due", "late-due", "undated-new", "undated-old", "new-plain",
                                        "old-plain"]
+    # The Contract's default order stays newest platform activity first, whatever waits on the researcher.
+    assert _platform_ids(client.get("/api/v1/manuscripts")) == ["new-plain", "undated-new", "undated-old",
+                                                                 "soon-due", "late-due", "old-plain"]
+    assert _platform_ids(client.get("/api/v1/manuscripts?order=activity")) == _platform_ids(
+        client.get("/api/v1/manuscripts"))
+
+
+@pytest.mark.django_db
+def test_an_unknown_order_is_a_400_naming_the_field(li_wei) -> None:
+    client, _account = li_wei
+
+    response = client.get("/api/v1/manuscripts?order=due", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "order" in response.json()["fields"]
 
 
 @pytest.mark.django_db
@@ -332,14 +347,14 @@ def test_pages_of_the_action_first_order_neither_repeat_nor_skip(li_wei, system)
         snapshot(f"w{n}", status="revision_requested", minutes=n, due_date=date(2026, 11, 1 + n % 3))
         for n in range(5)] + [snapshot(f"p{n}", status="under_review", minutes=10 + n) for n in range(4)])
 
-    seen, url = [], "/api/v1/manuscripts?page_size=2"
+    seen, url = [], "/api/v1/manuscripts?order=action_first&page_size=2"
     while url:
         body = client.get(url).json()
         seen += [Manuscript.objects.get(pk=item["id"]).platform_id for item in body["results"]]
         url = body["next"]
 
     assert len(seen) == len(set(seen)) == 9
-    assert seen == _platform_ids(client.get("/api/v1/manuscripts?page_size=100"))
+    assert seen == _platform_ids(client.get("/api/v1/manuscripts?order=action_first&page_size=100"))
     assert seen[:5] == ["w3", "w0", "w4", "w1", "w2"]  # by due date, then newest activity on the same day
 
 
@@ -366,7 +381,7 @@ def test_a_public_record_only_manuscript_is_never_action_required(li_wei, system
         True, False, "", None)
     # Nor does its hidden due date put it ahead of the researcher's own newer manuscript.
     snapshots_apply(journal_system=system, seen_by=account, snapshots=[snapshot("2", minutes=5)])
-    assert _platform_ids(client.get("/api/v1/manuscripts")) == ["2", "1"]
+    assert _platform_ids(client.get("/api/v1/manuscripts?order=action_first")) == ["2", "1"]
 
 
 @pytest.mark.django_db

@@ -47,7 +47,7 @@ test('launch logs in silently over HTTP and the home page greets the researcher 
   expect(calls.filter(isCards)).toEqual([`GET ${base}/api/v1/campaign-cards`])
   const others = calls.filter((call) => !isInbox(call) && !isOrders(call) && !isCards(call))
   // The first login records the consent to the privacy policy the launch's notice gated (a new researcher has none).
-  expect(others.slice(0, 4)).toEqual([`POST ${base}/api/v1/auth/login`, `POST ${base}/api/v1/me/privacy-consent`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts`])
+  expect(others.slice(0, 4)).toEqual([`POST ${base}/api/v1/auth/login`, `POST ${base}/api/v1/me/privacy-consent`, `GET ${base}/api/v1/me`, `GET ${base}/api/v1/manuscripts?order=action_first`])
   // No manuscripts yet: the linked accounts decide which empty state is shown; else nothing more (what needs the
   // researcher comes first in the list itself).
   if (page.data.emptyKind) expect(others.slice(4)).toEqual([`GET ${base}/api/v1/journal-accounts`])

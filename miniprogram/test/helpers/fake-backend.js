@@ -99,6 +99,12 @@ function actionOf(manuscript) {
 }
 
 /** The backend's order: action required first, soonest due date first (undated after dated), then newest activity. */
+// The backend's default order (the Contract's): newest platform activity first.
+function activityOrder(a, b) {
+  return String(b.last_activity_at).localeCompare(String(a.last_activity_at)) || b.id - a.id
+}
+
+// `?order=action_first`: what waits on the researcher first, soonest due date first, then activity.
 function listOrder(a, b) {
   const waiting = (manuscript) => (actionOf(manuscript) && !manuscript.public_record_only ? 0 : 1)
   const due = (manuscript) => (waiting(manuscript) === 0 && manuscript.due_date ? manuscript.due_date : '9999-99-99')
@@ -452,7 +458,7 @@ function createBackend({ researcher = {}, journalSystems = defaultJournalSystems
       const visible = state.manuscripts
         .filter((manuscript) => state.accounts.some((account) => account.id === manuscript.account_id && account.status === 'verified'))
         .filter((manuscript) => !query.status || manuscript.status === query.status)
-        .sort(listOrder)
+        .sort(query.order === 'action_first' ? listOrder : activityOrder)
       return paginated(call, visible.map((manuscript) => manuscriptOut(call, manuscript)))
     }
     const detail = call.path.match(/^\/api\/v1\/manuscripts\/(\d+)$/)

@@ -196,7 +196,7 @@ describe('my manuscripts', () => {
     expect(rowTitles(page, 'action')).toEqual(['Old'])
     expect(rowTitles(page, 'in_progress')).toEqual(['New'])
     expect(manuscriptCalls()).toHaveLength(2)
-    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts')
+    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?order=action_first')
     expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1)
     expect(wx.requests.filter((call) => call.path.endsWith('/refresh'))).toHaveLength(0)
   })
@@ -224,11 +224,11 @@ describe('my manuscripts', () => {
     await page.instance.onReachBottom()
     expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3', 'P4'])
     // `next` is the backend's absolute URL; we keep our own origin and take its path and query.
-    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?page=2')
+    expect(manuscriptCalls()[1].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?order=action_first&page=2')
 
     await page.instance.onReachBottom()
     expect(allRowTitles(page)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5'])
-    expect(manuscriptCalls()[2].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?page=3')
+    expect(manuscriptCalls()[2].url).toBe('http://127.0.0.1:8000/api/v1/manuscripts?order=action_first&page=3')
     expect(textOf(page, '#no-more')).toBe('没有更多了')
 
     await page.instance.onReachBottom()

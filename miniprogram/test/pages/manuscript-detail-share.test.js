@@ -160,26 +160,28 @@ describe('impact', () => {
   })
 })
 
+// The fake backend answers `action_required` / `action_needed` / `due_date` as the real one does: from the stored
+// manuscript's action (here the proofs to approve) and its due date.
 describe('action required', () => {
   test('says what to do and how many days are left', async () => {
-    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action_required: true, action_needed: '请签署版权协议', due_date: isoDay(3) } })
-    expect(textOf(page, '#action-text')).toBe('请签署版权协议')
+    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action: 'proofs', due_date: isoDay(3) } })
+    expect(textOf(page, '#action-text')).toBe('核对并确认校样')
     expect(textOf(page, '#action-due')).toBe(`截止日期 ${isoDay(3)} · 还剩 3 天`)
   })
 
   test('an overdue action says by how many days, and today\'s says today', async () => {
-    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action_required: true, action_needed: 'Sign', due_date: isoDay(-2) } })
+    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action: 'proofs', due_date: isoDay(-2) } })
     expect(textOf(page, '#action-due')).toBe(`截止日期 ${isoDay(-2)} · 已逾期 2 天`)
     expect(page.querySelector('#action-due').dom.className).toContain('action-card__due--overdue')
-    const { page: today } = await openDetail({ manuscript: { ...ACCEPTED, action_required: true, action_needed: 'Sign', due_date: isoDay(0) } })
+    const { page: today } = await openDetail({ manuscript: { ...ACCEPTED, action: 'proofs', due_date: isoDay(0) } })
     expect(textOf(today, '#action-due')).toBe(`截止日期 ${isoDay(0)} · 今天截止`)
   })
 
   test('without a due date only the action shows; without action_required no block', async () => {
-    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action_required: true, action_needed: '请回复编辑', due_date: null } })
-    expect(textOf(page, '#action-text')).toBe('请回复编辑')
+    const { page } = await openDetail({ manuscript: { ...ACCEPTED, action: 'files', due_date: null } })
+    expect(textOf(page, '#action-text')).toBe('上传期刊要求的文件')
     expect(page.querySelector('#action-due')).toBeUndefined()
-    const { page: none } = await openDetail({ manuscript: { ...ACCEPTED, action_required: false, action_needed: '' } })
+    const { page: none } = await openDetail({ manuscript: { ...ACCEPTED, action: '', due_date: isoDay(3) } })
     expect(none.querySelector('#action')).toBeUndefined()
   })
 })

@@ -8,9 +8,10 @@ const { PagedList } = require('../../utils/paged-list')
 const { daysUntil, formatDate, formatRelative } = require('../../utils/format')
 const { formatYuan } = require('../../utils/money')
 
-// The backend lists what waits on the researcher (`action_required`) first, soonest due date first, so the
-// "需要您处理" group is complete from the first page on (more of it, if any, comes with the next pages).
-const MANUSCRIPTS_PATH = '/api/v1/manuscripts'
+// The backend lists what waits on the researcher (`action_required`) first, soonest due date first, when asked
+// (`order=action_first`; its default is newest activity first), so the "需要您处理" group is complete from the
+// first page on (more of it, if any, comes with the next pages).
+const MANUSCRIPTS_PATH = '/api/v1/manuscripts?order=action_first'
 const ACCOUNTS_PATH = '/api/v1/journal-accounts'
 const INBOX_PREVIEW_SIZE = 3 // the newest unread notices shown on the home page
 const SKELETON_ROWS = 3
