@@ -28,7 +28,6 @@ from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
 from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import CanonicalStatus
 
-
 # The researcher's list orders: `activity` (the default) and `action_first` (what waits on them first).
 ORDER_ACTIVITY, ORDER_ACTION_FIRST = "activity", "action_first"
 
