@@ -125,10 +125,12 @@ const TEMPLATE_IDS = {
   refund_done: 'tmpl-refund-done',
   account_linked: 'tmpl-account-linked',
   due_reminder: 'tmpl-due-reminder',
+  editorial_reply: 'tmpl-editorial-reply',
 }
 const SUBSCRIPTION_RESULTS = ['accept', 'reject', 'ban', 'filter']
-// The kinds with a template unless a test says otherwise (`templates`); due_reminder is offered where a test asks.
-const EVENT_KINDS = Object.keys(TEMPLATE_IDS).filter((kind) => kind !== 'due_reminder')
+// The kinds with a template unless a test says otherwise (`templates`); due_reminder and editorial_reply are
+// offered where a test asks.
+const EVENT_KINDS = Object.keys(TEMPLATE_IDS).filter((kind) => !['due_reminder', 'editorial_reply'].includes(kind))
 const CANONICAL_STATUSES = Object.keys(STATUS_LABELS.en)
 
 const VALID_CODE = '123456'

@@ -5,6 +5,7 @@ const fs = require('fs')
 const path = require('path')
 const { NETWORK_FAILURE, installWx, toastTitles } = require('../helpers/wx-mock')
 const { createConversationsBackend, makeConversation } = require('../helpers/fake-conversations')
+const { TEMPLATE_IDS } = require('../helpers/fake-backend')
 const { SRC, launchApp, loadPage, pageState, textOf, waitFor } = require('../helpers/page')
 
 let page = null
@@ -27,9 +28,9 @@ const CONVERSATION = makeConversation({
   ],
 })
 
-async function openThread(query, { conversations = [CONVERSATION], respond, storage, chooseMediaAnswer, ...options } = {}) {
+async function openThread(query, { conversations = [CONVERSATION], respond, storage, chooseMediaAnswer, subscribeAnswer, ...options } = {}) {
   const backend = createConversationsBackend(Object.assign({ conversations, accounts: [{ id: 101 }], manuscripts: [MANUSCRIPT] }, options))
-  installWx({ respond: respond ? respond(backend.respond) : backend.respond, storage, chooseMediaAnswer })
+  installWx({ respond: respond ? respond(backend.respond) : backend.respond, storage, chooseMediaAnswer, subscribeAnswer })
   backend.install(wx)
   launchApp()
   page = loadPage('packages/editorial/thread', query)
@@ -371,4 +372,46 @@ test('in English: the composer, the hints and the errors', async () => {
   await openThread({ id: '5' }, { researcher: { language: 'en' }, conversations: [makeConversation({ id: 5, closed: true })] })
   expect(textOf(page, '#closed-hint')).toBe('The editorial office closed this conversation. Sending a new message reopens it.')
   expect(textOf(page.querySelector('#send-button'), '.t-button__content')).toBe('Send')
+})
+
+describe('"编辑部回复时提醒我": WeChat alerts of the office\'s replies', () => {
+  const REPLY_TEMPLATES = ['status_changed', 'editorial_reply']
+
+  test('once the researcher has written, one tap asks WeChat for the editorial_reply template', async () => {
+    const { backend } = await openThread({ id: '5' }, {
+      templates: REPLY_TEMPLATES, subscribeAnswer: (ids) => ({ [ids[0]]: 'accept' }),
+    })
+    await waitFor(() => page.querySelector('#reply-alert'), 'the alert bar')
+    expect(textOf(page, '#reply-alert-text')).toBe('编辑部回复时，通过微信提醒我')
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // opening the thread never asks
+
+    const before = wx.requests.length
+    tap('reply-alert-button')
+    await waitFor(() => !page.data.asking && toastTitles().length === 1, 'the answer to be counted')
+    // The popup came from the tap itself (the state was fetched on load), then the answer was counted.
+    expect(wx.requests.slice(before).map((call) => `${call.method} ${call.path}`)).toEqual(['POST /api/v1/notifications/subscriptions'])
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.editorial_reply]])
+    expect(backend.base.state.subscriptionResults).toEqual([{ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE_IDS.editorial_reply]: 'accept' }])
+    expect(textOf(page, '#reply-alert-text')).toBe('回复提醒已开启，还可提醒 1 次')
+    expect(toastTitles()).toEqual(['已开启提醒'])
+  })
+
+  test('not offered before the researcher wrote anything, nor without a template', async () => {
+    await openThread({ manuscript: '34', journal: '12' }, { conversations: [], templates: REPLY_TEMPLATES })
+    await waitFor(() => wx.requests.some((call) => call.path === '/api/v1/notifications/subscriptions'), 'the alert state')
+    expect(page.querySelector('#thread-empty')).toBeDefined()
+    expect(page.querySelector('#reply-alert')).toBeUndefined()
+    page.detach()
+
+    await openThread({ id: '5' })
+    await waitFor(() => wx.requests.some((call) => call.path === '/api/v1/notifications/subscriptions'), 'the alert state')
+    expect(page.querySelector('#reply-alert')).toBeUndefined()
+  })
+
+  test('in English, with alerts already allowed', async () => {
+    await openThread({ id: '5' }, { researcher: { language: 'en' }, templates: REPLY_TEMPLATES, subscriptions: { editorial_reply: { credits: 3 } } })
+    await waitFor(() => page.querySelector('#reply-alert'), 'the alert bar')
+    expect(textOf(page, '#reply-alert-text')).toBe('Reply alerts on: 3 left')
+    expect(textOf(page.querySelector('#reply-alert-button'), '.t-button__content')).toBe('One more alert')
+  })
 })

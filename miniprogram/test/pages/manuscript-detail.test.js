@@ -285,3 +285,57 @@ test('the journal\'s manuscript number and the days in the current status are sh
   expect(unknown.querySelector('#cell-number')).toBeUndefined()
   expect(unknown.querySelector('#cell-days-in-status')).toBeUndefined()
 })
+
+describe('"截止前提醒我": WeChat reminders before the due date of what the journal waits for', () => {
+  const inDays = (days) => {
+    const day = new Date()
+    day.setDate(day.getDate() + days)
+    return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`
+  }
+  const waiting = (dueDate) => [{ ...MANUSCRIPT, action: 'revision', due_date: dueDate }]
+  const remindButton = (page) => page.querySelector('#action-remind-button')
+  const tapRemind = (page) => remindButton(page).querySelector('.t-button').dispatchEvent('tap')
+
+  test('with a date ahead and the template offered, one tap asks WeChat for the due_reminder template', async () => {
+    const { page, backend } = await openDetail({
+      manuscripts: waiting(inDays(10)),
+      templates: ['status_changed', 'due_reminder'],
+      subscribeAnswer: (ids) => ({ [ids[0]]: 'accept' }),
+    })
+    expect(textOf(page, '#action-remind-text')).toBe('截止前通过微信提醒我')
+    expect(textOf(remindButton(page), '.t-button__content')).toBe('提醒我')
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // loading the page never asks
+
+    tapRemind(page)
+    await waitFor(() => !page.data.asking && toastTitles().length === 1, 'the answer to be counted')
+    expect(wx.subscribeRequests).toEqual([[TEMPLATE_IDS.due_reminder]])
+    expect(backend.state.subscriptionResults).toEqual([{ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE_IDS.due_reminder]: 'accept' }])
+    expect(textOf(page, '#action-remind-text')).toBe('截止提醒已开启，还可提醒 1 次')
+    expect(textOf(remindButton(page), '.t-button__content')).toBe('多提醒一次')
+    // The status alert is its own consent: untouched.
+    expect(textOf(page, '#alert-status')).toBe('稿件状态变化时，通过微信提醒我')
+  })
+
+  test('nothing to ask when the date has passed, there is no date, or no template is offered', async () => {
+    const passed = await openDetail({ manuscripts: waiting(inDays(-1)), templates: ['due_reminder'] })
+    expect(passed.page.querySelector('#action')).toBeDefined()
+    expect(passed.page.querySelector('#action-remind')).toBeUndefined()
+
+    const undated = await openDetail({ manuscripts: waiting(null), templates: ['due_reminder'] })
+    expect(undated.page.querySelector('#action')).toBeDefined()
+    expect(undated.page.querySelector('#action-remind')).toBeUndefined()
+
+    const untemplated = await openDetail({ manuscripts: waiting(inDays(3)) })
+    expect(untemplated.page.querySelector('#action-due')).toBeDefined()
+    expect(untemplated.page.querySelector('#action-remind')).toBeUndefined()
+  })
+
+  test('in English, with reminders already allowed', async () => {
+    const { page } = await openDetail({
+      researcher: { language: 'en' }, manuscripts: waiting(inDays(2)), templates: ['due_reminder'],
+      subscriptions: { due_reminder: { credits: 2 } },
+    })
+    expect(textOf(page, '#action-remind-text')).toBe('Due date reminders on: 2 left')
+    expect(textOf(remindButton(page), '.t-button__content')).toBe('One more reminder')
+  })
+})

@@ -20,14 +20,20 @@
 // kept in storage (per conversation, or per manuscript / journal before one exists) when the page hides or a send
 // fails, and comes back when the page opens again.
 //
+// "编辑部回复时提醒我": once the researcher has written, the page offers WeChat alerts of the office's replies (the
+// editorial_reply template; each "allow" is one alert, shared by every conversation; utils/subscribe.js), opened
+// within the tap; a banned template opens WeChat's settings instead. Without a template, nothing is offered.
+//
 // The thread is fetched again on every show (which also marks the office's replies read) and every
 // POLL_INTERVAL_MS while shown; an answer that started before a message was posted is dropped (it is older).
 // The page scrolls to the newest message when messages arrive.
 const api = require('../../utils/api')
+const subscribe = require('../../utils/subscribe')
 const editorial = require('./editorial')
 const texts = require('./texts')
 
 const POLL_INTERVAL_MS = 15000
+const REPLY_ALERT_KIND = 'editorial_reply'
 const DRAFT_STORAGE_PREFIX = 'editorial_draft:'
 
 Page({
@@ -47,6 +53,8 @@ Page({
     uploadProgress: 0,
     uploadText: '',
     composerError: '',
+    replyAlert: null, // replyAlertView
+    asking: false,
   },
 
   conversationId: '',
@@ -64,6 +72,7 @@ Page({
   unloaded: false,
   refreshing: false,
   pollTimer: null,
+  alertState: null, // the subscription state (utils/subscribe.js), null while unknown
 
   onLoad(query) {
     this.conversationId = editorial.idOf(query.id)
@@ -112,8 +121,37 @@ Page({
       messages: this.messages.concat(pending),
       canSend: Boolean(String(draft || '').trim()) && !busy,
       uploadText: texts.t('uploading', { progress: this.data.uploadProgress }),
+      replyAlert: this.replyAlertView(),
     }, callback)
     texts.setTitle(journalName ? { text: journalName } : { key: 'titleThreadFallback' })
+  },
+
+  /** The reply-alert bar once the researcher has written here and a template is offered; null otherwise. */
+  replyAlertView() {
+    const entry = subscribe.kindState(this.alertState, REPLY_ALERT_KIND)
+    if (!entry || !this.messages.some((message) => message.mine)) return null
+    if (entry.banned) return { on: false, text: texts.t('alertBannedHint'), buttonText: texts.t('actionOpenSettings') }
+    const on = entry.credits > 0
+    return {
+      on,
+      text: on ? texts.t('replyAlertOn', { count: entry.credits }) : texts.t('replyAlertOff'),
+      buttonText: texts.t(on ? 'actionAlertMore' : 'actionReplyAlert'),
+    }
+  },
+
+  /** The editorial_reply consent popup, within this tap (WeChat's settings first for a banned template). */
+  async onReplyAlert() {
+    if (this.data.asking) return
+    const before = this.alertState
+    const entry = subscribe.kindState(before, REPLY_ALERT_KIND)
+    this.setData({ asking: true })
+    const { state } = entry && entry.banned
+      ? await subscribe.reenableInSettings(REPLY_ALERT_KIND, { state: before })
+      : await subscribe.requestAlerts([REPLY_ALERT_KIND], { state: before })
+    if (state) this.alertState = state
+    this.setData({ asking: false })
+    this.render()
+    if (subscribe.gainedCredit(before, this.alertState, REPLY_ALERT_KIND)) wx.showToast({ icon: 'success', title: texts.t('toastAlertsOn') })
   },
 
   async load() {
@@ -122,6 +160,12 @@ Page({
       this.setData({ state: 'idle' })
       return
     }
+    // Known before any tap, so the consent popup opens within the tap itself (a quiet request: alerts are extra).
+    subscribe.fetchState().then((state) => {
+      if (!state || this.unloaded) return
+      this.alertState = state
+      this.render()
+    })
     if (!this.conversationId && !this.manuscriptId && !this.journalId) {
       this.setData({ state: 'not_found' })
       return

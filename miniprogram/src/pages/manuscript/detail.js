@@ -67,8 +67,13 @@ function daysUntil(day) {
   return Math.round((Date.UTC(year, month - 1, date) - Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())) / DAY_MS)
 }
 
-/** What the researcher must do (`action_needed`, localized by the backend) and by when; null when nothing. */
-function actionView(manuscript) {
+/**
+ * What the researcher must do (`action_needed`, localized by the backend) and by when; null when nothing. With a
+ * due date still ahead and a due_reminder template (`entry`), it offers WeChat reminders before the date: each
+ * "allow" is one reminder (the backend sends them 7 days and 1 day before, REMINDER_DAYS_BEFORE), shared by every
+ * manuscript; a banned template opens WeChat's settings instead.
+ */
+function actionView(manuscript, entry) {
   if (!manuscript.action_required) return null
   const due = /^\d{4}-\d{2}-\d{2}$/.test(manuscript.due_date || '') ? manuscript.due_date : ''
   const days = due ? daysUntil(due) : null
@@ -77,7 +82,16 @@ function actionView(manuscript) {
     if (days < 0) left = i18n.t('actionOverdue', { days: -days })
     else left = days === 0 ? i18n.t('actionDueToday') : i18n.t('actionDaysLeft', { days })
   }
-  return { text: manuscript.action_needed || '', due: due ? i18n.t('actionDue', { date: due }) : '', left, overdue: days !== null && days < 0 }
+  let remind = null
+  if (entry && days !== null && days >= 0) {
+    const on = !entry.banned && entry.credits > 0
+    remind = {
+      on,
+      text: on ? i18n.t('actionDueRemindOn', { count: entry.credits }) : (entry.banned ? i18n.t('alertBannedHint') : i18n.t('actionDueRemindOff')),
+      buttonText: entry.banned ? i18n.t('actionOpenSettings') : i18n.t(on ? 'actionDueRemindMore' : 'actionDueRemind'),
+    }
+  }
+  return { text: manuscript.action_needed || '', due: due ? i18n.t('actionDue', { date: due }) : '', left, overdue: days !== null && days < 0, remind }
 }
 
 /** The day the timeline reached the manuscript's status (what the share will show as its date), or ''. */
@@ -118,6 +132,7 @@ function shareSectionView(manuscript, ownShares) {
 const SHARE_MENUS = ['shareAppMessage', 'shareTimeline']
 
 const ALERT_KIND = 'status_changed'
+const DUE_REMINDER_KIND = 'due_reminder'
 // No status change is expected after these: no point asking to hear about one.
 const FINAL_STATUSES = ['published', 'rejected', 'withdrawn']
 
@@ -207,7 +222,7 @@ Page({
       timeline: this.loaded ? timelineView(this.loaded.timeline) : [],
       alert: alertView(this.loaded, subscribe.kindState(this.alertState, ALERT_KIND)),
       impact: this.loaded ? impactView(this.loaded) : null,
-      action: this.loaded ? actionView(this.loaded) : null,
+      action: this.loaded ? actionView(this.loaded, subscribe.kindState(this.alertState, DUE_REMINDER_KIND)) : null,
       shareSection: this.loaded ? shareSectionView(this.loaded, this.ownShares) : null,
       publicShare: this.publicLoaded ? shares.publicView(this.publicLoaded) : null,
       publicSharedBy: this.publicLoaded && this.publicLoaded.sharer && this.publicLoaded.sharer.display_name
@@ -295,18 +310,27 @@ Page({
    * "提醒我稿件状态变化": WeChat's consent popup for the status_changed template, opened within this tap; for a banned
    * template, WeChat's settings first (only there can the researcher allow it again).
    */
-  async onAlertMe() {
+  onAlertMe() {
+    return this.askFor(ALERT_KIND)
+  },
+
+  /** "截止前提醒我": the due_reminder template's consent popup, within this tap (or WeChat's settings when banned). */
+  onRemindDue() {
+    return this.askFor(DUE_REMINDER_KIND)
+  },
+
+  async askFor(kind) {
     if (this.data.asking) return
     const before = this.alertState
-    const entry = subscribe.kindState(before, ALERT_KIND)
+    const entry = subscribe.kindState(before, kind)
     this.setData({ asking: true })
     const { state } = entry && entry.banned
-      ? await subscribe.reenableInSettings(ALERT_KIND, { state: before })
-      : await subscribe.requestAlerts([ALERT_KIND], { state: before })
+      ? await subscribe.reenableInSettings(kind, { state: before })
+      : await subscribe.requestAlerts([kind], { state: before })
     if (state) this.alertState = state
     this.setData({ asking: false })
     this.render()
-    if (subscribe.gainedCredit(before, this.alertState, ALERT_KIND)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
+    if (subscribe.gainedCredit(before, this.alertState, kind)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
   },
 
   /**

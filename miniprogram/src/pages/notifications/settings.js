@@ -25,10 +25,11 @@ const KIND_LABEL_KEYS = {
   payment_received: 'kindPaymentReceived',
   refund_done: 'kindRefundDone',
   due_reminder: 'kindDueReminder',
+  editorial_reply: 'kindEditorialReply',
 }
 const KIND_ORDER = Object.keys(KIND_LABEL_KEYS)
 // Kinds that only ever reach the inbox (and the home page), never WeChat: no switch, nothing to ask.
-const INBOX_ONLY_KINDS = ['campaign']
+const INBOX_ONLY_KINDS = ['campaign', 'impact_digest']
 const STATUS_KIND = 'status_changed'
 const ALL_STATUSES = Object.keys(status.STATUSES)
 const DEFAULT_QUIET_HOURS = { start: '22:00', end: '08:00' }
