@@ -644,6 +644,25 @@ function applyChrome(titleKey) {
   if (titleKey) wx.setNavigationBarTitle({ title: t(titleKey), fail() { /* page is gone */ } })
 }
 
+/**
+ * A subpackage's own strings (`{ 'zh-hans': {...}, en: {...} }`, kept in the subpackage so the main package does not
+ * carry them) on top of the app's: `t(key, params)` looks in the subpackage's table of the current language, then in
+ * the app's; `strings()` is both tables for a page's `t` data; `setTitle(key)` retitles the navigation bar.
+ */
+function packageTexts(packageStrings) {
+  const table = () => packageStrings[getLanguage()] || packageStrings[DEFAULT_LANGUAGE]
+  const packageT = (key, params) => {
+    const template = table()[key]
+    return template === undefined ? t(key, params) : format(template, params)
+  }
+  return {
+    STRINGS: packageStrings,
+    t: packageT,
+    strings: () => Object.assign(strings(), table()),
+    setTitle: (key) => wx.setNavigationBarTitle({ title: packageT(key), fail() { /* page is gone */ } }),
+  }
+}
+
 module.exports = {
   DEFAULT_LANGUAGE,
   LANGUAGES,
@@ -654,6 +673,7 @@ module.exports = {
   applyChrome,
   getLanguage,
   isSupported,
+  packageTexts,
   setLanguage,
   strings,
   t,

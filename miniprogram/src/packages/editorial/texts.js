@@ -105,28 +105,14 @@ const STRINGS = {
   },
 }
 
-function table() {
-  return STRINGS[i18n.getLanguage()] || STRINGS[i18n.DEFAULT_LANGUAGE]
-}
-
-/** An editorial string (or, failing that, one of the app's) with {params} filled in. */
-function t(key, params) {
-  const template = table()[key]
-  if (template === undefined) return i18n.t(key, params)
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (params && name in params ? String(params[name]) : whole))
-}
-
-/** The app's strings and the editorial strings of the current language, for a page's `t` data. */
-function strings() {
-  return Object.assign(i18n.strings(), table())
-}
+const texts = i18n.packageTexts(STRINGS)
 
 /**
  * Set the navigation bar's title: a key of these strings, or a text from the backend such as a journal name.
  * @param {{key?: string, text?: string}} title
  */
 function setTitle({ key = '', text = '' }) {
-  wx.setNavigationBarTitle({ title: text || t(key), fail() { /* page is gone */ } })
+  wx.setNavigationBarTitle({ title: text || texts.t(key), fail() { /* page is gone */ } })
 }
 
-module.exports = { STRINGS, setTitle, strings, t }
+module.exports = Object.assign({}, texts, { setTitle })

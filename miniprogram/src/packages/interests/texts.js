@@ -41,25 +41,4 @@ const STRINGS = {
   },
 }
 
-function table() {
-  return STRINGS[i18n.getLanguage()] || STRINGS[i18n.DEFAULT_LANGUAGE]
-}
-
-/** An interests string (or, failing that, one of the app's) with {params} filled in. */
-function t(key, params) {
-  const template = table()[key]
-  if (template === undefined) return i18n.t(key, params)
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (params && name in params ? String(params[name]) : whole))
-}
-
-/** The app's strings and the interests strings of the current language, for a page's `t` data. */
-function strings() {
-  return Object.assign(i18n.strings(), table())
-}
-
-/** Retitle the navigation bar in the current language. */
-function setTitle(key) {
-  wx.setNavigationBarTitle({ title: t(key), fail() { /* page is gone */ } })
-}
-
-module.exports = { STRINGS, setTitle, strings, t }
+module.exports = i18n.packageTexts(STRINGS)
