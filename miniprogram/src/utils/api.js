@@ -336,6 +336,15 @@ async function logout() {
   }
 }
 
+/** A DRF error value (a list, a {index: list} of a list field, a string) -> its messages, in order. */
+function fieldMessages(value) {
+  if (!value) return []
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value)) return value.flatMap(fieldMessages)
+  if (typeof value === 'object') return Object.values(value).flatMap(fieldMessages)
+  return []
+}
+
 module.exports = {
   ApiError,
   PRIVACY_DECLINED,
@@ -343,6 +352,7 @@ module.exports = {
   TOKEN_EXPIRES_KEY,
   TOKEN_KEY,
   declinedPrivacy,
+  fieldMessages,
   getToken,
   isSignedOut,
   resumeSession,

@@ -172,6 +172,20 @@ function gainedCredit(before, after, kind) {
   return Boolean(now && now.credits > (old ? old.credits : 0))
 }
 
+/**
+ * One kind's consent from a tap ("提醒我" beside what it is about): WeChat's popup for its template at once, or, when
+ * the researcher turned it off in WeChat, WeChat's settings first. Resolves { state, gained }: the state after
+ * (`state` itself when nothing could be counted) and whether a credit was gained (pages toast it).
+ */
+async function askForKind(kind, state) {
+  const entry = kindState(state, kind)
+  const answer = entry && entry.banned
+    ? await reenableInSettings(kind, { state })
+    : await requestAlerts([kind], { state })
+  const after = answer.state || state
+  return { state: after, gained: gainedCredit(state, after, kind) }
+}
+
 module.exports = {
   LINKING_KINDS,
   MANUAL_REVIEW_KINDS,
@@ -180,6 +194,7 @@ module.exports = {
   SUBSCRIPTIONS_PATH,
   askAfterLinking,
   askAfterPaying,
+  askForKind,
   askForManualReview,
   fetchState,
   gainedCredit,

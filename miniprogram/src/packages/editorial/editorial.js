@@ -109,22 +109,13 @@ function unreadTotal(conversations) {
   return (conversations || []).reduce((total, conversation) => total + Math.max(0, Number(conversation.unread) || 0), 0)
 }
 
-/** A DRF error value (a list, a {index: list}, a string) -> its messages. */
-function messagesOf(value) {
-  if (!value) return []
-  if (typeof value === 'string') return [value]
-  if (Array.isArray(value)) return value.flatMap(messagesOf)
-  if (typeof value === 'object') return Object.values(value).flatMap(messagesOf)
-  return []
-}
-
 /** What a failed post says under the composer: the field's own message for a 400, else the error's message. */
 function errorText(err) {
   if (err && err.statusCode === 400) {
     const fields = err.fields || {}
     const first = ['body', 'image', 'journal', 'manuscript', 'non_field_errors']
       .concat(Object.keys(fields))
-      .map((name) => messagesOf(fields[name])[0])
+      .map((name) => api.fieldMessages(fields[name])[0])
       .find(Boolean)
     return first || err.message
   }
@@ -211,7 +202,7 @@ function uploadResult(res) {
   const data = body && typeof body === 'object' ? body : {}
   // The contract's error shape names fields under `fields`; a bare DRF answer ({"image": [...]}) is read too.
   const fields = data.fields && typeof data.fields === 'object' ? data.fields : (Array.isArray(data.image) ? { image: data.image } : {})
-  const message = typeof data.message === 'string' && data.message ? data.message : (messagesOf(fields.image)[0] || fallbackMessage(res.statusCode))
+  const message = typeof data.message === 'string' && data.message ? data.message : (api.fieldMessages(fields.image)[0] || fallbackMessage(res.statusCode))
   return new api.ApiError(message, {
     statusCode: res.statusCode,
     code: typeof data.code === 'string' ? data.code : `http_${res.statusCode}`,
@@ -276,7 +267,6 @@ module.exports = {
   journalName,
   journalsToAsk,
   messageView,
-  messagesOf,
   messagesPath,
   previewOf,
   unreadTotal,

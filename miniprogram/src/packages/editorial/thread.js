@@ -142,17 +142,14 @@ Page({
   /** The editorial_reply consent popup, within this tap (WeChat's settings first for a banned template). */
   async onReplyAlert() {
     if (this.data.asking) return
-    const before = this.alertState
-    const entry = subscribe.kindState(before, REPLY_ALERT_KIND)
     this.setData({ asking: true })
-    const { state } = entry && entry.banned
-      ? await subscribe.reenableInSettings(REPLY_ALERT_KIND, { state: before })
-      : await subscribe.requestAlerts([REPLY_ALERT_KIND], { state: before })
-    if (state) this.alertState = state
+    const { state, gained } = await subscribe.askForKind(REPLY_ALERT_KIND, this.alertState)
+    this.alertState = state
     this.setData({ asking: false })
     this.render()
-    if (subscribe.gainedCredit(before, this.alertState, REPLY_ALERT_KIND)) wx.showToast({ icon: 'success', title: texts.t('toastAlertsOn') })
+    if (gained) wx.showToast({ icon: 'success', title: texts.t('toastAlertsOn') })
   },
+
 
   async load() {
     await getApp().loginReady

@@ -25,19 +25,10 @@ function bodyOf(choice) {
   return { tags: [...choice.tags].sort(), journals: [...choice.journals].sort((a, b) => a - b) }
 }
 
-/** A DRF error value (a list, a {index: list} of a list field, a string) -> its messages. */
-function messagesOf(value) {
-  if (!value) return []
-  if (typeof value === 'string') return [value]
-  if (Array.isArray(value)) return value.flatMap(messagesOf)
-  if (typeof value === 'object') return Object.values(value).flatMap(messagesOf)
-  return []
-}
-
 /** The backend's `fields` ("tags", "tags.0", …) -> the messages each section shows. */
 function errorsView(fields) {
   const section = (name) => Object.keys(fields).filter((key) => key === name || key.startsWith(`${name}.`))
-    .flatMap((key) => messagesOf(fields[key]))
+    .flatMap((key) => api.fieldMessages(fields[key]))
   return { tags: section('tags'), journals: section('journals') }
 }
 

@@ -321,17 +321,14 @@ Page({
 
   async askFor(kind) {
     if (this.data.asking) return
-    const before = this.alertState
-    const entry = subscribe.kindState(before, kind)
     this.setData({ asking: true })
-    const { state } = entry && entry.banned
-      ? await subscribe.reenableInSettings(kind, { state: before })
-      : await subscribe.requestAlerts([kind], { state: before })
-    if (state) this.alertState = state
+    const { state, gained } = await subscribe.askForKind(kind, this.alertState)
+    this.alertState = state
     this.setData({ asking: false })
     this.render()
-    if (subscribe.gainedCredit(before, this.alertState, kind)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
+    if (gained) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
   },
+
 
   /**
    * The clipboard is a WeChat privacy API (privacy_key `Clipboard`, declared in the MP console; see

@@ -70,22 +70,13 @@ function sameList(a, b) {
   return a.length === b.length && a.every((value) => b.includes(value))
 }
 
-/** A DRF error value (a list, a {index: list} of a list field, a string) -> its messages. */
-function messagesOf(value) {
-  if (!value) return []
-  if (typeof value === 'string') return [value]
-  if (Array.isArray(value)) return value.flatMap(messagesOf)
-  if (typeof value === 'object') return Object.values(value).flatMap(messagesOf)
-  return []
-}
-
 /** The backend's `fields` -> the messages each section shows. */
 function errorsView(fields) {
   return {
-    disabled_kinds: messagesOf(fields.disabled_kinds),
-    status_alerts: messagesOf(fields.status_alerts),
-    quiet: messagesOf(fields.quiet_start).concat(messagesOf(fields.quiet_end)),
-    form: messagesOf(fields.non_field_errors),
+    disabled_kinds: api.fieldMessages(fields.disabled_kinds),
+    status_alerts: api.fieldMessages(fields.status_alerts),
+    quiet: api.fieldMessages(fields.quiet_start).concat(api.fieldMessages(fields.quiet_end)),
+    form: api.fieldMessages(fields.non_field_errors),
   }
 }
 
@@ -273,14 +264,11 @@ Page({
     const kind = event.currentTarget.dataset.kind
     const entry = subscribe.kindState(this.subscriptions, kind)
     if (this.data.asking || !entry) return
-    const before = this.subscriptions
     this.setData({ asking: kind })
-    const { state } = entry.banned
-      ? await subscribe.reenableInSettings(kind, { state: before })
-      : await subscribe.requestAlerts([kind], { state: before })
-    if (state) this.subscriptions = state
+    const { state, gained } = await subscribe.askForKind(kind, this.subscriptions)
+    this.subscriptions = state
     this.setData({ asking: '' })
     this.render()
-    if (subscribe.gainedCredit(before, this.subscriptions, kind)) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
+    if (gained) wx.showToast({ icon: 'success', title: i18n.t('toastAlertsOn') })
   },
 })
