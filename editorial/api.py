@@ -176,7 +176,7 @@ class ConversationListView(ListAPIView):
     queryset = Conversation.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        filters = ConversationFilterSerializer(data=self.request.query_params)
+        filters = ConversationFilterSerializer(data=self.request.query_params.dict())  # "?journal=" is no filter: 400
         filters.is_valid(raise_exception=True)
         return conversations_for_researcher(researcher=self.request.user.researcher,
                                             journal_id=filters.validated_data.get("journal"),

@@ -8,7 +8,7 @@ from accounts.linking import email_hint
 from accounts.serializers import JournalBriefSerializer, JournalSystemBriefSerializer, request_language
 from manuscripts.selectors import ORDER_ACTION_FIRST, ORDER_ACTIVITY
 from manuscripts.status import CanonicalStatus, action_needed, status_explanation, status_label
-from publisher_backend.request_fields import StrictCharField, StrictIntegerField
+from publisher_backend.request_fields import QueryTextField, StrictCharField, StrictIntegerField
 
 
 class ManuscriptSerializer(serializers.Serializer):
@@ -121,7 +121,7 @@ class ManuscriptFilterSerializer(serializers.Serializer):
     journal = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
     account = serializers.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
     # Whitespace is trimmed; what is left empty searches for nothing in particular (no filter), not a 400.
-    search = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    search = QueryTextField(required=False, max_length=200, allow_blank=True)
     order = serializers.ChoiceField(
         choices=[(ORDER_ACTIVITY, _("Newest platform activity first")),
                  (ORDER_ACTION_FIRST, _("What waits on the researcher first (soonest due date first), then activity"))],

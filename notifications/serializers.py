@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import EventKind, NotificationTemplate, SubscriptionResult
+from publisher_backend.request_fields import QueryTextField
 
 # The canonical manuscript statuses, by value: notifications knows no domain app, only these words.
 CanonicalStatusChoices = ["submitted", "with_editor", "under_review", "revision_requested", "revision_submitted",
@@ -29,7 +30,7 @@ class NotificationSerializer(serializers.Serializer):
 
 class InboxFilterSerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
-    kind = serializers.CharField(required=False, max_length=32, allow_blank=True)  # blank after trimming: no filter
+    kind = QueryTextField(required=False, max_length=32, allow_blank=True)  # blank after trimming: no filter
 
 
 class UnreadCountSerializer(serializers.Serializer):

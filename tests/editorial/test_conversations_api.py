@@ -369,3 +369,11 @@ def test_the_list_costs_the_same_queries_for_one_or_many_conversations(researche
         start(researcher_api, manuscript=authored_manuscript(researcher, journal).pk, body=str(number))
 
     assert list_queries() == one
+
+
+@pytest.mark.parametrize("query", ["journal=", "manuscript=", "journal=x", "manuscript=0"])
+def test_a_filter_that_is_not_an_id_is_a_400_naming_it(researcher_api, query):
+    response = researcher_api.get(f"/api/v1/conversations?{query}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [query.split("=")[0]]

@@ -278,3 +278,13 @@ def test_a_reader_through_crossref_only_hears_of_no_editorial_change(researcher_
                  emails=("bob@example.org",))])
 
     assert list(Notification.objects.values_list("researcher_id", flat=True)) == [bob.researcher_id]
+
+
+def test_a_search_with_a_nul_character_searches_without_it(alice):
+    """The schema's string admits a NUL, which PostgreSQL text cannot hold: it is dropped, not refused."""
+    client, _account = alice
+
+    response = client.get("/api/v1/manuscripts", {"search": "drou\x00ght"})
+
+    assert response.status_code == 200
+    assert ids(response) == ["1"]
