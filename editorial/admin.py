@@ -27,11 +27,23 @@ from publisher_backend.errors import ApiError
 
 @admin.register(JournalStaff)
 class JournalStaffAdmin(admin.ModelAdmin):
+    """Who works for which journal. A row grants a journal's conversations and figures, so only superusers add,
+    change or delete rows, whatever model permissions a staff member holds: no one grants themself a journal."""
+
     list_display = ("user", "journal", "created_at")
     list_filter = ("journal",)
     search_fields = ("user__username", "user__email", "journal__key", "journal__name_en", "journal__name_zh_hans")
     list_select_related = ("user", "journal", "journal__journal_system")
     raw_id_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 class StaffJournalFilter(admin.SimpleListFilter):

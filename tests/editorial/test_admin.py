@@ -5,13 +5,14 @@ permissions still apply."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from editorial.models import CannedAnswer, Conversation, Message
+from editorial.models import CannedAnswer, Conversation, JournalStaff, Message
 from notifications.models import Notification
 from tests.editorial.conftest import client_for, conversation_at, jpeg_bytes, make_staff, start, upload
-from tests.factories import ResearcherFactory
+from tests.factories import JournalFactory, ResearcherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +237,16 @@ def test_canned_answers_admin_shows_every_journals_and_their_own(editors, journa
     listing = ours.get(reverse("admin:editorial_cannedanswer_changelist"))
 
     assert [answer.title for answer in listing.context["cl"].result_list] == ["本刊回复", "通用回复"]
+
+
+def test_only_superusers_grant_a_journal_even_with_every_journal_staff_permission(client, django_user_model):
+    journal = JournalFactory()
+    editor = django_user_model.objects.create_user("ambitious", password="a-long-editor-password", is_staff=True)
+    editor.user_permissions.set(Permission.objects.filter(codename__endswith="_journalstaff"))
+    client.force_login(editor)
+
+    response = client.post(reverse("admin:editorial_journalstaff_add"), {"user": editor.pk, "journal": journal.pk})
+
+    assert response.status_code == 403
+    assert not JournalStaff.objects.exists()
+    assert client.get(reverse("admin:editorial_journalstaff_changelist")).status_code == 200  # may still look
