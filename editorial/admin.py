@@ -27,8 +27,9 @@ from publisher_backend.errors import ApiError
 
 @admin.register(JournalStaff)
 class JournalStaffAdmin(admin.ModelAdmin):
-    """Who works for which journal. A row grants a journal's conversations and figures, so only superusers add,
-    change or delete rows, whatever model permissions a staff member holds: no one grants themself a journal."""
+    """Who works for which journal. A row grants a journal's conversations and figures, so a staff member who is
+    not a superuser (with the journal staff permissions: an editorial manager) sees and grants only the journals
+    they work for themself: they add colleagues to their journals, never a journal to anyone, themself included."""
 
     list_display = ("user", "journal", "created_at")
     list_filter = ("journal",)
@@ -36,14 +37,16 @@ class JournalStaffAdmin(admin.ModelAdmin):
     list_select_related = ("user", "journal", "journal__journal_system")
     raw_id_fields = ("user",)
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(journal__in=selectors.journals_for_staff(request.user))
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "journal":
+            kwargs["queryset"] = selectors.journals_for_staff(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class StaffJournalFilter(admin.SimpleListFilter):

@@ -239,14 +239,21 @@ def test_canned_answers_admin_shows_every_journals_and_their_own(editors, journa
     assert [answer.title for answer in listing.context["cl"].result_list] == ["本刊回复", "通用回复"]
 
 
-def test_only_superusers_grant_a_journal_even_with_every_journal_staff_permission(client, django_user_model):
-    journal = JournalFactory()
-    editor = django_user_model.objects.create_user("ambitious", password="a-long-editor-password", is_staff=True)
-    editor.user_permissions.set(Permission.objects.filter(codename__endswith="_journalstaff"))
-    client.force_login(editor)
+def test_a_manager_grants_only_their_own_journals_never_a_new_one(client, django_user_model):
+    """With every journal staff permission, a staff member who is not a superuser adds colleagues to the journals
+    they work for, and cannot give anyone (themself included) another journal, nor see its staff."""
+    own = JournalFactory(key="own", platform_path="own")
+    other = JournalFactory(key="other", platform_path="other", journal_system=own.journal_system)
+    manager = django_user_model.objects.create_user("ambitious", password="a-long-editor-password", is_staff=True)
+    manager.user_permissions.set(Permission.objects.filter(codename__endswith="_journalstaff"))
+    JournalStaff.objects.create(user=manager, journal=own)
+    outsider = django_user_model.objects.create_user("outsider", is_staff=True)
+    JournalStaff.objects.create(user=outsider, journal=other)
+    client.force_login(manager)
 
-    response = client.post(reverse("admin:editorial_journalstaff_add"), {"user": editor.pk, "journal": journal.pk})
+    response = client.post(reverse("admin:editorial_journalstaff_add"), {"user": manager.pk, "journal": other.pk})
 
-    assert response.status_code == 403
-    assert not JournalStaff.objects.exists()
-    assert client.get(reverse("admin:editorial_journalstaff_changelist")).status_code == 200  # may still look
+    assert response.status_code == 200  # the form refuses a journal they do not work for
+    assert not JournalStaff.objects.filter(user=manager, journal=other).exists()
+    listing = client.get(reverse("admin:editorial_journalstaff_changelist"))
+    assert listing.status_code == 200 and b"ambitious" in listing.content and b"outsider" not in listing.content
