@@ -112,9 +112,7 @@ class ConversationSerializer(serializers.Serializer):
         manuscript = conversation.manuscript
         if manuscript is None:
             return None
-        titles = manuscript.titles or {}
-        return {"id": manuscript.pk,
-                "title": titles.get("zh-hans" if _language().startswith("zh") else "en") or manuscript.title,
+        return {"id": manuscript.pk, "title": manuscript.localized_title(_language()),
                 "manuscript_number": manuscript.manuscript_number}
 
     @extend_schema_field(_LastMessageSerializer(allow_null=True))

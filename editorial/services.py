@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Researcher
-from accounts.selectors import journals_all, researcher_languages
+from accounts.selectors import journals_all, journals_enabled, researcher_languages
 from editorial.errors import AlreadyOpen, ConversationInvalid
 from editorial.images import image_clean
 from editorial.models import Conversation, ConversationState, Message
@@ -91,7 +91,8 @@ def _journal_for_start(*, researcher: Researcher, journal_id: int | None, manusc
         journal_id = manuscript.journal_id
     if journal_id is None:
         raise ConversationInvalid(fields={"journal": [_("Choose a journal or a manuscript.")]})
-    journal = journals_all().filter(pk=journal_id).first()
+    # Per journal: one researchers can see (enabled). About a manuscript: its journal, whatever its state.
+    journal = (journals_all() if manuscript is not None else journals_enabled()).filter(pk=journal_id).first()
     if journal is None:
         raise ConversationInvalid(fields={"journal": [
             _("There is no journal with id %(id)s.") % {"id": journal_id}]})

@@ -8,6 +8,11 @@ from accounts.models import Journal, JournalAccount, JournalSystem
 from manuscripts.status import ActionKind, CanonicalStatus
 
 
+def title_in(titles: dict | None, default: str, language: str) -> str:
+    """The title a platform gave in `language` (zh-hans for any Chinese, else English), else `default`."""
+    return (titles or {}).get("zh-hans" if language.startswith("zh") else "en") or default
+
+
 class Manuscript(models.Model):
     """A manuscript as its journal platform shows it; one row per (journal system, platform id).
 
@@ -71,6 +76,9 @@ class Manuscript(models.Model):
     def action_required(self) -> bool:
         """The journal waits on the researcher (a revision, files, proofs)."""
         return bool(self.action)
+
+    def localized_title(self, language: str) -> str:
+        return title_in(self.titles, self.title, language)
 
     @property
     def manuscript_number(self) -> str:

@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import JournalAccount, JournalAccountStatus, Researcher
-from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent
+from manuscripts.models import Manuscript, ManuscriptAccess, StatusEvent, title_in
 from manuscripts.services.platforms import PUBLICATION_SOURCES
 from manuscripts.status import CanonicalStatus
 
@@ -102,11 +102,22 @@ def journal_accounts_for_researcher(*, researcher: Researcher) -> QuerySet[Journ
 def manuscript_readers(*, manuscript_id: int) -> list[tuple[int, str]]:
     """(researcher id, language) of everyone who sees the manuscript as an author: through a verified account on
     its own journal system (a reader through a public record only, such as Crossref, is not an author here)."""
-    readers = JournalAccount.objects.filter(
-        manuscript_accesses__manuscript_id=manuscript_id, status=JournalAccountStatus.VERIFIED,
-        journal_system_id=Manuscript.objects.filter(pk=manuscript_id).values("journal_system_id")[:1],
-    ).order_by("verified_at", "id").values_list("researcher_id", "researcher__language")
-    return list(dict.fromkeys(readers))  # first verified first, each researcher once
+    return readers_by_manuscript(manuscript_ids=[manuscript_id])[manuscript_id]
+
+
+def readers_by_manuscript(*, manuscript_ids) -> dict[int, list[tuple[int, str]]]:
+    """{manuscript id: [(researcher id, language)]} as `manuscript_readers`, for many manuscripts in one query:
+    first verified first, each researcher once."""
+    readers: dict[int, list[tuple[int, str]]] = {pk: [] for pk in manuscript_ids}
+    rows = (ManuscriptAccess.objects
+            .filter(manuscript_id__in=list(readers), journal_account__status=JournalAccountStatus.VERIFIED,
+                    journal_account__journal_system_id=F("manuscript__journal_system_id"))
+            .order_by("manuscript_id", "journal_account__verified_at", "journal_account_id")
+            .values_list("manuscript_id", "journal_account__researcher_id", "journal_account__researcher__language"))
+    for manuscript_id, researcher_id, language in rows:
+        if (researcher_id, language) not in readers[manuscript_id]:
+            readers[manuscript_id].append((researcher_id, language))
+    return readers
 
 
 def manuscript_ids_authored_by(*, researcher: Researcher) -> QuerySet[Manuscript]:
@@ -215,7 +226,7 @@ class PublishedAuthorship:
     downloads: int | None
 
     def title(self, language: str) -> str:
-        return (self.titles or {}).get("zh-hans" if language.startswith("zh") else "en") or self.default_title
+        return title_in(self.titles, self.default_title, language)
 
 
 def published_authorships(*, researcher_ids) -> list[PublishedAuthorship]:

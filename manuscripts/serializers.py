@@ -75,8 +75,7 @@ class ManuscriptSerializer(serializers.Serializer):
         return shown
 
     def get_title(self, manuscript) -> str:
-        titles = manuscript.titles or {}
-        return titles.get("zh-hans" if request_language().startswith("zh") else "en") or manuscript.title
+        return manuscript.localized_title(request_language())
 
     def get_days_in_status(self, manuscript) -> int | None:
         since = getattr(manuscript, "status_since", None) or manuscript.status_changed_at

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils import translation
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -219,8 +218,6 @@ class ShareCardView(APIView):
         share = _public_share(request, share_id)
         asked = request.query_params.get("lang", "")
         language = asked if asked in dict(settings.LANGUAGES) else _language()
-        with translation.override(language):
-            png = share_card_png(share=share, language=language)
-        response = HttpResponse(png, content_type="image/png")
+        response = HttpResponse(share_card_png(share=share, language=language), content_type="image/png")
         response["Cache-Control"] = "no-cache"  # like the poster: gone with the share
         return response

@@ -88,7 +88,7 @@ def share_coauthor_names(share: Share) -> tuple[str, ...]:
 def share_public(*, share: Share, language: str) -> PublicShare:
     manuscript = share.manuscript
     milestone = share_milestone(share)
-    title = (manuscript.titles or {}).get("zh-hans" if language.startswith("zh") else "en") or manuscript.title
+    title = manuscript.localized_title(language)
     return PublicShare(
         id=share.pk,
         scene=share.scene,

@@ -29,12 +29,11 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import JournalAccountStatus
-from manuscripts.models import Manuscript, ManuscriptAccess
+from manuscripts.models import Manuscript
+from manuscripts.selectors import readers_by_manuscript
 from manuscripts.status import action_needed
 from notifications.models import EventKind
 from notifications.selectors import researcher_ids_with_kind_off
@@ -73,20 +72,6 @@ def reminder_title(*, days_left: int, action: str) -> str:
     return _("Due in %(days)d days: %(action)s") % {"days": days_left, "action": needed}
 
 
-def _readers(manuscript_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """{manuscript id: [(researcher id, language)]}: its authors here, first verified first, each once."""
-    readers: dict[int, list[tuple[int, str]]] = {pk: [] for pk in manuscript_ids}
-    rows = (ManuscriptAccess.objects
-            .filter(manuscript_id__in=manuscript_ids, journal_account__status=JournalAccountStatus.VERIFIED,
-                    journal_account__journal_system_id=F("manuscript__journal_system_id"))
-            .order_by("manuscript_id", "journal_account__verified_at", "journal_account_id")
-            .values_list("manuscript_id", "journal_account__researcher_id", "journal_account__researcher__language"))
-    for manuscript_id, researcher_id, language in rows:
-        if all(researcher_id != known for known, _language in readers[manuscript_id]):
-            readers[manuscript_id].append((researcher_id, language))
-    return readers
-
-
 def _remind(manuscript: Manuscript, *, today: date, thresholds: list[int],
             readers: list[tuple[int, str]], opted_out: set[int], outcome: ReminderOutcome) -> None:
     days_left = (manuscript.due_date - today).days
@@ -101,9 +86,7 @@ def _remind(manuscript: Manuscript, *, today: date, thresholds: list[int],
             title = reminder_title(days_left=days_left, action=manuscript.action)
             needed = action_needed(manuscript.action)
             journal = manuscript.journal.localized_name(language) if manuscript.journal else ""
-        # The title in the reader's language where the platform gave one (as the manuscripts API shows it).
-        manuscript_title = (manuscript.titles or {}).get("zh-hans" if language.startswith("zh") else "en") \
-            or manuscript.title
+        manuscript_title = manuscript.localized_title(language)  # as the manuscripts API shows it
         created = notification_create(
             researcher_id=researcher_id, kind=KIND,
             dedupe_key=f"due:{manuscript.pk}:{manuscript.due_date.isoformat()}:{threshold}:{researcher_id}",
@@ -142,7 +125,7 @@ def due_reminders_send(*, today: date | None = None, thresholds: list[int] | Non
             if not batch:
                 break
             after = batch[-1].pk
-            readers = _readers([manuscript.pk for manuscript in batch])
+            readers = readers_by_manuscript(manuscript_ids=[manuscript.pk for manuscript in batch])
             opted_out = researcher_ids_with_kind_off(
                 kind=KIND, researcher_ids={researcher_id for found in readers.values() for researcher_id, _ in found})
             for manuscript in batch:

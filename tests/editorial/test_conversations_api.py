@@ -125,6 +125,20 @@ def test_an_unknown_journal_is_a_field_error_naming_it_in_the_request_language(r
     assert response.json()["fields"] == {"journal": ["There is no journal with id 999999."]}
 
 
+def test_a_disabled_journal_takes_no_new_question_but_a_manuscript_of_it_still_does(researcher, journal,
+                                                                                   manuscript):
+    journal.enabled = False
+    journal.save(update_fields=["enabled"])
+    client = client_for(researcher, "en")
+
+    refused = start(client, journal=journal.pk, body="Hello")
+    about_manuscript = start(client, manuscript=manuscript.pk, body="Any news?")
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"journal": [f"There is no journal with id {journal.pk}."]}
+    assert about_manuscript.status_code == 201
+
+
 def test_neither_journal_nor_manuscript_is_a_field_error(researcher_api):
     response = start(researcher_api, body="Hello")
 
