@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.selectors import researcher_display_names
 from manuscripts.selectors import ACCEPTANCE_STATUSES, manuscript_readers, manuscript_timelines
 from manuscripts.status import CanonicalStatus
-from sharing.models import Share
+from sharing.models import Share, ShareOpen
 
 SHAREABLE_STATUSES = frozenset(ACCEPTANCE_STATUSES)
 
@@ -116,6 +117,14 @@ def share_open_counts_by_researcher(*, researcher_ids) -> dict[int, int]:
     counts = dict.fromkeys(researcher_ids, 0)
     counts.update({row["researcher_id"]: row["opens"] for row in rows})
     return counts
+
+
+def sharer_open_total() -> Coalesce:
+    """For a query over shares: the opens counted across all the shares of each row's sharer (attribution per
+    sharer, as `share_open_counts_by_researcher`), 0 for none."""
+    per_sharer = (ShareOpen.objects.filter(share__researcher_id=OuterRef("researcher_id")).order_by()
+                  .values("share__researcher_id").annotate(opens=Count("pk")).values("opens")[:1])
+    return Coalesce(Subquery(per_sharer, output_field=IntegerField()), 0)
 
 
 def researcher_ids_with_shares(*, at_least: int = 1) -> QuerySet:

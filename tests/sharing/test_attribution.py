@@ -77,6 +77,21 @@ def test_counts_are_per_share_and_per_sharer(sharer, sharer_client):
         sharer.pk: 3, other_sharer.pk: 1, 0: 0}
 
 
+def test_staff_see_each_shares_opens_and_its_sharers_total_in_admin(sharer, sharer_client, admin_client):
+    from django.urls import reverse
+
+    manuscript = authored_manuscript(sharer)
+    first = create_share(sharer_client, manuscript).json()
+    second = create_share(sharer_client, manuscript).json()
+    for address in ("203.0.113.1", "203.0.113.2"):
+        opened(first["id"], address=address)
+
+    page = admin_client.get(reverse("admin:sharing_share_changelist"))
+
+    rows = {share.pk: (share.open_total, share.sharer_open_total) for share in page.context["cl"].result_list}
+    assert rows == {first["id"]: (2, 2), second["id"]: (0, 2)}
+
+
 def test_an_open_of_an_unknown_or_deleted_share_is_404(sharer, sharer_client):
     share = create_share(sharer_client, authored_manuscript(sharer)).json()
     sharer_client.delete(f"/api/v1/shares/{share['id']}")
