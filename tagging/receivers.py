@@ -25,21 +25,22 @@ from tagging.services.webhook_sources import (
 
 
 def manuscript_status_changed(sender, *, changes, **kwargs) -> None:
-    authors = manuscript_author_ids(manuscript_ids={change.manuscript_id for change in changes})
-    rules_reevaluate_researchers(researcher_ids=authors, kinds=MANUSCRIPT_KINDS)
+    rules_reevaluate_researchers(
+        researchers=lambda: manuscript_author_ids(manuscript_ids={change.manuscript_id for change in changes}),
+        kinds=MANUSCRIPT_KINDS)
 
 
 def journal_account_verified(sender, *, account_id: int, **kwargs) -> None:
-    owners = journal_account_researcher_ids(account_ids=[account_id])
-    rules_reevaluate_researchers(researcher_ids=owners, kinds=ACCOUNT_KINDS)
+    rules_reevaluate_researchers(researchers=lambda: journal_account_researcher_ids(account_ids=[account_id]),
+                                 kinds=ACCOUNT_KINDS)
 
 
 def order_paid(sender, *, order_id: int, **kwargs) -> None:
-    rules_reevaluate_researchers(researcher_ids=order_payer_ids(order_ids=[order_id]), kinds=PAYMENT_KINDS)
+    rules_reevaluate_researchers(researchers=lambda: order_payer_ids(order_ids=[order_id]), kinds=PAYMENT_KINDS)
 
 
 def shares_changed(sender, *, researcher_ids, **kwargs) -> None:
-    rules_reevaluate_researchers(researcher_ids=researcher_ids, kinds=SHARE_KINDS)
+    rules_reevaluate_researchers(researchers=lambda: researcher_ids, kinds=SHARE_KINDS)
 
 
 # Webhooks: each event becomes deliveries to the endpoints that listen for it.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from django.conf import settings
@@ -141,15 +141,20 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start:start + size]
 
 
-def rules_reevaluate_researchers(*, researcher_ids: Iterable[int], kinds: Iterable[str],
+def rules_reevaluate_researchers(*, researchers: Callable[[], Iterable[int]], kinds: Iterable[str],
                                  now: datetime | None = None) -> tuple[int, int]:
-    """Re-evaluate, for these researchers only, every tag that has an enabled rule of one of `kinds` (all of
-    that tag's enabled rules count). Cheap: a few indexed queries per tag. Returns (added, removed)."""
-    ids = sorted(set(researcher_ids))
+    """Re-evaluate, for some researchers only, every tag that has an enabled rule of one of `kinds` (all of that
+    tag's enabled rules count). `researchers` gives their ids; it is called only when such a tag exists, so an
+    event nobody's rules listen to costs one small query (a payment notification runs this before answering).
+    Cheap: a few indexed queries per tag. Returns (added, removed)."""
+    tag_ids = sorted(set(TagRule.objects.filter(enabled=True, kind__in=list(kinds)).order_by()
+                         .values_list("tag_id", flat=True)))
+    if not tag_ids:
+        return 0, 0
+    ids = sorted(set(researchers()))
     if not ids:
         return 0, 0
     now = now or timezone.now()
-    tag_ids = sorted(set(TagRule.objects.filter(enabled=True, kind__in=list(kinds)).values_list("tag_id", flat=True)))
     added = removed = 0
     for tag in Tag.objects.filter(pk__in=tag_ids).order_by("pk"):
         rules = _enabled_rules(tag.pk)

@@ -91,6 +91,22 @@ def test_a_paid_apc_tags_the_payer(tag, django_capture_on_commit_callbacks):
     assert carriers(tag) == {colleague.pk}
 
 
+def test_a_paid_order_costs_tagging_two_small_reads_when_nothing_listens(django_capture_on_commit_callbacks,
+                                                                       django_assert_num_queries):
+    # Payment notifications run these receivers before WeChat Pay gets its answer: with no rule of a payment
+    # kind and no webhook for order.paid, tagging asks exactly that (one read each) and never looks up the payer.
+    from payments.events import order_paid_publish
+
+    TagRule.objects.create(tag=tag_create(slug="linked", name_en="Linked"), kind=RuleKind.PLATFORM_LINKED,
+                           platform="ojs")
+    order = paid_order_of(ResearcherFactory())
+    with django_capture_on_commit_callbacks() as after_commit:
+        order_paid_publish(order_id=order.pk)
+    with django_assert_num_queries(2):
+        for callback in after_commit:
+            callback()
+
+
 def test_an_event_about_one_researcher_changes_no_one_else(tag, django_capture_on_commit_callbacks):
     ResearcherFactory(language="en")  # qualifies for the tag's other rule, but nothing said so yet
     TagRule.objects.create(tag=tag, kind=RuleKind.LANGUAGE, language="en")
