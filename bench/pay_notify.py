@@ -9,9 +9,9 @@
 3. **Baseline:** `payments.wechatpay.notification_open` alone (serial, timestamp, RSA-SHA256 verification and
    AES-256-GCM decryption), in this process, over every notification: what the cryptography costs.
 4. **The product:** gunicorn as production configures it (deploy/gunicorn.conf.py), with one worker process
-   (4 threads; `--threads`) on PostgreSQL; `--clients` threads
-   POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections (http.client, light on
-   the shared cores). Every one is verified,
+   (4 threads; `--threads`) on PostgreSQL; `--clients` connections
+   POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections (one asyncio thread
+   sending prebuilt requests, light on the shared cores). Every one is verified,
    stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice.
 5. Then every notification again (WeChat's duplicates): acknowledged, nothing changed.
 
@@ -23,11 +23,10 @@ order and one DUPLICATE per replay; one notice per order. `--tiny` is the test s
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -90,35 +89,45 @@ def seed(count: int) -> list[dict]:
             for n, attempt in enumerate(attempts)]
 
 
+def raw_requests(host: str, port: int, notifications: list[tuple[dict, bytes]]) -> list[bytes]:
+    """Each notification as the bytes of its HTTP/1.1 POST, built before anything is timed."""
+    requests_bytes = []
+    for headers, body in notifications:
+        head = [f"POST {NOTIFY_PATH} HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {len(body)}",
+                *(f"{name}: {value}" for name, value in headers.items())]
+        requests_bytes.append(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    return requests_bytes
+
+
 def post_all(base_url: str, notifications: list[tuple[dict, bytes]], clients: int) -> tuple[float, list[int]]:
-    """POST every notification from `clients` threads (kept-alive sessions); (seconds, statuses)."""
-    statuses: list[int] = [0] * len(notifications)
-    next_index = iter(range(len(notifications)))
-    lock = threading.Lock()
-
+    """POST every notification over `clients` kept-alive connections, one request in flight on each;
+    (seconds, statuses). One thread drives them all (asyncio): the client shares the machine's two cores with
+    the server and PostgreSQL, and client threads would contend for their own GIL and take CPU from both."""
     host, port = base_url.removeprefix("http://").split(":")
+    requests_bytes = raw_requests(host, int(port), notifications)
+    statuses: list[int] = [0] * len(requests_bytes)
+    next_index = iter(range(len(requests_bytes)))
 
-    def client() -> None:
-        # http.client, kept alive: the client shares the machine's two cores with the server, so it must be light.
-        connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        while True:
-            with lock:
-                index = next(next_index, None)
-            if index is None:
-                connection.close()
-                return
-            headers, body = notifications[index]
-            connection.request("POST", NOTIFY_PATH, body=body, headers=headers)
-            answer = connection.getresponse()
-            answer.read()
-            statuses[index] = answer.status
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for index in next_index:
+                writer.write(requests_bytes[index])
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                length = next((int(line.split(":", 1)[1]) for line in lines
+                               if line.lower().startswith("content-length:")), 0)
+                if length:
+                    await reader.readexactly(length)
+                statuses[index] = int(lines[0].split()[1])
+        finally:
+            writer.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    async def run_clients() -> None:
+        await asyncio.gather(*(client() for _ in range(clients)))
+
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    asyncio.run(run_clients())
     return time.perf_counter() - started, statuses
 
 
