@@ -182,9 +182,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif env.str("CELERY_BROKER_KEY_PREFIX", default=""):
-    # A Redis broker sharing its database with others (a benchmark inside a test run): every broker key
-    # (queues, bindings) goes under this prefix (kombu's global_keyprefix), so neither sees the other's tasks.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX")}
+    # A Redis broker sharing its database with others (parallel test processes, a benchmark inside a test run):
+    # every broker key (queues, bindings) goes under this prefix (kombu's global_keyprefix), so neither sees the
+    # other's tasks.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS,
+                                       "global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX")}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]

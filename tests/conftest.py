@@ -3,6 +3,7 @@ clients, and real Celery worker processes pointed at pytest's test database."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import os
@@ -17,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -50,14 +53,34 @@ RUN_KEY_PREFIX = f"{settings.CACHES['default'].get('KEY_PREFIX') or 'scholarlink
 settings.CACHES["default"]["KEY_PREFIX"] = RUN_KEY_PREFIX
 os.environ["CACHE_KEY_PREFIX"] = RUN_KEY_PREFIX
 
+# The Celery broker's keys likewise (kombu's global_keyprefix): `make test` runs two pytest processes, each
+# starting worker processes on the same Redis database, and a worker must never take the other process's tasks
+# (they name rows of another test database). The worker processes inherit the prefix through the environment.
+RUN_BROKER_PREFIX = f"{RUN_KEY_PREFIX}-broker:"
+if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    os.environ["CELERY_BROKER_KEY_PREFIX"] = RUN_BROKER_PREFIX
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                                                "global_keyprefix": RUN_BROKER_PREFIX}
+    from publisher_backend.celery import app as _celery_app
+
+    _celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+
+
+def broker_key(name: str) -> str:
+    """The Redis key under which kombu keeps a queue (or binding) `name` for this run."""
+    return RUN_BROKER_PREFIX + name
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
-    """`TEST_DB_SUFFIX=x` gives this run its own test database, so two runs on one machine don't collide."""
+    """`TEST_DB_SUFFIX=x` gives this run its own test database, so two runs on one machine don't collide; each
+    process of a parallel run (pytest-xdist's gw0, gw1) has its own within it."""
     suffix = os.environ.get("TEST_DB_SUFFIX")
     if suffix:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
         test_settings = settings.DATABASES["default"].setdefault("TEST", {})
-        test_settings["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
+        test_settings["NAME"] = (f"test_{settings.DATABASES['default']['NAME']}_{suffix}"
+                                 + (f"_{worker}" if worker else ""))
 
 
 def clear_run_cache() -> int:
@@ -84,6 +107,27 @@ def _clean_cache() -> Iterator[None]:
     """Rate-limit counters, tokens and flags live in the cache (Redis): every test starts without this run's."""
     clear_run_cache()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_and_default_language(request) -> Iterator[None]:
+    """Every test starts as the product does after `migrate`, in the default language.
+
+    The charge kinds that payments' migration 0003 adds are back if a transactional test's flush removed them: a
+    serial run orders transactional tests last (pytest-django), but in a parallel run a worker takes whole files,
+    and a later file's tests may follow one. And a language a test activated in this thread is not inherited."""
+    translation.activate(settings.LANGUAGE_CODE)
+    database = next((name for name in ("transactional_db", "db") if name in request.fixturenames), None)
+    if database or request.node.get_closest_marker("django_db"):
+        if database:
+            request.getfixturevalue(database)
+        from payments.models import ChargeKind
+
+        if not ChargeKind.objects.exists():
+            add_charge_kinds = importlib.import_module("payments.migrations.0003_charge_kinds").add_charge_kinds
+            add_charge_kinds(django_apps, None)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -300,6 +344,15 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
     process = start_celery_worker("pytest-worker")
     yield process
     stop_process(process)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse two tests with one node id: pytest-xdist (make test) schedules by node id and would run only one."""
+    seen, repeated = set(), set()
+    for item in items:
+        (repeated if item.nodeid in seen else seen).add(item.nodeid)
+    if repeated:
+        raise pytest.UsageError(f"tests with the same node id (give them parameters): {sorted(repeated)}")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

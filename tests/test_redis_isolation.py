@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from publisher_backend.celery import app as celery_app
-from tests.conftest import RUN_KEY_PREFIX, clear_run_cache
+from tests.conftest import RUN_KEY_PREFIX, broker_key, clear_run_cache
 from tests.factories import JournalSystemFactory
 
 
@@ -35,17 +35,17 @@ def test_cleanup_deletes_this_runs_keys_and_leaves_another_runs_and_the_brokers(
     celery_app.send_task("notifications.tasks.send_due", queue=probe_queue)
     cache.set("wechatpy:probe", "ours")
     try:
-        assert redis_client.llen(probe_queue) == 1
+        assert redis_client.llen(broker_key(probe_queue)) == 1
 
         deleted = clear_run_cache()
 
         assert deleted >= 1 and cache.get("wechatpy:probe") is None
         assert redis_client.get(other_run_key) == b"theirs"
-        assert redis_client.llen(probe_queue) == 1  # the queued task is still there
-        assert redis_client.exists(f"_kombu.binding.{probe_queue}")  # and the broker's routing for it
+        assert redis_client.llen(broker_key(probe_queue)) == 1  # the queued task is still there
+        assert redis_client.exists(broker_key(f"_kombu.binding.{probe_queue}"))  # and the broker's routing for it
     finally:
-        redis_client.delete(other_run_key, probe_queue, f"_kombu.binding.{probe_queue}",
-                            f"_kombu.binding_permanent.{probe_queue}")
+        redis_client.delete(other_run_key, *(broker_key(name) for name in (
+            probe_queue, f"_kombu.binding.{probe_queue}", f"_kombu.binding_permanent.{probe_queue}")))
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from manuscripts.tasks import poll_tick
 from notifications.models import Notification
 from notifications.tasks import send_due
 from publisher_backend.fields import decrypt_text
-from tests.conftest import TEMPLATE_IDS, start_celery_worker, stop_process, wait_until
+from tests.conftest import TEMPLATE_IDS, broker_key, start_celery_worker, stop_process, wait_until
 
 # Transactional: the enqueues happen when the requests' transactions really commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +44,7 @@ def ojs_site(wechat_sandbox):
 def code_from_the_waiting_mail_task(broker_url: str, account_id: int) -> str:
     """The link code of the send_link_code task waiting on the broker's notifications queue, unsealed as the
     worker does (Celery's message protocol 2: the envelope's base64 body is the JSON [args, kwargs, embed])."""
-    envelope = json.loads(redis.Redis.from_url(broker_url).rpop("notifications"))
+    envelope = json.loads(redis.Redis.from_url(broker_url).rpop(broker_key("notifications")))
     assert envelope["headers"]["task"] == "accounts.tasks.send_link_code"
     (task_account_id, sealed_code), _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
     assert task_account_id == account_id

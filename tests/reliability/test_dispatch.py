@@ -11,6 +11,7 @@ from accounts.models import Researcher
 from manuscripts.services.polling import account_sync_schedule_now
 from notifications.services import SENDER_KICK, sender_kick_on_commit
 from publisher_backend.dispatch import TaskAfterCommit, coalesced_task_started
+from tests.conftest import broker_key
 from tests.manuscripts.factories import make_account, make_journal_system
 from tests.reliability.broker import PrivateRedis, celery_broker
 
@@ -46,7 +47,7 @@ def private_broker() -> Iterator[redis.Redis]:
 
 
 def _kicks_waiting(broker: redis.Redis) -> int:
-    return broker.llen("notifications")  # the sender's queue (CELERY_TASK_ROUTES), as kombu keeps it in Redis
+    return broker.llen(broker_key("notifications"))  # the sender's queue (CELERY_TASK_ROUTES), as kombu keeps it
 
 
 def test_a_burst_of_commits_kicks_the_sender_once_while_a_kick_waits(private_broker,
@@ -67,7 +68,7 @@ def test_a_burst_of_commits_kicks_the_sender_once_while_a_kick_waits(private_bro
 def test_a_lost_kick_silences_nothing_once_its_mark_expires(private_broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sender_kick_on_commit()
-    private_broker.delete("notifications")  # the broker lost it
+    private_broker.delete(broker_key("notifications"))  # the broker lost it
     cache.delete("dispatch:waiting:notifications.send_due")  # what the mark's expiry (COALESCE_SECONDS) does
     with django_capture_on_commit_callbacks(execute=True):
         sender_kick_on_commit()
