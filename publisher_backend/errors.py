@@ -17,9 +17,14 @@ from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views import defaults as django_defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
+
+# DRF's own messages that our catalog translates again (LOCALE_PATHS come before DRF's catalog): its zh-hans
+# catalog says 不允许是用空字符串 ("an empty string is not allowed") for a NUL character.
+DRF_MESSAGES_TRANSLATED_HERE = (gettext_noop("Null characters are not allowed."),)
 
 
 class ApiError(Exception):

@@ -63,6 +63,18 @@ def test_wrong_type_for_code_is_a_field_error(api_client):
     assert response.json()["fields"]["code"] == ["Not a valid string."]
 
 
+@pytest.mark.parametrize(("language", "message"), [
+    ("zh-hans", "不允许包含空字符（NUL）。"),  # DRF's own catalog says "no empty string"
+    ("en", "Null characters are not allowed."),
+])
+def test_a_nul_character_is_named_as_such(api_client, language, message):
+    response = api_client.post("/api/v1/auth/login", {"code": "a\u0000b"}, format="json",
+                               HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["code"] == [message]
+
+
 def test_admin_keeps_django_pages(client):
     response = client.get("/admin/")
 
