@@ -130,4 +130,39 @@ class PagedList {
   }
 }
 
-module.exports = { PagedList, withoutDuplicates }
+/**
+ * The methods every signed-in list page (orders, conversations) shares, to spread into its Page({...}): `reload`
+ * loads the first page of `path` into `this.list` once the login settled (nothing, state idle, when signed out);
+ * the next page on reaching the bottom; pull-down and "retry" reload.
+ * @param {string} path
+ */
+function signedInListMethods(path) {
+  return {
+    async reload() {
+      await getApp().loginReady
+      if (api.isSignedOut()) {
+        this.list.clear('idle')
+        return
+      }
+      await this.list.loadFirst(path)
+    },
+
+    onReachBottom() {
+      return this.list.loadMore()
+    },
+
+    async onPullDownRefresh() {
+      try {
+        await this.reload()
+      } finally {
+        wx.stopPullDownRefresh()
+      }
+    },
+
+    onRetry() {
+      return this.reload()
+    },
+  }
+}
+
+module.exports = { PagedList, signedInListMethods, withoutDuplicates }

@@ -8,7 +8,7 @@
 // manuscripts (GET /api/v1/manuscripts, the home page's list); choosing one opens the thread page for that journal,
 // which starts the conversation with the first message. No manuscripts: the way to link a journal account.
 const api = require('../../utils/api')
-const { PagedList } = require('../../utils/paged-list')
+const { PagedList, signedInListMethods } = require('../../utils/paged-list')
 const editorial = require('./editorial')
 const texts = require('./texts')
 
@@ -50,30 +50,7 @@ Page({
     texts.setTitle({ key: 'titleConversations' })
   },
 
-  async reload() {
-    await getApp().loginReady
-    if (api.isSignedOut()) {
-      this.list.clear('idle')
-      return
-    }
-    await this.list.loadFirst(editorial.CONVERSATIONS_PATH)
-  },
-
-  onReachBottom() {
-    return this.list.loadMore()
-  },
-
-  async onPullDownRefresh() {
-    try {
-      await this.reload()
-    } finally {
-      wx.stopPullDownRefresh()
-    }
-  },
-
-  onRetry() {
-    return this.reload()
-  },
+  ...signedInListMethods(editorial.CONVERSATIONS_PATH),
 
   onOpen(event) {
     wx.navigateTo({ url: `${editorial.PAGE_THREAD}?id=${event.currentTarget.dataset.id}` })

@@ -2,8 +2,7 @@
 // newest; orders the researcher paid for someone else are listed too (role "payer"). Pull-down refresh, the next page
 // on reaching the bottom. Coming back from an order (paid, voucher used, …) reloads the list: the list shown stays
 // until the answer arrives.
-const api = require('../../utils/api')
-const { PagedList } = require('../../utils/paged-list')
+const { PagedList, signedInListMethods } = require('../../utils/paged-list')
 const payments = require('./payments')
 const texts = require('./texts')
 
@@ -41,30 +40,7 @@ Page({
     texts.setTitle('titleOrders')
   },
 
-  async reload() {
-    await getApp().loginReady
-    if (api.isSignedOut()) {
-      this.list.clear('idle')
-      return
-    }
-    await this.list.loadFirst(payments.ORDERS_PATH)
-  },
-
-  onReachBottom() {
-    return this.list.loadMore()
-  },
-
-  async onPullDownRefresh() {
-    try {
-      await this.reload()
-    } finally {
-      wx.stopPullDownRefresh()
-    }
-  },
-
-  onRetry() {
-    return this.reload()
-  },
+  ...signedInListMethods(payments.ORDERS_PATH),
 
   onOrderTap(event) {
     wx.navigateTo({ url: `${payments.PAGE_ORDER}?id=${event.currentTarget.dataset.id}` })
