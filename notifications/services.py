@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from notifications.models import (
     SubscriptionResult,
 )
 from publisher_backend.dispatch import enqueue_on_commit
+from publisher_backend.rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,10 @@ def notification_create(*, researcher_id: int, kind: str, dedupe_key: str, title
     notices with the same `thread` (e.g. "manuscript:7") for one researcher go out as one message. The
     sender is kicked when the caller's transaction commits, so the message leaves within seconds.
     """
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                researcher_id=researcher_id, kind=kind, dedupe_key=dedupe_key, title=title[:200], body=body[:500],
-                payload=payload or {}, page=page, thread=thread[:64])
-    except IntegrityError:
+    notification = Notification(researcher_id=researcher_id, kind=kind, dedupe_key=dedupe_key, title=title[:200],
+                                body=body[:500], payload=payload or {}, page=page, thread=thread[:64])
+    # INSERT … ON CONFLICT (dedupe_key) DO NOTHING: no savepoint, and the caller's transaction goes on either way.
+    if not row_insert(notification, unless_exists_on=("dedupe_key",)):
         return None
     sender_kick_on_commit()
     return notification

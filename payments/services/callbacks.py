@@ -11,10 +11,11 @@ and events that arrive out of order are acknowledged and change nothing; an even
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services.paying import attempt_apply_transaction
+from publisher_backend.rows import row_attnames, row_instance
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +42,51 @@ def _text(value: Any, limit: int = 64) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-# What applying a notification reads (attempt_apply_transaction, order_settle): only these columns are fetched, since
-# building the statement costs in proportion to them (tests/payments/test_notify.py counts the statements).
-_NOTIFY_COLUMNS = (
-    "out_trade_no", "amount_fen", "status", "transaction_id", "payer_id", "order_id",
-    "order__researcher_id", "order__status", "order__amount_fen", "order__discount_fen", "order__description",
-    "order__out_trade_no", "order__transaction_id", "order__paid_at", "order__needs_attention",
-    "order__settled_by", "order__payer_id", "order__expires_at", "order__researcher__language",
-)
+# What applying a notification reads (attempt_apply_transaction, order_settle): only these columns are fetched
+# (tests/payments/test_notify.py counts the statements).
+_ATTEMPT_COLUMNS = ("id", "out_trade_no", "amount_fen", "status", "transaction_id", "payer_id", "order_id")
+_ORDER_COLUMNS = ("id", "researcher_id", "status", "amount_fen", "discount_fen", "description", "out_trade_no",
+                  "transaction_id", "paid_at", "needs_attention", "settled_by", "payer_id", "expires_at")
+
+
+@cache
+def _attempt_lock_plan() -> tuple[list[str], list[str], str]:
+    """The attempt's and its order's columns (in the models' field order, as row_instance takes them) and the one
+    statement that reads them with the author's language and locks the order. Written out rather than built by
+    the ORM on every notification: compiling it cost more CPU than the rest of the request (bench/pay_notify.py)."""
+    quote = connection.ops.quote_name
+
+    def column(alias: str, model, name: str) -> str:
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    attempt_names, order_names = row_attnames(PaymentAttempt, _ATTEMPT_COLUMNS), row_attnames(Order, _ORDER_COLUMNS)
+    columns = ([column("a", PaymentAttempt, name) for name in attempt_names]
+               + [column("o", Order, name) for name in order_names] + [column("r", Researcher, "language")])
+    lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
+    statement = (f"SELECT {', '.join(columns)} FROM {quote(PaymentAttempt._meta.db_table)} a "
+                 f"JOIN {quote(Order._meta.db_table)} o "
+                 f"ON {column('o', Order, 'id')} = {column('a', PaymentAttempt, 'order')} "
+                 f"LEFT JOIN {quote(Researcher._meta.db_table)} r "
+                 f"ON {column('r', Researcher, 'id')} = {column('o', Order, 'researcher')} "
+                 f"WHERE {column('a', PaymentAttempt, 'out_trade_no')} = %s LIMIT 1{lock}")
+    return attempt_names, order_names, statement
+
+
+def _attempt_with_locked_order(out_trade_no: str) -> PaymentAttempt | None:
+    """The attempt with this out_trade_no, its order locked (select_for_update) and the order's author's language
+    loaded (for the notice), as model instances; None if there is no such attempt."""
+    attempt_names, order_names, statement = _attempt_lock_plan()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [out_trade_no])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attempt = row_instance(PaymentAttempt, attempt_names, row[:len(attempt_names)])
+    order = row_instance(Order, order_names, row[len(attempt_names):-1])
+    if order.researcher_id is not None:
+        order.researcher = row_instance(Researcher, ["id", "language"], [order.researcher_id, row[-1]])
+    attempt.order = order
+    return attempt
 
 
 def payment_notification_receive(*, headers: Any, body: bytes) -> str:
@@ -61,9 +100,7 @@ def payment_notification_receive(*, headers: Any, body: bytes) -> str:
         # One statement finds the attempt and locks its order (with the author, for the notice's language). The
         # attempt's columns may predate a delivery this one waited for; the outcome is decided on the order's,
         # which the lock re-reads (payments.services.paying.attempt_apply_transaction).
-        attempt = next(iter(PaymentAttempt.objects.select_related("order", "order__researcher")
-                            .only(*_NOTIFY_COLUMNS).select_for_update(of=("order",))
-                            .filter(out_trade_no=out_trade_no).order_by()[:1]), None)
+        attempt = _attempt_with_locked_order(out_trade_no)
         order = attempt.order if attempt else None
         if attempt is None:
             PaymentEvent.objects.create(source=EventSource.PAYMENT_NOTIFY, event_id=event_id, event_type=event_type,

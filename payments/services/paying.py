@@ -36,6 +36,7 @@ from payments.models import (
 )
 from payments.services.settlement import order_settle
 from publisher_backend.dispatch import enqueue_on_commit
+from publisher_backend.rows import row_insert, row_update
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,9 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
     if flagged and not order.needs_attention:
         order.needs_attention = True
         order.save(update_fields=["needs_attention", "updated_at"])
-    PaymentEvent.objects.create(order=order, source=source, event_id=event_id[:64], event_type=event_type[:64],
-                                out_trade_no=attempt.out_trade_no, raw_body=raw_body, resource=wechat_transaction,
-                                outcome=outcome, detail=detail[:300], flagged=flagged)
+    row_insert(PaymentEvent(order=order, source=source, event_id=event_id[:64], event_type=event_type[:64],
+                            out_trade_no=attempt.out_trade_no, raw_body=raw_body, resource=wechat_transaction,
+                            outcome=outcome, detail=detail[:300], flagged=flagged))
     if flagged:
         logger.warning("payment %s for order %s flagged: %s", attempt.out_trade_no, order.pk, detail)
     return outcome
@@ -112,7 +113,7 @@ def attempt_apply_transaction(*, attempt: PaymentAttempt, order: Order, wechat_t
 def _attempt_mark_paid(attempt: PaymentAttempt, *, transaction_id: object) -> None:
     attempt.status = AttemptStatus.PAID
     attempt.transaction_id = str(transaction_id or "")[:64]
-    PaymentAttempt.objects.filter(pk=attempt.pk).update(status=attempt.status, transaction_id=attempt.transaction_id)
+    row_update(attempt, ["status", "transaction_id"])
 
 
 def _parsed_time(value):

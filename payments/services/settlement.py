@@ -11,6 +11,7 @@ from accounts.models import Researcher
 from notifications.services import notification_create
 from payments.events import order_paid_publish
 from payments.models import OPEN_STATUSES, Order, OrderStatus, SettledBy
+from publisher_backend.rows import row_update
 
 
 def order_settle(*, order: Order, settled_by: str, transaction_id: str = "", paid_at: datetime | None = None,
@@ -25,8 +26,8 @@ def order_settle(*, order: Order, settled_by: str, transaction_id: str = "", pai
     order.transaction_id = transaction_id
     order.paid_at = paid_at or timezone.now()
     order.payer_id = payer_id if payer_id and payer_id != order.researcher_id else None
-    order.save(update_fields=["status", "settled_by", "transaction_id", "paid_at", "payer", "amount_fen",
-                              "discount_fen", "updated_at"])
+    row_update(order, ["status", "settled_by", "transaction_id", "paid_at", "payer", "amount_fen", "discount_fen",
+                       "updated_at"])
     if notify and order.researcher_id:
         language = (order.researcher.language if Order.researcher.is_cached(order) and order.researcher
                     else Researcher.objects.filter(pk=order.researcher_id).values_list("language", flat=True).first())

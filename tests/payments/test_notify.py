@@ -136,11 +136,11 @@ def test_get_is_not_allowed_on_the_notify_url(api_client):
     assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
 
 
-def test_applying_a_notification_takes_seven_statements(paying, pay_sandbox, django_assert_num_queries):
+def test_applying_a_notification_takes_five_statements(paying, pay_sandbox, django_assert_num_queries):
     # Lock the order (reading the attempt with it), mark the attempt and the order paid, the "payment received"
-    # notice (SAVEPOINT, INSERT, RELEASE: its dedupe key), the event as received. A column left out of the lock's
-    # SELECT would show here as one more statement. Inside the test's transaction the service's own atomic block
-    # is a savepoint too (2 more); in production it is BEGIN … COMMIT.
+    # notice (INSERT … ON CONFLICT on its dedupe key, no savepoint), the event as received. A column left out of
+    # the lock's SELECT would show here as one more statement. Inside the test's transaction the service's own
+    # atomic block is a savepoint too (2 more); in production it is BEGIN … COMMIT.
     headers, body = _paid_notification(pay_sandbox, paying)
-    with django_assert_num_queries(7 + 2):
+    with django_assert_num_queries(5 + 2):
         assert payment_notification_receive(headers=headers, body=body) == EventOutcome.APPLIED
