@@ -85,6 +85,9 @@ class Order(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
     # A callback or query that disagreed with the order (amount, ids) or a second payment: staff look.
     needs_attention = models.BooleanField(_("needs attention"), default=False, db_index=True)
+    # Settled, and `order_paid` not yet heard by the apps that listen (payments.events.paid_orders_publish): the
+    # event's outbox is the order row itself, marked in the settling transaction.
+    paid_event_pending = models.BooleanField(_("paid event pending"), default=False, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -102,7 +105,9 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(refunded_fen__lte=F("amount_fen")), name="order_refund_within_amount"),
         ]
         # The staff API's change feed reads orders in (updated_at, id) order from a point on.
-        indexes = [models.Index(fields=["updated_at", "id"], name="order_feed_idx")]
+        indexes = [models.Index(fields=["updated_at", "id"], name="order_feed_idx"),
+                   models.Index(fields=["id"], condition=Q(paid_event_pending=True),
+                                name="order_paid_event_pending_idx")]
 
     def __str__(self) -> str:
         return self.out_trade_no

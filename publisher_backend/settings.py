@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": 60 * 60 * 6,
     },
+    "payments-publish-paid-orders": {
+        "task": "payments.tasks.publish_paid_orders",
+        "schedule": 60,  # sweeps settled orders whose order_paid a lost after-commit kick left unheard
+    },
     "payments-reconcile": {
         "task": "payments.tasks.reconcile",
         "schedule": 5 * 60,  # asks WeChat Pay about prepays open for PAYMENTS_RECONCILE_AFTER_SECONDS

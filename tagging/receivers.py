@@ -1,5 +1,6 @@
 """Tagging hears the lower apps' domain events (design flow 7), connected in TaggingConfig.ready(). Each handler
-only names the researchers the event is about and calls one service; the events are sent after commit."""
+only names the researchers the event is about and calls one service; the events are sent after commit
+(payments' order_paid by a worker, from the order's outbox: payments.events)."""
 
 from __future__ import annotations
 

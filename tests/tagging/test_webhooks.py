@@ -599,7 +599,7 @@ def test_a_paid_order_emits_order_paid(fast, receiver, django_capture_on_commit_
     endpoint_for(receiver, "/orders", events=["order.paid"])
     author = ResearcherFactory()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_inline(), django_capture_on_commit_callbacks(execute=True):
         order = paid_order_of(author)
 
     data = WebhookDelivery.objects.get().payload["data"]
@@ -612,7 +612,7 @@ def test_a_paid_order_emits_order_paid(fast, receiver, django_capture_on_commit_
 def test_events_nobody_listens_to_write_nothing(fast, receiver, django_capture_on_commit_callbacks):
     endpoint_for(receiver, "/tags-only", events=["tag.assigned"])
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with tasks_inline(), django_capture_on_commit_callbacks(execute=True):
         paid_order_of(ResearcherFactory())
 
     assert not WebhookDelivery.objects.exists()
