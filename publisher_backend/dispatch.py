@@ -13,7 +13,11 @@ given up is bounded by CELERY_BROKER_CONNECTION_TIMEOUT and CELERY_TASK_PUBLISH_
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +52,9 @@ def enqueue_now(task_name: str, *args: Any, fallback: Callable[[], object] | Non
     return True
 
 
+# How long the kicker lets the kicks of a burst gather before it sends them: a worker hears of a commit that much
+# later at most, and a busy web process calls the cache for each key at most 1 / KICK_WINDOW_SECONDS times a second.
+KICK_WINDOW_SECONDS = 0.02
 # How long a coalesced task counts as waiting in the queue when its worker never clears the mark (a lost message).
 COALESCE_SECONDS = 10
 
@@ -63,6 +70,9 @@ class TaskAfterCommit:
     With `coalesce_key`, the task is not sent again while one sent earlier still waits in the queue: a burst of
     commits then costs one message. The task calls `coalesced_task_started(key)` before it looks at the data, so
     a commit after that sends again; the mark also expires (COALESCE_SECONDS), so a lost message silences nothing.
+    Such a kick (without a fallback, which could touch the database) is handed to this process's kicker thread
+    (`_Kicker`), so the committed request never waits on the cache or the broker for it; in eager mode (tests'
+    tasks_inline) it runs here and now.
     """
 
     task_name: str
@@ -71,6 +81,12 @@ class TaskAfterCommit:
     coalesce_key: str = ""
 
     def __call__(self) -> None:
+        if self.coalesce_key and self.fallback is None and not current_app.conf.task_always_eager:
+            _kicker.submit(self)
+        else:
+            self.send()
+
+    def send(self) -> None:
         if self.coalesce_key:
             try:
                 if not cache.add(_coalesce_mark(self.coalesce_key), 1, timeout=COALESCE_SECONDS):
@@ -78,6 +94,67 @@ class TaskAfterCommit:
             except Exception:  # noqa: BLE001 - without the cache, send: one message too many costs an empty run
                 logger.warning("could not mark %s as waiting; sending it anyway", self.task_name, exc_info=True)
         enqueue_now(self.task_name, *self.args, fallback=self.fallback)
+
+
+class _Kicker:
+    """Sends this process's coalesced kicks from a daemon thread, a burst of them as one.
+
+    Every commit that asks for a kick is followed by a send that starts after it: a key is taken off `pending`
+    before its kick is sent, so a commit during the send queues the key again. The thread starts on first use
+    in each process (after a fork too); kicks still pending when the interpreter exits are sent then (atexit).
+    A kick lost with a crashed process is what the beat sweeps are for, as with a broker outage."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child starts with no thread and no kicks
+
+    def _reset(self) -> None:
+        self._pending: dict[str, TaskAfterCommit] = {}
+        self._sending = self._idle = False
+        self._changed = threading.Condition()
+        self._pid = 0
+
+    def submit(self, kick: TaskAfterCommit) -> None:
+        with self._changed:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="dispatch-kicker", daemon=True).start()
+            self._pending.setdefault(kick.coalesce_key, kick)
+            if self._idle:
+                self._changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._idle = True
+                self._changed.wait_for(lambda: self._pending)
+                self._idle, self._sending = False, True
+            time.sleep(KICK_WINDOW_SECONDS)  # the commits of a burst share one kick (one cache and broker call)
+            with self._changed:
+                kicks, self._pending = list(self._pending.values()), {}
+            try:
+                for kick in kicks:
+                    kick.send()
+            except Exception:  # noqa: BLE001 - send() never raises for the broker; keep the thread alive anyway
+                logger.exception("sending coalesced kicks failed")
+            finally:
+                with self._changed:
+                    self._sending = False
+                    self._changed.notify_all()  # drain() waits for this
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until every submitted kick has been sent; False if `timeout` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending and not self._sending, timeout=timeout)
+
+
+_kicker = _Kicker()
+atexit.register(_kicker.drain, 2.0)
+
+
+def coalesced_kicks_sent(timeout: float = 5.0) -> bool:
+    """Wait until this process has sent every coalesced kick asked for so far (tests, short-lived commands)."""
+    return _kicker.drain(timeout)
 
 
 def enqueue_on_commit(task_name: str, *args: Any, fallback: Callable[[], object] | None = None,

@@ -104,7 +104,11 @@ def clear_run_cache() -> int:
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Rate-limit counters, tokens and flags live in the cache (Redis): every test starts without this run's."""
+    """Rate-limit counters, tokens and flags live in the cache (Redis): every test starts without this run's.
+    A kick an earlier test committed is sent first (this process's kicker thread), so its mark is cleared too."""
+    from publisher_backend.dispatch import coalesced_kicks_sent
+
+    coalesced_kicks_sent()
     clear_run_cache()
     yield
 
@@ -344,6 +348,26 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
     process = start_celery_worker("pytest-worker")
     yield process
     stop_process(process)
+    with django_db_blocker.unblock():
+        other_sessions_closed()
+
+
+def other_sessions_closed(timeout: float = 10.0) -> bool:
+    """Wait until no session but this process's own is connected to the test database: a stopped worker's
+    PostgreSQL backend exits a moment after the worker, and the test database can't be dropped before."""
+    from django.db import connection
+
+    def closed() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            return cursor.fetchone()[0] == 0
+
+    try:
+        wait_until(closed, timeout=timeout, message="the test database's other sessions to close")
+    except AssertionError:
+        return False
+    return True
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
