@@ -12,7 +12,8 @@
    (4 threads; `--threads`) on PostgreSQL; `--clients` connections
    POST the notifications to /api/v1/payments/wechat/notify with kept-alive connections (one asyncio thread
    sending prebuilt requests, light on the shared cores). Every one is verified,
-   stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice.
+   stored as a PaymentEvent and applied under the order's row lock, with its "payment received" notice, and
+   the order is marked for `order_paid` (which a worker publishes: payments.events).
 5. Then every notification again (WeChat's duplicates): acknowledged, nothing changed.
 
 Prints notifications/s for both and their ratio against the target (≥ 300/s applied by one process). Checks
@@ -222,7 +223,12 @@ def main() -> int:
     notices = Notification.objects.filter(kind="payment_received").count()
     if notices != count:
         problems.append(f"{notices} payment-received notices for {count} orders")
-    print(f"checks: every order paid once, one event per delivery, one notice per order: "
+    # No worker runs here: each order waits, marked, for order_paid's publisher (payments.events).
+    marked = Order.objects.filter(paid_event_pending=True).count()
+    if marked != count:
+        problems.append(f"{marked} of {count} paid orders marked for order_paid")
+    print(f"checks: every order paid once, one event per delivery, one notice per order, each marked for "
+          f"order_paid: "
           f"{'PASS' if not problems else 'FAIL'}")
     for problem in problems:
         print(f"PROBLEM: {problem}")

@@ -47,7 +47,7 @@ BENCHMARKS = {
         "verify + decrypt alone (baseline, 1 thread):",
         "notify applied, 1 web process:",
         "duplicates acknowledged, 1 web process:",
-        "checks: every order paid once, one event per delivery, one notice per order: PASS",
+        "checks: every order paid once, one event per delivery, one notice per order, each marked for order_paid: PASS",
     ],
     "analytics": [
         "== audience analytics: 2,000 researchers,",
