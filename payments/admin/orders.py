@@ -248,7 +248,7 @@ ORDER_FIELDSETS = [
                        "description"]}),
     (_("Amounts"), {"fields": ["original_amount", "discount", "amount", "refunded", "refundable"]}),
     (_("Settlement"), {"fields": ["settled_by", "transaction_id", "paid_at", "transfer_reference", "expires_at",
-                                  "needs_attention"]}),
+                                  "needs_attention", "paid_event_pending"]}),
     (_("Record"), {"fields": ["rule_key", "created_by", "created_at", "updated_at"]}),
 ]
 
