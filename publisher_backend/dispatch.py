@@ -24,7 +24,7 @@ from typing import Any
 
 from celery import current_app
 from django.core.cache import cache
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -138,6 +138,9 @@ class _Kicker:
             except Exception:  # noqa: BLE001 - send() never raises for the broker; keep the thread alive anyway
                 logger.exception("sending coalesced kicks failed")
             finally:
+                # A database cache (make run's) opens a connection in this thread: drop it when broken or too old,
+                # as the end of a request does for the request's.
+                close_old_connections()
                 with self._changed:
                     self._sending = False
                     self._changed.notify_all()  # drain() waits for this
