@@ -69,7 +69,7 @@ def row_update(instance: Model, field_names: Iterable[str]) -> int:
 def _read_plan(model: type[Model], attnames: tuple[str, ...]) -> tuple[list[str], list[tuple[list, object]]]:
     fields = [field for field in model._meta.concrete_fields if field.attname in attnames]
     if len(fields) != len(attnames):
-        raise ValueError(f"{model.__name__} has no column among {attnames} that is not one of its concrete fields")
+        raise ValueError(f"not all of {attnames} are concrete columns of {model.__name__}")
     converters = []
     for field in fields:
         expression = field.cached_col

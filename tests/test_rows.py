@@ -92,3 +92,8 @@ def test_a_written_out_select_becomes_an_instance_like_a_querysets():
 def test_columns_out_of_field_order_are_refused():
     with pytest.raises(ValueError, match="field order"):
         row_instance(Order, ["needs_attention", "id"], [True, 1])
+
+
+def test_a_column_the_model_does_not_have_is_refused():
+    with pytest.raises(ValueError, match="not all of"):
+        row_attnames(Order, ("id", "no_such_column"))
