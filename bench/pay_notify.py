@@ -132,6 +132,23 @@ def post_all(base_url: str, notifications: list[tuple[dict, bytes]], clients: in
     return time.perf_counter() - started, statuses
 
 
+def children_cpu_seconds(parent_pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the processes whose parent is `parent_pid` (gunicorn's workers),
+    read from /proc; None where there is no /proc. Less sensitive than throughput to what else the machine runs."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent_pid:  # after the name: state, ppid, …, utime (12th), stime (13th)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=3000)
@@ -185,8 +202,11 @@ def main() -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start within 30 s") from None
                 time.sleep(0.2)
+        cpu_before = children_cpu_seconds(server.pid)
         applied_seconds, applied_statuses = post_all(base_url, notifications, args.clients)
+        cpu_applied = children_cpu_seconds(server.pid)
         replay_seconds, replay_statuses = post_all(base_url, notifications, args.clients)
+        cpu_replayed = children_cpu_seconds(server.pid)
     finally:
         stop_process(server, timeout=20)
         if REDIS_PREFIX:
@@ -201,6 +221,9 @@ def main() -> int:
           f"(target ≥ {TARGET_PER_SECOND}/s per process: {verdict})")
     print(f"duplicates acknowledged, {processes:<20}{replay_rate:,.0f}/s")
     print(f"ratio applied/baseline: {applied_rate / crypto_rate:.2f}")
+    if cpu_before is not None:
+        print(f"web process CPU per notification: applied {1000 * (cpu_applied - cpu_before) / count:.2f} ms, "
+              f"duplicate {1000 * (cpu_replayed - cpu_applied) / count:.2f} ms")
 
     from notifications.models import Notification
     from payments.models import EventOutcome, Order, OrderStatus, PaymentEvent
