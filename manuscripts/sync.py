@@ -49,6 +49,7 @@ from manuscripts.status import (
     status_label,
 )
 from notifications.services import notifications_create_many
+from publisher_backend.rows import row_values
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +314,7 @@ def _insert_new(manuscripts: list[Manuscript]) -> dict[str, Manuscript]:
     manuscripts = sorted(manuscripts, key=lambda m: m.platform_id)
     fields = [f for f in Manuscript._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    rows = [tuple(f.get_db_prep_save(f.pre_save(m, add=True), connection) for f in fields) for m in manuscripts]
+    rows = [row_values(m, fields, add=True) for m in manuscripts]
     statement = (f"INSERT INTO {quote(Manuscript._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                  "VALUES {values} ON CONFLICT (journal_system_id, platform_id) DO NOTHING RETURNING id, platform_id")
     with connection.cursor() as cursor:

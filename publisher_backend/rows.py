@@ -29,15 +29,19 @@ def _insert_plan(model: type[Model], unique_columns: tuple[str, ...]) -> tuple[l
     return fields, statement
 
 
+def row_values(instance: Model, fields: list[Field], *, add: bool) -> tuple:
+    """What `Model.save()` would write to these columns of `instance` (auto_now stamped, defaults, JSON adapted)."""
+    return tuple(field.get_db_prep_save(field.pre_save(instance, add=add), connection) for field in fields)
+
+
 def row_insert(instance: Model, *, unless_exists_on: tuple[str, ...] = ()) -> bool:
     """INSERT `instance` (every concrete column but its auto primary key) and set its pk; True when inserted.
 
     With `unless_exists_on` (the columns of a unique constraint) a row that exists already is left as it is and
     False is returned: ON CONFLICT … DO NOTHING, no savepoint and no IntegrityError for the caller's transaction."""
     fields, statement = _insert_plan(type(instance), unless_exists_on)
-    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(statement, values)
+        cursor.execute(statement, row_values(instance, fields, add=True))
         inserted = cursor.fetchone()
     if inserted is None:
         return False
@@ -59,9 +63,8 @@ def row_update(instance: Model, field_names: Iterable[str]) -> int:
     """UPDATE these columns of `instance`'s row from its attributes (as `save(update_fields=…)`, `auto_now` stamped
     when named); returns how many rows changed (0 if the row is gone)."""
     fields, statement = _update_plan(type(instance), tuple(field_names))
-    values = [field.get_db_prep_save(field.pre_save(instance, add=False), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*values, instance.pk])
+        cursor.execute(statement, [*row_values(instance, fields, add=False), instance.pk])
         return cursor.rowcount
 
 
