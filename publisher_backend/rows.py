@@ -20,10 +20,11 @@ from django.db.models import Field, Model
 
 
 @cache
-def _insert_plan(model: type[Model], unique_columns: tuple[str, ...]) -> tuple[list[Field], str]:
+def _insert_plan(model: type[Model], unique_fields: tuple[str, ...]) -> tuple[list[Field], str]:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    conflict = f" ON CONFLICT ({', '.join(map(quote, unique_columns))}) DO NOTHING" if unique_columns else ""
+    unique_columns = [quote(model._meta.get_field(name).column) for name in unique_fields]
+    conflict = f" ON CONFLICT ({', '.join(unique_columns)}) DO NOTHING" if unique_columns else ""
     statement = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
                  f"VALUES ({', '.join(['%s'] * len(fields))}){conflict} RETURNING {quote(model._meta.pk.column)}")
     return fields, statement
@@ -37,7 +38,7 @@ def row_values(instance: Model, fields: list[Field], *, add: bool) -> tuple:
 def row_insert(instance: Model, *, unless_exists_on: tuple[str, ...] = ()) -> bool:
     """INSERT `instance` (every concrete column but its auto primary key) and set its pk; True when inserted.
 
-    With `unless_exists_on` (the columns of a unique constraint) a row that exists already is left as it is and
+    With `unless_exists_on` (the fields of a unique constraint) a row that exists already is left as it is and
     False is returned: ON CONFLICT … DO NOTHING, no savepoint and no IntegrityError for the caller's transaction."""
     fields, statement = _insert_plan(type(instance), unless_exists_on)
     with connection.cursor() as cursor:

@@ -97,3 +97,17 @@ def test_columns_out_of_field_order_are_refused():
 def test_a_column_the_model_does_not_have_is_refused():
     with pytest.raises(ValueError, match="not all of"):
         row_attnames(Order, ("id", "no_such_column"))
+
+
+def test_a_unique_constraint_is_named_by_its_fields_even_where_the_column_differs():
+    # ManuscriptAccess is unique on (journal_account, manuscript): fields whose columns end in _id.
+    from manuscripts.models import ManuscriptAccess
+    from tests.factories import JournalAccountFactory, ManuscriptFactory
+
+    manuscript, account = ManuscriptFactory(), JournalAccountFactory()
+    first = ManuscriptAccess(manuscript=manuscript, journal_account=account)
+    again = ManuscriptAccess(manuscript=manuscript, journal_account=account)
+
+    assert row_insert(first, unless_exists_on=("journal_account", "manuscript")) is True
+    assert row_insert(again, unless_exists_on=("journal_account", "manuscript")) is False
+    assert ManuscriptAccess.objects.filter(manuscript=manuscript, journal_account=account).count() == 1
