@@ -15,7 +15,7 @@ from tagging.models.imports import TagImport  # noqa: F401
 from tagging.models.interests import JournalFollow  # noqa: F401
 from tagging.models.official_account import OaMassSend, OaMassSendQuota, OaMassSendStatus, OfficialAccountFollower  # noqa: F401
 from tagging.models.rules import AudienceMember, EvaluationState, RuleKind, TagRule  # noqa: F401
-from tagging.models.segments import Segment  # noqa: F401
+from tagging.models.segments import ResearcherFacts, Segment  # noqa: F401
 from tagging.models.staff_api import ApiKey, ApiScope  # noqa: F401
 from tagging.models.tags import AssignmentSource, Tag, TagAssignment, TagAudit, TagAuditAction, TagGroup  # noqa: F401
 from tagging.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401

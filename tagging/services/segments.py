@@ -22,9 +22,12 @@ MAX_DEPTH levels and MAX_TERMS operators, checked while walking, so a huge or de
 before anything else is done with it. Every problem found is reported with where it is (`all[1].not.tag`) and the
 offending value, as `SegmentInvalid` (400, under `fields.expression`).
 
-Evaluating is one SQL query over researchers: each term is a column test or an EXISTS subquery (tags here,
-journals and statuses through `manuscripts.selectors`, platforms through `accounts.selectors`); no researcher is
-ever loaded into Python to decide membership.
+Evaluating is one SQL query; no researcher is ever loaded into Python to decide membership. On PostgreSQL it
+reads `ResearcherFacts`, one row per researcher with its tags, journals, statuses, platforms, language and last
+seen time, kept in step by triggers in the transaction of each change (migration 0012): a WHERE clause of array
+tests behind GIN indexes, its values as parameters. Without that table (SQLite) each term is a column test or an
+EXISTS subquery over the source tables (tags here, journals and statuses through `manuscripts.selectors`,
+platforms through `accounts.selectors`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from datetime import datetime, time
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +51,7 @@ from accounts.selectors import journal_ids_by_reference, verified_journal_accoun
 from manuscripts.selectors import manuscript_accesses_of_researcher
 from manuscripts.status import CanonicalStatus
 from tagging.errors import SegmentInvalid
-from tagging.models import Segment, Tag, TagAssignment
+from tagging.models import ResearcherFacts, Segment, Tag, TagAssignment
 
 MAX_DEPTH = 8  # operators nested in one another
 MAX_TERMS = 100  # operators in the whole expression
@@ -214,107 +219,139 @@ def segment_problems(expression: Any) -> list[str]:
 
 
 # --- evaluation -------------------------------------------------------------------------------------------------
+#
+# On PostgreSQL an expression is a WHERE clause on `ResearcherFacts` (one row per researcher, arrays behind GIN
+# indexes, kept in step by triggers: tagging/migrations/0012), so a count reads that one table, with no subquery (a
+# subquery would also keep PostgreSQL from scanning in parallel). Elsewhere (SQLite, the embedded demo, where the
+# table does not exist) it is a condition on researchers with an EXISTS per term over the source tables. Both read
+# the same normalized tree, and tests/tagging/test_segments_property.py holds each to a plain Python reading.
+
+
+def _normalized(tree: tuple) -> tuple:
+    """The parsed tree with the forms both evaluations take: ("tags", [ids]) and ("journals", [ids]) for tags and
+    journals (an "any"'s tags, and its journals, become one such term: one `&&` over their ids), ("everyone",
+    None) and ("nobody", None) for what needs no test."""
+    operator, argument = tree
+    if operator == "all":
+        return ("all", [_normalized(child) for child in argument]) if argument else ("everyone", None)
+    if operator == "any":
+        tag_ids = [child[1] for child in argument if child[0] == "tag"]
+        journal_ids = [pk for child in argument if child[0] == "journal" for pk in child[1]]
+        terms = [_normalized(child) for child in argument if child[0] not in ("tag", "journal")]
+        terms += [("tags", tag_ids)] if tag_ids else []
+        terms += [("journals", journal_ids)] if journal_ids else []
+        return ("any", terms) if terms else ("nobody", None)
+    if operator == "not":
+        return ("not", _normalized(argument))
+    if operator == "tag":
+        return ("tags", [argument])
+    if operator == "journal":
+        return ("journals", list(argument)) if argument else ("nobody", None)
+    return tree
 
 
 def _live(now: datetime) -> Q:
     return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
-def _tag_carried(tag_ids: list[int], now: datetime, ref: str) -> Exists:
-    assignments = TagAssignment.objects.filter(researcher=OuterRef(ref)).filter(_live(now))
-    if len(tag_ids) == 1:
-        return Exists(assignments.filter(tag_id=tag_ids[0]))
-    return Exists(assignments.filter(tag_id__in=tag_ids))
-
-
-def _condition(tree: tuple, now: datetime, ref: str = "pk", prefix: str = "") -> Q:
-    """The tree as a condition on rows that name a researcher: researchers themselves (ref "pk", no prefix) or
-    tag assignments (ref "researcher_id", prefix "researcher__")."""
+def _source_condition(tree: tuple, now: datetime) -> Q:
+    """A normalized tree as a condition on researchers, read from the source tables."""
     operator, argument = tree
-    if operator == "all":
-        if not argument:
-            return Q(pk__isnull=False)  # everyone; an empty Q() would stay "everyone" under "not" too
-        return Q(*[_condition(child, now, ref, prefix) for child in argument])
-    if operator == "any":
-        if not argument:
-            return Q(pk__in=[])
-        # Tags and journals side by side in one "any" become one EXISTS each (`tag_id IN (…)`), not one per term.
-        tag_ids = [child[1] for child in argument if child[0] == "tag"]
-        journal_ids = [pk for child in argument if child[0] == "journal" for pk in child[1]]
-        conditions = [_condition(child, now, ref, prefix) for child in argument
-                      if child[0] not in ("tag", "journal")]
-        if tag_ids:
-            conditions.append(Q(_tag_carried(tag_ids, now, ref)))
-        if any(child[0] == "journal" for child in argument):
-            conditions.append(_condition(("journal", tuple(journal_ids)), now, ref, prefix))
+    if operator in ("all", "any"):
+        conditions = [_source_condition(child, now) for child in argument]
         combined = conditions[0]
         for condition in conditions[1:]:
-            combined |= condition
+            combined = combined & condition if operator == "all" else combined | condition
         return combined
     if operator == "not":
-        return ~_condition(argument, now, ref, prefix)
-    if operator == "tag":
-        return Q(_tag_carried([argument], now, ref))
-    if operator == "journal":
-        if not argument:
-            return Q(pk__in=[])
-        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef(ref), journal_ids=list(argument))))
+        return ~_source_condition(argument, now)
+    if operator == "everyone":
+        return Q(pk__isnull=False)  # an empty Q() would stay "everyone" under "not" too
+    if operator == "nobody":
+        return Q(pk__in=[])
+    if operator == "tags":
+        return Q(Exists(TagAssignment.objects.filter(researcher=OuterRef("pk"), tag_id__in=argument)
+                        .filter(_live(now))))
+    if operator == "journals":
+        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef("pk"), journal_ids=argument)))
     if operator == "status":
-        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef(ref), status=argument)))
+        return Q(Exists(manuscript_accesses_of_researcher(researcher=OuterRef("pk"), status=argument)))
     if operator == "platform":
-        return Q(Exists(verified_journal_accounts_on_platform(researcher=OuterRef(ref), platform=argument)))
+        return Q(Exists(verified_journal_accounts_on_platform(researcher=OuterRef("pk"), platform=argument)))
     if operator == "language":
-        return Q(**{f"{prefix}language": argument})
+        return Q(language=argument)
     if operator == "active_since":
-        return Q(**{f"{prefix}last_seen_at__gte": argument})
+        return Q(last_seen_at__gte=argument)
     raise AssertionError(operator)  # segment_parse builds no other node
 
 
-def _tag_ids_alone(tree: tuple) -> list[int] | None:
-    """The tag ids when the tree is a tag, or an "any" of tags only."""
-    if tree[0] == "tag":
-        return [tree[1]]
-    if tree[0] == "any" and tree[1] and all(child[0] == "tag" for child in tree[1]):
-        return [child[1] for child in tree[1]]
-    return None
+def _facts_where(tree: tuple, now: datetime, params: list) -> str:
+    """A normalized tree as a WHERE clause on the researchers' facts (alias f), its values appended to `params`.
+    Every term is true or false, never NULL (an empty array is NULL there), so NOT reads as plainly as in Python."""
+    operator, argument = tree
+    if operator in ("all", "any"):
+        joiner = " AND " if operator == "all" else " OR "
+        return "(" + joiner.join(_facts_where(child, now, params) for child in argument) + ")"
+    if operator == "not":
+        return f"NOT {_facts_where(argument, now, params)}"
+    if operator == "everyone":
+        return "TRUE"
+    if operator == "nobody":
+        return "FALSE"
+    if operator == "tags":
+        # In the array, and not lapsed: a tag that expires has its expiry in tag_expiry (rows without one: NULL).
+        params.append(argument)
+        lapse_checks = []
+        for tag_id in argument:
+            key = str(tag_id)
+            lapse_checks.append("(f.tag_ids @> ARRAY[%s]::integer[] AND ((f.tag_expiry ->> %s) IS NULL "
+                                "OR (f.tag_expiry ->> %s)::numeric > %s))")
+            params.extend([tag_id, key, key, now.timestamp()])
+        return (f"(f.tag_ids IS NOT NULL AND f.tag_ids && %s::integer[] AND (f.tag_expiry IS NULL OR "
+                f"{' OR '.join(lapse_checks)}))")
+    if operator == "journals":
+        params.append(argument)
+        return "(f.journal_ids IS NOT NULL AND f.journal_ids && %s::integer[])"
+    if operator in ("status", "platform"):
+        column = {"status": "statuses", "platform": "platforms"}[operator]
+        params.append(argument)
+        return f"(f.{column} IS NOT NULL AND f.{column} @> ARRAY[%s]::varchar(32)[])"
+    if operator == "language":
+        params.append(argument)
+        return "f.language = %s"
+    if operator == "active_since":
+        params.append(argument)
+        return "(f.last_seen_at IS NOT NULL AND f.last_seen_at >= %s)"
+    raise AssertionError(operator)  # segment_parse builds no other node
 
 
-def _tag_driven(tree: tuple) -> tuple[list[int], list[tuple]] | None:
-    """(tag ids, the other conditions) when every member must carry one of some tags: the tree is a tag or an
-    "any" of tags, or an "all" with one among its terms. Counting then reads those tags' assignments and never
-    scans researchers, as a hand-written count would."""
-    alone = _tag_ids_alone(tree)
-    if alone:
-        return alone, []
-    if tree[0] == "all":
-        for index, child in enumerate(tree[1]):
-            alone = _tag_ids_alone(child)
-            if alone:
-                return alone, [other for position, other in enumerate(tree[1]) if position != index]
-    return None
+def _reads_facts() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _facts_query(parsed: ParsedSegment, select: str) -> tuple[str, list]:
+    params: list = []
+    where = _facts_where(_normalized(parsed.tree), timezone.now(), params)
+    return f"SELECT {select} FROM {ResearcherFacts._meta.db_table} f WHERE {where}", params
 
 
 def segment_researchers(expression: Any) -> QuerySet[Researcher]:
     """The researchers in the segment, as one query (unevaluated). `expression` is JSON or a ParsedSegment;
     JSON is checked first (SegmentInvalid)."""
     parsed = segment_parse(expression)
-    return Researcher.objects.filter(_condition(parsed.tree, timezone.now())).order_by()
+    if _reads_facts():
+        return Researcher.objects.filter(pk__in=RawSQL(*_facts_query(parsed, "f.researcher_id"))).order_by()
+    return Researcher.objects.filter(_source_condition(_normalized(parsed.tree), timezone.now())).order_by()
 
 
 def segment_count(expression: Any) -> int:
     """How many researchers the segment holds: one query once parsed."""
     parsed = segment_parse(expression)
-    driven = _tag_driven(parsed.tree)
-    if driven is None:
-        return segment_researchers(parsed).count()
-    now = timezone.now()
-    tag_ids, others = driven
-    assignments = (TagAssignment.objects.filter(tag_id__in=tag_ids).filter(_live(now))
-                   .filter(*[_condition(other, now, ref="researcher_id", prefix="researcher__") for other in others]))
-    if len(tag_ids) == 1:
-        return assignments.count()  # one assignment per researcher and tag (the unique constraint)
-    # COUNT(DISTINCT …) sorts; a DISTINCT subquery hashes, and spilled to disk at a million rows (bench/segments.py).
-    return assignments.aggregate(researchers=Count("researcher_id", distinct=True))["researchers"]
+    if _reads_facts():
+        with connection.cursor() as cursor:
+            cursor.execute(*_facts_query(parsed, "count(*)"))
+            return cursor.fetchone()[0]
+    return segment_researchers(parsed).count()
 
 
 def segment_sample(expression: Any, size: int = SAMPLE_SIZE) -> list[int]:
