@@ -13,13 +13,15 @@ SQL query for the same segment, in the same run.
    manuscripts in every canonical status and the accesses that list them. The secondary indexes and unique
    constraints of the big tables are dropped during COPY and built afterwards (as pg_restore does), foreign keys
    are not checked during COPY (the rows are consistent by construction), then VACUUM ANALYZE.
-3. For each expression of a fixed set: `segment_count` (the product: parsed once, then its one query) and a
-   hand-written SQL query for the same segment (what someone who knows the schema would write: counting unique
-   assignment rows, joins, INTERSECT), alternately, `--repeat` times each after a warm-up; medians are compared.
+3. The product's rebuild writes every researcher's segment facts (COPY ran with triggers off, as a restore does).
+4. For each expression of a fixed set: `segment_count` (the product: parsed once, then its one query) and a
+   hand-written SQL query for the same segment on the researchers' facts, alternately, `--repeat` times each
+   after a warm-up; then, apart, a hand-written query on the source tables (what someone who knows the schema
+   would write: counting unique assignment rows, joins, INTERSECT). Medians are compared.
 
-Prints each expression's count, both medians, their ratio, and the targets (< 200 ms per count, ≤ 1.5× the
-hand-written query). Checks (exit 1 on failure): each count equals its hand-written query's. A missed target is
-reported only. `--explain` prints the product's query plans.
+Prints each expression's count, the three medians, the ratio of ours to the faster hand-written query, and the
+targets (< 200 ms per count, ≤ 1.5× that baseline). Checks (exit 1 on failure): each count equals both
+hand-written queries'. A missed target is reported only. `--explain` prints the product's query plans.
 """
 
 from __future__ import annotations
@@ -358,9 +360,10 @@ def main() -> int:
             return cursor.fetchone()[0]
 
     problems = []
-    print(f"{'segment':<28}{'count':>11}{'ours ms':>10}{'hand ms':>10}{'ratio':>8}{'source ms':>11}   verdict")
-    print("(ours: segment_count, one query; hand: hand-written SQL on the researchers' facts (baseline); source: "
-          f"hand-written SQL on the source tables, what a count cost without the facts; medians of {args.repeat})")
+    print(f"{'segment':<28}{'count':>11}{'ours ms':>10}{'facts ms':>10}{'source ms':>11}{'ratio':>8}   verdict")
+    print("(ours: segment_count, one query; hand-written SQL for the same segment on the researchers' facts and on "
+          "the source tables; ratio: ours to the faster of the two (the baseline); medians of "
+          f"{args.repeat})")
     worst_ms, worst_ratio = 0.0, 0.0
     for name, expression, (hand_sql, hand_params), (source_sql, source_params) in expressions(world):
         parsed = segment_parse(expression)
@@ -379,13 +382,15 @@ def main() -> int:
         for _run in range(args.repeat):  # apart: they read other tables, and would evict the facts' pages
             source_times.append(timed(source)[0])
         ours_ms, hand_ms = statistics.median(ours_times), statistics.median(hand_times)
-        ratio = ours_ms / hand_ms if hand_ms else float("inf")
+        source_ms = statistics.median(source_times)
+        best_ms = min(hand_ms, source_ms)
+        ratio = ours_ms / best_ms if best_ms else float("inf")
         worst_ms, worst_ratio = max(worst_ms, ours_ms), max(worst_ratio, ratio)
         verdict = ("met" if ours_ms < TARGET_MS and ratio <= TARGET_RATIO else
                    "MISSED" + (f" (≥ {TARGET_MS} ms)" if ours_ms >= TARGET_MS else "")
                    + (f" (> {TARGET_RATIO}×)" if ratio > TARGET_RATIO else ""))
-        print(f"{name:<28}{ours_count:>11,}{ours_ms:>10.1f}{hand_ms:>10.1f}{ratio:>7.2f}×"
-              f"{statistics.median(source_times):>11.1f}   {verdict}", flush=True)
+        print(f"{name:<28}{ours_count:>11,}{ours_ms:>10.1f}{hand_ms:>10.1f}{source_ms:>11.1f}{ratio:>7.2f}×   "
+              f"{verdict}", flush=True)
         if not ours_count == hand_count == source_count:
             problems.append(f"{name}: segment_count {ours_count:,}, hand-written on the facts {hand_count:,}, "
                             f"on the source tables {source_count:,}")
@@ -395,7 +400,7 @@ def main() -> int:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + captured[-1]["sql"])
                 print("\n".join(row[0] for row in cursor.fetchall()))
-    print(f"worst count: {worst_ms:.1f} ms (target < {TARGET_MS} ms); worst ratio to hand-written: "
+    print(f"worst count: {worst_ms:.1f} ms (target < {TARGET_MS} ms); worst ratio to the faster hand-written: "
           f"{worst_ratio:.2f}× (target ≤ {TARGET_RATIO}×)")
     print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     connection.close()

@@ -230,17 +230,18 @@ def segment_problems(expression: Any) -> list[str]:
 def _normalized(tree: tuple) -> tuple:
     """The parsed tree with the forms both evaluations take: ("tags", [ids]) and ("journals", [ids]) for tags and
     journals (an "any"'s tags, and its journals, become one such term: one `&&` over their ids), ("everyone",
-    None) and ("nobody", None) for what needs no test."""
+    None) and ("nobody", None) for what needs no test; an "all" or "any" of one term is that term."""
     operator, argument = tree
     if operator == "all":
-        return ("all", [_normalized(child) for child in argument]) if argument else ("everyone", None)
+        terms = [_normalized(child) for child in argument]
+        return ("all", terms) if len(terms) > 1 else terms[0] if terms else ("everyone", None)
     if operator == "any":
         tag_ids = [child[1] for child in argument if child[0] == "tag"]
         journal_ids = [pk for child in argument if child[0] == "journal" for pk in child[1]]
         terms = [_normalized(child) for child in argument if child[0] not in ("tag", "journal")]
         terms += [("tags", tag_ids)] if tag_ids else []
         terms += [("journals", journal_ids)] if journal_ids else []
-        return ("any", terms) if terms else ("nobody", None)
+        return ("any", terms) if len(terms) > 1 else terms[0] if terms else ("nobody", None)
     if operator == "not":
         return ("not", _normalized(argument))
     if operator == "tag":
@@ -347,6 +348,19 @@ def segment_researchers(expression: Any) -> QuerySet[Researcher]:
 def segment_count(expression: Any) -> int:
     """How many researchers the segment holds: one query once parsed."""
     parsed = segment_parse(expression)
+    tree = _normalized(parsed.tree)
+    if tree[0] == "tags":
+        # Carrying a tag (or one of a few) alone, the most common segment: its live assignments, one per
+        # researcher and tag, counted from their index alone; faster than from the facts (bench/segments.py).
+        # Written out, as the facts' query is: Django building it took as long as a rare tag's count.
+        tag_ids = tree[1]
+        counted = "count(*)" if len(tag_ids) == 1 else "count(DISTINCT a.researcher_id)"  # DISTINCT sorts: no spill
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {counted} FROM {TagAssignment._meta.db_table} a "
+                           f"WHERE a.tag_id IN ({', '.join(['%s'] * len(tag_ids))}) "
+                           f"AND (a.expires_at IS NULL OR a.expires_at > %s)",
+                           [*tag_ids, connection.ops.adapt_datetimefield_value(timezone.now())])
+            return cursor.fetchone()[0]
     if _reads_facts():
         with connection.cursor() as cursor:
             cursor.execute(*_facts_query(parsed, "count(*)"))
