@@ -14,7 +14,7 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-FORWARDS = r"""
+FUNCTIONS = r"""
 CREATE TABLE tagging_researcherfacts (
     researcher_id bigint PRIMARY KEY REFERENCES accounts_researcher (id) ON DELETE CASCADE,
     language varchar(8) NOT NULL,
@@ -133,7 +133,7 @@ CREATE TRIGGER tagging_facts_researcher_updated AFTER UPDATE ON accounts_researc
     FOR EACH ROW WHEN (OLD.language IS DISTINCT FROM NEW.language OR OLD.last_seen_at IS DISTINCT FROM NEW.last_seen_at)
     EXECUTE FUNCTION tagging_facts_researcher_updated();
 
--- Tag assignments. (A trigger with transition tables takes one event, hence three per table.)
+-- Tag assignments (their triggers: STATEMENT_TRIGGERS below).
 CREATE FUNCTION tagging_facts_tag_assignments_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -148,13 +148,6 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER tagging_facts_tag_assignments_inserted AFTER INSERT ON tagging_tagassignment
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_tag_assignments_changed();
-CREATE TRIGGER tagging_facts_tag_assignments_deleted AFTER DELETE ON tagging_tagassignment
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_tag_assignments_changed();
-CREATE TRIGGER tagging_facts_tag_assignments_updated AFTER UPDATE ON tagging_tagassignment
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_tag_assignments_changed();
 
 -- Journal accounts: who holds them, their status and journal system decide journals, statuses and platforms.
 CREATE FUNCTION tagging_facts_journal_accounts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -172,13 +165,6 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER tagging_facts_journal_accounts_inserted AFTER INSERT ON accounts_journalaccount
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_journal_accounts_changed();
-CREATE TRIGGER tagging_facts_journal_accounts_deleted AFTER DELETE ON accounts_journalaccount
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_journal_accounts_changed();
-CREATE TRIGGER tagging_facts_journal_accounts_updated AFTER UPDATE ON accounts_journalaccount
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_journal_accounts_changed();
 
 -- A journal system's platform (the accounts on it).
 CREATE FUNCTION tagging_facts_journal_systems_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -189,9 +175,6 @@ BEGIN
          WHERE o.platform IS DISTINCT FROM n.platform));
     RETURN NULL;
 END $$;
-CREATE TRIGGER tagging_facts_journal_systems_updated AFTER UPDATE ON accounts_journalsystem
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_journal_systems_changed();
 
 -- Which manuscripts an account lists.
 CREATE FUNCTION tagging_facts_manuscript_accesses_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -211,13 +194,6 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER tagging_facts_manuscript_accesses_inserted AFTER INSERT ON manuscripts_manuscriptaccess
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_manuscript_accesses_changed();
-CREATE TRIGGER tagging_facts_manuscript_accesses_deleted AFTER DELETE ON manuscripts_manuscriptaccess
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_manuscript_accesses_changed();
-CREATE TRIGGER tagging_facts_manuscript_accesses_updated AFTER UPDATE ON manuscripts_manuscriptaccess
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_manuscript_accesses_changed();
 
 -- A manuscript's journal or status (the researchers whose verified-or-not accounts list it: the refresh decides).
 CREATE FUNCTION tagging_facts_manuscripts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -229,27 +205,34 @@ BEGIN
          WHERE (o.journal_id, o.canonical_status) IS DISTINCT FROM (n.journal_id, n.canonical_status)));
     RETURN NULL;
 END $$;
-CREATE TRIGGER tagging_facts_manuscripts_updated AFTER UPDATE ON manuscripts_manuscript
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tagging_facts_manuscripts_changed();
-
-SELECT tagging_facts_rebuild();
 """
 
-BACKWARDS = r"""
+# (table, events, function): statement triggers, each with its transition tables (a trigger that has them takes
+# one event, hence one per event). The function tells the events apart by TG_OP.
+STATEMENT_TRIGGERS = [
+    ("tagging_tagassignment", ("INSERT", "DELETE", "UPDATE"), "tagging_facts_tag_assignments_changed"),
+    ("accounts_journalaccount", ("INSERT", "DELETE", "UPDATE"), "tagging_facts_journal_accounts_changed"),
+    ("accounts_journalsystem", ("UPDATE",), "tagging_facts_journal_systems_changed"),
+    ("manuscripts_manuscriptaccess", ("INSERT", "DELETE", "UPDATE"), "tagging_facts_manuscript_accesses_changed"),
+    ("manuscripts_manuscript", ("UPDATE",), "tagging_facts_manuscripts_changed"),
+]
+TRANSITION_TABLES = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
+                     "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+
+
+def _trigger_name(table: str, event: str) -> str:
+    return f"tagging_facts_{table}_{event.lower()}"
+
+
+FORWARDS = FUNCTIONS + "".join(
+    f"CREATE TRIGGER {_trigger_name(table, event)} AFTER {event} ON {table} REFERENCING {TRANSITION_TABLES[event]} "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
+    for table, events, function in STATEMENT_TRIGGERS for event in events) + "SELECT tagging_facts_rebuild();\n"
+
+BACKWARDS = "".join(f"DROP TRIGGER {_trigger_name(table, event)} ON {table};\n"
+                    for table, events, _function in STATEMENT_TRIGGERS for event in events) + r"""
 DROP TRIGGER tagging_facts_researcher_inserted ON accounts_researcher;
 DROP TRIGGER tagging_facts_researcher_updated ON accounts_researcher;
-DROP TRIGGER tagging_facts_tag_assignments_inserted ON tagging_tagassignment;
-DROP TRIGGER tagging_facts_tag_assignments_deleted ON tagging_tagassignment;
-DROP TRIGGER tagging_facts_tag_assignments_updated ON tagging_tagassignment;
-DROP TRIGGER tagging_facts_journal_accounts_inserted ON accounts_journalaccount;
-DROP TRIGGER tagging_facts_journal_accounts_deleted ON accounts_journalaccount;
-DROP TRIGGER tagging_facts_journal_accounts_updated ON accounts_journalaccount;
-DROP TRIGGER tagging_facts_journal_systems_updated ON accounts_journalsystem;
-DROP TRIGGER tagging_facts_manuscript_accesses_inserted ON manuscripts_manuscriptaccess;
-DROP TRIGGER tagging_facts_manuscript_accesses_deleted ON manuscripts_manuscriptaccess;
-DROP TRIGGER tagging_facts_manuscript_accesses_updated ON manuscripts_manuscriptaccess;
-DROP TRIGGER tagging_facts_manuscripts_updated ON manuscripts_manuscript;
 DROP FUNCTION tagging_facts_researcher_inserted(), tagging_facts_researcher_updated(),
     tagging_facts_tag_assignments_changed(), tagging_facts_journal_accounts_changed(),
     tagging_facts_journal_systems_changed(), tagging_facts_manuscript_accesses_changed(),
