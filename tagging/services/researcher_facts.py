@@ -7,10 +7,16 @@ from __future__ import annotations
 from django.db import connection
 
 
+def researcher_facts_exist() -> bool:
+    """Whether this database keeps the facts (PostgreSQL: its migration made the table and triggers; SQLite, the
+    embedded demo, has neither, and segments read the source tables)."""
+    return connection.vendor == "postgresql"
+
+
 def researcher_facts_rebuild() -> int:
     """Recompute every researcher's facts in one statement (writers wait meanwhile, then apply on top); returns how
-    many rows changed. Nothing to do where the table does not exist (SQLite): 0."""
-    if connection.vendor != "postgresql":
+    many rows changed. Nothing to do where the facts are not kept: 0."""
+    if not researcher_facts_exist():
         return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT tagging_facts_rebuild()")

@@ -52,6 +52,7 @@ from manuscripts.selectors import manuscript_accesses_of_researcher
 from manuscripts.status import CanonicalStatus
 from tagging.errors import SegmentInvalid
 from tagging.models import ResearcherFacts, Segment, Tag, TagAssignment
+from tagging.services.researcher_facts import researcher_facts_exist
 
 MAX_DEPTH = 8  # operators nested in one another
 MAX_TERMS = 100  # operators in the whole expression
@@ -326,10 +327,6 @@ def _facts_where(tree: tuple, now: datetime, params: list) -> str:
     raise AssertionError(operator)  # segment_parse builds no other node
 
 
-def _reads_facts() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def _facts_query(parsed: ParsedSegment, select: str) -> tuple[str, list]:
     params: list = []
     where = _facts_where(_normalized(parsed.tree), timezone.now(), params)
@@ -340,7 +337,7 @@ def segment_researchers(expression: Any) -> QuerySet[Researcher]:
     """The researchers in the segment, as one query (unevaluated). `expression` is JSON or a ParsedSegment;
     JSON is checked first (SegmentInvalid)."""
     parsed = segment_parse(expression)
-    if _reads_facts():
+    if researcher_facts_exist():
         return Researcher.objects.filter(pk__in=RawSQL(*_facts_query(parsed, "f.researcher_id"))).order_by()
     return Researcher.objects.filter(_source_condition(_normalized(parsed.tree), timezone.now())).order_by()
 
@@ -361,7 +358,7 @@ def segment_count(expression: Any) -> int:
                            f"AND (a.expires_at IS NULL OR a.expires_at > %s)",
                            [*tag_ids, connection.ops.adapt_datetimefield_value(timezone.now())])
             return cursor.fetchone()[0]
-    if _reads_facts():
+    if researcher_facts_exist():
         with connection.cursor() as cursor:
             cursor.execute(*_facts_query(parsed, "count(*)"))
             return cursor.fetchone()[0]

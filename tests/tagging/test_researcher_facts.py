@@ -1,7 +1,7 @@
 """Researchers' segment facts (PostgreSQL triggers, tagging/migrations/0012): each change to what a segment tests
 is in the researcher's row in the same transaction, whichever way it was written (services, queryset updates,
-deletes), including under concurrency; a lapsed tag is read from its assignment; the rebuild puts back rows
-written with triggers off."""
+deletes), including under concurrency; a tag that lapsed since the row was written is told from its expiry in the
+row; the rebuild puts back rows written with triggers off."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import JournalAccount, JournalAccountStatus, JournalSystem, Researcher
@@ -49,7 +50,7 @@ def test_a_new_researcher_has_a_row_and_language_and_last_seen_follow_every_kind
     assert (facts(researcher).language, facts(researcher).last_seen_at) == ("en", seen)
 
 
-def test_tags_put_on_taken_off_and_deleted_are_in_the_array_with_the_first_expiry():
+def test_tags_put_on_taken_off_and_deleted_are_in_the_array_with_their_expiries():
     researcher, other = ResearcherFactory(), ResearcherFactory()
     forever = tag_create(slug="forever", name_en="Forever")
     soon = tag_create(slug="soon", name_en="Soon")
@@ -184,11 +185,8 @@ def test_a_count_reads_the_facts_alone():
     researcher = ResearcherFactory(language="en")
     tags_assign(tag=tag_create(slug="read", name_en="Read"), researcher_ids=[researcher.pk],
                 source=AssignmentSource.STAFF)
-    from django.test.utils import CaptureQueriesContext
-
     expression = {"all": [{"tag": "read"}, {"not": {"status": "accepted"}}, {"language": "en"}]}
-    segment_count(expression)  # parse once: its lookups are not the count
-    with CaptureQueriesContext(connection) as captured:
+    with CaptureQueriesContext(connection) as captured:  # the tag's lookup (parsing), then the count
         assert segment_count(expression) == 1
     count_sql = captured[-1]["sql"]
     assert "tagging_researcherfacts" in count_sql

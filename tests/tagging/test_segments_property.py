@@ -53,7 +53,7 @@ accesses_st = st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), max_si
 
 @pytest.fixture(params=[True, False], ids=["facts", "source tables"])
 def reads_facts(request, monkeypatch):
-    monkeypatch.setattr(segments, "_reads_facts", lambda: request.param)
+    monkeypatch.setattr(segments, "researcher_facts_exist", lambda: request.param)
     return request.param
 
 

@@ -6,16 +6,15 @@ step; this is for data loaded with triggers off), then says how many rows change
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 
-from tagging.services.researcher_facts import researcher_facts_rebuild
+from tagging.services.researcher_facts import researcher_facts_exist, researcher_facts_rebuild
 
 
 class Command(BaseCommand):
     help = "Recompute every researcher's segment facts (tags, journals, statuses, platforms) from the source tables."
 
     def handle(self, *args, **options):
-        if connection.vendor != "postgresql":
+        if not researcher_facts_exist():
             self.stdout.write("Nothing to rebuild: segments read the source tables on this database.")
             return
         self.stdout.write("Rebuilding researchers' segment facts (one statement; writers wait until it ends)…")
